@@ -1,0 +1,352 @@
+"""Cells from ruling lines, and the text inside each cell.
+
+A sheet printed from a spreadsheet is a set of ruled cells. We read it as a pipeline of
+small steps, each a pure function:
+
+    page → ruled cells (pdfplumber's table finder: edges → snapped → joined →
+    intersections → cells) → chars assigned to their innermost cell → text lines →
+    cell text (soft wraps joined, hard breaks kept) → `PageGrid`
+
+Text that sits in no cell (titles, captions, footers) is kept as `loose_lines`.
+Whole-page text extraction interleaves the lines of neighbouring merged cells, so we
+never read a page as a whole: we read cells.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from hyoka.normalize import normalize_label
+
+BBox = tuple[float, float, float, float]
+
+# pdfplumber table-finder settings: only ruling lines and rect edges make cells.
+TABLE_SETTINGS: dict[str, Any] = {
+    "vertical_strategy": "lines",
+    "horizontal_strategy": "lines",
+    "snap_tolerance": 3,
+    "join_tolerance": 3,
+    "intersection_tolerance": 3,
+    "edge_min_length": 3,
+}
+
+# A soft-wrapped line reaches the cell's right edge up to this many characters: the next
+# character did not fit, kinsoku pushed it and its closing punctuation down (measured
+# up to 2.8 on the samples), and right padding is often wider than left.
+SOFT_WRAP_SLACK_CHARS = 3.0
+
+# A filled rect thinner than this is a ruling drawn as a rect, not a background.
+THIN_RECT = 2.0
+
+# Lines that start like this begin a new paragraph even when the previous line is full.
+_PARAGRAPH_START = re.compile(r"^[・●○◯■□◆◇▪•※＜<〈《【\-－\-]|^[①-⑳]|^[(（][^)）]{0,12}[)）]")
+_ASCII_WORD_END = re.compile(r"[A-Za-z0-9]$")
+_ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
+
+
+@dataclass
+class TextLine:
+    """One printed line: its characters joined, with its box and font size."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    size: float
+
+
+@dataclass
+class Cell:
+    """A ruled cell and the text printed inside it."""
+
+    index: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    lines: list[TextLine] = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def bbox(self) -> BBox:
+        return (self.x0, self.top, self.x1, self.bottom)
+
+    @property
+    def label(self) -> str:
+        """The text normalized for label matching (no spaces, folded width)."""
+        return normalize_label(self.text)
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    def __repr__(self) -> str:
+        return f"Cell#{self.index}({self.x0:.0f},{self.top:.0f},{self.x1:.0f},{self.bottom:.0f} {self.text[:20]!r})"
+
+
+def _is_white(color: Any) -> bool:
+    """Whether a stroke colour is white (an invisible ruling)."""
+    if isinstance(color, (int, float)):
+        return color >= 0.98
+    if isinstance(color, (tuple, list)) and color:
+        if len(color) == 4:  # CMYK
+            return all(c <= 0.02 for c in color)
+        return all(isinstance(c, (int, float)) and c >= 0.98 for c in color)
+    return False
+
+
+def ruling_edges(page: Any) -> list[dict]:
+    """Visible rulings: stroked lines and rects, and rects thin enough to be lines.
+
+    Unstroked filled rects are cell backgrounds; spreadsheet exports draw one per grid
+    row, and their edges would split merged cells that have no ruling between them.
+    """
+    edges: list[dict] = []
+    for line in page.lines:
+        if line.get("stroke", True) and not _is_white(line.get("stroking_color")):
+            edges += pdfplumber_edges(line)
+    for rect in page.rects:
+        thin = min(rect["width"], rect["height"]) < THIN_RECT
+        if (rect.get("stroke") and not _is_white(rect.get("stroking_color"))) or (thin and rect.get("fill")):
+            edges += pdfplumber_edges(rect)
+    for curve in page.curves:
+        if curve.get("stroke") and not _is_white(curve.get("stroking_color")):
+            edges += pdfplumber_edges(curve)
+    return edges
+
+
+def pdfplumber_edges(obj: dict) -> list[dict]:
+    """The straight edges of a line, rect or curve, as pdfplumber describes them."""
+    from pdfplumber.utils import obj_to_edges
+
+    return [e for e in obj_to_edges(obj) if e["orientation"] in ("h", "v")]
+
+
+def find_cell_boxes(page: Any, settings: dict[str, Any] | None = None) -> list[BBox]:
+    """Ruled cells of a pdfplumber page, from its visible rulings."""
+    edges = ruling_edges(page)
+    finder_settings = dict(TABLE_SETTINGS, **(settings or {}))
+    finder_settings.update(
+        vertical_strategy="explicit",
+        horizontal_strategy="explicit",
+        explicit_vertical_lines=[e for e in edges if e["orientation"] == "v"],
+        explicit_horizontal_lines=[e for e in edges if e["orientation"] == "h"],
+    )
+    boxes: set[BBox] = set()
+    for table in page.find_tables(finder_settings):
+        for x0, top, x1, bottom in table.cells:
+            boxes.add((round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)))
+    return sorted(boxes, key=lambda b: (b[1], b[0]))
+
+
+def _contains(box: BBox, x: float, y: float) -> bool:
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def assign_chars(chars: Iterable[dict], boxes: list[BBox]) -> tuple[dict[int, list[dict]], list[dict]]:
+    """Each char to the smallest cell holding its centre; the rest are loose."""
+    by_cell: dict[int, list[dict]] = {}
+    loose: list[dict] = []
+    # smallest first, so nested boxes (a cell inside a merged area) win
+    order = sorted(range(len(boxes)), key=lambda i: (boxes[i][2] - boxes[i][0]) * (boxes[i][3] - boxes[i][1]))
+    for char in chars:
+        if not char.get("upright", True) and char["text"].strip() == "":
+            continue
+        cx = (char["x0"] + char["x1"]) / 2
+        cy = (char["top"] + char["bottom"]) / 2
+        for i in order:
+            if _contains(boxes[i], cx, cy):
+                by_cell.setdefault(i, []).append(char)
+                break
+        else:
+            loose.append(char)
+    return by_cell, loose
+
+
+def chars_to_lines(chars: list[dict]) -> list[TextLine]:
+    """Group chars into printed lines (by vertical overlap), left to right, with spaces."""
+    if not chars:
+        return []
+    rows: list[list[dict]] = []
+    for char in sorted(chars, key=lambda c: (round(c["top"], 1), c["x0"])):
+        mid = (char["top"] + char["bottom"]) / 2
+        for row in rows:
+            ref = row[0]
+            if ref["top"] - 0.5 <= mid <= ref["bottom"] + 0.5 and abs(ref["size"] - char["size"]) < ref["size"]:
+                row.append(char)
+                break
+        else:
+            rows.append([char])
+    lines = [_row_to_line(sorted(row, key=lambda c: c["x0"])) for row in rows]
+    lines = [line for line in lines if line.text]
+    return sorted(lines, key=lambda line: (line.top, line.x0))
+
+
+def _row_to_line(row: list[dict]) -> TextLine:
+    """Join a row of chars, inserting a space where the printed gap is wide."""
+    parts: list[str] = []
+    prev: dict | None = None
+    for char in row:
+        if prev is not None:
+            gap = char["x0"] - prev["x1"]
+            if gap > 0.3 * max(char["size"], 1.0) and parts and parts[-1] != " " and char["text"] != " ":
+                parts.append(" ")
+        if char["text"] == " " and (not parts or parts[-1] == " "):
+            prev = char
+            continue
+        parts.append(char["text"])
+        prev = char
+    text = "".join(parts).strip()
+    visible = [c for c in row if c["text"].strip()] or row
+    return TextLine(
+        text=text,
+        x0=min(c["x0"] for c in visible),
+        top=min(c["top"] for c in visible),
+        x1=max(c["x1"] for c in visible),
+        bottom=max(c["bottom"] for c in visible),
+        size=max(c["size"] for c in visible),
+    )
+
+
+def _is_soft_wrap(line: TextLine, next_line: TextLine, right_edge: float) -> bool:
+    """Whether `line` was broken only because the cell was full."""
+    if _PARAGRAPH_START.match(next_line.text):
+        return False
+    return right_edge - line.x1 <= SOFT_WRAP_SLACK_CHARS * line.size
+
+
+def lines_to_text(lines: list[TextLine], right_edge: float) -> str:
+    """Cell text: soft-wrapped lines joined, hard breaks kept as newlines."""
+    if not lines:
+        return ""
+    out = lines[0].text
+    for line, next_line in zip(lines, lines[1:]):
+        if _is_soft_wrap(line, next_line, right_edge):
+            # a space at a soft wrap is not visible in a PDF: add one only between ASCII words
+            joiner = " " if _ASCII_WORD_END.search(out) and _ASCII_WORD_START.match(next_line.text) else ""
+            out += joiner + next_line.text
+        else:
+            out += "\n" + next_line.text
+    return out
+
+
+def text_right_edge(cell_box: BBox, lines: list[TextLine]) -> float:
+    """Where text in this cell may reach: the cell edge less the padding the page uses."""
+    # padding is the left indent of the most left-aligned line, mirrored (cells are padded evenly)
+    left_pad = min((line.x0 - cell_box[0] for line in lines), default=0.0)
+    left_pad = max(0.0, min(left_pad, 6.0))
+    return cell_box[2] - left_pad
+
+
+@dataclass
+class PageGrid:
+    """The cells of one page with their text, and ways to move between them."""
+
+    page_number: int
+    width: float
+    height: float
+    cells: list[Cell]
+    loose_lines: list[TextLine]
+
+    # ---- finding cells by their labels ------------------------------------------------
+    def find_all(self, predicate: Callable[[Cell], bool], *, within: BBox | None = None) -> list[Cell]:
+        """Cells for which `predicate` holds, top to bottom, left to right."""
+        found = [c for c in self.cells if predicate(c) and (within is None or _inside(c.bbox, within))]
+        return sorted(found, key=lambda c: (round(c.top), c.x0))
+
+    def find_label(self, *labels: str, startswith: bool = False, within: BBox | None = None) -> Cell | None:
+        """The first cell whose normalized text equals (or starts with) one of `labels`."""
+        wanted = [normalize_label(label) for label in labels]
+
+        def matches(cell: Cell) -> bool:
+            text = cell.label
+            return any(text.startswith(w) if startswith else text == w for w in wanted) and bool(text)
+
+        found = self.find_all(matches, within=within)
+        return found[0] if found else None
+
+    # ---- moving between cells -------------------------------------------------------
+    def below(self, cell: Cell, tolerance: float = 2.5) -> list[Cell]:
+        """Cells whose top touches this cell's bottom and that overlap it horizontally."""
+        return sorted(
+            (c for c in self.cells if abs(c.top - cell.bottom) <= tolerance and _h_overlap(c, cell) > 1.0),
+            key=lambda c: c.x0,
+        )
+
+    def right_of(self, cell: Cell, tolerance: float = 2.5) -> list[Cell]:
+        """Cells whose left edge touches this cell's right edge and that overlap it vertically."""
+        return sorted(
+            (c for c in self.cells if abs(c.x0 - cell.x1) <= tolerance and _v_overlap(c, cell) > 1.0),
+            key=lambda c: c.top,
+        )
+
+    def above(self, cell: Cell, tolerance: float = 2.5) -> list[Cell]:
+        """Cells whose bottom touches this cell's top and that overlap it horizontally."""
+        return sorted(
+            (c for c in self.cells if abs(c.bottom - cell.top) <= tolerance and _h_overlap(c, cell) > 1.0),
+            key=lambda c: c.x0,
+        )
+
+    def in_band(self, top: float, bottom: float, x0: float = float("-inf"), x1: float = float("inf")) -> list[Cell]:
+        """Cells whose vertical centre lies in [top, bottom] and horizontal centre in [x0, x1]."""
+        return sorted(
+            (
+                c
+                for c in self.cells
+                if top <= (c.top + c.bottom) / 2 <= bottom and x0 <= (c.x0 + c.x1) / 2 <= x1
+            ),
+            key=lambda c: (round(c.top), c.x0),
+        )
+
+    def loose_text(self, within: BBox | None = None) -> list[TextLine]:
+        """Text lines outside every cell, optionally inside a region."""
+        if within is None:
+            return list(self.loose_lines)
+        return [
+            line
+            for line in self.loose_lines
+            if _contains(within, (line.x0 + line.x1) / 2, (line.top + line.bottom) / 2)
+        ]
+
+
+def _h_overlap(a: Cell, b: Cell) -> float:
+    return min(a.x1, b.x1) - max(a.x0, b.x0)
+
+
+def _v_overlap(a: Cell, b: Cell) -> float:
+    return min(a.bottom, b.bottom) - max(a.top, b.top)
+
+
+def _inside(inner: BBox, outer: BBox, tolerance: float = 1.0) -> bool:
+    return (
+        inner[0] >= outer[0] - tolerance
+        and inner[1] >= outer[1] - tolerance
+        and inner[2] <= outer[2] + tolerance
+        and inner[3] <= outer[3] + tolerance
+    )
+
+
+def build_grid(page: Any, settings: dict[str, Any] | None = None) -> PageGrid:
+    """Read one pdfplumber page into a `PageGrid` (cells with their text, loose lines)."""
+    boxes = find_cell_boxes(page, settings)
+    chars = page.dedupe_chars().chars
+    by_cell, loose = assign_chars(chars, boxes)
+    cells: list[Cell] = []
+    for i, box in enumerate(boxes):
+        lines = chars_to_lines(by_cell.get(i, []))
+        text = lines_to_text(lines, text_right_edge(box, lines))
+        cells.append(Cell(index=i, x0=box[0], top=box[1], x1=box[2], bottom=box[3], lines=lines, text=text))
+    return PageGrid(
+        page_number=page.page_number,
+        width=float(page.width),
+        height=float(page.height),
+        cells=cells,
+        loose_lines=chars_to_lines(loose),
+    )

@@ -1,0 +1,230 @@
+"""Plain data objects that extractors produce and the later stages consume.
+
+One dataclass per warehouse table. Every record carries its provenance: the page it was
+read from, the bounding box of its source cell(s) on that page (PDF points, top-left
+origin as pdfplumber gives them) and the text as printed. The document id (sha256) is
+not repeated here: it belongs to the `Extraction` that holds the records.
+
+Values that could not be parsed stay None and keep their printed text in `raw`, so the
+validation stage can flag them and nothing the document said is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+BBox = tuple[float, float, float, float]  # x0, top, x1, bottom
+
+
+@dataclass
+class Record:
+    """Fields every record has: where it came from."""
+
+    page: int = 0
+    bbox: BBox | None = None
+    raw_text: str = ""
+    # column name -> the printed text of that column's cell (only for parsed columns)
+    raw: dict[str, str] = field(default_factory=dict)
+    # column name -> the bbox of that column's cell, for report crops
+    cell_bboxes: dict[str, BBox] = field(default_factory=dict)
+
+    def as_row(self) -> dict[str, Any]:
+        """The record as a flat dict of its table columns (no provenance helpers)."""
+        skip = {"raw", "cell_bboxes", "bbox"}
+        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+        row["bbox"] = list(self.bbox) if self.bbox else None
+        return row
+
+
+@dataclass
+class ProjectRecord(Record):
+    project_code: str = ""
+    project_code_raw: str = ""
+    project_name: str | None = None
+    summary: str | None = None
+    start_fiscal_year: int | None = None
+    start_text: str | None = None
+    legal_basis: str | None = None
+    related_plans: str | None = None
+    similar_services: str | None = None
+    reference_cases: str | None = None
+    outputs_header: str | None = None
+    outputs_text: str | None = None
+    outcome_header: str | None = None
+    policy_code: str | None = None
+    policy_name: str | None = None
+    policy_note: str | None = None
+    policy_purpose: str | None = None
+    vision_title: str | None = None
+    vision_text: str | None = None
+    strategy_policy_text: str | None = None
+    strategy_vision_text: str | None = None
+    pledge_no: str | None = None
+    pledge_title: str | None = None
+    footer_text: str | None = None
+    first_page: int = 0
+    last_page: int = 0
+
+
+@dataclass
+class BudgetRecord(Record):
+    project_code: str = ""
+    fiscal_year: int | None = None
+    stage: str | None = None
+    label: str = ""
+    total_cost: float | None = None
+    national: float | None = None
+    prefecture: float | None = None
+    municipal_bonds: float | None = None
+    tax_allocation_pct: float | None = None
+    other: float | None = None
+    general_revenue: float | None = None
+
+
+BUDGET_AMOUNT_COLUMNS = (
+    "total_cost",
+    "national",
+    "prefecture",
+    "municipal_bonds",
+    "tax_allocation_pct",
+    "other",
+    "general_revenue",
+)
+
+
+@dataclass
+class StaffingRecord(Record):
+    project_code: str = ""
+    fiscal_year: int | None = None
+    label: str = ""
+    regular_staff: float | None = None
+    fiscal_year_staff: float | None = None
+
+
+@dataclass
+class ReformViewpointRecord(Record):
+    project_code: str = ""
+    viewpoint_no: int = 0
+    viewpoint: str = ""
+    selected: bool = False
+    mark: str = ""
+
+
+@dataclass
+class EvaluationRecord(Record):
+    project_code: str = ""
+    evaluator: str = ""  # 1次 / 外部 / 2次
+    title: str | None = None
+    issues: str | None = None
+    direction: str | None = None
+    expected_effect: str | None = None
+    comment: str | None = None
+
+
+@dataclass
+class IndicatorRecord(Record):
+    """One value of one indicator: long format, one row per (indicator, year, kind).
+
+    `baseline`, `achievement_rate` and `progress_text` belong to the indicator and are
+    repeated on each of its rows, so that any row can be read on its own.
+    """
+
+    project_code: str = ""
+    level: str = ""  # 事業 / 施策 / 基本政策 / 総合戦略施策 / 総合戦略
+    indicator_no: int = 0  # order within its table, from 1
+    indicator_name: str = ""
+    unit: str | None = None
+    baseline: float | None = None
+    baseline_text: str | None = None
+    fiscal_year: int | None = None
+    kind: str | None = None  # 実績 / 目標
+    column_label: str = ""
+    value: float | None = None
+    value_text: str | None = None
+    achievement_rate: float | None = None
+    achievement_text: str | None = None
+    progress_text: str | None = None
+
+
+@dataclass
+class StrategyKpiRecord(Record):
+    """One KPI row of a 総合戦略 KPI一覧 (placeholder rows of parent items included)."""
+
+    kpi_id: str = ""  # stable across editions: derived from the normalized goal and KPI name
+    row_no: int = 0  # order on its page, from 1
+    goal_no: int | None = None
+    goal_title: str | None = None
+    item_label: str | None = None  # ア, イ, …
+    item_title: str | None = None
+    sub_item_no: str | None = None  # ①, ②, … or None
+    sub_item_title: str | None = None
+    kpi_name: str = ""
+    kpi_remark: str | None = None  # the ※ line under the name
+    unit: str | None = None
+    department: str | None = None
+    is_placeholder: bool = False  # every cell is －: the parent row of an item with sub-items
+
+
+@dataclass
+class StrategyKpiValueRecord(Record):
+    """One value cell of a KPI row: what it says and the years it really refers to."""
+
+    kpi_id: str = ""
+    slot: str = ""  # 現状値 / 実績値 / 目標値
+    column_label: str = ""
+    column_fiscal_year: int | None = None
+    value: float | None = None
+    value_text: str | None = None  # the raw cell text
+    ref_fiscal_year_start: int | None = None
+    ref_fiscal_year_end: int | None = None
+    aggregation: str | None = None  # 単年度 / 累計 / 平均
+    status: str = "empty"  # value / pending / text / placeholder / empty
+    annotation: str | None = None  # e.g. （令和元年度）
+    note: str | None = None
+
+
+@dataclass
+class PageRecord(Record):
+    """What each page of the document turned out to be."""
+
+    template: str | None = None
+    page_role: str | None = None  # e.g. sheet_page1, sheet_page2, kpi_goal, unknown
+    project_code: str | None = None
+    status: str = "read"  # read / skipped
+    note: str | None = None
+
+
+@dataclass
+class IssueRecord:
+    """A validation issue found by an extractor (before the schema stage)."""
+
+    page: int | None
+    table_name: str
+    record_key: str
+    column_name: str | None
+    check_name: str
+    severity: str  # error / warning
+    message: str
+    raw_value: str | None = None
+    bbox: BBox | None = None
+
+
+@dataclass
+class Extraction:
+    """Everything read from one document, ready for validation and loading."""
+
+    template: str
+    doc_type: str
+    municipality: str | None = None
+    results_fiscal_year: int | None = None
+    title: str | None = None
+    page_count: int = 0
+    tables: dict[str, list[Record]] = field(default_factory=dict)
+    issues: list[IssueRecord] = field(default_factory=list)
+
+    def add(self, table: str, record: Record) -> None:
+        self.tables.setdefault(table, []).append(record)
+
+    def rows(self, table: str) -> list[Record]:
+        return self.tables.get(table, [])

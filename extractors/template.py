@@ -1,0 +1,53 @@
+"""What a template is: how to recognize its pages and how to read them.
+
+Each city's sheet layout is one template module in `extractors/` that provides a
+`Template` object. `extractors.registry` asks every template to score each page, picks
+the best, and hands each template the pages it won.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from extractors.grid import PageGrid
+from extractors.records import Extraction
+from hyoka.normalize import normalize_label
+
+
+@dataclass(frozen=True)
+class PageMatch:
+    """How well a page fits a template, and which page of it it is."""
+
+    score: float  # 0..1: the share of the role's anchor labels found on the page
+    role: str | None  # e.g. 'sheet_page1'; None when nothing fits
+
+
+class Template(Protocol):
+    name: str
+    doc_type: str
+    municipality: str | None
+    description: str
+
+    def recognize(self, grid: PageGrid) -> PageMatch: ...
+
+    def read(self, pages: list[tuple[PageGrid, str]], extraction: Extraction) -> None: ...
+
+
+def anchor_score(grid: PageGrid, anchors: tuple[str, ...]) -> float:
+    """Share of `anchors` (labels) that start some cell's text on the page."""
+    labels = [cell.label for cell in grid.cells if cell.text]
+    labels += [normalize_label(line.text) for line in grid.loose_lines]
+    found = 0
+    for anchor in anchors:
+        wanted = normalize_label(anchor)
+        if any(label.startswith(wanted) for label in labels):
+            found += 1
+    return found / len(anchors) if anchors else 0.0
+
+
+def best_role(grid: PageGrid, roles: dict[str, tuple[str, ...]]) -> PageMatch:
+    """The role whose anchors fit the page best."""
+    scored = [(anchor_score(grid, anchors), role) for role, anchors in roles.items()]
+    score, role = max(scored)
+    return PageMatch(score=score, role=role if score > 0 else None)

@@ -1,0 +1,147 @@
+"""The `ingest` Prefect flow: files and folders in, one task per document, rows in DuckDB.
+
+Tasks extract and validate (pure work, safe to run in parallel); the flow itself owns
+the single DuckDB connection and loads each finished document in its own transaction,
+so a crash never leaves half a document behind and analysts' readers wait only briefly.
+
+Runs with no Prefect server configured: Prefect then starts a temporary local one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+
+from flows.stages import DocumentResult, collect_paths, read_and_process
+from extractors.pdf_input import sha256_hex
+from warehouse import store
+
+
+@dataclass
+class DocumentOutcome:
+    """One line of the run's summary."""
+
+    path: str
+    status: str  # loaded / loaded_with_issues / failed / unchanged
+    error: str | None = None
+    records: int = 0
+    errors: int = 0
+    warnings: int = 0
+    pages: int = 0
+
+
+@dataclass
+class IngestSummary:
+    """What an ingest run did, for the CLI's closing summary."""
+
+    db_path: str
+    outcomes: list[DocumentOutcome] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed") + len(self.missing)
+
+    @property
+    def records(self) -> int:
+        return sum(o.records for o in self.outcomes)
+
+    @property
+    def errors(self) -> int:
+        return sum(o.errors for o in self.outcomes)
+
+    @property
+    def warnings(self) -> int:
+        return sum(o.warnings for o in self.outcomes)
+
+    @property
+    def pages(self) -> int:
+        return sum(o.pages for o in self.outcomes)
+
+
+# Progress callbacks: (event, path, detail) with event in {'start', 'page', 'done'}.
+ProgressHook = Callable[[str, str, Any], None]
+
+
+# hyoka's own cache is the document's sha256 in the warehouse: Prefect's result cache
+# would only hash (unpicklable) callbacks and store results we already load.
+@task(name="extract-document", task_run_name="extract {path}", retries=0, cache_policy=NO_CACHE, persist_result=False)
+def extract_document(path: str, municipality: str | None = None, progress: ProgressHook | None = None) -> DocumentResult:
+    """Read, extract and validate one document (every page of it)."""
+    on_page = (lambda page, total: progress("page", path, (page, total))) if progress else None
+    return read_and_process(path, municipality=municipality, on_page=on_page)
+
+
+def _already_loaded(con: Any, path: Path) -> bool:
+    """Whether this exact file content is already loaded (the sha256 is the document id)."""
+    try:
+        document_id = sha256_hex(path.read_bytes())
+    except OSError:
+        return False
+    return store.document_status(con, document_id) in ("loaded", "loaded_with_issues")
+
+
+def load_result(con: Any, result: DocumentResult) -> DocumentOutcome:
+    """Load one result in one transaction; a failed document gets its `failed` row."""
+    document = {k: v for k, v in result.document.items() if k != "traceback"}
+    if result.failed:
+        previous = con.execute(
+            "SELECT status, error FROM documents WHERE document_id = ?", [document["document_id"]]
+        ).fetchone()
+        # the same failure again changes nothing (idempotence)
+        if previous != ("failed", document["error"]):
+            store.record_failure(con, document)
+        return DocumentOutcome(result.path, "failed", error=document["error"])
+    store.load_document(con, document, result.tables, result.issues)
+    return DocumentOutcome(
+        result.path,
+        document["status"],
+        records=result.record_count,
+        errors=document["error_count"],
+        warnings=document["warning_count"],
+        pages=document["page_count"] or 0,
+    )
+
+
+@flow(name="ingest", validate_parameters=False, log_prints=False)
+def ingest(
+    paths: list[str],
+    db: str = "hyoka.duckdb",
+    municipality: str | None = None,
+    progress: ProgressHook | None = None,
+    wait_seconds: float = 60.0,
+    on_wait: Callable[[str], None] | None = None,
+) -> IngestSummary:
+    """Ingest PDF files and folders into the DuckDB warehouse at `db`."""
+    files, missing = collect_paths(paths)
+    summary = IngestSummary(db_path=str(db), missing=missing)
+    con = store.connect(db, wait_seconds=wait_seconds, on_wait=on_wait)
+    try:
+        todo: list[Path] = []
+        for path in files:
+            if _already_loaded(con, path):
+                summary.outcomes.append(DocumentOutcome(str(path), "unchanged"))
+                if progress:
+                    progress("done", str(path), "unchanged")
+            else:
+                todo.append(path)
+        futures = [extract_document.submit(str(path), municipality, progress) for path in todo]
+        for future in as_completed(futures):
+            result: DocumentResult = future.result()
+            outcome = load_result(con, result)
+            summary.outcomes.append(outcome)
+            if progress:
+                progress("done", result.path, outcome)
+    finally:
+        con.close()
+    order = {str(p): i for i, p in enumerate(files)}
+    summary.outcomes.sort(key=lambda o: order.get(o.path, len(order)))
+    return summary

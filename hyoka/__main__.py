@@ -1,0 +1,3 @@
+from hyoka.cli import app
+
+app(prog_name="hyoka")

@@ -1,0 +1,60 @@
+"""Every validation check hyoka runs, with its stable name, severity and plain message.
+
+The names are a contract: analysts filter `validation_issues.check_name` on them and the
+README documents them. Severity policy: `error` means a value is wrong or unreadable
+(arithmetic that does not hold, a number that cannot be parsed, a key that is missing);
+`warning` means something a person should look at but that may be right (a copy of the
+table that differs, a page that was skipped, a suspicious jump). Either way the row is
+loaded with its raw text: nothing is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    severity: str  # error / warning
+    ja: str
+    en: str
+
+
+CHECKS: dict[str, CheckInfo] = {
+    # type and range checks
+    "unparseable_number": CheckInfo("error", "数値として読めません", "a number cell could not be parsed"),
+    "fiscal_year_range": CheckInfo("error", "年度が妥当な範囲にありません", "fiscal year outside 1868–2100"),
+    "fiscal_year_missing": CheckInfo("error", "年度が読み取れません", "no fiscal year could be read from the label"),
+    "project_code_format": CheckInfo("error", "事業コードの形式が不正です", "事業コード is not a code of digits"),
+    "negative_amount": CheckInfo("warning", "金額が負です（△）", "a negative amount (△): check it is meant"),
+    "percent_range": CheckInfo("error", "割合が0〜100%の範囲外です", "a percentage outside 0–100"),
+    "staff_range": CheckInfo("error", "人工が負、または大きすぎます", "staff count negative or implausibly large"),
+    # arithmetic
+    "funding_sum": CheckInfo(
+        "error", "事業費が財源の合計と一致しません", "事業費 ≠ 国 + 都道府県 + 市債 + その他 + 一般財源"
+    ),
+    "achievement_rate": CheckInfo(
+        "warning", "達成率が実績÷目標と一致しません", "達成率 ≠ latest actual ÷ target (within rounding)"
+    ),
+    # consistency within a document
+    "page_header_mismatch": CheckInfo(
+        "warning", "2ページ目の見出し表が1ページ目と異なります", "page 2 repeats the header table with a different value"
+    ),
+    "missing_project_code": CheckInfo("error", "事業コードがありません", "no 事業コード on the sheet"),
+    "missing_page1": CheckInfo("warning", "1ページ目がありません", "page 1 of a project is missing"),
+    "missing_page2": CheckInfo("warning", "2ページ目がありません", "page 2 of a project is missing"),
+    "page_skipped": CheckInfo("warning", "ページを読み飛ばしました", "a page matched no template and was skipped"),
+}
+
+
+def severity_of(check_name: str) -> str:
+    """The severity of a check (error for a name not in the registry)."""
+    info = CHECKS.get(check_name)
+    return info.severity if info else "error"
+
+
+def message_of(check_name: str, detail: str = "") -> str:
+    """The check's message in Japanese and English, with an optional detail."""
+    info = CHECKS.get(check_name)
+    text = f"{info.ja} / {info.en}" if info else check_name
+    return f"{text}: {detail}" if detail else text
