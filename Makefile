@@ -1,0 +1,33 @@
+# Everything a fresh machine with Python 3.11 needs: `make demo` and `make test` create
+# the virtual environment and install hyoka into it on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.hyoka-installed
+DEMO_DB ?= out/demo.duckdb
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## demo: ingest the bundled samples into out/demo.duckdb and show what is in it
+demo: $(STAMP)
+	@mkdir -p out
+	$(BIN)/hyoka ingest samples/ --db $(DEMO_DB)
+	$(BIN)/hyoka sql "SELECT file_name, doc_type, municipality, results_fiscal_year, status, record_count, warning_count FROM documents ORDER BY file_name" --db $(DEMO_DB)
+	$(BIN)/hyoka sql "SELECT project_code, fiscal_year, stage, total_cost, general_revenue FROM project_budgets WHERE document_id = (SELECT min(document_id) FROM projects) ORDER BY fiscal_year, stage" --db $(DEMO_DB)
+
+## test: the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## bench: ingest speed and memory on a generated book of 200 sheets
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_ingest.py --sheets 200
+
+clean:
+	rm -rf out .pytest_cache
