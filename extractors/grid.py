@@ -132,12 +132,16 @@ def pdfplumber_edges(obj: dict) -> list[dict]:
 def find_cell_boxes(page: Any, settings: dict[str, Any] | None = None) -> list[BBox]:
     """Ruled cells of a pdfplumber page, from its visible rulings."""
     edges = ruling_edges(page)
+    verticals = [e for e in edges if e["orientation"] == "v"]
+    horizontals = [e for e in edges if e["orientation"] == "h"]
+    if len(verticals) < 2 or len(horizontals) < 2:
+        return []  # no rulings, no cells (pdfplumber refuses to look)
     finder_settings = dict(TABLE_SETTINGS, **(settings or {}))
     finder_settings.update(
         vertical_strategy="explicit",
         horizontal_strategy="explicit",
-        explicit_vertical_lines=[e for e in edges if e["orientation"] == "v"],
-        explicit_horizontal_lines=[e for e in edges if e["orientation"] == "h"],
+        explicit_vertical_lines=verticals,
+        explicit_horizontal_lines=horizontals,
     )
     boxes: set[BBox] = set()
     for table in page.find_tables(finder_settings):

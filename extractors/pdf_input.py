@@ -49,20 +49,41 @@ def check_pdf_bytes(data: bytes) -> None:
         raise DocumentError("truncated PDF (no %%EOF at the end of the file)", "the download or copy was cut short: fetch the file again")
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and everything it wraps (pdfplumber wraps pdfminer's errors)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        for arg in getattr(current, "args", ()):
+            if isinstance(arg, BaseException):
+                yield arg
+        current = current.__cause__ or current.__context__
+
+
+def classify_open_error(exc: BaseException) -> DocumentError:
+    """A one-line `DocumentError` for whatever went wrong while opening a PDF."""
+    causes = list(_causes(exc))
+    if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes) or any(
+        "password" in str(c).lower() or "encrypt" in str(c).lower() for c in causes
+    ):
+        return DocumentError("encrypted PDF (a password is needed to open it)", "save an unprotected copy and ingest that")
+    root = causes[-1]
+    detail = f"{type(root).__name__}: {root}".strip().rstrip(":")
+    if any(isinstance(c, (PDFSyntaxError, PSException)) for c in causes):
+        return DocumentError(f"damaged PDF ({detail})", "re-export the PDF from its source")
+    return DocumentError(f"unreadable PDF ({detail})", "re-export the PDF from its source")
+
+
 @contextmanager
 def open_pdf(data: bytes) -> Iterator[pdfplumber.PDF]:
     """Open PDF bytes with pdfplumber, turning every parser failure into a `DocumentError`."""
     check_pdf_bytes(data)
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise DocumentError("encrypted PDF (a password is needed to open it)", "save an unprotected copy and ingest that") from exc
-    except (PDFSyntaxError, PSException) as exc:
-        raise DocumentError(f"damaged PDF ({type(exc).__name__}: {exc})", "re-export the PDF from its source") from exc
-    except Exception as exc:  # pdfminer raises many kinds on broken files
-        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-            raise DocumentError("encrypted PDF (a password is needed to open it)", "save an unprotected copy and ingest that") from exc
-        raise DocumentError(f"unreadable PDF ({type(exc).__name__}: {exc})", "re-export the PDF from its source") from exc
+    except Exception as exc:  # pdfminer raises many kinds on broken files; pdfplumber wraps them
+        raise classify_open_error(exc) from exc
     try:
         yield pdf
     finally:

@@ -69,13 +69,15 @@ def extract_pdf(
         skipped: list[PageRecord] = []
         issues: list[IssueRecord] = []
         text_pages = 0
+        unreadable: list[str] = []
         best_miss: tuple[float, str] = (0.0, "")
         for index, page in enumerate(pdf.pages):
             try:
                 grid = build_grid(page)
                 has_text = bool(page.chars)
             except Exception as exc:  # a broken page must not stop the book
-                skipped.append(PageRecord(page=index + 1, status="skipped", note=f"unreadable page: {exc}"))
+                unreadable.append(f"{type(exc).__name__}: {exc}")
+                skipped.append(PageRecord(page=index + 1, status="skipped", note=f"unreadable page ({type(exc).__name__}: {exc})"))
                 continue
             finally:
                 page.close()  # keep memory flat across a book of hundreds of pages
@@ -92,6 +94,8 @@ def extract_pdf(
                 skipped.append(PageRecord(page=index + 1, status="skipped", note=note))
                 continue
             won.setdefault(choice.template.name, []).append((grid, choice.match.role or ""))
+        if text_pages == 0 and unreadable:
+            raise DocumentError(f"unreadable PDF: no page could be read ({unreadable[0]})", "re-export the PDF from its source")
         if text_pages == 0:
             raise DocumentError("no text layer (scanned image?)", "run OCR first (e.g. ocrmypdf) and ingest the result")
         if not won:

@@ -82,7 +82,8 @@ def ingest(
                 seen_total["documents"] += 1
                 progress.update(bar, advance=1, current=name)
                 if isinstance(detail, DocumentOutcome) and detail.status == "failed":
-                    progress.console.print(f"[red]failed[/red] {path}: {detail.error}")
+                    # one line per failed file, never wrapped: scripts grep it
+                    progress.console.print(f"[red]failed[/red] {path}: {detail.error}", soft_wrap=True, highlight=False)
 
         from flows.stages import collect_paths
 
@@ -94,7 +95,7 @@ def ingest(
         except Exception as exc:  # noqa: BLE001 - the user gets one line, not a traceback
             _fail(exc)
     for missing in summary.missing:
-        err.print(f"[red]failed[/red] {missing}: no such file or folder")
+        err.print(f"[red]failed[/red] {missing}: no such file or folder", soft_wrap=True, highlight=False)
     _print_summary(summary)
     raise typer.Exit(1 if summary.failed else 0)
 

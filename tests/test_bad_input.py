@@ -1,0 +1,99 @@
+"""Bad input: each file gets one clear line, a `failed` row, and the others still load."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SHEET_LIBREOFFICE, fetch_dicts
+from extractors.pdf_input import DocumentError, sha256_hex
+from extractors.registry import extract_pdf
+from pdf_factory import encrypted_copy, scanned_pdf, text_pdf
+
+GOOD = SHEET_LIBREOFFICE.read_bytes()
+
+# file name -> (bytes, the reason the user must read)
+BAD_FILES: dict[str, tuple[bytes, str]] = {
+    "empty.pdf": (b"", "empty file (0 bytes)"),
+    "notes.pdf": (b"These are my meeting notes, not a PDF.\n", "not a PDF (the file starts with"),
+    "truncated.pdf": (GOOD[: len(GOOD) // 2], "truncated PDF (no %%EOF at the end of the file)"),
+    "encrypted.pdf": (encrypted_copy(SHEET_LIBREOFFICE), "encrypted PDF (a password is needed to open it)"),
+    "scanned.pdf": (scanned_pdf(), "no text layer (scanned image?)"),
+    "minutes.pdf": (text_pdf(["Minutes of the council meeting", "Item 1: budget"]), "unknown template (closest: "),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_extract_refuses_with_reason(name: str) -> None:
+    data, reason = BAD_FILES[name]
+    with pytest.raises(DocumentError) as caught:
+        extract_pdf(data)
+    assert str(caught.value).startswith(reason)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.fixture(scope="module")
+def mixed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path, Path]:
+    """`hyoka ingest` on a folder of every bad file plus one good sheet, as a user runs it."""
+    folder = tmp_path_factory.mktemp("inbox")
+    for name, (data, _) in BAD_FILES.items():
+        (folder / name).write_bytes(data)
+    (folder / "good.pdf").write_bytes(GOOD)
+    db = folder.parent / "mixed.duckdb"
+    run = subprocess.run(
+        [sys.executable, "-m", "hyoka", "ingest", str(folder), "--db", str(db)],
+        capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"}, timeout=300,
+    )
+    return run, folder, db
+
+
+def test_exit_code_is_one_when_any_file_failed(mixed_run) -> None:  # type: ignore[no-untyped-def]
+    run, _, _ = mixed_run
+    assert run.returncode == 1, run.stderr
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_one_line_names_the_file_and_reason(mixed_run, name: str) -> None:  # type: ignore[no-untyped-def]
+    run, folder, _ = mixed_run
+    lines = [line for line in run.stderr.splitlines() if line.startswith(f"failed {folder / name}: ")]
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith(f"failed {folder / name}: {BAD_FILES[name][1]}")
+
+
+def test_no_traceback_reaches_the_user(mixed_run) -> None:  # type: ignore[no-untyped-def]
+    run, _, _ = mixed_run
+    assert "Traceback" not in run.stderr + run.stdout
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_failed_row_in_documents(mixed_run, name: str) -> None:  # type: ignore[no-untyped-def]
+    _, folder, db = mixed_run
+    data, reason = BAD_FILES[name]
+    (row,) = fetch_dicts(db, "SELECT * FROM documents WHERE source_path = ?", [str(folder / name)])
+    assert row["status"] == "failed"
+    assert row["error"].startswith(reason)
+    assert row["document_id"] == sha256_hex(data)
+    assert row["file_size"] == len(data)
+
+
+def test_good_file_in_the_same_run_loads(mixed_run) -> None:  # type: ignore[no-untyped-def]
+    run, folder, db = mixed_run
+    (row,) = fetch_dicts(db, "SELECT * FROM documents WHERE source_path = ?", [str(folder / "good.pdf")])
+    assert row["status"] == "loaded_with_issues"
+    projects = fetch_dicts(db, "SELECT project_code FROM projects WHERE document_id = ?", [row["document_id"]])
+    assert [p["project_code"] for p in projects] == ["121101"]
+    assert "failed" in run.stdout and "loaded with issues" in run.stdout
+
+
+def test_missing_path_is_reported(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.pdf"
+    run = subprocess.run(
+        [sys.executable, "-m", "hyoka", "ingest", str(missing), "--db", str(tmp_path / "x.duckdb")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 1
+    assert f"failed {missing}: no such file or folder" in run.stderr
