@@ -80,13 +80,12 @@ def extract_document(path: str, municipality: str | None = None, progress: Progr
     return read_and_process(path, municipality=municipality, on_page=on_page)
 
 
-def _already_loaded(con: Any, path: Path) -> bool:
-    """Whether this exact file content is already loaded (the sha256 is the document id)."""
+def _content_id(path: Path) -> str | None:
+    """The document id this file would get (sha256 of its bytes), None if unreadable."""
     try:
-        document_id = sha256_hex(path.read_bytes())
+        return sha256_hex(path.read_bytes())
     except OSError:
-        return False
-    return store.document_status(con, document_id) in ("loaded", "loaded_with_issues")
+        return None
 
 
 def load_result(con: Any, result: DocumentResult) -> DocumentOutcome:
@@ -126,13 +125,19 @@ def ingest(
     con = store.connect(db, wait_seconds=wait_seconds, on_wait=on_wait)
     try:
         todo: list[Path] = []
+        seen: set[str] = set()
         for path in files:
-            if _already_loaded(con, path):
+            document_id = _content_id(path)
+            loaded = document_id is not None and store.document_status(con, document_id) in ("loaded", "loaded_with_issues")
+            if loaded or (document_id is not None and document_id in seen):
+                # already in the warehouse, or the same bytes under another name in this run
                 summary.outcomes.append(DocumentOutcome(str(path), "unchanged"))
                 if progress:
                     progress("done", str(path), "unchanged")
-            else:
-                todo.append(path)
+                continue
+            if document_id is not None:
+                seen.add(document_id)
+            todo.append(path)
         futures = [extract_document.submit(str(path), municipality, progress) for path in todo]
         for future in as_completed(futures):
             result: DocumentResult = future.result()
