@@ -1,0 +1,783 @@
+"""まち・ひと・しごと創生総合戦略 KPI一覧: one 基本目標 per page, one KPI per row.
+
+Each page starts with a heading line `基本目標Ｎ　…` (usually text outside the table),
+then a ruled table whose header row names the columns: 具体的な施策項目, the KPI
+(総合戦略における重要業績評価指標（ＫＰＩ）), 単位, 現状値, one 実績値 column per fiscal
+year, a 目標値 for the target year, and 担当部. The document title
+(`【第２期】〇〇市まち・ひと・しごと創生総合戦略に係る…一覧`) is on the first page only.
+
+Rows are KPIs. The 具体的な施策項目 area holds the item label (ア, イ, …) and its text as
+cells merged over the item's KPI rows; an item with sub-items has a placeholder row
+(every cell －) followed by the sub-items, each with its circled number in a narrow
+column and its text beside it, merged over the sub-item's rows.
+
+Every column is found by its header label and its fiscal year read from that label, so
+an edition with more or fewer 実績値 columns, or another order, reads the same. A value
+cell may carry a second line: a year annotation (`（令和元年度）`, `（令和2-6年度累計数）`,
+`（平成28-30年度の平均値）`) that tells which years the value really refers to, or a note
+(`未集計（9月頃に…予定）`) when there is no value yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from extractors.grid import Cell, PageGrid, TextLine
+from extractors.records import (
+    Extraction,
+    IssueRecord,
+    PageRecord,
+    StrategyKpiRecord,
+    StrategyKpiValueRecord,
+)
+from extractors.tables import Column, header_columns, union_bbox
+from extractors.template import PageMatch, best_role
+from hyoka.normalize import (
+    FiscalYearSpan,
+    clean_text,
+    find_fiscal_year,
+    fold_width,
+    is_placeholder,
+    normalize_label,
+    parse_number,
+)
+
+NAME = "asahikawa_strategy_kpi_list"
+DOC_TYPE = "strategy_kpi_list"
+PAGE_ROLE = "kpi_goal_page"
+
+# Labels that start cells (or text lines) of a KPI一覧 page. None of them starts a cell
+# of a 事務事業評価シート, whose anchors in turn are absent here.
+ROLE_ANCHORS: dict[str, tuple[str, ...]] = {
+    PAGE_ROLE: ("具体的な施策項目", "総合戦略における重要業績評価指標", "単位", "現状値", "担当部", "基本目標"),
+}
+
+# The header cell that starts the table's header row.
+ITEM_HEADER = "具体的な施策項目"
+
+# Value slots, as stored in StrategyKpiValueRecord.slot.
+CURRENT, ACTUAL, TARGET = "現状値", "実績値", "目標値"
+
+TOLERANCE = 2.5  # points: cell edges closer than this are the same ruling
+
+_TABLE_KPI = "strategy_kpis"
+_TABLE_VALUES = "strategy_kpi_values"
+
+# `基本目標１　若い世代の…` (full-width digits and kanji numerals accepted).
+_GOAL_HEADING = re.compile(r"^\s*基本目標\s*([0-9０-９]+|[一二三四五六七八九十]+)[\s:：.．、]*(.*)$", re.S)
+_KANJI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九", start=0)}
+
+# A label cell of the 具体的な施策項目 area: ア, イ, … (either width), A, 1, (1), ①.
+_LABEL = re.compile(r"^(?:[ァ-ヺｦ-ﾝ]|[A-Za-zＡ-Ｚａ-ｚ]|[(（]?[0-9０-９]{1,2}[)）.．]?|[①-⑳㉑-㉟])$")
+# A label printed in the same cell as its text: `ア　移住…`, `①スポーツ…`.
+_LABEL_WITH_TEXT = re.compile(r"^(?:([①-⑳㉑-㉟])\s*|([ァ-ヺA-Za-zＡ-Ｚａ-ｚ]|[(（]?[0-9０-９]{1,2}[)）])[\s.．、]+)(\S.*)$", re.S)
+
+# Cells that say the value is not known yet.
+_PENDING_WORDS = ("未集計", "集計中", "未確定", "確定予定", "予定", "調査中", "未公表", "公表前", "把握")
+
+# What may follow the year inside a year annotation: （令和2年度のみ）, （令和2-6年度累計数）, …
+_ANNOTATION_REST = re.compile(r"^(?:の)?(?:のみ|単年度?|累計数?|累計値|合計|平均値?|時点|末|末現在|現在|実績値?|見込み?|分)?$")
+
+_OPEN_BRACKETS = "(（"
+_CLOSE_BRACKETS = ")）"
+_ASCII_WORD_END = re.compile(r"[A-Za-z0-9]$")
+_ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
+
+
+class AsahikawaStrategyKpiList:
+    """The 総合戦略 KPI一覧 template (旭川市 layout; the city is read from the title)."""
+
+    name = NAME
+    doc_type = DOC_TYPE
+    municipality: str | None = None
+    description = "まち・ひと・しごと創生総合戦略 KPI一覧 (one 基本目標 per page: KPIs by 施策項目 with 現状値 / 実績値 / 目標値)"
+
+    def recognize(self, grid: PageGrid) -> PageMatch:
+        """Score the page by the labels of the KPI table header and the 基本目標 heading."""
+        return best_role(grid, ROLE_ANCHORS)
+
+    def read(self, pages: list[tuple[PageGrid, str]], extraction: Extraction) -> None:
+        """Read every KPI row of the pages this template won, in page order."""
+        extraction.doc_type = DOC_TYPE
+        state = ReadState()
+        for grid, role in sorted(pages, key=lambda pair: pair[0].page_number):
+            read_page(grid, role or PAGE_ROLE, state, extraction)
+        if state.title:
+            extraction.title = state.title
+            extraction.municipality = municipality_from_title(state.title)
+        first_page = min((grid.page_number for grid, _ in pages), default=None)
+        if not state.title:
+            extraction.issues.append(
+                IssueRecord(first_page, "documents", "", "title", "missing_title", "warning",
+                            "表題が見つかりません / no document title (…総合戦略…一覧) found")
+            )
+        elif extraction.municipality is None:
+            extraction.issues.append(
+                IssueRecord(first_page, "documents", "", "municipality", "missing_municipality", "warning",
+                            f"表題から自治体名が読めません / no municipality (…市/町/村) in the title: {state.title}",
+                            raw_value=state.title)
+            )
+        extraction.results_fiscal_year = results_fiscal_year(extraction)
+        extraction.issues += state.issues + empty_cell_issues(state)
+
+
+def empty_cell_issues(state: ReadState) -> list[IssueRecord]:
+    """One `empty_value` per empty cell, or one `empty_column` for a column empty in every KPI row."""
+    issues: list[IssueRecord] = []
+    reported: set[str] = set()
+    for issue in state.empty_cells:
+        label = issue.record_key.split(" ", 1)[-1]
+        if label in state.filled_columns:
+            issues.append(issue)
+        elif label not in reported:
+            reported.add(label)
+            issues.append(
+                IssueRecord(issue.page, _TABLE_VALUES, label, "value", "empty_column", "warning",
+                            f"この列は全KPIで空欄です（未集計の年度？） / the column {label} is empty in every KPI row")
+            )
+    return issues
+
+
+def results_fiscal_year(extraction: Extraction) -> int | None:
+    """The newest 実績値 column year that has at least one value."""
+    years = [
+        r.column_fiscal_year
+        for r in extraction.rows(_TABLE_VALUES)
+        if isinstance(r, StrategyKpiValueRecord) and r.slot == ACTUAL and r.status == "value" and r.column_fiscal_year
+    ]
+    return max(years) if years else None
+
+
+def municipality_from_title(title: str) -> str | None:
+    """The city in a title such as `【第２期】旭川市まち・ひと・しごと創生総合戦略…` (旭川市)."""
+    text = re.sub(r"【[^】]*】|\[[^\]]*\]", " ", fold_width(title))
+    text = re.sub(r"^\s*第\s*[0-9]+\s*期\s*", "", text)
+    match = re.search(r"([^\s【】「」()（）]+?[市町村])(?=\s*(?:まち|第[0-9]+期|総合戦略|創生|人口))", text)
+    return match.group(1) if match else None
+
+
+# ---------------------------------------------------------------------------------------
+# reading state carried from page to page
+
+
+@dataclass
+class Goal:
+    no: int | None
+    title: str | None
+    heading: str
+
+
+@dataclass
+class ItemContext:
+    """Where a KPI row sits in the 具体的な施策項目 tree."""
+
+    label: str | None = None
+    title: str | None = None
+    sub_no: str | None = None
+    sub_title: str | None = None
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+
+@dataclass
+class ReadState:
+    title: str | None = None
+    goal: Goal | None = None
+    item: ItemContext = field(default_factory=ItemContext)
+    kpi_ids: set[str] = field(default_factory=set)
+    issues: list[IssueRecord] = field(default_factory=list)
+    # value columns (by label) with at least one non-empty cell in a KPI row, and the empty cells
+    filled_columns: set[str] = field(default_factory=set)
+    empty_cells: list[IssueRecord] = field(default_factory=list)
+
+    def issue(self, page: int, table: str, key: str, column: str | None, check: str, message: str,
+              raw: str | None = None, bbox=None) -> None:  # type: ignore[no-untyped-def]
+        self.issues.append(IssueRecord(page, table, key, column, check, "warning", message, raw, bbox))
+
+
+# ---------------------------------------------------------------------------------------
+# text helpers
+
+
+def join_lines(parts: list[str]) -> str:
+    """Printed lines as one line: no space at a wrap, except between two ASCII words."""
+    out = ""
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        joiner = " " if out and _ASCII_WORD_END.search(out) and _ASCII_WORD_START.match(part) else ""
+        out += joiner + part
+    return out
+
+
+def one_line(cell: Cell | None) -> str | None:
+    """A cell's text as one line (item texts, units, departments never hold a hard break)."""
+    if cell is None:
+        return None
+    return join_lines([line.text for line in cell.lines] or cell.text.split("\n")) or None
+
+
+def value_cell_text(lines: list[TextLine]) -> str:
+    """A value cell's printed text: the value, then its annotation or note on a new line.
+
+    Value cells are centred, so where a line ends says nothing about a wrap. A line
+    break is kept after a line that is a number, and before a line that opens a
+    bracket; every other break is a wrap inside the annotation or note.
+    """
+    out = ""
+    for line in lines:
+        text = line.text.strip()
+        if not text:
+            continue
+        if not out:
+            out = text
+            continue
+        last = out.rsplit("\n", 1)[-1]
+        if parse_number(last).status == "value" or text[0] in _OPEN_BRACKETS:
+            out += "\n" + text
+        else:
+            out = out[: len(out) - len(last)] + join_lines([last, text])
+    return out
+
+
+def split_kpi_name(cell: Cell) -> tuple[str, str | None]:
+    """KPI name and its ※ remark (the remark starts on its own line)."""
+    lines = [line.text for line in cell.lines] or cell.text.split("\n")
+    for i, line in enumerate(lines):
+        if i > 0 and line.strip().startswith("※"):
+            return join_lines(lines[:i]), join_lines(lines[i:]) or None
+    return join_lines(lines), None
+
+
+def goal_from_heading(text: str) -> Goal | None:
+    """`基本目標１　若い世代の…` → Goal(1, '若い世代の…')."""
+    match = _GOAL_HEADING.match(text)
+    if not match:
+        return None
+    digits = match.group(1)
+    if digits[0] in _KANJI_DIGITS or digits[0] == "十":
+        no = _kanji_number(digits)
+    else:
+        no = int(fold_width(digits))
+    title = clean_text(match.group(2).replace("\n", ""))
+    return Goal(no=no, title=title.strip() if title else None, heading=text.strip())
+
+
+def _kanji_number(text: str) -> int:
+    """一 .. 九十九 as an int."""
+    if "十" not in text:
+        return _KANJI_DIGITS.get(text, 0)
+    tens, _, ones = text.partition("十")
+    return (_KANJI_DIGITS.get(tens, 1) if tens else 1) * 10 + (_KANJI_DIGITS.get(ones, 0) if ones else 0)
+
+
+def kpi_id_for(goal_no: int | None, kpi_name: str) -> str:
+    """`g{goal}-` + sha1 of the goal number and the normalized KPI name (12 hex)."""
+    goal = goal_no if goal_no is not None else 0
+    digest = hashlib.sha1(f"{goal}|{normalize_label(kpi_name)}".encode("utf-8")).hexdigest()[:12]
+    return f"g{goal}-{digest}"
+
+
+def placeholder_kpi_id(goal_no: int | None, item: ItemContext) -> str:
+    """`g2-エ-placeholder`: a placeholder row is named by its item (and sub-item)."""
+    goal = goal_no if goal_no is not None else 0
+    label = normalize_label((item.label or "") + (item.sub_no or "")) or "-"
+    return f"g{goal}-{label}-placeholder"
+
+
+# ---------------------------------------------------------------------------------------
+# the table header
+
+
+@dataclass
+class ValueColumn:
+    slot: str  # 現状値 / 実績値 / 目標値
+    label: str  # as printed
+    fiscal_year: int | None
+    x0: float
+    x1: float
+    cell: Cell
+
+
+@dataclass
+class KpiTable:
+    item_header: Cell
+    top: float  # the header row's top
+    body_top: float  # under the header row
+    body_bottom: float  # the next table's header, or the page's end
+    kpi: Column | None = None
+    unit: Column | None = None
+    department: Column | None = None
+    values: list[ValueColumn] = field(default_factory=list)
+
+
+def column_kind(label: str) -> str | None:
+    """What a header label names: kpi / unit / department / 現状値 / 実績値 / 目標値."""
+    norm = normalize_label(label)
+    if "担当" in norm:
+        return "department"
+    if norm.startswith("単位"):
+        return "unit"
+    if "kpi" in norm or "指標" in norm:
+        return "kpi"
+    if "現状" in norm or "基準値" in norm:
+        return CURRENT
+    if "実績" in norm:
+        return ACTUAL
+    if "目標" in norm:
+        return TARGET
+    return None
+
+
+def find_tables(grid: PageGrid, state: ReadState) -> list[KpiTable]:
+    """Every KPI table on the page, from its 具体的な施策項目 header cell."""
+    headers = grid.find_all(lambda c: c.label.startswith(normalize_label(ITEM_HEADER)))
+    tables: list[KpiTable] = []
+    for i, header in enumerate(headers):
+        columns = header_columns(grid, header)
+        body_top = max([header.bottom] + [c.cell.bottom for c in columns])
+        body_bottom = headers[i + 1].top if i + 1 < len(headers) else grid.height
+        table = KpiTable(item_header=header, top=header.top, body_top=body_top, body_bottom=body_bottom)
+        for column in columns:
+            label = clean_text(column.full_label) or ""
+            kind = column_kind(label)
+            if kind in ("kpi", "unit", "department"):
+                if getattr(table, kind) is None:
+                    setattr(table, kind, column)
+            elif kind in (CURRENT, ACTUAL, TARGET):
+                span = find_fiscal_year(label)
+                table.values.append(
+                    ValueColumn(kind, label, span.start if span else None, column.x0, column.x1, column.cell)
+                )
+                if span is None and kind != CURRENT:
+                    state.issue(grid.page_number, _TABLE_VALUES, label, "column_fiscal_year", "column_without_year",
+                                f"列見出しに年度がありません / the {kind} column header names no fiscal year: {label}",
+                                label, column.cell.bbox)
+            else:
+                state.issue(grid.page_number, _TABLE_KPI, label, None, "unknown_column",
+                            f"不明な列見出し（読み飛ばし） / unknown column header, not read: {label}", label, column.cell.bbox)
+        for kind, what in (("kpi", "KPI"), ("unit", "単位"), ("department", "担当部")):
+            if getattr(table, kind) is None:
+                state.issue(grid.page_number, _TABLE_KPI, "", kind, "missing_column",
+                            f"{what}の列が見つかりません / no {what} column in the table header", None, header.bbox)
+        if not table.values:
+            state.issue(grid.page_number, _TABLE_VALUES, "", None, "missing_column",
+                        "現状値・実績値・目標値の列が見つかりません / no value columns in the table header", None, header.bbox)
+        tables.append(table)
+    return tables
+
+
+# ---------------------------------------------------------------------------------------
+# one page
+
+
+def read_page(grid: PageGrid, role: str, state: ReadState, extraction: Extraction) -> None:
+    """Title, 基本目標 heading(s) and every KPI row of one page."""
+    tables = find_tables(grid, state)
+    first_top = tables[0].top if tables else grid.height
+    if state.title is None:
+        state.title = find_title(grid, first_top)
+    note = None
+    if not tables:
+        state.issue(grid.page_number, "pages", f"page {grid.page_number}", None, "missing_table",
+                    "KPI表の見出し行（具体的な施策項目）が見つかりません / no KPI table header (具体的な施策項目) on this page")
+        note = "no KPI table"
+    row_no = 0
+    previous_top = 0.0
+    for table in tables:
+        goal = find_goal(grid, previous_top, table.top)
+        if goal is not None:
+            if state.goal is None or goal.no != state.goal.no:
+                state.item = ItemContext()
+            state.goal = goal
+        elif state.goal is None:
+            state.issue(grid.page_number, _TABLE_KPI, "", "goal_no", "missing_goal_heading",
+                        "基本目標の見出しが見つかりません / no 基本目標 heading above the table", None, table.item_header.bbox)
+        row_no = read_table(grid, table, state, extraction, row_no)
+        previous_top = table.top
+    extraction.add(
+        "pages",
+        PageRecord(page=grid.page_number, template=NAME, page_role=role, status="read", note=note,
+                   raw_text=state.goal.heading if state.goal else ""),
+    )
+
+
+def _page_texts(grid: PageGrid, top: float, bottom: float) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """Text lines outside cells and texts of cells between two heights, top to bottom."""
+    texts = [
+        (line.text, (line.x0, line.top, line.x1, line.bottom))
+        for line in grid.loose_lines
+        if top - TOLERANCE <= line.top and line.bottom <= bottom + TOLERANCE
+    ]
+    texts += [(c.text, c.bbox) for c in grid.cells if c.text and top - TOLERANCE <= c.top and c.bottom <= bottom + TOLERANCE]
+    return sorted(texts, key=lambda t: (t[1][1], t[1][0]))
+
+
+def find_title(grid: PageGrid, bottom: float) -> str | None:
+    """The document title above the first table: the line naming the 総合戦略 or ending in 一覧."""
+    for text, _ in _page_texts(grid, 0.0, bottom):
+        norm = normalize_label(text)
+        if norm.startswith("基本目標"):
+            continue
+        if "総合戦略" in norm or "まち・ひと・しごと" in norm or norm.endswith("一覧"):
+            return clean_text(text)
+    return None
+
+
+def find_goal(grid: PageGrid, top: float, bottom: float) -> Goal | None:
+    """The 基本目標 heading closest above a table."""
+    goals = [goal for text, _ in _page_texts(grid, top, bottom) if (goal := goal_from_heading(text))]
+    return goals[-1] if goals else None
+
+
+# ---------------------------------------------------------------------------------------
+# rows
+
+
+def _cell_at(grid: PageGrid, x0: float, x1: float, y: float, top: float) -> Cell | None:
+    """The smallest cell under a column (its centre) at height y, below `top`."""
+    x = (x0 + x1) / 2
+    found = [c for c in grid.cells if c.x0 <= x <= c.x1 and c.top <= y <= c.bottom and c.top >= top - TOLERANCE]
+    return min(found, key=lambda c: c.width * c.height) if found else None
+
+
+def read_table(grid: PageGrid, table: KpiTable, state: ReadState, extraction: Extraction, row_no: int) -> int:
+    """Every KPI row of one table; returns the last row number used on the page."""
+    if table.kpi is None:
+        return row_no
+    kpi_col = table.kpi
+    kpi_cells = sorted(
+        (
+            c
+            for c in grid.cells
+            if c.top >= table.body_top - TOLERANCE
+            and c.bottom <= table.body_bottom + TOLERANCE
+            and abs(c.x0 - kpi_col.x0) <= TOLERANCE
+            and abs(c.x1 - kpi_col.x1) <= TOLERANCE
+        ),
+        key=lambda c: c.top,
+    )
+    item_titles: dict[int, tuple[str, Cell]] = {}
+    for kpi_cell in kpi_cells:
+        y = (kpi_cell.top + kpi_cell.bottom) / 2
+        unit_cell = _cell_at(grid, table.unit.x0, table.unit.x1, y, table.body_top) if table.unit else None
+        dept_cell = _cell_at(grid, table.department.x0, table.department.x1, y, table.body_top) if table.department else None
+        value_cells = [_cell_at(grid, col.x0, col.x1, y, table.body_top) for col in table.values]
+        texts = [kpi_cell.text, *(c.text if c else "" for c in [unit_cell, dept_cell, *value_cells])]
+        if not any(t.strip() for t in texts):
+            continue  # an empty row drawn for filling in
+        row_no += 1
+        item = read_item_context(grid, table, y, state, item_titles)
+        read_row(grid, table, state, extraction, row_no, item, kpi_cell, unit_cell, dept_cell, value_cells)
+    return row_no
+
+
+def _is_label(text: str) -> bool:
+    return bool(_LABEL.match(text.strip()))
+
+
+def read_item_context(
+    grid: PageGrid, table: KpiTable, y: float, state: ReadState, item_titles: dict[int, tuple[str, Cell]]
+) -> ItemContext:
+    """Item label/text and sub-item number/text of the row at height y.
+
+    The cells of the 具体的な施策項目 area that span this row, left to right: a label at
+    the area's left edge is the item's (ア), a label further right is a sub-item's (①,
+    in its narrow column); a text belongs to the label just left of it. An item whose
+    text cell covers only its placeholder row gets its text from that row.
+    """
+    header = table.item_header
+    chain = sorted(
+        (
+            c
+            for c in grid.cells
+            if c.x0 >= header.x0 - TOLERANCE
+            and c.x1 <= header.x1 + TOLERANCE
+            and c.top <= y <= c.bottom
+            and c.top >= table.body_top - TOLERANCE
+        ),
+        key=lambda c: c.x0,
+    )
+    item = ItemContext()
+    level = None  # which label the next text belongs to
+    for cell in chain:
+        text = one_line(cell) or ""
+        if not text:
+            continue
+        at_left = cell.x0 <= header.x0 + TOLERANCE
+        label, rest = (text, None) if _is_label(text) else _split_label(text)
+        if label is not None:
+            if at_left:
+                item.label, item.cells["item_label"], level = label, cell, "item"
+            else:
+                item.sub_no, item.cells["sub_item_no"], level = label, cell, "sub"
+            if rest:
+                _set_title(item, level, rest, cell)
+            continue
+        _set_title(item, level or "item", text, cell)
+    if item.label is None and item.title is None and item.sub_no is None:
+        # nothing of the item area spans this row (a table continued from the last page)
+        previous = state.item
+        if previous.label is None and previous.title is None:
+            state.issue(grid.page_number, _TABLE_KPI, "", "item_label", "missing_item_label",
+                        "具体的な施策項目が読めません / no 具体的な施策項目 for this row", None,
+                        (header.x0, y, header.x1, y))
+        return previous
+    label_cell = item.cells.get("item_label")
+    if label_cell is not None:
+        if item.title is not None:
+            item_titles[label_cell.index] = (item.title, item.cells["item_title"])
+        elif label_cell.index in item_titles:
+            item.title, item.cells["item_title"] = item_titles[label_cell.index]
+        else:
+            right = [c for c in grid.right_of(label_cell) if abs(c.top - label_cell.top) <= TOLERANCE and c.text]
+            right = [c for c in right if not _is_label(c.text)]
+            if right:
+                item.title, item.cells["item_title"] = one_line(right[0]), right[0]
+            elif state.item.label == item.label:
+                item.title = state.item.title
+    elif state.item.label is not None and item.title is None:
+        # a sub-item continued on a new page: its item is the last one read
+        item.label, item.title = state.item.label, state.item.title
+    state.item = item
+    return item
+
+
+def _split_label(text: str) -> tuple[str | None, str | None]:
+    """`ア　移住…` → ('ア', '移住…'); text without a leading label → (None, None)."""
+    match = _LABEL_WITH_TEXT.match(text)
+    if not match:
+        return None, None
+    return (match.group(1) or match.group(2)), match.group(3).strip()
+
+
+def _set_title(item: ItemContext, level: str, text: str, cell: Cell) -> None:
+    if level == "sub":
+        item.sub_title = join_lines([item.sub_title or "", text])
+        item.cells.setdefault("sub_item_title", cell)
+    else:
+        item.title = join_lines([item.title or "", text])
+        item.cells.setdefault("item_title", cell)
+
+
+def read_row(
+    grid: PageGrid,
+    table: KpiTable,
+    state: ReadState,
+    extraction: Extraction,
+    row_no: int,
+    item: ItemContext,
+    kpi_cell: Cell,
+    unit_cell: Cell | None,
+    dept_cell: Cell | None,
+    value_cells: list[Cell | None],
+) -> None:
+    """One KPI row: a StrategyKpiRecord and one StrategyKpiValueRecord per value column."""
+    page = grid.page_number
+    goal = state.goal
+    name, remark = split_kpi_name(kpi_cell)
+    unit = one_line(unit_cell)
+    department = one_line(dept_cell)
+    value_raws = [value_cell_text(c.lines) if c else "" for c in value_cells]
+    others = [unit or "", department or "", *value_raws]
+    placeholder = is_placeholder(name) and all(is_placeholder(t) or not t.strip() for t in others)
+    if is_placeholder(name) or not name:
+        kpi_id = placeholder_kpi_id(goal.no if goal else None, item)
+    else:
+        kpi_id = kpi_id_for(goal.no if goal else None, name)
+    if kpi_id in state.kpi_ids:
+        base, n = kpi_id, 2
+        while f"{base}-{n}" in state.kpi_ids:
+            n += 1
+        kpi_id = f"{base}-{n}"
+        state.issue(page, _TABLE_KPI, kpi_id, "kpi_id", "duplicate_kpi_id",
+                    f"同じ基本目標に同名のKPIがあります / the same KPI name twice in one 基本目標: {name}", name, kpi_cell.bbox)
+    state.kpi_ids.add(kpi_id)
+
+    if not placeholder:
+        if not name:
+            state.issue(page, _TABLE_KPI, kpi_id, "kpi_name", "missing_kpi_name",
+                        "KPI名が空欄です / the KPI name cell is empty", None, kpi_cell.bbox)
+        elif is_placeholder(name):
+            state.issue(page, _TABLE_KPI, kpi_id, "kpi_name", "placeholder_kpi_name",
+                        f"KPI名が「{name}」なのに値があります / the KPI name is a placeholder but the row has values",
+                        name, kpi_cell.bbox)
+        if not unit or is_placeholder(unit):
+            state.issue(page, _TABLE_KPI, kpi_id, "unit", "missing_unit",
+                        f"単位がありません / no unit for {name}", unit, unit_cell.bbox if unit_cell else kpi_cell.bbox)
+        if not department or is_placeholder(department):
+            state.issue(page, _TABLE_KPI, kpi_id, "department", "missing_department",
+                        f"担当部がありません / no department for {name}", department,
+                        dept_cell.bbox if dept_cell else kpi_cell.bbox)
+
+    row_cells = [c for c in [kpi_cell, unit_cell, *value_cells, dept_cell] if c is not None]
+    record = StrategyKpiRecord(
+        page=page,
+        bbox=union_bbox(row_cells),
+        raw_text=" | ".join([kpi_cell.text, unit_cell.text if unit_cell else "", *value_raws, dept_cell.text if dept_cell else ""]),
+        kpi_id=kpi_id,
+        row_no=row_no,
+        goal_no=goal.no if goal else None,
+        goal_title=goal.title if goal else None,
+        item_label=item.label,
+        item_title=item.title,
+        sub_item_no=item.sub_no,
+        sub_item_title=item.sub_title,
+        kpi_name=name,
+        kpi_remark=remark,
+        unit=unit,
+        department=department,
+        is_placeholder=placeholder,
+    )
+    record.raw = {"kpi_name": kpi_cell.text, "unit": unit_cell.text if unit_cell else "",
+                  "department": dept_cell.text if dept_cell else ""}
+    record.cell_bboxes = {"kpi_name": kpi_cell.bbox}
+    for key, cell in (("unit", unit_cell), ("department", dept_cell), *item.cells.items()):
+        if cell is not None:
+            record.cell_bboxes[key] = cell.bbox
+    extraction.add(_TABLE_KPI, record)
+
+    for column, cell, raw in zip(table.values, value_cells, value_raws):
+        value = read_value(column, raw)
+        value.page = page
+        value.kpi_id = kpi_id
+        value.raw_text = raw
+        value.raw = {"value": raw}
+        if cell is not None:
+            value.bbox = cell.bbox
+            value.cell_bboxes = {"value": cell.bbox}
+        else:
+            state.issue(page, _TABLE_VALUES, f"{kpi_id} {column.label}", "value", "missing_cell",
+                        f"値のセルがありません / no cell under {column.label} for {name}", None, kpi_cell.bbox)
+        check_value(state, page, kpi_id, name, column, value, placeholder)
+        extraction.add(_TABLE_VALUES, value)
+
+
+# ---------------------------------------------------------------------------------------
+# values
+
+
+def read_value(column: ValueColumn, raw: str) -> StrategyKpiValueRecord:
+    """What one value cell says, and the fiscal years it refers to.
+
+    - a number, maybe with a year annotation on the next line: status value; the
+      annotation's years, else the column's year (実績値, 目標値), else unknown (現状値);
+    - a number with other text after it: status value, the text as note;
+    - words saying the figure is not known yet (未集計, …予定): status pending, note;
+    - other words (法定雇用率以上): status text, note;
+    - －: placeholder; nothing: empty.
+    """
+    record = StrategyKpiValueRecord(
+        slot=column.slot,
+        column_label=column.label,
+        column_fiscal_year=column.fiscal_year if column.slot != CURRENT else None,
+        value_text=raw or None,
+    )
+    text = raw.strip()
+    if not text:
+        record.status = "empty"
+        return record
+    if is_placeholder(text):
+        record.status = "placeholder"
+        return record
+    head, rest = _split_value(text)
+    parsed = parse_number(head) if head else None
+    if parsed is not None and parsed.status == "value":
+        record.status = "value"
+        record.value = parsed.value
+        span = None
+        if rest:
+            span = annotation_span(rest)
+            if span is not None:
+                record.annotation = rest
+                record.aggregation = aggregation_of(rest)
+            else:
+                record.note = rest
+        _set_ref_years(record, column, span)
+        return record
+    record.note = join_lines(text.split("\n"))
+    record.status = "pending" if any(word in record.note for word in _PENDING_WORDS) else "text"
+    _set_ref_years(record, column, None)
+    return record
+
+
+def _split_value(text: str) -> tuple[str | None, str | None]:
+    """The leading figure and what follows it (the next lines, or a bracket on the same line)."""
+    first, _, rest = text.partition("\n")
+    if parse_number(first).status == "value":
+        return first.strip(), join_lines(rest.split("\n")) or None
+    match = re.match(r"^([^\s(（]+)\s*([(（].*)$", join_lines(text.split("\n")), re.S)
+    if match and parse_number(match.group(1)).status == "value":
+        return match.group(1), match.group(2)
+    return None, None
+
+
+def annotation_span(text: str) -> FiscalYearSpan | None:
+    """The years of a year annotation such as （令和元年度）, (令和2-6年度累計数）; None for other notes."""
+    stripped = text.strip()
+    if len(stripped) < 3 or stripped[0] not in _OPEN_BRACKETS or stripped[-1] not in _CLOSE_BRACKETS:
+        return None
+    inner = stripped[1:-1]
+    span = find_fiscal_year(inner)
+    if span is None:
+        return None
+    rest = re.sub(r"\s", "", inner.replace(span.text, "", 1))
+    return span if _ANNOTATION_REST.match(rest) else None
+
+
+def aggregation_of(annotation: str) -> str | None:
+    """単年度 / 累計 / 平均 as the annotation states it (None when it states no aggregation)."""
+    if "累計" in annotation or "合計" in annotation:
+        return "累計"
+    if "平均" in annotation:
+        return "平均"
+    if "のみ" in annotation or "単年" in annotation:
+        return "単年度"
+    return None
+
+
+def _set_ref_years(record: StrategyKpiValueRecord, column: ValueColumn, span: FiscalYearSpan | None) -> None:
+    if span is not None:
+        record.ref_fiscal_year_start, record.ref_fiscal_year_end = span.start, span.end
+        if column.slot == CURRENT:
+            record.column_fiscal_year = span.end
+    elif column.slot != CURRENT and column.fiscal_year is not None:
+        record.ref_fiscal_year_start = record.ref_fiscal_year_end = column.fiscal_year
+
+
+def check_value(
+    state: ReadState, page: int, kpi_id: str, name: str, column: ValueColumn, value: StrategyKpiValueRecord,
+    placeholder_row: bool,
+) -> None:
+    """Warnings for value cells that need a look."""
+    if placeholder_row:
+        return
+    key = f"{kpi_id} {column.label}"
+    raw = value.value_text
+    if value.status == "text" and column.slot != TARGET:
+        state.issue(page, _TABLE_VALUES, key, "value", "unparsed_value",
+                    f"数値として読めません / not a number: {raw!r} ({name}, {column.label})", raw, value.bbox)
+    elif value.status == "value" and value.note:
+        state.issue(page, _TABLE_VALUES, key, "annotation", "unknown_annotation",
+                    f"値の後の注記が年度注記ではありません（noteとして保存） / text after the value is not a year annotation, kept as note: {value.note!r}",
+                    raw, value.bbox)
+    if value.status == "empty":
+        state.empty_cells.append(
+            IssueRecord(page, _TABLE_VALUES, key, "value", "empty_value", "warning",
+                        f"値が空欄です / no value printed ({name}, {column.label})", None, value.bbox)
+        )
+    else:
+        state.filled_columns.add(column.label)
+    if (
+        column.slot == ACTUAL
+        and column.fiscal_year is not None
+        and value.ref_fiscal_year_end is not None
+        and value.ref_fiscal_year_end > column.fiscal_year
+    ):
+        state.issue(page, _TABLE_VALUES, key, "ref_fiscal_year_end", "ref_year_after_column",
+                    f"注記の年度が列の年度より後です / the annotation's year is after the column's year: {raw!r} in {column.label}",
+                    raw, value.bbox)
+
+
+TEMPLATE = AsahikawaStrategyKpiList()
