@@ -603,9 +603,6 @@ def read_row(
             state.issue(page, _TABLE_KPI, kpi_id, "kpi_name", "placeholder_kpi_name",
                         f"KPI名が「{name}」なのに値があります / the KPI name is a placeholder but the row has values",
                         name, kpi_cell.bbox)
-        if not unit or is_placeholder(unit):
-            state.issue(page, _TABLE_KPI, kpi_id, "unit", "missing_unit",
-                        f"単位がありません / no unit for {name}", unit, unit_cell.bbox if unit_cell else kpi_cell.bbox)
         if not department or is_placeholder(department):
             state.issue(page, _TABLE_KPI, kpi_id, "department", "missing_department",
                         f"担当部がありません / no department for {name}", department,
@@ -755,10 +752,8 @@ def check_value(
         return
     key = f"{kpi_id} {column.label}"
     raw = value.value_text
-    if value.status == "text" and column.slot != TARGET:
-        state.issue(page, _TABLE_VALUES, key, "value", "unparsed_value",
-                    f"数値として読めません / not a number: {raw!r} ({name}, {column.label})", raw, value.bbox)
-    elif value.status == "value" and value.note:
+    # value checks (numbers parse, units, reference years) are the schema's: schemas/strategy.py
+    if value.status == "value" and value.note:
         state.issue(page, _TABLE_VALUES, key, "annotation", "unknown_annotation",
                     f"値の後の注記が年度注記ではありません（noteとして保存） / text after the value is not a year annotation, kept as note: {value.note!r}",
                     raw, value.bbox)
@@ -769,15 +764,6 @@ def check_value(
         )
     else:
         state.filled_columns.add(column.label)
-    if (
-        column.slot == ACTUAL
-        and column.fiscal_year is not None
-        and value.ref_fiscal_year_end is not None
-        and value.ref_fiscal_year_end > column.fiscal_year
-    ):
-        state.issue(page, _TABLE_VALUES, key, "ref_fiscal_year_end", "ref_year_after_column",
-                    f"注記の年度が列の年度より後です / the annotation's year is after the column's year: {raw!r} in {column.label}",
-                    raw, value.bbox)
 
 
 TEMPLATE = AsahikawaStrategyKpiList()

@@ -19,7 +19,7 @@ from prefect.futures import as_completed
 
 from flows.stages import DocumentResult, collect_paths, read_and_process
 from extractors.pdf_input import sha256_hex
-from warehouse import store
+from warehouse import crosscheck, store
 
 
 @dataclass
@@ -100,6 +100,10 @@ def load_result(con: Any, result: DocumentResult) -> DocumentOutcome:
             store.record_failure(con, document)
         return DocumentOutcome(result.path, "failed", error=document["error"])
     store.load_document(con, document, result.tables, result.issues)
+    # checks against the other documents of the same municipality, now that this one is in
+    cross_issues = crosscheck.record_cross_document_issues(con, document["document_id"])
+    if cross_issues:
+        document = {**document, "warning_count": document["warning_count"] + cross_issues, "status": "loaded_with_issues"}
     return DocumentOutcome(
         result.path,
         document["status"],

@@ -370,3 +370,17 @@ def clean_text(text: str | None) -> str | None:
 def digits_only(text: str) -> str:
     """The ASCII digits of `text` after width folding ('12 11 01' -> '121101')."""
     return re.sub(r"[^0-9]", "", fold_width(text))
+
+
+# Trailing qualifiers that say how an indicator is counted, not what it is: （各年度件数）, (累計数).
+_TRAILING_QUALIFIER = re.compile(r"\([^()]*\)$")
+
+
+def indicator_key(name: str | None) -> str:
+    """A name key for matching one indicator across documents: label-normalized, without ※ remarks and trailing (…) qualifiers."""
+    key = normalize_label((name or "").split("※")[0])
+    while True:
+        stripped = _TRAILING_QUALIFIER.sub("", key)
+        if stripped == key or not stripped:
+            return key
+        key = stripped

@@ -58,3 +58,35 @@ def message_of(check_name: str, detail: str = "") -> str:
     info = CHECKS.get(check_name)
     text = f"{info.ja} / {info.en}" if info else check_name
     return f"{text}: {detail}" if detail else text
+
+
+# 総合戦略 KPI一覧: what its extractor reports, and what schemas/strategy.py checks.
+CHECKS.update(
+    {
+        "kpi_unit_unknown": CheckInfo("warning", "KPIの単位が無いか、未知の単位です", "a KPI has no unit or a unit not in the known list"),
+        "ref_year_after_column": CheckInfo("error", "実績値の注記年度が列の年度より後です", "an 実績値 refers to a year after its column's year"),
+        "aggregate_without_range": CheckInfo("error", "累計・平均なのに年度の範囲がありません", "a 累計 / 平均 figure without a range of years"),
+        "placeholder_status": CheckInfo("error", "「－」の扱いが不整合です", "placeholder status does not match the printed mark"),
+        "kpi_id_missing": CheckInfo("error", "KPIの識別子がありません", "a KPI row without an id"),
+        "cross_document_mismatch": CheckInfo(
+            "warning", "評価シートとKPI一覧で同じ指標・年度の値が異なります",
+            "an indicator has different values for the same year in an evaluation sheet and a KPI list",
+        ),
+        "missing_title": CheckInfo("warning", "表題がありません", "the KPI list has no title"),
+        "missing_municipality": CheckInfo("warning", "表題から自治体名が読めません", "no municipality in the title"),
+        "missing_table": CheckInfo("warning", "KPIの表が見つかりません", "no KPI table on the page"),
+        "missing_goal_heading": CheckInfo("warning", "基本目標の見出しがありません", "no 基本目標 heading above the table"),
+        "missing_column": CheckInfo("warning", "必要な列がありません", "a required column is missing from the header"),
+        "unknown_column": CheckInfo("warning", "未知の列見出しです", "a header column hyoka does not know"),
+        "column_without_year": CheckInfo("warning", "列見出しに年度がありません", "a value column header without a fiscal year"),
+        "missing_item_label": CheckInfo("warning", "施策項目の記号がありません", "a KPI row without its item label"),
+        "missing_kpi_name": CheckInfo("warning", "KPI名が空欄です", "the KPI name cell is empty"),
+        "placeholder_kpi_name": CheckInfo("warning", "KPI名が「－」なのに値があります", "KPI name is a placeholder but the row has values"),
+        "missing_department": CheckInfo("warning", "担当部がありません", "no department for a KPI"),
+        "duplicate_kpi_id": CheckInfo("warning", "同じ基本目標に同名のKPIがあります", "the same KPI name twice in one 基本目標"),
+        "missing_cell": CheckInfo("warning", "セルが見つかりません", "a cell expected under a header is missing"),
+        "unknown_annotation": CheckInfo("warning", "値の後の注記が年度注記ではありません", "text after a value is not a year annotation (kept as note)"),
+        "empty_value": CheckInfo("warning", "値が空欄です", "no value printed in a value cell"),
+        "empty_column": CheckInfo("warning", "列全体が空欄です", "a value column is empty in every row (year not reported yet)"),
+    }
+)

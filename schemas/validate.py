@@ -14,6 +14,7 @@ import pandera.pandas as pa
 
 from extractors.records import Extraction, IssueRecord, Record
 from schemas.checks import message_of, severity_of
+from schemas.strategy import SCHEMAS as STRATEGY_SCHEMAS
 from schemas.tables import SCHEMAS
 
 _COLUMN_IN_NAME = re.compile(r"^(?P<check>[a-z_]+)\[(?P<column>[a-z_]+)\]$")
@@ -91,7 +92,7 @@ def failures_to_issues(table: str, records: list[Record], failure_cases: pd.Data
 
 def validate_table(table: str, records: list[Record]) -> list[IssueRecord]:
     """Validate one table's records with its schema; return its issues."""
-    schema = SCHEMAS.get(table)
+    schema = SCHEMAS.get(table) or STRATEGY_SCHEMAS.get(table)
     if schema is None or not records:
         return []
     frame = records_frame(records)

@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse import schema
+from warehouse.views import ALL_VIEWS
 from warehouse.schema import quote_ident
 
 __all__ = [
@@ -172,12 +173,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                         f"ALTER TABLE {quote_ident(table.name)} "
                         f"ADD COLUMN {quote_ident(col.name)} {col.type}"
                     )
-        for view in schema.VIEWS:
+        for view in ALL_VIEWS:
             con.execute(view.create_sql())
         for table in schema.TABLES:
             for stmt in table.comment_sql():
                 con.execute(stmt)
-        for view in schema.VIEWS:
+        for view in ALL_VIEWS:
             for stmt in view.comment_sql():
                 con.execute(stmt)
         con.execute("COMMIT")
@@ -301,6 +302,45 @@ def load_document(
         for name in schema.DOCUMENT_TABLES:
             if name != "documents" and name in arrow:
                 _insert(con, name, arrow[name])
+        con.execute("COMMIT")
+    except BaseException:
+        _rollback(con)
+        raise
+
+
+def replace_issues(
+    con: duckdb.DuckDBPyConnection, document_id: str, check_name: str, issues: Iterable[Mapping[str, Any]]
+) -> None:
+    """Replace one document's issues of one check (e.g. a cross-document check run after
+    loading) and bring its documents row's counts and status in step. One transaction."""
+    rows = _prepare_rows("validation_issues", issues, document_id)
+    table = _to_arrow("validation_issues", rows) if rows else None
+    _begin(con)
+    try:
+        con.execute(
+            "DELETE FROM validation_issues WHERE document_id = ? AND check_name = ?", [document_id, check_name]
+        )
+        if table is not None:
+            _insert(con, "validation_issues", table)
+        con.execute(
+            """
+            UPDATE documents SET
+                error_count = (SELECT count(*) FROM validation_issues v
+                               WHERE v.document_id = documents.document_id AND v.severity = 'error'),
+                warning_count = (SELECT count(*) FROM validation_issues v
+                                 WHERE v.document_id = documents.document_id AND v.severity = 'warning')
+            WHERE document_id = ?
+            """,
+            [document_id],
+        )
+        con.execute(
+            """
+            UPDATE documents SET status = CASE WHEN error_count + warning_count > 0
+                                               THEN 'loaded_with_issues' ELSE 'loaded' END
+            WHERE document_id = ? AND status IN ('loaded', 'loaded_with_issues')
+            """,
+            [document_id],
+        )
         con.execute("COMMIT")
     except BaseException:
         _rollback(con)
