@@ -29,6 +29,7 @@ from extractors.records import (
     StaffingRecord,
 )
 from extractors.tables import (
+    budget_source_records,
     cell_in_column,
     header_columns,
     row_cells,
@@ -43,6 +44,7 @@ from hyoka.normalize import (
     digits_only,
     find_fiscal_year,
     fold_width,
+    is_placeholder,
     normalize_label,
     parse_number,
     parse_stage_label,
@@ -165,6 +167,8 @@ class HeaderTable:
     outputs_cell: Cell | None
     outcome_header: str | None
     outcome: list[IndicatorRecord]
+    # budget column -> its header as printed (prefecture -> 北海道), for project_budget_sources
+    budget_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def project_name(self) -> str | None:
@@ -210,7 +214,18 @@ def read_header_table(grid: PageGrid) -> HeaderTable | None:
         outputs_cell=outputs_cell,
         outcome_header=outcome_header,
         outcome=outcome,
+        budget_labels=budget_column_labels(grid, data_top),
     )
+
+
+def budget_column_labels(grid: PageGrid, data_top: float) -> dict[str, str]:
+    """The インプット matrix's header labels as printed, by budget column (first of each)."""
+    labels: dict[str, str] = {}
+    for cell in grid.cells:
+        column = _match_budget_column(cell.text) if cell.bottom <= data_top + 2.5 else None
+        if column and column not in labels:
+            labels[column] = clean_text(cell.text) or ""
+    return labels
 
 
 def _match_budget_column(label: str) -> str | None:
@@ -327,8 +342,8 @@ def read_outcome(grid: PageGrid, data_top: float, data_bottom: float) -> tuple[s
         if cell.x1 >= header.x1 - 2.5 and cell.x0 <= header.x0 + 2.5 and not any(cell is v for _, v in values):
             name_cells.append(cell)
     name = clean_text("\n".join(c.text for c in name_cells if c.text))
-    if not name and not any(v.text for _, v in values):
-        return header.text, []
+    if (not name or is_placeholder(name)) and not any(v.text.strip() for _, v in values):
+        return header.text, []  # 「-」: the project has no KPI
     records = []
     for label_cell, value_cell in values:
         span = find_fiscal_year(label_cell.text)
@@ -617,6 +632,9 @@ def read_project(group: ProjectPages, extraction: Extraction) -> None:
         for record in header.budgets:
             record.project_code = code
             extraction.add("project_budgets", record)
+            # the same figures in the long table every template fills: 北海道 → 都道府県
+            for source in budget_source_records(record, header.budget_labels):
+                extraction.add("project_budget_sources", source)
         if header.staffing:
             header.staffing.project_code = code
             extraction.add("project_staffing", header.staffing)

@@ -144,10 +144,33 @@ def find_cell_boxes(page: Any, settings: dict[str, Any] | None = None) -> list[B
         explicit_horizontal_lines=horizontals,
     )
     boxes: set[BBox] = set()
-    for table in page.find_tables(finder_settings):
-        for x0, top, x1, bottom in table.cells:
-            boxes.add((round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)))
+    # Every cell the rulings close, not only those of `find_tables`' tables: pdfplumber
+    # drops a table of one cell, but a lone ruled box is a field too (池田's NO. box and
+    # ※備考 box are single framed cells).
+    for x0, top, x1, bottom in page.debug_tablefinder(finder_settings).cells:
+        boxes.add((round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)))
     return sorted(boxes, key=lambda b: (b[1], b[0]))
+
+
+def fill_rect_boxes(page: Any) -> list[BBox]:
+    """Cells of a grid drawn only with filled rects (no ruling at all): each fill is a cell.
+
+    Some generators draw every cell as a filled rect and let the gaps between the fills
+    (or the page's white) be the borders. Thin fills are rulings, not cells, and are
+    left to `ruling_edges`; a fill that covers others (a table-wide background) is dropped
+    so that it does not swallow the text of the cells on top of it.
+    """
+    fills = [
+        (round(r["x0"], 2), round(r["top"], 2), round(r["x1"], 2), round(r["bottom"], 2))
+        for r in page.rects
+        if r.get("fill") and min(r["width"], r["height"]) >= THIN_RECT
+    ]
+    unique = sorted(set(fills), key=lambda b: (b[1], b[0]))
+
+    def covers_another(box: BBox) -> bool:
+        return any(other != box and _inside(other, box, tolerance=0.5) for other in unique)
+
+    return [box for box in unique if not covers_another(box)]
 
 
 def _contains(box: BBox, x: float, y: float) -> bool:
@@ -338,8 +361,12 @@ def _inside(inner: BBox, outer: BBox, tolerance: float = 1.0) -> bool:
 
 
 def build_grid(page: Any, settings: dict[str, Any] | None = None) -> PageGrid:
-    """Read one pdfplumber page into a `PageGrid` (cells with their text, loose lines)."""
-    boxes = find_cell_boxes(page, settings)
+    """Read one pdfplumber page into a `PageGrid` (cells with their text, loose lines).
+
+    Cells come from the visible rulings; a page with no ruling at all but a grid of
+    filled rects takes the fills as its cells (`fill_rect_boxes`).
+    """
+    boxes = find_cell_boxes(page, settings) or fill_rect_boxes(page)
     chars = page.dedupe_chars().chars
     by_cell, loose = assign_chars(chars, boxes)
     cells: list[Cell] = []

@@ -65,6 +65,21 @@ class ProjectRecord(Record):
     footer_text: str | None = None
     first_page: int = 0
     last_page: int = 0
+    # added for templates other than 旭川's (池田市 目標設定シート is the first)
+    department: str | None = None  # 担当部署名
+    sheet_no: int | None = None  # a sheet number such as 池田's NO. (not stable across years)
+    period_start_fiscal_year: int | None = None  # 実施期間 (start)
+    period_end_fiscal_year: int | None = None  # 実施期間 (end)
+    period_text: str | None = None  # 実施期間 as printed
+    target: str | None = None  # 事業の対象
+    method: str | None = None  # 事業の手段・方法
+    delivery_mode: str | None = None  # 実施形態: 直営 / 一部委託 / 全部委託 as printed
+    resilience_goal: str | None = None  # 国土強靭化地域計画: 事前に備えるべき目標
+    resilience_field: str | None = None  # 国土強靭化地域計画: 施策分野
+    initiatives_plan: str | None = None  # 上記要素に係る取組予定 (池田: R6年度取組予定)
+    initiatives_result: str | None = None  # 上記要素に係る取組実績
+    other_funding_text: str | None = None  # 「その他」財源の主な内容
+    remarks: str | None = None  # 備考
 
 
 @dataclass
@@ -80,6 +95,10 @@ class BudgetRecord(Record):
     tax_allocation_pct: float | None = None
     other: float | None = None
     general_revenue: float | None = None
+    # added for templates whose matrix differs from 旭川's
+    national_prefecture: float | None = None  # 国・府支出金 printed as one row (国 and 都道府県 together)
+    beneficiary_burden: float | None = None  # うち受益者負担: a part of `other`, not beside it
+    beneficiary_burden_pct: float | None = None  # 受益者負担率 (B÷A) in percent, as printed
 
 
 BUDGET_AMOUNT_COLUMNS = (
@@ -91,6 +110,57 @@ BUDGET_AMOUNT_COLUMNS = (
     "other",
     "general_revenue",
 )
+
+
+# project_budget_sources.source: the funding sources every template maps its rows to.
+BUDGET_SOURCES = ("国", "都道府県", "国・都道府県", "市債", "その他", "受益者負担", "一般財源")
+# A source that is a part of another (printed as うち…), not beside it: never added to the sum.
+BUDGET_SOURCE_PART_OF = {"受益者負担": "その他"}
+
+
+@dataclass
+class BudgetSourceRecord(Record):
+    """One funding source of one budget column: long format, one row per source.
+
+    `total_cost` (the column's 事業費) is repeated on each row so that the funding sum can
+    be checked on this table alone, whatever the template's matrix looks like.
+    """
+
+    project_code: str = ""
+    fiscal_year: int | None = None
+    stage: str | None = None
+    source: str = ""  # one of BUDGET_SOURCES
+    source_label: str = ""  # the row or column label as printed, e.g. 北海道, 国・府支出金
+    amount: float | None = None
+    amount_text: str | None = None  # as printed; None when blank
+    part_of: str | None = None  # the source this one is a part of (受益者負担 → その他), else None
+    total_cost: float | None = None
+    label: str = ""  # the budget column / row heading as printed, e.g. R3決算見込
+    blank_is_zero: bool = False  # the template prints no figure for a zero source (a blank counts as 0)
+
+
+@dataclass
+class BudgetItemRecord(Record):
+    """One line of a cost breakdown (主な内訳) in one budget column."""
+
+    project_code: str = ""
+    fiscal_year: int | None = None
+    stage: str | None = None
+    item_no: int = 0  # position in the breakdown block, from 1
+    item_name: str = ""
+    amount: float | None = None
+    amount_text: str | None = None
+    label: str = ""  # the budget column heading as printed
+
+
+@dataclass
+class SdgRecord(Record):
+    """One SDG goal marked for a project."""
+
+    project_code: str = ""
+    goal_no: int = 0  # 1..17
+    goal_label: str = ""  # the goal as printed, e.g. ４　質の高い教育をみんなに
+    mark: str = ""  # the mark as printed (○)
 
 
 @dataclass
@@ -109,6 +179,7 @@ class ReformViewpointRecord(Record):
     viewpoint: str = ""
     selected: bool = False
     mark: str = ""
+    viewpoint_group: str | None = None  # the heading the viewpoint is listed under, if the table has groups
 
 
 @dataclass
@@ -120,6 +191,14 @@ class EvaluationRecord(Record):
     direction: str | None = None
     expected_effect: str | None = None
     comment: str | None = None
+    # ratings with their reasons (池田: 達成状況, 有効性, 効率性, 方向性)
+    achievement_rating: str | None = None  # 成果指標の達成状況, e.g. A.順調に推移している
+    achievement_reason: str | None = None
+    effectiveness_rating: str | None = None  # 事業の有効性
+    efficiency_rating: str | None = None  # 事業の効率性
+    effectiveness_efficiency_reason: str | None = None  # 有効性・効率性の判断理由
+    direction_rating: str | None = None  # 今後の事業の方向性, e.g. 現状維持, 廃止
+    direction_reason: str | None = None
 
 
 @dataclass
@@ -138,13 +217,14 @@ class IndicatorRecord(Record):
     baseline: float | None = None
     baseline_text: str | None = None
     fiscal_year: int | None = None
-    kind: str | None = None  # 実績 / 目標
+    kind: str | None = None  # 実績 / 目標 / 見込
     column_label: str = ""
     value: float | None = None
     value_text: str | None = None
     achievement_rate: float | None = None
     achievement_text: str | None = None
     progress_text: str | None = None
+    resilience_mark: str | None = None  # 国土強靭化地域計画の指標に該当: the mark as printed
 
 
 @dataclass

@@ -15,11 +15,12 @@ from typing import Callable
 from extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
 from extractors.asahikawa_sheet import TEMPLATE as ASAHIKAWA_SHEET
 from extractors.grid import PageGrid, build_grid
+from extractors.ikeda_sheet import TEMPLATE as IKEDA_SHEET
 from extractors.pdf_input import DocumentError, open_pdf
 from extractors.records import Extraction, IssueRecord, PageRecord
 from extractors.template import PageMatch, Template
 
-TEMPLATES: list[Template] = [ASAHIKAWA_SHEET, ASAHIKAWA_KPI_LIST]
+TEMPLATES: list[Template] = [ASAHIKAWA_SHEET, ASAHIKAWA_KPI_LIST, IKEDA_SHEET]
 
 # A page belongs to a template when at least this share of the role's anchor labels is on it.
 MIN_SCORE = 0.6

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from extractors.grid import BBox, Cell, PageGrid
+from extractors.grid import BBox, Cell, PageGrid, TextLine
+from extractors.records import BUDGET_SOURCE_PART_OF, BudgetRecord, BudgetSourceRecord
+from hyoka.normalize import ParsedNumber, normalize_label, parse_number, parse_stage_label
 
 
 @dataclass
@@ -108,3 +110,293 @@ def text_right(grid: PageGrid, label: Cell) -> tuple[str, list[Cell]]:
     """The text of the cells directly right of a label cell (the label's value)."""
     cells = grid.right_of(label)
     return "\n".join(c.text for c in cells if c.text), cells
+
+
+# ---------------------------------------------------------------------------------------
+# Shared machinery added with the second template (池田市): points, labelled rows, marks,
+# budget columns, funding sources and the meaning of a printed dash.
+
+
+def cell_at(grid: PageGrid, x: float, y: float) -> Cell | None:
+    """The smallest cell that holds the point (x, y), or None."""
+    holding = [c for c in grid.cells if c.x0 <= x <= c.x1 and c.top <= y <= c.bottom]
+    return min(holding, key=lambda c: c.width * c.height) if holding else None
+
+
+@dataclass
+class StageColumn:
+    """A budget column whose header names a fiscal year and a stage (R6年度 / 予　算)."""
+
+    column: Column
+    fiscal_year: int
+    stage: str
+
+    @property
+    def label(self) -> str:
+        """The header as printed, its rows joined by one space: `R６年度 予　算`."""
+        return self.column.full_label
+
+    @property
+    def centre(self) -> float:
+        return (self.column.x0 + self.column.x1) / 2
+
+
+def stage_columns(grid: PageGrid, first_header: Cell) -> list[StageColumn]:
+    """The budget columns right of `first_header` (e.g. 区分), left to right.
+
+    A column belongs when its header gives a fiscal year and a stage (決算, 予算, 決算見込
+    …); the first header that does not (a neighbouring table sharing the header row)
+    ends the table.
+    """
+    found: list[StageColumn] = []
+    for column in header_columns(grid, first_header):
+        span, stage = parse_stage_label(column.full_label)
+        if span is None or stage is None:
+            break
+        found.append(StageColumn(column, span.start, stage))
+    return found
+
+
+@dataclass
+class TableRow:
+    """One data row of a labelled table: its label cells (outer to inner) and value cells."""
+
+    labels: list[Cell]  # every label cell covering the row, outermost (e.g. 財源) first
+    values: dict[str, Cell | None]  # column key -> the cell under that column in this row
+    top: float
+    bottom: float
+
+    @property
+    def label(self) -> Cell:
+        """The row's own label: the innermost (e.g. うち受益者負担 inside その他)."""
+        return self.labels[-1]
+
+    @property
+    def group(self) -> Cell | None:
+        """The outermost label when it spans several rows (主な内訳, 財源), else None."""
+        return self.labels[0] if len(self.labels) > 1 else None
+
+    @property
+    def parent(self) -> Cell | None:
+        """The label just outside the row's own one (その他 for うち受益者負担), if any."""
+        return self.labels[-2] if len(self.labels) > 1 else None
+
+
+def labelled_rows(grid: PageGrid, first_column_header: Cell, columns: dict[str, tuple[float, float]],
+                  label_x0: float | None = None) -> list[TableRow]:
+    """Data rows under a header: one per cell stacked under `first_column_header`.
+
+    Each row's labels are the cells left of the value columns that cover the row's middle
+    (a label merged over several rows, such as 財源, covers each of them); each value is
+    the cell at the row's middle under each column (`columns`: key -> (x0, x1)).
+    """
+    left = min(x0 for x0, _ in columns.values())
+    rows: list[TableRow] = []
+    for band in stacked_below(grid, first_column_header):
+        middle = (band.top + band.bottom) / 2
+        labels = sorted(
+            (
+                c
+                for c in grid.cells
+                if c.x1 <= left + 2.5
+                and (label_x0 is None or c.x0 >= label_x0 - 2.5)
+                and c.top <= middle <= c.bottom
+            ),
+            key=lambda c: c.x0,
+        )
+        if not labels:
+            continue
+        values = {key: cell_at(grid, (x0 + x1) / 2, middle) for key, (x0, x1) in columns.items()}
+        rows.append(TableRow(labels=labels, values=values, top=band.top, bottom=band.bottom))
+    return rows
+
+
+@dataclass
+class MarkedItem:
+    """An item of a ○-list: the item's cell and the mark cell on its left."""
+
+    item: Cell
+    mark_cell: Cell
+    mark: str  # as printed, '' when unmarked
+
+    @property
+    def marked(self) -> bool:
+        return bool(self.mark)
+
+
+def marked_items(grid: PageGrid, cells: list[Cell], narrow: float = 0.35) -> list[MarkedItem]:
+    """Items among `cells` that have a narrow mark cell on their left, in reading order.
+
+    SDG goals and 視点 elements are printed as [mark][item] pairs: the mark cell is at most
+    `narrow` times the item's width, shares its row and touches its left edge.
+    """
+    items: list[MarkedItem] = []
+    for cell in sorted(cells, key=lambda c: (round(c.top), c.x0)):
+        if not cell.text.strip():
+            continue
+        marks = [
+            c
+            for c in grid.cells
+            if abs(c.x1 - cell.x0) <= 2.5 and abs(c.top - cell.top) <= 2.5 and abs(c.bottom - cell.bottom) <= 2.5
+            and c.width <= narrow * cell.width
+        ]
+        if marks:
+            items.append(MarkedItem(cell, marks[0], marks[0].text.strip()))
+    return items
+
+
+# ---- what a printed dash means -------------------------------------------------------
+
+# Dash-like marks (slashes excluded: a 斜線 means "not applicable", never zero).
+DASH_MARKS: frozenset[str] = frozenset("-\uff0d\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2500\ufe63\u30fc\uff70")
+
+
+@dataclass(frozen=True)
+class DashRule:
+    """What a cell holding only a dash means in one kind of table of one template.
+
+    Spreadsheet exports print Excel's accounting-format zero as `-` in money tables,
+    while indicator tables use `-` for "no figure". A template says which, per table, with
+    a `DashRule`, and reads its numbers through `read_number`; the parser stays neutral
+    (`parse_number` calls a dash a placeholder).
+    """
+
+    value: float | None  # what a dash stands for: 0, or None for "no figure"
+    marks: frozenset[str] = DASH_MARKS
+
+    def applies(self, text: str | None) -> bool:
+        marks = "".join((text or "").split())
+        return bool(marks) and all(c in self.marks for c in marks)
+
+
+DASH_IS_ZERO = DashRule(0)
+DASH_IS_NO_FIGURE = DashRule(None)
+
+
+def read_number(text: str | None, dash: DashRule = DASH_IS_NO_FIGURE) -> ParsedNumber:
+    """`parse_number`, with a dash read by the table's `DashRule`."""
+    parsed = parse_number(text)
+    if parsed.status == "placeholder" and dash.value is not None and dash.applies(text):
+        return ParsedNumber(raw=parsed.raw, status="value", value=dash.value, text=parsed.text)
+    return parsed
+
+
+# ---- funding sources -------------------------------------------------------------------
+
+# Printed source labels (normalized prefix; one-character labels match exactly) -> source.
+# Longest first so that 国・府支出金 is not read as 国.
+FUNDING_SOURCE_LABELS: tuple[tuple[str, str], ...] = (
+    ("国・都道府県支出金", "国・都道府県"),
+    ("国・府支出金", "国・都道府県"),
+    ("国・県支出金", "国・都道府県"),
+    ("国・都支出金", "国・都道府県"),
+    ("国・道支出金", "国・都道府県"),
+    ("国府支出金", "国・都道府県"),
+    ("国県支出金", "国・都道府県"),
+    ("国庫支出金", "国"),
+    ("国支出金", "国"),
+    ("国", "国"),
+    ("都道府県支出金", "都道府県"),
+    ("都道府県", "都道府県"),
+    ("北海道", "都道府県"),
+    ("府支出金", "都道府県"),
+    ("県支出金", "都道府県"),
+    ("道支出金", "都道府県"),
+    ("都支出金", "都道府県"),
+    ("府", "都道府県"),
+    ("県", "都道府県"),
+    ("道", "都道府県"),
+    ("都", "都道府県"),
+    ("地方債", "市債"),
+    ("市債", "市債"),
+    ("町債", "市債"),
+    ("村債", "市債"),
+    ("うち受益者負担", "受益者負担"),
+    ("受益者負担", "受益者負担"),
+    ("その他", "その他"),
+    ("一般財源", "一般財源"),
+)
+
+# BudgetRecord column -> source, for templates that read a wide budget matrix first.
+BUDGET_COLUMN_SOURCES: dict[str, str] = {
+    "national": "国",
+    "prefecture": "都道府県",
+    "national_prefecture": "国・都道府県",
+    "municipal_bonds": "市債",
+    "other": "その他",
+    "beneficiary_burden": "受益者負担",
+    "general_revenue": "一般財源",
+}
+
+
+def funding_source(label: str) -> str | None:
+    """The source a printed funding label names (国・府支出金 → 国・都道府県), or None."""
+    norm = normalize_label(label)
+    if "率" in norm:
+        return None  # a ratio row (受益者負担率) is not a source
+    for printed, source in FUNDING_SOURCE_LABELS:
+        wanted = normalize_label(printed)
+        if norm == wanted or (len(wanted) > 1 and norm.startswith(wanted)):
+            return source
+    return None
+
+
+def budget_source_records(
+    budget: BudgetRecord, labels: dict[str, str] | None = None, *, blank_is_zero: bool = False
+) -> list[BudgetSourceRecord]:
+    """The long `project_budget_sources` rows of one wide `BudgetRecord`.
+
+    One row per source column the template has (a column is present when the record has
+    its printed text in `raw`, blank or not); `labels` gives each column's printed label
+    (e.g. prefecture -> 北海道), else the source name is used. `blank_is_zero` is the
+    template's rule for a blank source cell: 0 (池田: the sources add up with blanks as 0)
+    or unknown (travels with each row so the funding-sum check can apply it).
+    """
+    rows: list[BudgetSourceRecord] = []
+    for column, source in BUDGET_COLUMN_SOURCES.items():
+        if column not in budget.raw:
+            continue
+        printed = budget.raw[column].strip()
+        rows.append(
+            BudgetSourceRecord(
+                page=budget.page,
+                bbox=budget.cell_bboxes.get(column),
+                raw_text=printed,
+                raw={"amount": printed},
+                cell_bboxes={"amount": budget.cell_bboxes[column]} if column in budget.cell_bboxes else {},
+                project_code=budget.project_code,
+                fiscal_year=budget.fiscal_year,
+                stage=budget.stage,
+                source=source,
+                source_label=(labels or {}).get(column) or source,
+                amount=getattr(budget, column),
+                amount_text=printed or None,
+                part_of=BUDGET_SOURCE_PART_OF.get(source),
+                total_cost=budget.total_cost,
+                label=budget.label,
+                blank_is_zero=blank_is_zero,
+            )
+        )
+    return rows
+
+
+# ---- cells next to loose text (captions printed outside the grid) ---------------------
+
+
+def cell_right_of_line(grid: PageGrid, line: TextLine, max_gap: float = 40.0) -> Cell | None:
+    """The nearest cell right of a loose text line, on its row (e.g. the box after `NO.`)."""
+    middle = (line.top + line.bottom) / 2
+    candidates = [
+        c for c in grid.cells if c.top <= middle <= c.bottom and c.x0 >= line.x1 - 2.5 and c.x0 - line.x1 <= max_gap
+    ]
+    return min(candidates, key=lambda c: c.x0) if candidates else None
+
+
+def box_below_line(grid: PageGrid, line: TextLine, max_gap: float = 12.0) -> Cell | None:
+    """The cell right under a loose caption (e.g. the ※備考 box), overlapping it horizontally."""
+    candidates = [
+        c
+        for c in grid.cells
+        if line.bottom - 2.5 <= c.top <= line.bottom + max_gap and c.x0 <= line.x1 and c.x1 >= line.x0
+    ]
+    return min(candidates, key=lambda c: (c.top, c.x0)) if candidates else None

@@ -24,6 +24,14 @@ class PageMatch:
 
 
 class Template(Protocol):
+    """A layout hyoka reads (see docs/adding-a-template.md).
+
+    Besides these, a template may state its number conventions as attributes, read
+    through `extractors.tables`: `money_dash` / `indicator_dash` (a `DashRule`: what a
+    printed `-` means in that table) and `money_blank_is_zero` (a blank funding source
+    counts as 0 in the funding sum). 池田's sheet sets all three.
+    """
+
     name: str
     doc_type: str
     municipality: str | None

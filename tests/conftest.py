@@ -23,6 +23,11 @@ SHEET_LIBREOFFICE = SAMPLES / "asahikawa_jimujigyo_R4_121101.pdf"
 SHEET_REPORTLAB = SAMPLES / "asahikawa_jimujigyo_R4_121101_reportlab.pdf"
 KPI_LIST = SAMPLES / "asahikawa_sogo_senryaku_kpi_R4.pdf"
 GROUND_TRUTH = SAMPLES / "ground_truth.json"
+# real PDFs published by cities (copied from ../shared/real, see samples/real/SOURCES.md)
+REAL = SAMPLES / "real"
+IKEDA = REAL / "ikeda"
+IKEDA_PDFS = sorted(IKEDA.glob("ikeda-r7-*.pdf"))
+IKEDA_GROUND_TRUTH = IKEDA / "ground_truth.json"
 
 
 def squash(text: str | None) -> str:
@@ -37,6 +42,18 @@ def sheet_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     db = tmp_path_factory.mktemp("warehouse") / "sheets.duckdb"
     summary = ingest([str(SHEET_LIBREOFFICE), str(SHEET_REPORTLAB)], db=str(db))
+    assert summary.failed == 0, [o.error for o in summary.outcomes]
+    return db
+
+
+@pytest.fixture(scope="session")
+def ikeda_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 16 real 池田市 目標設定シート, ingested once by the `ingest` flow."""
+    from flows.ingest import ingest
+
+    assert len(IKEDA_PDFS) == 16, IKEDA_PDFS
+    db = tmp_path_factory.mktemp("warehouse") / "ikeda.duckdb"
+    summary = ingest([str(p) for p in IKEDA_PDFS], db=str(db))
     assert summary.failed == 0, [o.error for o in summary.outcomes]
     return db
 

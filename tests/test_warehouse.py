@@ -207,6 +207,13 @@ CONTRACT_PREFIX = {
                            "fiscal_year", "kind", "value", "value_text", "achievement_rate",
                            "progress_text", "indicator_no", "baseline_text", "column_label",
                            "achievement_text", "page", "bbox", "raw_text"],
+    # added with the 池田市 template (issue 6): long tables every template fills
+    "project_budget_sources": ["document_id", "project_code", "fiscal_year", "stage", "source", "source_label",
+                               "amount", "amount_text", "part_of", "total_cost", "label", "page", "bbox",
+                               "raw_text", "blank_is_zero"],
+    "project_budget_items": ["document_id", "project_code", "fiscal_year", "stage", "item_name", "amount",
+                             "item_no", "amount_text", "label", "page", "bbox", "raw_text"],
+    "project_sdgs": ["document_id", "project_code", "goal_no", "goal_label", "mark", "page", "bbox", "raw_text"],
     "strategy_kpis": ["document_id", "kpi_id", "goal_no", "goal_title", "item_label", "item_title",
                       "sub_item_no", "sub_item_title", "kpi_name", "kpi_remark", "unit", "department",
                       "page", "row_no", "is_placeholder", "bbox", "raw_text"],
@@ -224,10 +231,15 @@ def test_table_columns_keep_the_published_contract():
         cols = store.table_columns(table)
         assert cols[: len(prefix)] == prefix, table
         assert len(cols) == len(set(cols)), table
-    assert store.table_columns("projects")[15:] == [
+    assert store.table_columns("projects")[15:30] == [
         "project_code_raw", "start_text", "outputs_header", "outcome_header", "policy_note",
         "policy_purpose", "vision_title", "vision_text", "strategy_policy_text", "strategy_vision_text",
         "footer_text", "last_page", "page", "bbox", "raw_text"]
+    # columns added later come after the published ones, never between them
+    assert store.table_columns("projects")[30:34] == [
+        "department", "sheet_no", "period_start_fiscal_year", "period_end_fiscal_year"]
+    assert store.table_columns("project_budgets")[15:] == [
+        "national_prefecture", "beneficiary_burden", "beneficiary_burden_pct"]
     for table in ("pages", "project_budgets", "validation_issues"):
         assert schema.get_table(table).column("bbox").type == "DOUBLE[]"
     with pytest.raises(KeyError, match="unknown warehouse table"):
@@ -239,7 +251,8 @@ def test_extractor_records_match_their_tables(con):
     records = pytest.importorskip("extractors.records")
     assert set(schema.TABLE_FOR_RECORD) == {
         "ProjectRecord", "BudgetRecord", "StaffingRecord", "ReformViewpointRecord", "EvaluationRecord",
-        "IndicatorRecord", "StrategyKpiRecord", "StrategyKpiValueRecord", "PageRecord"}
+        "IndicatorRecord", "StrategyKpiRecord", "StrategyKpiValueRecord", "PageRecord",
+        "BudgetSourceRecord", "BudgetItemRecord", "SdgRecord"}
     tables: dict[str, list[dict]] = {}
     for record_name, table in schema.TABLE_FOR_RECORD.items():
         cls = getattr(records, record_name)

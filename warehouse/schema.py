@@ -91,8 +91,8 @@ def _project_code() -> Column:
     return Column(
         "project_code",
         "VARCHAR",
-        "事業番号（数字のみ、例 121101）",
-        "Project code, digits only (e.g. '121101')",
+        "事業番号（市の事業コード、なければシート番号。数字のみ、例 121101）",
+        "Project code, digits only (e.g. '121101'): the city's own project identifier, else the sheet number",
     )
 
 
@@ -205,6 +205,30 @@ PROJECTS = Table(
         Column("footer_text", "VARCHAR", "フッターのテキスト（担当課など）", "Footer text, e.g. responsible department"),
         Column("last_page", "INTEGER", "事業の最後のページ", "Last page of the project's sheet"),
         *_provenance(),
+        # added with the 池田市 template: fields other cities' sheets have
+        Column("department", "VARCHAR", "担当部署名", "Responsible department, as printed"),
+        Column("sheet_no", "INTEGER", "シート番号（例 池田市の NO.、年度をまたいで安定しない）",
+               "Sheet number as printed on the sheet (e.g. Ikeda's NO.); not stable across years"),
+        Column("period_start_fiscal_year", "INTEGER", "実施期間の開始年度（西暦）",
+               "First fiscal year of the implementation period (実施期間), Western calendar"),
+        Column("period_end_fiscal_year", "INTEGER", "実施期間の終了年度（西暦）",
+               "Last fiscal year of the implementation period (実施期間), Western calendar"),
+        Column("period_text", "VARCHAR", "実施期間の印字テキスト", "Implementation period as printed"),
+        Column("target", "VARCHAR", "事業の対象（誰を、何を）", "Who or what the project is for (事業の対象)"),
+        Column("method", "VARCHAR", "事業の手段・方法（どのように）", "How the project is carried out (事業の手段・方法)"),
+        Column("delivery_mode", "VARCHAR", "実施形態（直営、一部委託、全部委託など、印字のまま）",
+               "Delivery mode as printed: 直営 (in-house), 一部委託 (partly outsourced), 全部委託 (outsourced)"),
+        Column("resilience_goal", "VARCHAR", "国土強靭化地域計画の体系：事前に備えるべき目標",
+               "National resilience regional plan: goal to prepare for (事前に備えるべき目標); NULL when blank"),
+        Column("resilience_field", "VARCHAR", "国土強靭化地域計画の体系：施策分野",
+               "National resilience regional plan: policy field (施策分野); NULL when blank"),
+        Column("initiatives_plan", "VARCHAR", "視点（まちづくりの進め方など）に係る取組予定",
+               "Planned initiatives for the marked viewpoints (e.g. 上記要素に係るR6年度取組予定)"),
+        Column("initiatives_result", "VARCHAR", "視点に係る取組実績",
+               "Initiatives carried out for the marked viewpoints (e.g. 上記要素に係るR6年度取組実績)"),
+        Column("other_funding_text", "VARCHAR", "「その他」財源の主な内容",
+               "Main contents of the 'other' funding source (「その他」財源の主な内容), as printed"),
+        Column("remarks", "VARCHAR", "備考", "Remarks (備考); NULL when blank"),
     ),
     record="ProjectRecord",
 )
@@ -217,8 +241,8 @@ PROJECT_BUDGETS = Table(
         _doc_id(),
         _project_code(),
         _fiscal_year(),
-        Column("stage", "VARCHAR", "段階（決算、当初予算、決算見込など）",
-               "Budget stage: 決算 (settled), 当初予算 (initial budget), 決算見込 (expected settlement), …"),
+        Column("stage", "VARCHAR", "段階（決算、予算、当初予算、決算見込など）",
+               "Budget stage: 決算 (settled), 予算 (budget), 当初予算 (initial budget), 決算見込 (expected settlement), …"),
         Column("total_cost", "DOUBLE", "事業費（千円）", "Total project cost in thousand yen, as printed; NULL when blank"),
         Column("national", "DOUBLE", "国庫支出金（千円）", "National government funds in thousand yen; NULL when blank"),
         Column("prefecture", "DOUBLE", "県支出金（千円）", "Prefectural funds in thousand yen; NULL when blank"),
@@ -229,8 +253,77 @@ PROJECT_BUDGETS = Table(
         Column("general_revenue", "DOUBLE", "一般財源（千円）", "General revenue in thousand yen; NULL when blank"),
         Column("label", "VARCHAR", "列見出しの印字テキスト（例 R5決算）", "Column heading as printed, e.g. R5決算"),
         *_provenance(),
+        # added with the 池田市 template; stage also takes 予算 there
+        Column("national_prefecture", "DOUBLE", "国・都道府県支出金（千円、国と都道府県を1行で印字する様式）",
+               "National and prefectural funds printed as one row (e.g. 国・府支出金), in thousand yen; NULL when blank"),
+        Column("beneficiary_burden", "DOUBLE", "うち受益者負担（千円、その他財源の内数）",
+               "Of which borne by beneficiaries, in thousand yen: a part of other, not added to it; NULL when blank"),
+        Column("beneficiary_burden_pct", "DOUBLE", "受益者負担率（％、B÷A、印字のまま）",
+               "Beneficiary share (B÷A) in percent, as printed; NULL when blank"),
     ),
     record="BudgetRecord",
+)
+
+PROJECT_BUDGET_SOURCES = Table(
+    "project_budget_sources",
+    "財源内訳（縦持ち：年度・段階・財源ごとに1行、千円。全様式共通）",
+    "Funding sources in long format, one row per fiscal year, stage and source, in thousand yen, for every template",
+    (
+        _doc_id(),
+        _project_code(),
+        _fiscal_year(),
+        Column("stage", "VARCHAR", "段階（決算、予算、当初予算、決算見込など）",
+               "Budget stage: 決算, 予算, 当初予算, 決算見込, …"),
+        Column("source", "VARCHAR", "財源（国、都道府県、国・都道府県、市債、その他、受益者負担、一般財源）",
+               "Funding source: 国, 都道府県, 国・都道府県 (printed as one row), 市債, その他, 受益者負担, 一般財源"),
+        Column("source_label", "VARCHAR", "財源の印字テキスト（例 北海道、国・府支出金）",
+               "Source label as printed, e.g. 北海道, 国・府支出金"),
+        Column("amount", "DOUBLE", "金額（千円、空欄は NULL）", "Amount in thousand yen; NULL when blank"),
+        Column("amount_text", "VARCHAR", "金額の印字テキスト", "Amount as printed"),
+        Column("part_of", "VARCHAR", "内数の場合の親財源（受益者負担 → その他）、それ以外は NULL",
+               "The source this one is a part of (受益者負担 is part of その他), else NULL: parts are never added to the sum"),
+        Column("total_cost", "DOUBLE", "同じ列の事業費（千円、各行に繰り返し）",
+               "Total project cost of the same column in thousand yen, repeated on every row"),
+        Column("label", "VARCHAR", "列（行）見出しの印字テキスト", "Budget column (or row) heading as printed"),
+        *_provenance(),
+        Column("blank_is_zero", "BOOLEAN", "空欄の財源を0とみなす様式か（amount は空欄のまま NULL）",
+               "Whether the template leaves a zero source blank, so a blank counts as 0 in the sum (amount stays NULL)"),
+    ),
+    record="BudgetSourceRecord",
+)
+
+PROJECT_BUDGET_ITEMS = Table(
+    "project_budget_items",
+    "事業費の主な内訳（年度・段階・項目ごとに1行、千円）",
+    "Main cost items (主な内訳), one row per fiscal year, stage and item, in thousand yen",
+    (
+        _doc_id(),
+        _project_code(),
+        _fiscal_year(),
+        Column("stage", "VARCHAR", "段階（決算、予算など）", "Budget stage: 決算, 予算, …"),
+        Column("item_name", "VARCHAR", "内訳の項目名（印字のまま）", "Item name as printed"),
+        Column("amount", "DOUBLE", "金額（千円、空欄は NULL）", "Amount in thousand yen; NULL when blank"),
+        Column("item_no", "INTEGER", "内訳欄での行の位置（1始まり）", "Line of the item in the breakdown block, from 1"),
+        Column("amount_text", "VARCHAR", "金額の印字テキスト", "Amount as printed"),
+        Column("label", "VARCHAR", "列見出しの印字テキスト", "Budget column heading as printed"),
+        *_provenance(),
+    ),
+    record="BudgetItemRecord",
+)
+
+PROJECT_SDGS = Table(
+    "project_sdgs",
+    "事業に関連するSDGsのゴール（印のあるゴールごとに1行）",
+    "SDG goals marked for the project, one row per marked goal",
+    (
+        _doc_id(),
+        _project_code(),
+        Column("goal_no", "INTEGER", "SDGsのゴール番号（1〜17）", "SDG goal number (1–17)"),
+        Column("goal_label", "VARCHAR", "ゴールの印字テキスト", "Goal as printed"),
+        Column("mark", "VARCHAR", "印字された記号（○など）", "Mark as printed (○, …)"),
+        *_provenance(),
+    ),
+    record="SdgRecord",
 )
 
 PROJECT_STAFFING = Table(
@@ -262,6 +355,8 @@ PROJECT_REFORM_VIEWPOINTS = Table(
         Column("selected", "BOOLEAN", "選択されているか", "Whether the viewpoint is checked"),
         Column("mark", "VARCHAR", "印字された記号（○、✓など）", "Mark as printed (○, ✓, …), empty when none"),
         *_provenance(),
+        Column("viewpoint_group", "VARCHAR", "視点の見出し（例 「持続可能な都市経営」の視点）、見出しがなければ NULL",
+               "Heading the viewpoint is listed under (e.g. 持続可能な都市経営), NULL when the table has none"),
     ),
     record="ReformViewpointRecord",
 )
@@ -280,6 +375,17 @@ PROJECT_EVALUATIONS = Table(
         Column("comment", "VARCHAR", "評価コメント", "Evaluation comment"),
         Column("title", "VARCHAR", "評価欄の見出し", "Heading of the evaluation section, as printed"),
         *_provenance(),
+        # ratings with their reasons (池田: 達成状況, 有効性, 効率性, 方向性)
+        Column("achievement_rating", "VARCHAR", "成果指標の達成状況（例 A.順調に推移している）",
+               "Rating of the indicators' progress as printed, e.g. A.順調に推移している"),
+        Column("achievement_reason", "VARCHAR", "達成状況の判断理由", "Reason given for the progress rating"),
+        Column("effectiveness_rating", "VARCHAR", "事業の有効性（印字のまま）", "Effectiveness rating as printed"),
+        Column("efficiency_rating", "VARCHAR", "事業の効率性（印字のまま）", "Efficiency rating as printed"),
+        Column("effectiveness_efficiency_reason", "VARCHAR", "有効性・効率性の判断理由",
+               "Reason given for the effectiveness and efficiency ratings"),
+        Column("direction_rating", "VARCHAR", "今後の事業の方向性（例 現状維持、廃止）",
+               "Direction decided for the project's next years as printed, e.g. 現状維持 (continue), 廃止 (abolish)"),
+        Column("direction_reason", "VARCHAR", "方向性の判断理由", "Reason given for the direction"),
     ),
     record="EvaluationRecord",
 )
@@ -299,7 +405,8 @@ PROJECT_INDICATORS = Table(
         Column("baseline", "DOUBLE", "基準値（指標ごとに各行へ繰り返し）",
                "Baseline value, repeated on every row of the indicator"),
         _fiscal_year("値の年度（西暦）", "Fiscal year of the value (Western calendar)"),
-        Column("kind", "VARCHAR", "種別（実績、目標）", "Kind of value: 実績 (actual), 目標 (target)"),
+        Column("kind", "VARCHAR", "種別（実績、目標、見込）",
+               "Kind of value: 実績 (actual), 目標 (target), 見込 (estimate, e.g. R6見込)"),
         Column("value", "DOUBLE", "値（数値化できない場合 NULL）", "Value; NULL when blank or not numeric"),
         Column("value_text", "VARCHAR", "値の印字テキスト", "Value as printed"),
         Column("achievement_rate", "DOUBLE", "達成率（％、指標ごとに繰り返し）",
@@ -311,6 +418,8 @@ PROJECT_INDICATORS = Table(
         Column("column_label", "VARCHAR", "列見出しの印字テキスト", "Column heading as printed"),
         Column("achievement_text", "VARCHAR", "達成率の印字テキスト", "Achievement rate as printed"),
         *_provenance(),
+        Column("resilience_mark", "VARCHAR", "国土強靭化地域計画の指標に該当する印（印字のまま、指標ごとに繰り返し）",
+               "Mark that the indicator is one of the national resilience plan's, as printed, repeated on every row"),
     ),
     record="IndicatorRecord",
 )
@@ -401,6 +510,9 @@ TABLES: list[Table] = [
     PROJECT_REFORM_VIEWPOINTS,
     PROJECT_EVALUATIONS,
     PROJECT_INDICATORS,
+    PROJECT_BUDGET_SOURCES,
+    PROJECT_BUDGET_ITEMS,
+    PROJECT_SDGS,
     STRATEGY_KPIS,
     STRATEGY_KPI_VALUES,
     VALIDATION_ISSUES,
@@ -444,6 +556,9 @@ _SUMMARY_COUNTS = [
     ("indicators", "project_indicators", "指標値の行数", "Rows in project_indicators"),
     ("kpis", "strategy_kpis", "KPI数", "Rows in strategy_kpis"),
     ("kpi_values", "strategy_kpi_values", "KPI値の行数", "Rows in strategy_kpi_values"),
+    ("budget_sources", "project_budget_sources", "財源内訳の行数", "Rows in project_budget_sources"),
+    ("budget_items", "project_budget_items", "事業費内訳の行数", "Rows in project_budget_items"),
+    ("sdgs", "project_sdgs", "SDGsゴールの行数", "Rows in project_sdgs"),
 ]
 
 

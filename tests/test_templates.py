@@ -1,0 +1,151 @@
+"""The template registry: every template listed, each page to the template that fits it,
+every template filling the shared tables, and other cities' real PDFs refused cleanly.
+
+The mixed run is one `hyoka ingest` (a subprocess, as a user runs it) over 旭川's sample
+sheets and KPI list, real 池田 sheets and the real 神戸 / 京都 PDFs no template reads yet.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import IKEDA, KPI_LIST, REAL, SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, fetch_dicts
+from extractors.pdf_input import sha256_hex
+from extractors.registry import MIN_SCORE, TEMPLATES, extract_pdf
+from pdf_factory import book
+
+KOBE = sorted((REAL / "kobe").glob("*.pdf"))
+KYOTO = sorted((REAL / "kyoto").glob("*.pdf"))
+IKEDA_IN_MIXED_RUN = [IKEDA / f"ikeda-r7-{n}.pdf" for n in ("001", "021", "045", "052")]
+ASAHIKAWA = [SHEET_LIBREOFFICE, SHEET_REPORTLAB, KPI_LIST]
+UNSUPPORTED = KOBE + KYOTO
+
+
+def test_the_registry_holds_complete_templates() -> None:
+    names = [t.name for t in TEMPLATES]
+    assert len(names) == len(set(names))
+    assert {"asahikawa_jimujigyo_sheet", "asahikawa_strategy_kpi_list", "ikeda_mokuhyo_sheet"} <= set(names)
+    for template in TEMPLATES:
+        assert template.description and template.doc_type
+        assert callable(template.recognize) and callable(template.read)
+    assert len(KOBE) == 8 and len(KYOTO) == 4
+
+
+def test_hyoka_templates_lists_each_with_municipality_and_description() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "hyoka", "templates"],
+        capture_output=True, text=True, env={**os.environ, "COLUMNS": "400"}, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    for template in TEMPLATES:
+        (line,) = [ln for ln in lines if f" {template.name} " in ln]
+        assert template.description in line
+        assert (template.municipality or "(from the document)") in line
+        assert template.doc_type in line
+    assert any("池田市" in ln and "ikeda_mokuhyo_sheet" in ln for ln in lines)
+
+
+def test_every_template_fills_project_budget_sources() -> None:
+    """旭川's matrix columns and 池田's 財源 rows become the same long table."""
+    asahikawa = extract_pdf(SHEET_LIBREOFFICE.read_bytes())
+    sources = asahikawa.rows("project_budget_sources")
+    assert len(sources) == 4 * 5  # four budget rows × 国, 北海道, 市債, その他, 一般財源
+    assert {(s.source, s.source_label) for s in sources} == {
+        ("国", "国"), ("都道府県", "北海道"), ("市債", "市債"), ("その他", "その他"), ("一般財源", "一般財源")
+    }
+    budgets = {(b.fiscal_year, b.stage): b for b in asahikawa.rows("project_budgets")}
+    for source in sources:
+        budget = budgets[(source.fiscal_year, source.stage)]
+        assert source.total_cost == budget.total_cost and source.label == budget.label
+        assert source.part_of is None and source.project_code == "121101"
+    # the 旭川 tables are as they were: no 受益者負担, no 国・都道府県 row
+    assert all(b.national_prefecture is None and b.beneficiary_burden is None for b in budgets.values())
+
+    ikeda = extract_pdf((IKEDA / "ikeda-r7-009.pdf").read_bytes())
+    sources = ikeda.rows("project_budget_sources")
+    assert {s.source for s in sources} == {"国・都道府県", "市債", "その他", "受益者負担", "一般財源"}
+    assert {s.part_of for s in sources if s.source == "受益者負担"} == {"その他"}
+
+
+def test_each_template_claims_its_own_pages_only() -> None:
+    from extractors.grid import build_grid
+    from extractors.pdf_input import open_pdf
+
+    samples = {
+        "asahikawa_jimujigyo_sheet": SHEET_LIBREOFFICE,
+        "asahikawa_strategy_kpi_list": KPI_LIST,
+        "ikeda_mokuhyo_sheet": IKEDA / "ikeda-r7-001.pdf",
+    }
+    for owner, pdf_path in samples.items():
+        with open_pdf(pdf_path.read_bytes()) as pdf:
+            grid = build_grid(pdf.pages[0])
+        for template in TEMPLATES:
+            score = template.recognize(grid).score
+            if template.name == owner:
+                assert score >= MIN_SCORE, (owner, score)
+            else:
+                assert score < MIN_SCORE, (template.name, pdf_path.name, score)
+
+
+def test_one_book_of_two_cities_is_read_page_by_page() -> None:
+    data = book([(SHEET_LIBREOFFICE, 1), (SHEET_LIBREOFFICE, 2), (IKEDA / "ikeda-r7-001.pdf", 1)])
+    extraction = extract_pdf(data)
+    assert [p.project_code for p in extraction.rows("projects")] == ["121101", "1"]
+    assert [(p.page, p.template) for p in extraction.rows("pages")] == [
+        (1, "asahikawa_jimujigyo_sheet"), (2, "asahikawa_jimujigyo_sheet"), (3, "ikeda_mokuhyo_sheet")]
+    assert extraction.template == "asahikawa_jimujigyo_sheet"  # the template with most pages names the document
+
+
+@pytest.fixture(scope="module")
+def mixed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path]:
+    db = tmp_path_factory.mktemp("mixed") / "mixed.duckdb"
+    paths = [str(p.resolve()) for p in ASAHIKAWA + IKEDA_IN_MIXED_RUN + UNSUPPORTED]
+    run = subprocess.run(
+        [sys.executable, "-m", "hyoka", "ingest", *paths, "--db", str(db)],
+        capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"}, timeout=600,
+    )
+    return run, db
+
+
+def test_mixed_run_exits_one_without_a_traceback(mixed_run) -> None:  # type: ignore[no-untyped-def]
+    run, _ = mixed_run
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_supported_files_load(mixed_run) -> None:  # type: ignore[no-untyped-def]
+    run, db = mixed_run
+    expected = {SHEET_LIBREOFFICE: "asahikawa_jimujigyo_sheet", SHEET_REPORTLAB: "asahikawa_jimujigyo_sheet",
+                KPI_LIST: "asahikawa_strategy_kpi_list"}
+    expected.update({p: "ikeda_mokuhyo_sheet" for p in IKEDA_IN_MIXED_RUN})
+    for path, template in expected.items():
+        (row,) = fetch_dicts(db, "SELECT * FROM documents WHERE document_id = ?", [sha256_hex(path.read_bytes())])
+        assert row["status"] in ("loaded", "loaded_with_issues"), (path.name, row["error"])
+        assert row["template"] == template
+        assert row["error_count"] == 0, path.name
+        assert not any(line.startswith(f"failed {path.resolve()}") for line in run.stderr.splitlines())
+    codes = {r[0] for r in fetch(db, "SELECT project_code FROM projects")}
+    assert {"121101", "1", "21", "45", "52"} <= codes
+
+
+@pytest.mark.parametrize("path", UNSUPPORTED, ids=[p.name for p in UNSUPPORTED])
+def test_unsupported_cities_fail_as_unknown_template(mixed_run, path: Path) -> None:  # type: ignore[no-untyped-def]
+    run, db = mixed_run
+    lines = [line for line in run.stderr.splitlines() if line.startswith(f"failed {path.resolve()}: ")]
+    assert len(lines) == 1, run.stderr
+    assert re.match(rf"failed {re.escape(str(path.resolve()))}: unknown template \(closest: [a-z_]+, score 0\.\d\d\)",
+                    lines[0]), lines[0]
+    document_id = sha256_hex(path.read_bytes())
+    (row,) = fetch_dicts(db, "SELECT status, error, record_count FROM documents WHERE document_id = ?", [document_id])
+    assert row["status"] == "failed" and row["error"].startswith("unknown template (closest: ")
+    assert row["record_count"] == 0
+    # never half-read: no row of any other table belongs to it
+    for (table,) in fetch(db, "SELECT table_name FROM duckdb_tables() WHERE table_name <> 'documents'"):
+        assert fetch(db, f"SELECT count(*) FROM {table} WHERE document_id = ?", [document_id]) == [(0,)], table
