@@ -42,6 +42,8 @@ class IngestSummary:
     db_path: str
     outcomes: list[DocumentOutcome] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    report_dir: str | None = None  # the validation report's folder (report.html, issues.csv, …)
+    report_error: str | None = None  # why no report was written, when one was asked for
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -67,7 +69,7 @@ class IngestSummary:
         return sum(o.pages for o in self.outcomes)
 
 
-# Progress callbacks: (event, path, detail) with event in {'start', 'page', 'done'}.
+# Progress callbacks: (event, path, detail) with event in {'start', 'page', 'done', 'report'}.
 ProgressHook = Callable[[str, str, Any], None]
 
 
@@ -122,8 +124,9 @@ def ingest(
     progress: ProgressHook | None = None,
     wait_seconds: float = 60.0,
     on_wait: Callable[[str], None] | None = None,
+    report: bool = True,
 ) -> IngestSummary:
-    """Ingest PDF files and folders into the DuckDB warehouse at `db`."""
+    """Ingest PDF files and folders into the DuckDB warehouse at `db`; then write its validation report."""
     files, missing = collect_paths(paths)
     summary = IngestSummary(db_path=str(db), missing=missing)
     con = store.connect(db, wait_seconds=wait_seconds, on_wait=on_wait)
@@ -153,4 +156,33 @@ def ingest(
         con.close()
     order = {str(p): i for i, p in enumerate(files)}
     summary.outcomes.sort(key=lambda o: order.get(o.path, len(order)))
+    if report and str(db) != ":memory:":
+        if progress:
+            progress("report", str(db), None)
+        summary.report_dir, summary.report_error = write_validation_report(str(db), wait_seconds)
     return summary
+
+
+def write_validation_report(db: str, wait_seconds: float = 60.0) -> tuple[str | None, str | None]:
+    """Write the report and its Prefect artifacts; a failure is logged, never raised: (folder, error)."""
+    import logging
+
+    from prefect import get_run_logger
+    from prefect.context import FlowRunContext
+
+    from hyoka.report import write_report
+    from hyoka.report.artifacts import publish_artifacts
+
+    in_run = FlowRunContext.get() is not None  # artifacts belong to a flow run
+    logger: Any = get_run_logger() if in_run else logging.getLogger("hyoka.report")
+    try:
+        paths = write_report(db, wait_seconds=wait_seconds)
+    except Exception as exc:  # noqa: BLE001 - the data is loaded; a report failure must not fail the run
+        logger.warning("validation report not written: %s: %s", type(exc).__name__, exc)
+        return None, f"{type(exc).__name__}: {exc}"
+    try:
+        if in_run:
+            publish_artifacts(paths)
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("validation report artifacts not created: %s: %s", type(exc).__name__, exc)
+    return str(paths.out_dir), None

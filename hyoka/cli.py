@@ -47,6 +47,8 @@ def _say_wait(message: str) -> None:
         "Examples:\n\n"
         "  hyoka ingest samples/\n\n"
         "  hyoka ingest sheets/*.pdf --db city.duckdb --municipality 旭川市\n\n"
+        "Every run ends by writing the validation report next to the warehouse "
+        "(hyoka.duckdb → hyoka-report/report.html); --no-report skips it.\n\n"
         "Exit code 0 when every file loaded (with or without validation issues), 1 when any failed."
     )
 )
@@ -57,6 +59,7 @@ def ingest(
         None, help="Municipality for documents that do not say (the document and its template come first)."
     ),
     wait: float = typer.Option(60.0, help="Seconds to wait for a warehouse another process is writing."),
+    report: bool = typer.Option(True, "--report/--no-report", help="Write the validation report at the end."),
 ) -> None:
     """Read PDFs, validate them and load them into the warehouse."""
     from flows.ingest import DocumentOutcome, ingest as ingest_flow
@@ -78,6 +81,8 @@ def ingest(
             if event == "page":
                 page, total = detail
                 progress.update(bar, current=f"{name} p.{page}/{total}")
+            elif event == "report":
+                progress.update(bar, current="writing the validation report…")
             elif event == "done":
                 seen_total["documents"] += 1
                 progress.update(bar, advance=1, current=name)
@@ -91,7 +96,7 @@ def ingest(
         progress.update(bar, total=len(files))
         try:
             summary = ingest_flow([str(p) for p in paths], db=str(db), municipality=municipality, progress=hook,
-                                  wait_seconds=wait, on_wait=_say_wait)
+                                  wait_seconds=wait, on_wait=_say_wait, report=report)
         except Exception as exc:  # noqa: BLE001 - the user gets one line, not a traceback
             _fail(exc)
     for missing in summary.missing:
@@ -132,6 +137,10 @@ def _print_summary(summary: Any) -> None:
     console.print(f"warehouse: [bold]{Path(summary.db_path).resolve()}[/bold]")
     if summary.errors or summary.warnings:
         console.print(f'issues:    hyoka sql "SELECT * FROM validation_issues" --db {summary.db_path}')
+    if getattr(summary, "report_dir", None):
+        console.print(f"report:    [bold]{Path(summary.report_dir).resolve() / 'report.html'}[/bold]", soft_wrap=True)
+    elif getattr(summary, "report_error", None):
+        err.print(f"[yellow]report not written:[/yellow] {summary.report_error}", soft_wrap=True, highlight=False)
 
 
 @app.command(
@@ -140,7 +149,8 @@ def _print_summary(summary: Any) -> None:
         '  hyoka sql "SELECT project_code, project_name FROM projects"\n\n'
         '  hyoka sql "SELECT * FROM project_budgets WHERE fiscal_year = 2021" --format csv > budgets.csv\n\n'
         "Tables: documents, pages, projects, project_budgets, project_staffing, project_reform_viewpoints, "
-        "project_evaluations, project_indicators, strategy_kpis, strategy_kpi_values, validation_issues."
+        "project_evaluations, project_indicators, project_budget_sources, project_budget_items, project_sdgs, "
+        "strategy_kpis, strategy_kpi_values, validation_issues."
     )
 )
 def sql(
@@ -187,6 +197,38 @@ def sql(
 
 
 @app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  hyoka report --db out/demo.duckdb        # → out/demo-report/report.html\n\n"
+        "  hyoka report --db city.duckdb --out reports/2024\n\n"
+        "Writes report.html (one self-contained page: a summary per document, every flagged row "
+        "with a crop of its source cell, plots of budgets and indicators), issues.csv (UTF-8 with BOM, "
+        "for Excel) and issues.parquet. `hyoka ingest` writes the same report at the end of every run."
+    )
+)
+def report(
+    db: Path = DB_OPTION,
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="Folder to write into (default: next to the warehouse, <db stem>-report/)."
+    ),
+    wait: float = typer.Option(60.0, help="Seconds to wait while another process is writing the warehouse."),
+) -> None:
+    """Write the validation report of the warehouse: report.html, issues.csv, issues.parquet."""
+    from hyoka.report import write_report
+
+    if not db.exists():
+        err.print(f"[red]error:[/red] no warehouse at {db}: run `hyoka ingest PATH --db {db}` first")
+        raise typer.Exit(2)
+    try:
+        paths = write_report(db, out, wait_seconds=wait)
+    except Exception as exc:  # noqa: BLE001 - one line, not a traceback
+        _fail(exc)
+    console.print(f"{len(paths.documents)} documents, {paths.errors} errors, {paths.warnings} warnings")
+    console.print(f"report: [bold]{paths.html.resolve()}[/bold]", soft_wrap=True)
+    console.print(f"issues: {paths.csv.resolve()}, {paths.parquet.resolve()}", soft_wrap=True, highlight=False)
+
+
+@app.command(
     epilog="Example:\n\n  hyoka inspect samples/asahikawa_jimujigyo_R4_121101.pdf --page 2 --out page2.png"
 )
 def inspect(
@@ -216,7 +258,9 @@ def templates() -> None:
     for column in ("template", "municipality", "document type", "description"):
         table.add_column(column)
     for template in TEMPLATES:
-        table.add_row(template.name, template.municipality or "", template.doc_type, template.description)
+        # a template without a fixed city reads it from the document (e.g. the KPI list's title)
+        municipality = template.municipality or "(from the document)"
+        table.add_row(template.name, municipality, template.doc_type, template.description)
     console.print(table)
 
 

@@ -43,7 +43,27 @@ CHECKS: dict[str, CheckInfo] = {
     "missing_project_code": CheckInfo("error", "事業コードがありません", "no 事業コード on the sheet"),
     "missing_page1": CheckInfo("warning", "1ページ目がありません", "page 1 of a project is missing"),
     "missing_page2": CheckInfo("warning", "2ページ目がありません", "page 2 of a project is missing"),
+    "check_failed": CheckInfo(
+        "error", "検証処理そのものが失敗しました（hyokaの不具合）", "a validation check itself failed to run (a hyoka bug): please report it"
+    ),
     "page_skipped": CheckInfo("warning", "ページを読み飛ばしました", "a page matched no template and was skipped"),
+    # cross-row checks over a whole table of one document
+    "budget_year_out_of_range": CheckInfo(
+        "error",
+        "予算行の年度がシートの年度と合いません（2年を超えて離れています）",
+        "a budget row's fiscal year is more than 2 years from the sheet's own year",
+    ),
+    "target_before_actual": CheckInfo(
+        "warning", "目標の年度が最新の実績の年度より前です", "a 目標 (target) year is before the indicator's newest 実績 year"
+    ),
+    "duplicate_project": CheckInfo(
+        "error", "同じ事業コードの事業が内容を変えて再び出てきます", "the same 事業コード appears again with different content"
+    ),
+    "value_jump": CheckInfo(
+        "warning",
+        "前年度から10倍を超えて変化しています（千円／円の取り違えの可能性）",
+        "changed more than 10× from the previous fiscal year (often a 千円/円 slip)",
+    ),
 }
 
 
@@ -88,5 +108,26 @@ CHECKS.update(
         "unknown_annotation": CheckInfo("warning", "値の後の注記が年度注記ではありません", "text after a value is not a year annotation (kept as note)"),
         "empty_value": CheckInfo("warning", "値が空欄です", "no value printed in a value cell"),
         "empty_column": CheckInfo("warning", "列全体が空欄です", "a value column is empty in every row (year not reported yet)"),
+    }
+)
+
+
+# Funding sources, cost items and SDGs (issue 6: templates other than 旭川's). funding_sum
+# above also runs on project_budget_sources, for every template.
+CHECKS.update(
+    {
+        "part_exceeds_whole": CheckInfo(
+            "error", "内数（うち受益者負担）が親の財源（その他）を超えています",
+            "a part (うち受益者負担) is larger than the source it is part of (その他)",
+        ),
+        "burden_rate": CheckInfo(
+            "warning", "受益者負担率が 受益者負担÷事業費 と一致しません",
+            "受益者負担率 ≠ うち受益者負担 ÷ 事業費 × 100 (to the printed decimal)",
+        ),
+        "unknown_funding_source": CheckInfo(
+            "error", "財源の区分が不明です", "a funding source outside 国, 都道府県, 国・都道府県, 市債, その他, 受益者負担, 一般財源",
+        ),
+        "sdg_goal_range": CheckInfo("error", "SDGsのゴール番号が1〜17の範囲外です", "an SDG goal number outside 1–17"),
+        "missing_budget_table": CheckInfo("warning", "事業費等の表が見つかりません", "no budget table (事業費等) on the sheet"),
     }
 )

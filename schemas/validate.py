@@ -33,6 +33,12 @@ def record_key(table: str, record: Record) -> str:
         return str(get("kpi_id"))
     if table == "strategy_kpi_values":
         return f"{get('kpi_id')} {get('column_label')}"
+    if table == "project_budget_sources":
+        return f"{get('project_code')} {get('label')} {get('source')}"
+    if table == "project_budget_items":
+        return f"{get('project_code')} {get('label')} 内訳#{get('item_no')}"
+    if table == "project_sdgs":
+        return f"{get('project_code')} SDG {get('goal_no')}"
     return str(get("project_code") or get("kpi_id") or "")
 
 
@@ -61,7 +67,14 @@ def failures_to_issues(table: str, records: list[Record], failure_cases: pd.Data
     for failure in failure_cases.itertuples(index=False):
         index = failure.index
         if index is None or pd.isna(index):
-            continue  # a schema-level failure without a row (e.g. a missing column)
+            # no row: a check that raised, or a missing column. Never drop it silently.
+            check, column = split_check_name(str(failure.check), failure.column if isinstance(failure.column, str) else None)
+            key = ("check_failed", check, -1)
+            if key not in seen:
+                seen.add(key)
+                issues.append(IssueRecord(None, table, "", column, "check_failed", "error",
+                                          message_of("check_failed", f"{check}: {failure.failure_case}")))
+            continue
         check, column = split_check_name(str(failure.check), failure.column if isinstance(failure.column, str) else None)
         if check.startswith("coerce_dtype"):
             check = "unparseable_number"

@@ -1,0 +1,191 @@
+"""Write the validation report of a warehouse: report.html, issues.csv, issues.parquet.
+
+    paths = write_report("out/demo.duckdb")          # → out/demo-report/report.html …
+
+The report covers every document in the warehouse. It reads the warehouse read-only and
+the source PDFs (for the crops); it writes only into its own folder.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import hyoka
+from hyoka.report import crops, plots
+from hyoka.report.exports import with_check_text, write_issue_files
+from hyoka.report.fonts import font_face_css
+from hyoka.report.html import Plot, ReportContent, render
+from warehouse import report_queries, store
+
+MAX_CROPS = 400  # images of source cells per report; further issues are listed without one
+MAX_PROJECT_PLOTS = 40  # projects plotted per report (≈0.4 s each): those with issues first, then by code
+MAX_KPI_PLOTS = 30  # 総合戦略 goals plotted per report
+
+
+@dataclass
+class ReportPaths:
+    """Where the report was written, and the numbers it summarises (for the Prefect artifacts)."""
+
+    out_dir: Path
+    html: Path
+    csv: Path
+    parquet: Path
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    check_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        """Validation errors in the warehouse."""
+        return sum(int(d["errors"] or 0) for d in self.documents)
+
+    @property
+    def warnings(self) -> int:
+        """Validation warnings in the warehouse."""
+        return sum(int(d["warnings"] or 0) for d in self.documents)
+
+
+def default_out_dir(db_path: str | Path) -> Path:
+    """The report folder next to the warehouse: out/demo.duckdb → out/demo-report/."""
+    db = Path(db_path)
+    return db.with_name(f"{db.stem}-report")
+
+
+def _clean(value: Any) -> Any:
+    """NaN / NA → None; numpy scalars → Python scalars."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return value  # an array (a bbox)
+    return value.item() if hasattr(value, "item") else value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as a list of plain dicts."""
+    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def add_crops(issues: list[dict[str, Any]], max_crops: int) -> None:
+    """Attach `crop_png` / `crop_note` to every issue, one source PDF open at a time."""
+    budget = max_crops
+    by_document: dict[str, list[dict[str, Any]]] = {}
+    for issue in issues:
+        by_document.setdefault(issue["document_id"], []).append(issue)
+    for document_id, group in by_document.items():
+        try:
+            results = crops.document_crops(group[0].get("source_path"), document_id, group, budget)
+        except Exception as exc:  # noqa: BLE001 - an unreadable PDF costs its crops, not the report
+            results = [crops.Crop(note=f"PDFを開けませんでした / could not open the PDF ({type(exc).__name__})")] * len(group)
+        for issue, crop in zip(group, results):
+            issue["crop_png"], issue["crop_note"] = crop.png, crop.note
+            budget -= 1 if crop.png else 0
+
+
+def flagged_projects(issues: list[dict[str, Any]]) -> set[str]:
+    """Project codes named by the record keys of issues (e.g. '121101 R3決算見込' → 121101)."""
+    codes = set()
+    for issue in issues:
+        match = re.match(r"^(\d+)\b", str(issue.get("record_key") or ""))
+        if match:
+            codes.add(match.group(1))
+    return codes
+
+
+def project_plots(con: Any, flagged: set[str], limit: int) -> tuple[list[Plot], int]:
+    """One figure per project (flagged projects first), and how many projects were left out."""
+    titles = report_queries.project_titles(con)
+    budgets = report_queries.budget_series(con)
+    indicators = report_queries.indicator_series(con)
+    keys = set(zip(budgets["municipality"], budgets["project_code"])) | set(
+        zip(indicators["municipality"], indicators["project_code"])
+    )
+    ordered = sorted(keys, key=lambda k: (k[1] not in flagged, k[0], k[1]))
+    chosen = sorted(ordered[:limit])
+    names = {(r.municipality, r.project_code): r.project_name for r in titles.itertuples()}
+    several = len({m for m, _ in keys}) > 1
+    out = []
+    for municipality, code in chosen:
+        name = names.get((municipality, code)) or ""
+        title = f"{municipality + ' ' if several else ''}{code} {name}".strip()
+        png = plots.project_figure(
+            budgets[(budgets["municipality"] == municipality) & (budgets["project_code"] == code)],
+            indicators[(indicators["municipality"] == municipality) & (indicators["project_code"] == code)],
+        )
+        if png:
+            out.append(Plot(f"project-{municipality}-{code}", title, png))
+    return out, max(0, len(ordered) - limit)
+
+
+def kpi_plots(con: Any, limit: int) -> list[Plot]:
+    """One figure per 総合戦略 goal: its KPIs' actuals against target."""
+    kpis = report_queries.kpi_series(con)
+    out = []
+    for (municipality, goal_no), rows in list(kpis.groupby(["municipality", "goal_no"], sort=True, dropna=False))[:limit]:
+        goal = rows["goal_title"].dropna().iloc[0] if rows["goal_title"].notna().any() else ""
+        number = "" if goal_no is None or (isinstance(goal_no, float) and math.isnan(goal_no)) else f"{int(goal_no)}"
+        title = f"{municipality} 基本目標{number} {goal}".strip()
+        png = plots.kpi_figure(rows)
+        if png:
+            out.append(Plot(f"kpi-{municipality}-{number}", title, png))
+    return out
+
+
+def write_text_atomic(path: Path, content: str) -> None:
+    """Write a text file so that a reader never sees half of it."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(content, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_report(
+    db_path: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    max_crops: int = MAX_CROPS,
+    max_project_plots: int = MAX_PROJECT_PLOTS,
+    wait_seconds: float = 60.0,
+) -> ReportPaths:
+    """Write report.html, issues.csv and issues.parquet for the warehouse at `db_path`."""
+    out = Path(out_dir) if out_dir is not None else default_out_dir(db_path)
+    out.mkdir(parents=True, exist_ok=True)
+    con = store.connect(db_path, read_only=True, wait_seconds=wait_seconds)
+    try:
+        documents = records(report_queries.document_summary(con))
+        issue_frame = report_queries.issues(con)
+        issues = records(with_check_text(issue_frame))
+        figures, left_out = project_plots(con, flagged_projects(issues), max_project_plots)
+        goals = kpi_plots(con, MAX_KPI_PLOTS)
+    finally:
+        con.close()
+    csv_path, parquet_path = write_issue_files(issue_frame, out)
+    add_crops(issues, max_crops)
+    notes = [f"グラフは {len(figures)} 事業まで（残り {left_out} 事業は省略） / plots of {left_out} more projects left out"] if left_out else []
+    content = ReportContent(
+        db_path=str(Path(db_path).resolve()),
+        generated_at=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        version=hyoka.__version__,
+        documents=documents,
+        issues=issues,
+        project_plots=figures,
+        kpi_plots=goals,
+        notes=notes,
+    )
+    page = render(content)
+    html_path = out / "report.html"
+    write_text_atomic(html_path, render(content, font_face_css(page)))
+    counts: dict[str, int] = {}
+    for issue in issues:
+        counts[issue["check_name"]] = counts.get(issue["check_name"], 0) + 1
+    return ReportPaths(out, html_path, csv_path, parquet_path, documents, counts)

@@ -1,0 +1,41 @@
+"""The report's Japanese font: IPAexGothic (from matplotlib-fontja), cut down to the
+characters the report uses and embedded in the HTML, so the report reads the same on a
+machine without Japanese fonts and needs no network.
+
+The IPA Font License allows embedding the font in a document for displaying it.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from hyoka.report.plots import font_path
+
+FAMILY = "hyoka-ja"
+
+
+def subset_font(text: str) -> bytes:
+    """IPAexGothic holding only the glyphs of `text` (TrueType bytes)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.hinting = False  # smaller; browsers render the outlines well without it
+    options.notdef_outline = True
+    font = TTFont(str(font_path()), lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def font_face_css(text: str) -> str:
+    """An @font-face rule embedding the font subset for `text` (empty when it cannot be made)."""
+    try:
+        data = base64.b64encode(subset_font(text)).decode("ascii")
+    except Exception:  # noqa: BLE001 - without the embedded font the browser's own fonts are used
+        return ""
+    return f"@font-face {{ font-family: '{FAMILY}'; src: url(data:font/ttf;base64,{data}) format('truetype'); }}\n"

@@ -1,0 +1,501 @@
+"""The validation report (issue 4): planted errors of every check, each found exactly once,
+on the right page, in `validation_issues`, `issues.csv` and `report.html`; none on a clean
+book; on the samples only the real page-2 difference.
+
+The planted book is drawn by `synth.sheets` from truths mutated on purpose; page 2 of one
+sheet comes from a second drawing whose header table differs, so page 2 disagrees with
+page 1 the way a badly copied sheet does. Both books go through the real `ingest` flow,
+which writes the report at its end.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import re
+import shutil
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from conftest import KPI_LIST, ROOT, fetch, fetch_dicts
+from pdf_factory import book
+from synth.sheets import BUDGET_KEYS, era_short, fmt_amount, make_truths, render_book
+
+YEAR = 2022
+SEED = 1
+
+
+# --------------------------------------------------------------------------------------
+# the planted book
+
+
+@dataclass(frozen=True)
+class Plant:
+    """One planted error: where it must be reported."""
+
+    check: str
+    table: str
+    page: int
+    key: str  # the issue's record_key starts with this
+    column: str
+
+
+def _set(row: dict, **values: object) -> None:
+    """Set budget cells: value and printed text."""
+    for key, value in values.items():
+        row[key] = value
+        row["raw"][key] = fmt_amount(value) if isinstance(value, int) else value
+
+
+def _plain_budgets(truth, base: int) -> None:  # type: ignore[no-untyped-def]
+    """Four ordinary budget rows: every cell printed, sources add up, no jump."""
+    for i, row in enumerate(truth.budgets):
+        total = base + 100 * i
+        _set(row, total_cost=total, national=total // 4, prefecture=0, municipal_bonds=0,
+             tax_allocation_pct=0, other=0, general_revenue=total - total // 4)
+
+
+def _no_negative(truth) -> None:  # type: ignore[no-untyped-def]
+    """Fold a negative その他 (△, drawn now and then: a negative_amount warning) into 一般財源."""
+    for row in truth.budgets:
+        if isinstance(row["other"], int) and row["other"] < 0 and isinstance(row["general_revenue"], int):
+            _set(row, general_revenue=row["general_revenue"] + row["other"], other=0)
+
+
+def _indicator(truth, level: str, no: int = 1) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The value entries of one indicator row (実績…, 目標), in drawing order."""
+    rows = [e for e in truth.indicators if e["level"] == level and e["indicator_no"] == no]
+    assert rows, (truth.project_code, level, no)
+    return rows
+
+
+def _values(entries: list[dict], *values: float) -> None:
+    """Set the entries' values and printed texts."""
+    for entry, value in zip(entries, values):
+        entry["value"], entry["value_text"] = value, f"{value:,.0f}"
+
+
+def planted_book(folder: Path) -> tuple[Path, Path, list[Plant]]:
+    """A clean book and the same book with one error of every check planted; and the plants."""
+    truths = make_truths(7, seed=SEED, results_fiscal_year=YEAR)
+    for truth in truths:
+        _no_negative(truth)
+    render_book(truths, folder / "clean.pdf", style_seed=SEED)
+    truths = copy.deepcopy(truths)
+    # the sheet with the year plants needs a 事業 KPI (drawn for 9 sheets in 10)
+    years = next(t for t in reversed(truths) if any(e["level"] == "事業" for e in t.indicators))
+    funding, rate, page2, dup_of, jump, _ = [t for t in truths if t is not years]
+    # funding_sum: 一般財源 printed 100 too high on the R3決算 row
+    _plain_budgets(funding, 1000)
+    _set(funding.budgets[0], general_revenue=funding.budgets[0]["general_revenue"] + 100)
+    # achievement_rate: 施策#1 prints 97.5% where 90 ÷ 100 makes 90.0%
+    entries = _indicator(rate, "施策")
+    _values(entries, 80, 90, 100)
+    for entry in entries:
+        entry["achievement_rate"], entry["achievement_text"] = 97.5, "97.5%"
+    # page_header_mismatch: page 2 drawn from a copy whose R4当初予算 その他 says 50
+    _plain_budgets(page2, 3000)
+    page2_copy = copy.deepcopy(page2)
+    _set(page2_copy.budgets[1], other=50)
+    # duplicate_project: the same 事業コード again, under another name
+    duplicate = copy.deepcopy(dup_of)
+    duplicate.project["project_name"] += "（再掲）"
+    # value_jump (budget): R5当初予算 20× R4当初予算, sources scaled with it; unparseable_number: 国 '5O0'
+    _plain_budgets(jump, 2000)
+    _set(jump.budgets[3], **{k: jump.budgets[3][k] * 20 for k in BUDGET_KEYS if isinstance(jump.budgets[3][k], int)})
+    _set(jump.budgets[2], national="5O0")
+    jump.budgets[2]["national"] = None
+    # budget_year_out_of_range: R14決算 on an R4 sheet; value_jump (indicator): 120 → 2,400;
+    # target_before_actual: the 事業 KPI's target dated R3, before its R4 actual
+    _plain_budgets(years, 4000)
+    years.budgets[0].update(fiscal_year=YEAR + 10, label=f"{era_short(YEAR + 10)}決算")
+    _values(_indicator(years, "基本政策"), 120, 2400, 2500)
+    target = next(e for e in _indicator(years, "事業") if e["kind"] == "目標")
+    target.update(fiscal_year=YEAR - 1, column_label=f"{era_short(YEAR - 1)}目標値")
+    years.columns.update(outcome_target_year=YEAR - 1, outcome_target_label=target["column_label"])
+
+    at = truths.index(dup_of) + 1
+    sheets = truths[:at] + [duplicate] + truths[at:]
+    render_book(sheets, folder / "main.pdf", style_seed=SEED)
+    render_book([page2_copy], folder / "page2.pdf", style_seed=SEED)
+    first = {id(t): 2 * i + 1 for i, t in enumerate(sheets)}  # page 1 of each sheet
+    pages = [(folder / "main.pdf", p) for p in range(1, 2 * len(sheets) + 1)]
+    pages[first[id(page2)]] = (folder / "page2.pdf", 2)
+    planted = folder / "planted.pdf"
+    planted.write_bytes(book(pages))
+    code = lambda t: t.project_code  # noqa: E731
+    plants = [
+        Plant("funding_sum", "project_budget_sources", first[id(funding)], f"{code(funding)} {era_short(YEAR - 1)}決算 一般財源", "amount"),
+        Plant("achievement_rate", "project_indicators", first[id(rate)] + 1, f"{code(rate)} 施策#1 ", "achievement_rate"),
+        Plant("page_header_mismatch", "project_budgets", first[id(page2)] + 1, f"{code(page2)} {era_short(YEAR)}当初予算", "other"),
+        Plant("duplicate_project", "projects", first[id(duplicate)], code(duplicate), "project_code"),
+        Plant("value_jump", "project_budgets", first[id(jump)], f"{code(jump)} {era_short(YEAR + 1)}当初予算", "total_cost"),
+        Plant("unparseable_number", "project_budgets", first[id(jump)], f"{code(jump)} {era_short(YEAR)}決算見込", "national"),
+        Plant("budget_year_out_of_range", "project_budgets", first[id(years)], f"{code(years)} {era_short(YEAR + 10)}決算", "label"),
+        Plant("value_jump", "project_indicators", first[id(years)] + 1, f"{code(years)} 基本政策#1 ", "value"),
+        Plant("target_before_actual", "project_indicators", first[id(years)], f"{code(years)} 事業#1 ", "column_label"),
+    ]
+    return folder / "clean.pdf", planted, plants
+
+
+@dataclass
+class Books:
+    """The clean and the planted book, ingested together by the flow (which wrote the report)."""
+
+    db: Path
+    report_dir: Path
+    plants: list[Plant]
+
+    def issues(self, file_name: str) -> list[dict]:
+        """The warehouse's issues of one of the books."""
+        return fetch_dicts(self.db, "SELECT v.* FROM validation_issues v JOIN documents d USING (document_id) "
+                                    "WHERE d.file_name = ?", [file_name])
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory: pytest.TempPathFactory) -> Books:
+    """Both books in one warehouse, through the real `ingest` flow."""
+    from flows.ingest import ingest
+
+    folder = tmp_path_factory.mktemp("planted")
+    clean_pdf, planted_pdf, plants = planted_book(folder)
+    db = folder / "books.duckdb"
+    summary = ingest([str(clean_pdf), str(planted_pdf)], db=str(db))
+    assert summary.failed == 0, [o.error for o in summary.outcomes]
+    assert summary.report_error is None
+    return Books(db, Path(summary.report_dir), plants)
+
+
+def matching(rows: list[dict], plant: Plant, page_key: str = "page") -> list[dict]:
+    """The issue rows that report a plant."""
+    return [
+        r for r in rows
+        if r["check_name"] == plant.check and str(r["table_name"]) == plant.table
+        and str(r["record_key"]).startswith(plant.key) and int(r[page_key] or 0) == plant.page
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# parsing the HTML
+
+
+class IssueCards(HTMLParser):
+    """The `<article class="issue">` cards of a report: their data-* attributes, text and images."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: list[dict] = []
+        self.depth = 0
+        self.images: list[str] = []
+        self.fonts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "article" and "issue" in (attributes.get("class") or "").split():
+            self.cards.append({**attributes, "text": "", "images": []})
+            self.depth = 1
+        elif self.depth and tag == "article":
+            self.depth += 1
+        if tag == "img":
+            self.images.append(attributes.get("src") or "")
+            if self.depth:
+                self.cards[-1]["images"].append(attributes.get("src") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.depth and tag == "article":
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            self.cards[-1]["text"] += data
+
+
+def cards(report_dir: Path) -> IssueCards:
+    """The parsed report.html of a report folder."""
+    parser = IssueCards()
+    parser.feed((report_dir / "report.html").read_text(encoding="utf-8"))
+    return parser
+
+
+def csv_rows(report_dir: Path) -> list[dict]:
+    """The rows of issues.csv (checking its byte-order mark)."""
+    raw = (report_dir / "issues.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "issues.csv starts with a UTF-8 byte-order mark (for Excel)"
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+# --------------------------------------------------------------------------------------
+# planted errors: exactly once, right page and check, in all three places
+
+# The tables the sheet's checks validate; project_budget_sources (issue 6) re-checks the
+# same budget cells in long form, see test_no_issue_outside_the_plants_in_any_table.
+SHEET_TABLES = ("projects", "project_budgets", "project_budget_sources", "project_staffing", "project_indicators")
+
+
+def in_sheet_tables(rows: list[dict], table_key: str = "table_name") -> list[dict]:
+    return [r for r in rows if r[table_key] in SHEET_TABLES]
+
+
+def where(rows: list[dict]) -> list[tuple]:
+    return [(r["page"], r["check_name"], r["table_name"], r["record_key"]) for r in rows]
+
+
+def html_rows(report: IssueCards, file_name: str) -> list[dict]:
+    """The cards of one document, with the keys `matching` reads."""
+    return [{**c, "check_name": c["data-check"], "table_name": c["data-table"], "record_key": c["data-record-key"]}
+            for c in report.cards if c["data-document"] == file_name]
+
+
+def test_every_check_is_planted(books: Books) -> None:
+    assert {p.check for p in books.plants} >= {
+        "funding_sum", "achievement_rate", "page_header_mismatch", "duplicate_project", "value_jump",
+        "unparseable_number", "budget_year_out_of_range", "target_before_actual",
+    }
+
+
+def test_planted_errors_in_validation_issues(books: Books) -> None:
+    rows = books.issues("planted.pdf")
+    for plant in books.plants:
+        found = matching(rows, plant)
+        assert len(found) == 1, (plant, found)
+        assert found[0]["column_name"] == plant.column
+        assert found[0]["bbox"] is not None, plant
+    # nothing else in the sheet's tables: every issue there is one of the plants
+    assert len(in_sheet_tables(rows)) == len(books.plants), where(in_sheet_tables(rows))
+
+
+def test_no_issue_outside_the_plants_in_any_table(books: Books) -> None:
+    rows, clean = books.issues("planted.pdf"), books.issues("clean.pdf")
+    assert (len(rows), clean) == (len(books.plants), []), where([r for r in rows + clean if r["table_name"] not in SHEET_TABLES])
+
+
+def test_planted_errors_in_issues_csv(books: Books) -> None:
+    rows = csv_rows(books.report_dir)
+    planted = [r for r in rows if r["file_name"] == "planted.pdf"]
+    for plant in books.plants:
+        found = matching(planted, plant)
+        assert len(found) == 1, plant
+        assert found[0]["check_ja"] and found[0]["check_en"] and found[0]["raw_value"]
+    assert len(in_sheet_tables(planted)) == len(books.plants)
+    # the CSV and the Parquet file hold exactly what the warehouse holds
+    assert len(rows) == fetch(books.db, "SELECT count(*) FROM validation_issues")[0][0]
+    parquet = pd.read_parquet(books.report_dir / "issues.parquet")
+    assert sorted(parquet["check_name"]) == sorted(r["check_name"] for r in rows)
+    assert parquet["bbox"].map(len).eq(4).all()
+
+
+def test_planted_errors_in_the_html(books: Books) -> None:
+    from schemas.checks import CHECKS
+
+    report = cards(books.report_dir)
+    rows = html_rows(report, "planted.pdf")
+    for plant in books.plants:
+        found = matching(rows, plant, page_key="data-page")
+        assert len(found) == 1, plant
+        card = found[0]
+        info = CHECKS[plant.check]
+        assert info.ja in card["text"] and info.en in card["text"], "the check in plain Japanese and English"
+        assert plant.key.strip() in card["text"]
+        # the crop of the source page, embedded
+        assert len(card["images"]) == 1 and card["images"][0].startswith("data:image/png;base64,"), plant
+    assert len(in_sheet_tables(rows)) == len(books.plants)
+    # one card per issue of the warehouse
+    assert len(report.cards) == fetch(books.db, "SELECT count(*) FROM validation_issues")[0][0]
+
+
+def test_clean_book_gives_no_issues(books: Books) -> None:
+    assert in_sheet_tables(books.issues("clean.pdf")) == []
+    assert in_sheet_tables([r for r in csv_rows(books.report_dir) if r["file_name"] == "clean.pdf"]) == []
+    assert in_sheet_tables(html_rows(cards(books.report_dir), "clean.pdf")) == []
+
+
+# --------------------------------------------------------------------------------------
+# the samples
+
+
+def test_samples_only_the_real_page_2_difference(sheet_warehouse: Path) -> None:
+    rows = fetch(sheet_warehouse, "SELECT page, check_name, table_name, column_name FROM validation_issues")
+    # each rendering: page 2 leaves 交付税措置(%) blank where page 1 prints 0, in 3 budget rows
+    assert sorted(rows) == [(2, "page_header_mismatch", "project_budgets", "tax_allocation_pct")] * 6
+    from hyoka.report import default_out_dir
+
+    report = cards(default_out_dir(sheet_warehouse))
+    assert [(c["data-page"], c["data-check"]) for c in report.cards] == [("2", "page_header_mismatch")] * 6
+
+
+def test_kpi_list_sample_triggers_none_of_the_sheet_checks() -> None:
+    from flows.stages import read_and_process
+
+    result = read_and_process(str(KPI_LIST))
+    mine = {"budget_year_out_of_range", "target_before_actual", "duplicate_project", "value_jump"}
+    assert not [i for i in result.issues if i["check_name"] in mine]
+
+
+# --------------------------------------------------------------------------------------
+# the report itself
+
+
+def test_report_is_self_contained_with_plots(books: Books) -> None:
+    page = (books.report_dir / "report.html").read_text(encoding="utf-8")
+    # nothing to fetch: no external URLs in src/href, no linked stylesheets or scripts
+    assert not re.search(r"""(src|href)=["'](https?:|//)""", page)
+    assert "<link" not in page and "<script" not in page
+    assert "@font-face" in page and "data:font/ttf;base64," in page, "the Japanese font is embedded"
+    report = cards(books.report_dir)
+    assert len(report.images) >= len(report.cards) + 7, "a crop per issue and a figure per project"
+    assert all(src.startswith("data:image/png;base64,") for src in report.images)
+    for heading in ("概要", "指摘一覧", "事業のグラフ", "検査の一覧と重大度"):
+        assert heading in page
+
+
+def test_report_says_when_the_pdf_is_gone(books: Books, tmp_path: Path) -> None:
+    from hyoka.report import write_report
+
+    db = tmp_path / "moved.duckdb"
+    shutil.copy(books.db, db)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE documents SET source_path = ?", [str(tmp_path / "gone.pdf")])
+    con.close()
+    paths = write_report(db, tmp_path / "out", max_project_plots=0)
+    report = cards(paths.out_dir)
+    assert len(report.cards) >= len(books.plants)
+    for card in report.cards:
+        assert card["images"] == []
+        assert "見つかりません" in card["text"] and "gone.pdf" in card["text"]
+
+
+def test_plots_render_japanese_with_the_shipped_font() -> None:
+    from hyoka.report import plots
+
+    assert plots.font_path().name == "ipaexg.ttf" and plots.font_path().is_file()
+    budgets = pd.DataFrame({"fiscal_year": [2021, 2022], "stage": ["決算", "当初予算"], "total_cost": [100.0, 120.0]})
+    indicators = pd.DataFrame({"level": ["施策"] * 3, "indicator_name": ["健診の受診率"] * 3, "unit": ["%"] * 3,
+                               "fiscal_year": [2021, 2022, 2025], "kind": ["実績", "実績", "目標"], "value": [40.0, 45.0, 60.0]})
+    png = plots.project_figure(budgets, indicators)
+    assert png and png.startswith(b"\x89PNG")
+
+
+def test_default_report_folder() -> None:
+    from hyoka.report import default_out_dir
+
+    assert default_out_dir("out/demo.duckdb") == Path("out/demo-report")
+
+
+def test_cli_report_command(books: Books, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from hyoka.cli import app
+    from hyoka.report import plots
+
+    monkeypatch.setattr(plots, "project_figure", lambda *args: None)  # plots are tested above; keep this fast
+    result = CliRunner().invoke(app, ["report", "--db", str(books.db), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "report.html" in result.output
+    assert (tmp_path / "r" / "report.html").is_file()
+    assert len(csv_rows(tmp_path / "r")) == fetch(books.db, "SELECT count(*) FROM validation_issues")[0][0]
+    missing = CliRunner().invoke(app, ["report", "--db", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 2 and "no warehouse" in missing.output
+
+
+def test_ingest_summary_prints_the_report_path(books: Books, capsys: pytest.CaptureFixture[str]) -> None:
+    from flows.ingest import IngestSummary
+    from hyoka.cli import _print_summary
+
+    assert books.report_dir == books.db.with_name("books-report")
+    _print_summary(IngestSummary(db_path=str(books.db), report_dir=str(books.report_dir)))
+    assert f"report:    {books.report_dir / 'report.html'}" in capsys.readouterr().out.replace("\n", "")
+
+
+def test_a_report_failure_never_fails_the_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hyoka.report
+    from conftest import SHEET_REPORTLAB
+    from flows.ingest import ingest
+
+    skipped = ingest([str(SHEET_REPORTLAB)], db=str(tmp_path / "a.duckdb"), report=False)
+    assert (skipped.report_dir, skipped.report_error) == (None, None)
+    assert not (tmp_path / "a-report").exists()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(hyoka.report, "write_report", broken)
+    summary = ingest([str(SHEET_REPORTLAB)], db=str(tmp_path / "b.duckdb"))
+    assert summary.failed == 0 and summary.count("loaded_with_issues") == 1
+    assert summary.report_dir is None and "disk full" in summary.report_error
+
+
+def test_the_flow_run_carries_the_artifacts(books: Books) -> None:
+    import json
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["validation-report", "validation-report-summary"]))
+        )
+    tables = [a for a in artifacts if a.key == "validation-report" and a.type == "table" and "planted.pdf" in str(a.data)]
+    assert tables and tables[0].flow_run_id is not None
+    data = tables[0].data if isinstance(tables[0].data, (list, dict)) else json.loads(tables[0].data)
+    assert {"file", "status", "pages", "records", "errors", "warnings"} <= set(data[0])
+    summaries = [a for a in artifacts if a.key == "validation-report-summary" and a.flow_run_id == tables[0].flow_run_id]
+    assert summaries and summaries[0].type == "markdown" and "duplicate_project" in str(summaries[0].data)
+
+
+def test_artifacts_markdown_and_table(books: Books, tmp_path: Path) -> None:
+    from hyoka.report import write_report
+    from hyoka.report.artifacts import markdown, table_rows
+
+    paths = write_report(books.db, tmp_path, max_project_plots=0)
+    rows = {r["file"]: r for r in table_rows(paths)}
+    assert rows["clean.pdf"]["pages"] == 14 and rows["planted.pdf"]["pages"] == 16
+    assert rows["planted.pdf"]["errors"] + rows["planted.pdf"]["warnings"] == len(books.issues("planted.pdf"))
+    text = markdown(paths)
+    for plant in books.plants:
+        assert f"`{plant.check}`" in text
+
+
+# --------------------------------------------------------------------------------------
+# the cross-row checks on small frames
+
+
+def test_budget_year_is_judged_against_its_own_sheet() -> None:
+    from schemas.tables import budget_year_out_of_range
+
+    frame = pd.DataFrame({"project_code": ["1"] * 4 + ["2"] * 4, "page": [1] * 4 + [3] * 4,
+                          "fiscal_year": [2020, 2021, 2021, 2022, 2010, 2011, 2011, 2012]})
+    assert budget_year_out_of_range(frame).all(), "two sheets of different years are both fine"
+    frame.loc[0, "fiscal_year"] = 2030
+    assert budget_year_out_of_range(frame).tolist() == [False] + [True] * 7
+
+
+def test_value_jump_compares_within_a_stage_family() -> None:
+    from schemas.tables import budget_value_jump
+
+    frame = pd.DataFrame({"project_code": ["1"] * 4, "page": [1] * 4, "fiscal_year": [2020, 2021, 2021, 2022],
+                          "stage": ["決算", "当初予算", "決算見込", "当初予算"], "total_cost": [100.0, 5.0, 120.0, 6.0]})
+    assert budget_value_jump(frame).all(), "当初予算 is not compared with 決算"
+    frame.loc[3, "total_cost"] = 6000.0
+    assert budget_value_jump(frame).tolist() == [True, True, True, False]
+
+
+def test_duplicate_project_needs_different_content() -> None:
+    from schemas.tables import duplicate_project
+
+    frame = pd.DataFrame({"project_code": ["1", "1", "1"], "page": [1, 3, 5], "project_name": ["A", "A", "A 改"]})
+    assert duplicate_project(frame).tolist() == [True, True, False]
+
+
+def test_every_check_is_documented_in_the_readme() -> None:
+    from schemas.checks import CHECKS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Validation report and checks", 1)[1]
+    for name, info in CHECKS.items():
+        assert re.search(rf"\| `{name}` \| {info.severity} \|", section), f"{name} ({info.severity}) is not in the README"
