@@ -177,24 +177,49 @@ def _contains(box: BBox, x: float, y: float) -> bool:
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
+# Height of the horizontal bands that index cells for `assign_chars`, in points.
+BAND = 8.0
+
+
+def _band_index(boxes: list[BBox]) -> dict[int, list[int]]:
+    """Box indices by the horizontal bands they cross, smallest box first in each band."""
+    order = sorted(range(len(boxes)), key=lambda i: (boxes[i][2] - boxes[i][0]) * (boxes[i][3] - boxes[i][1]))
+    bands: dict[int, list[int]] = {}
+    for i in order:  # smallest first, so nested boxes (a cell inside a merged area) win
+        for band in range(int(boxes[i][1] // BAND), int(boxes[i][3] // BAND) + 1):
+            bands.setdefault(band, []).append(i)
+    return bands
+
+
 def assign_chars(chars: Iterable[dict], boxes: list[BBox]) -> tuple[dict[int, list[dict]], list[dict]]:
     """Each char to the smallest cell holding its centre; the rest are loose."""
     by_cell: dict[int, list[dict]] = {}
     loose: list[dict] = []
-    # smallest first, so nested boxes (a cell inside a merged area) win
-    order = sorted(range(len(boxes)), key=lambda i: (boxes[i][2] - boxes[i][0]) * (boxes[i][3] - boxes[i][1]))
+    bands = _band_index(boxes)
     for char in chars:
         if not char.get("upright", True) and char["text"].strip() == "":
             continue
         cx = (char["x0"] + char["x1"]) / 2
         cy = (char["top"] + char["bottom"]) / 2
-        for i in order:
+        for i in bands.get(int(cy // BAND), ()):
             if _contains(boxes[i], cx, cy):
                 by_cell.setdefault(i, []).append(char)
                 break
         else:
             loose.append(char)
     return by_cell, loose
+
+
+def dedupe_chars(chars: list[dict]) -> list[dict]:
+    """Drop chars printed twice at the same place (overprinted bold), keeping the first."""
+    seen: set[tuple] = set()
+    kept: list[dict] = []
+    for char in chars:
+        key = (char["text"], round(char["x0"]), round(char["top"]), round(char["size"]))
+        if key not in seen:
+            seen.add(key)
+            kept.append(char)
+    return kept
 
 
 def chars_to_lines(chars: list[dict]) -> list[TextLine]:
@@ -367,7 +392,7 @@ def build_grid(page: Any, settings: dict[str, Any] | None = None) -> PageGrid:
     filled rects takes the fills as its cells (`fill_rect_boxes`).
     """
     boxes = find_cell_boxes(page, settings) or fill_rect_boxes(page)
-    chars = page.dedupe_chars().chars
+    chars = dedupe_chars(page.chars)
     by_cell, loose = assign_chars(chars, boxes)
     cells: list[Cell] = []
     for i, box in enumerate(boxes):
