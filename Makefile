@@ -19,8 +19,9 @@ demo: $(STAMP)
 	@mkdir -p out
 	@# samples/real/kobe and kyoto are cities no template reads yet: they would fail (by design), so not here
 	$(BIN)/hyoka ingest samples/*.pdf samples/real/ikeda/ --db $(DEMO_DB)
-	$(BIN)/hyoka sql "SELECT file_name, doc_type, municipality, results_fiscal_year, status, record_count, warning_count FROM documents ORDER BY file_name" --db $(DEMO_DB)
-	$(BIN)/hyoka sql "SELECT project_code, fiscal_year, stage, total_cost, general_revenue FROM project_budgets WHERE document_id = (SELECT min(document_id) FROM projects) ORDER BY fiscal_year, stage" --db $(DEMO_DB)
+	$(BIN)/hyoka sql "SELECT municipality, doc_type, count(*) AS documents, sum(record_count) AS rows, sum(warning_count) AS warnings FROM documents GROUP BY ALL ORDER BY ALL" --db $(DEMO_DB)
+	$(BIN)/hyoka sql "SELECT DISTINCT fiscal_year, stage, total_cost, general_revenue FROM project_budgets WHERE project_code = '121101' ORDER BY fiscal_year, stage" --db $(DEMO_DB)
+	$(BIN)/hyoka sql "SELECT kpi_name, slot, ref_fiscal_year, value FROM kpi_history WHERE kpi_name = '観光客のリピート率' ORDER BY slot, ref_fiscal_year" --db $(DEMO_DB)
 
 ## test: the whole test suite
 test: $(STAMP)
