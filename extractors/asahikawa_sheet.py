@@ -486,19 +486,34 @@ def read_policy(grid: PageGrid, project: ProjectRecord) -> None:
         purpose = [line for line in rest if line != project.policy_note]
         project.policy_purpose = "\n".join(purpose) or None
         if cells:
-            project.cell_bboxes["policy_code"] = cells[0].bbox
+            _mark(project, grid, cells[0], "policy_code", "policy_name", "policy_note", "policy_purpose")
     vision = grid.find_label("将来ビジョン(基本政策)")
     if vision is not None:
-        text, _ = text_right(grid, vision)
+        text, cells = text_right(grid, vision)
         lines = (clean_text(text) or "").split("\n")
         project.vision_title = lines[0] or None
         project.vision_text = "\n".join(lines[1:]) or None
+        if cells:
+            _mark(project, grid, cells[0], "vision_title", "vision_text")
     strategy_policy = grid.find_label("施策(まち・ひと・しごと創生総合戦略", startswith=True)
     if strategy_policy is not None:
-        project.strategy_policy_text = clean_text(text_below(grid, strategy_policy)[0])
+        text, cells = text_below(grid, strategy_policy)
+        project.strategy_policy_text = clean_text(text)
+        if cells:
+            _mark(project, grid, cells[0], "strategy_policy_text")
     strategy_vision = grid.find_label("将来ビジョン(総合戦略", startswith=True)
     if strategy_vision is not None:
-        project.strategy_vision_text = clean_text(text_below(grid, strategy_vision)[0])
+        text, cells = text_below(grid, strategy_vision)
+        project.strategy_vision_text = clean_text(text)
+        if cells:
+            _mark(project, grid, cells[0], "strategy_vision_text")
+
+
+def _mark(record: ProjectRecord, grid: PageGrid, cell: Cell, *columns: str) -> None:
+    """Remember where some of a record's columns were read: this cell, on this page."""
+    for column in columns:
+        record.cell_bboxes[column] = cell.bbox
+        record.cell_pages[column] = grid.page_number
 
 
 def read_pledge(grid: PageGrid, project: ProjectRecord) -> None:
@@ -513,7 +528,9 @@ def read_pledge(grid: PageGrid, project: ProjectRecord) -> None:
     title_cells = grid.right_of(number_cell)
     project.pledge_no = clean_text(number_cell.text)
     project.pledge_title = clean_text("\n".join(c.text for c in title_cells)) if title_cells else None
-    project.cell_bboxes["pledge_no"] = number_cell.bbox
+    _mark(project, grid, number_cell, "pledge_no")
+    if title_cells:
+        _mark(project, grid, title_cells[0], "pledge_title")
 
 
 def indicator_level(header_text: str) -> str | None:
@@ -629,6 +646,12 @@ def read_project(group: ProjectPages, extraction: Extraction) -> None:
         project.outputs_text = header.outputs_text
         project.outcome_header = header.outcome_header
         project.raw_text = header.project_code_raw
+        if header.code_cells:
+            project.cell_bboxes["project_code"] = union_bbox(header.code_cells)  # type: ignore[assignment]
+        for column, cell in (("project_name", header.name_cell), ("summary", header.summary_cell),
+                             ("outputs_text", header.outputs_cell)):
+            if cell is not None:
+                _mark(project, first, cell, column)
         for record in header.budgets:
             record.project_code = code
             extraction.add("project_budgets", record)

@@ -28,11 +28,10 @@ def field_boxes(data: bytes, page_number: int) -> list[tuple[str, tuple[float, f
         if table == "pages":
             continue
         for record in records:
-            if record.page != page_number:
-                continue
             for column, bbox in record.cell_bboxes.items():
-                boxes.append((f"{table}.{column}", bbox))
-            if record.bbox and not record.cell_bboxes:
+                if record.page_of(column) == page_number:
+                    boxes.append((f"{table}.{column}", bbox))
+            if record.bbox and not record.cell_bboxes and record.page == page_number:
                 boxes.append((table, record.bbox))
     return boxes
 

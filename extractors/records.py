@@ -28,10 +28,17 @@ class Record:
     raw: dict[str, str] = field(default_factory=dict)
     # column name -> the bbox of that column's cell, for report crops
     cell_bboxes: dict[str, BBox] = field(default_factory=dict)
+    # column name -> the page of that column's cell, where it is not `page` (a project's
+    # page-2 fields, say)
+    cell_pages: dict[str, int] = field(default_factory=dict)
+
+    def page_of(self, column: str | None) -> int:
+        """The page a column's value was read from."""
+        return self.cell_pages.get(column or "", self.page)
 
     def as_row(self) -> dict[str, Any]:
         """The record as a flat dict of its table columns (no provenance helpers)."""
-        skip = {"raw", "cell_bboxes", "bbox"}
+        skip = {"raw", "cell_bboxes", "cell_pages", "bbox"}
         row = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         row["bbox"] = list(self.bbox) if self.bbox else None
         return row

@@ -33,7 +33,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 console = Console()
-err = Console(stderr=True)
+# errors are single lines that scripts grep and users copy: never wrap them
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 DB_OPTION = typer.Option("hyoka.duckdb", "--db", help="The DuckDB warehouse file.", envvar="HYOKA_DB")
 

@@ -89,7 +89,7 @@ def failures_to_issues(table: str, records: list[Record], failure_cases: pd.Data
             raw_value = None if value is None else str(value)
         issues.append(
             IssueRecord(
-                page=record.page,
+                page=record.page_of(column),
                 table_name=table,
                 record_key=record_key(table, record),
                 column_name=column,
