@@ -124,17 +124,19 @@ class AsahikawaStrategyKpiList:
 
 
 def empty_cell_issues(state: ReadState) -> list[IssueRecord]:
-    """One `empty_value` per empty cell, or one `empty_column` for a column empty in every KPI row."""
+    """One `empty_column` for a value column that is empty in every KPI row.
+
+    A single empty cell is not an issue: its value record says `status = 'empty'`. A
+    whole empty column is worth a look (a year not reported yet, or a misread header).
+    """
     issues: list[IssueRecord] = []
     reported: set[str] = set()
-    for issue in state.empty_cells:
-        label = issue.record_key.split(" ", 1)[-1]
-        if label in state.filled_columns:
-            issues.append(issue)
-        elif label not in reported:
+    for empty in state.empty_cells:
+        label = empty.record_key.split(" ", 1)[-1]
+        if label not in state.filled_columns and label not in reported:
             reported.add(label)
             issues.append(
-                IssueRecord(issue.page, _TABLE_VALUES, label, "value", "empty_column", "warning",
+                IssueRecord(empty.page, _TABLE_VALUES, label, "value", "empty_column", "warning",
                             f"この列は全KPIで空欄です（未集計の年度？） / the column {label} is empty in every KPI row")
             )
     return issues

@@ -106,7 +106,6 @@ CHECKS.update(
         "duplicate_kpi_id": CheckInfo("warning", "同じ基本目標に同名のKPIがあります", "the same KPI name twice in one 基本目標"),
         "missing_cell": CheckInfo("warning", "セルが見つかりません", "a cell expected under a header is missing"),
         "unknown_annotation": CheckInfo("warning", "値の後の注記が年度注記ではありません", "text after a value is not a year annotation (kept as note)"),
-        "empty_value": CheckInfo("warning", "値が空欄です", "no value printed in a value cell"),
         "empty_column": CheckInfo("warning", "列全体が空欄です", "a value column is empty in every row (year not reported yet)"),
     }
 )
