@@ -1,3 +1,5 @@
 from hyoka.cli import app
 
-app(prog_name="hyoka")
+# guarded: a process pool (`--runner process`) starts its workers by importing __main__
+if __name__ == "__main__":
+    app(prog_name="hyoka")

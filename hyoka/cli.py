@@ -2,6 +2,7 @@
 
     hyoka ingest samples/                 # every PDF below samples/ into ./hyoka.duckdb
     hyoka sql "SELECT * FROM projects"    # query it
+    hyoka serve --inbox inbox/ --cron "0 6 * * *"   # ingest new files every morning
     hyoka inspect sheet.pdf --page 1 --out page1.png
 """
 
@@ -21,9 +22,12 @@ from rich.table import Table
 
 # Prefect is chatty and phones home by default; a CLI user wants neither. Users who want
 # Prefect's logs set these themselves.
+_LOG_LEVEL_CHOSEN = "PREFECT_LOGGING_LEVEL" in os.environ  # `hyoka serve` logs its runs at INFO unless told
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+# a local Dask cluster (--runner dask) logs every worker's start and stop at INFO
+os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 app = typer.Typer(
     name="hyoka",
@@ -43,11 +47,26 @@ def _say_wait(message: str) -> None:
     err.print(f"[yellow]{message}[/yellow]")
 
 
+RUNNER_OPTION = typer.Option(
+    "process", "--runner", envvar="HYOKA_RUNNER",
+    help="Where documents are parsed: process (a pool of local processes), thread, or dask (prefect-dask).",
+)
+WORKERS_OPTION = typer.Option(2, "--workers", min=1, envvar="HYOKA_WORKERS", help="Processes, threads or local Dask workers.")
+DASK_ADDRESS_OPTION = typer.Option(
+    None, "--dask-address", envvar="HYOKA_DASK_ADDRESS",
+    help="A Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --runner dask; without it, --runner dask starts a local cluster).",
+)
+WAIT_OPTION = typer.Option(60.0, "--wait", help="Seconds to wait while another hyoka run (or other process) holds the warehouse.")
+
+
 @app.command(
     epilog=(
         "Examples:\n\n"
         "  hyoka ingest samples/\n\n"
         "  hyoka ingest sheets/*.pdf --db city.duckdb --municipality 旭川市\n\n"
+        "  hyoka ingest books/ --runner dask --dask-address tcp://10.0.0.5:8786\n\n"
+        "Documents are parsed in parallel: --runner process (default: --workers local processes; a run "
+        "with one document to parse parses it in place), thread, or dask (pip install 'hyoka\\[dask]').\n\n"
         "Every run ends by writing the validation report next to the warehouse "
         "(hyoka.duckdb → hyoka-report/report.html); --no-report skips it.\n\n"
         "Exit code 0 when every file loaded (with or without validation issues), 1 when any failed."
@@ -59,12 +78,51 @@ def ingest(
     municipality: Optional[str] = typer.Option(
         None, help="Municipality for documents that do not say (the document and its template come first)."
     ),
-    wait: float = typer.Option(60.0, help="Seconds to wait for a warehouse another process is writing."),
+    wait: float = WAIT_OPTION,
     report: bool = typer.Option(True, "--report/--no-report", help="Write the validation report at the end."),
+    runner: str = RUNNER_OPTION,
+    workers: int = WORKERS_OPTION,
+    dask_address: Optional[str] = DASK_ADDRESS_OPTION,
 ) -> None:
     """Read PDFs, validate them and load them into the warehouse."""
+    code = _run_ingest([str(p) for p in paths], db=db, municipality=municipality, wait=wait, report=report,
+                       runner=runner, workers=workers, dask_address=dask_address)
+    raise typer.Exit(code)
+
+
+def _check_runner(runner: str, dask_address: Optional[str]) -> str:
+    from flows.ingest import RUNNERS
+
+    if dask_address and runner != "dask":
+        runner = "dask"  # an address means a Dask cluster
+    if runner not in RUNNERS:
+        err.print(f"[red]error:[/red] unknown runner {runner!r}: use one of {', '.join(RUNNERS)}")
+        raise typer.Exit(2)
+    if runner == "dask":
+        try:
+            import prefect_dask  # noqa: F401
+        except ImportError:
+            err.print("[red]error:[/red] --runner dask needs prefect-dask: pip install 'hyoka\\[dask]'")
+            raise typer.Exit(2)
+    return runner
+
+
+def _run_ingest(
+    paths: list[str],
+    *,
+    db: Path,
+    municipality: Optional[str],
+    wait: float,
+    report: bool,
+    runner: str,
+    workers: int,
+    dask_address: Optional[str],
+    processed_dir: Optional[Path] = None,
+) -> int:
+    """One ingest run with a progress bar and the closing summary; its exit code."""
     from flows.ingest import DocumentOutcome, ingest as ingest_flow
 
+    runner = _check_runner(runner, dask_address)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -93,17 +151,88 @@ def ingest(
 
         from flows.stages import collect_paths
 
-        files, _ = collect_paths([str(p) for p in paths])
+        files, _ = collect_paths(paths)
         progress.update(bar, total=len(files))
         try:
-            summary = ingest_flow([str(p) for p in paths], db=str(db), municipality=municipality, progress=hook,
-                                  wait_seconds=wait, on_wait=_say_wait, report=report)
+            summary = ingest_flow(paths, db=str(db), municipality=municipality, progress=hook,
+                                  wait_seconds=wait, on_wait=_say_wait, report=report,
+                                  runner=runner, workers=workers, dask_address=dask_address,
+                                  processed_dir=str(processed_dir) if processed_dir else None)
         except Exception as exc:  # noqa: BLE001 - the user gets one line, not a traceback
             _fail(exc)
     for missing in summary.missing:
         err.print(f"[red]failed[/red] {missing}: no such file or folder", soft_wrap=True, highlight=False)
     _print_summary(summary)
-    raise typer.Exit(1 if summary.failed else 0)
+    return 1 if summary.failed else 0
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  hyoka serve --inbox /srv/hyoka/inbox --cron \"0 6 * * *\" --db /srv/hyoka/hyoka.duckdb\n\n"
+        "  hyoka serve --inbox inbox/ --interval 3600 --processed-dir done/\n\n"
+        "  hyoka serve --inbox inbox/ --once        # one pass, then exit (for cron jobs)\n\n"
+        "Each run ingests the files of the inbox that the warehouse does not hold yet: a file whose "
+        "path, size and modification time are known is not even read again, and one whose content "
+        "(sha256) is loaded is unchanged. Processed files stay in the inbox unless --processed-dir "
+        "is given: then each loaded file moves there, each failed one to <processed-dir>/failed/.\n\n"
+        "Scheduling needs a Prefect server: with PREFECT_API_URL set, hyoka uses it; otherwise it "
+        "starts one on 127.0.0.1 for as long as it serves (stopped on Ctrl-C or SIGTERM). "
+        "--once needs none. Exit code of --once: 0 when every file loaded, 1 when any failed."
+    )
+)
+def serve(
+    inbox: Path = typer.Option(..., "--inbox", help="The folder new PDFs are dropped into (every *.pdf below it)."),
+    cron: Optional[str] = typer.Option(None, "--cron", help='A cron schedule, e.g. "0 6 * * *" (every day at 06:00).'),
+    interval: Optional[float] = typer.Option(None, "--interval", min=1, help="Seconds between runs, e.g. 3600."),
+    timezone: str = typer.Option("Asia/Tokyo", "--timezone", help="The time zone of --cron (an IANA name)."),
+    db: Path = DB_OPTION,
+    once: bool = typer.Option(False, "--once", help="Ingest the inbox once and exit with ingest's exit code."),
+    processed_dir: Optional[Path] = typer.Option(
+        None, "--processed-dir", help="Move each loaded file here (failed ones to its failed/ folder)."
+    ),
+    municipality: Optional[str] = typer.Option(None, help="Municipality for documents that do not say."),
+    wait: float = WAIT_OPTION,
+    report: bool = typer.Option(True, "--report/--no-report", help="Write the validation report after each run that loaded something."),
+    runner: str = RUNNER_OPTION,
+    workers: int = WORKERS_OPTION,
+    dask_address: Optional[str] = DASK_ADDRESS_OPTION,
+    name: str = typer.Option("inbox", "--name", help="The Prefect deployment's name (ingest/<name>)."),
+) -> None:
+    """Ingest an inbox folder on a schedule (through Prefect), or once with --once."""
+    if not inbox.is_dir():
+        err.print(f"[red]error:[/red] no inbox folder at {inbox}")
+        raise typer.Exit(2)
+    if cron and interval:
+        err.print("[red]error:[/red] give --cron or --interval, not both")
+        raise typer.Exit(2)
+    if once:
+        code = _run_ingest([str(inbox)], db=db, municipality=municipality, wait=wait, report=report,
+                           runner=runner, workers=workers, dask_address=dask_address, processed_dir=processed_dir)
+        raise typer.Exit(code)
+    if not cron and not interval:
+        err.print('[red]error:[/red] give a schedule (--cron "0 6 * * *" or --interval 3600), or --once')
+        raise typer.Exit(2)
+    runner = _check_runner(runner, dask_address)
+    if not _LOG_LEVEL_CHOSEN:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"  # each run's summary line, in the terminal or the journal
+    from hyoka.service import serve_ingest
+
+    parameters = {
+        "paths": [str(inbox.resolve())],
+        "db": str(db.resolve()),
+        "municipality": municipality,
+        "wait_seconds": wait,
+        "report": report,
+        "runner": runner,
+        "workers": workers,
+        "dask_address": dask_address,
+        "processed_dir": str(processed_dir.resolve()) if processed_dir else None,
+    }
+    try:
+        serve_ingest(name, parameters, cron=cron, interval=interval, timezone=timezone, say=lambda m: err.print(m))
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
 
 
 def _fail(exc: Exception) -> None:
@@ -125,6 +254,7 @@ def _print_summary(summary: Any) -> None:
         ("loaded", summary.count("loaded")),
         ("loaded with issues", summary.count("loaded_with_issues")),
         ("unchanged (already loaded)", summary.count("unchanged")),
+        ("parsed (read from PDF)", getattr(summary, "parsed", 0)),
         ("failed", summary.failed),
         ("pages read", summary.pages),
         ("rows", summary.records),
@@ -134,6 +264,8 @@ def _print_summary(summary: Any) -> None:
     for what, count in rows:
         style = "red" if what == "failed" and count else ""
         table.add_row(what, f"[{style}]{count}[/{style}]" if style else str(count))
+    if getattr(summary, "moved", 0):
+        table.add_row("moved to --processed-dir", str(summary.moved))
     console.print(table)
     console.print(f"warehouse: [bold]{Path(summary.db_path).resolve()}[/bold]")
     if summary.errors or summary.warnings:
@@ -151,7 +283,8 @@ def _print_summary(summary: Any) -> None:
         '  hyoka sql "SELECT * FROM project_budgets WHERE fiscal_year = 2021" --format csv > budgets.csv\n\n'
         "Tables: documents, pages, projects, project_budgets, project_staffing, project_reform_viewpoints, "
         "project_evaluations, project_indicators, project_budget_sources, project_budget_items, project_sdgs, "
-        "strategy_kpis, strategy_kpi_values, validation_issues."
+        "strategy_kpis, strategy_kpi_values, validation_issues. Views: document_summary, kpi_history, "
+        "project_budget_history, project_indicator_history, project_identity (examples: docs/queries.md)."
     )
 )
 def sql(
@@ -248,6 +381,106 @@ def inspect(
         err.print(f"[red]error:[/red] {pdf}: {exc}")
         raise typer.Exit(1)
     console.print(f"wrote {out}: {summary}")
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  hyoka changes --from 2022 --to 2023\n\n"
+        "  hyoka changes --from 2022 --to 2023 --format json > changes.json\n\n"
+        "An edition is every loaded document of one results fiscal year (R4 → 2022). Shows new and vanished "
+        "projects, budget changes by project, revised values (KPIs and the sheets' indicators), values that "
+        "were pending and are numbers now, and new KPIs. Exit code 0; 1 when a year has no edition."
+    )
+)
+def changes(
+    from_year: int = typer.Option(..., "--from", help="Results fiscal year of the older edition (e.g. 2022 for R4)."),
+    to_year: int = typer.Option(..., "--to", help="Results fiscal year of the newer edition (e.g. 2023 for R5)."),
+    db: Path = DB_OPTION,
+    format: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
+    municipality: Optional[str] = typer.Option(None, help="Only this municipality."),
+    wait: float = typer.Option(60.0, help="Seconds to wait while another process is writing the warehouse."),
+) -> None:
+    """What changed between two editions (results fiscal years) of the documents."""
+    from hyoka import changes_output
+    from warehouse import changes as edition_changes
+    from warehouse import store
+
+    if format not in ("table", "csv", "json"):
+        err.print(f"[red]error:[/red] unknown format {format!r}: use table, json or csv")
+        raise typer.Exit(2)
+    if from_year == to_year:
+        err.print("[red]error:[/red] --from and --to are the same year: give two editions")
+        raise typer.Exit(2)
+    if not db.exists():
+        err.print(f"[red]error:[/red] no warehouse at {db}: run `hyoka ingest PATH --db {db}` first")
+        raise typer.Exit(2)
+    try:
+        con = store.connect(db, read_only=True, wait_seconds=wait, on_wait=_say_wait)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+    try:
+        result = edition_changes.compare(con, from_year, to_year, [municipality] if municipality else None)
+        years = edition_changes.edition_years(con)
+    except Exception as exc:  # noqa: BLE001 - e.g. a warehouse written by an older hyoka, without the views
+        err.print(f"[red]error:[/red] {type(exc).__name__}: {str(exc).splitlines()[0]}")
+        raise typer.Exit(2)
+    finally:
+        con.close()
+    if result.missing_years:
+        err.print(changes_output.missing_message(result, years, str(db)), soft_wrap=True, highlight=False)
+        raise typer.Exit(1)
+    if format == "json":
+        changes_output.write_json(result)
+    elif format == "csv":
+        changes_output.write_csv(result)
+    else:
+        changes_output.print_tables(result, console)
+
+
+@app.command(
+    epilog=(
+        "Example:\n\n"
+        "  hyoka export --parquet export/ --db out/demo.duckdb\n\n"
+        "Every table and view becomes export/<name>.parquet, or a folder partitioned by fiscal year "
+        "(export/project_budgets/fiscal_year=2022/…) when it has one; export/_manifest.json lists them. "
+        "Read back with duckdb: read_parquet('export/project_budgets/*/*.parquet', hive_partitioning = true), "
+        "or pandas: pd.read_parquet('export/project_budgets', dtype_backend='pyarrow')."
+    )
+)
+def export(
+    parquet: Path = typer.Option(..., "--parquet", help="Folder to write the Parquet files into."),
+    db: Path = DB_OPTION,
+    wait: float = typer.Option(60.0, help="Seconds to wait while another process is writing the warehouse."),
+) -> None:
+    """Write every table and view as Parquet (partitioned by fiscal year) for BI tools and notebooks."""
+    from warehouse import store
+    from warehouse.export import export_parquet
+
+    if not db.exists():
+        err.print(f"[red]error:[/red] no warehouse at {db}: run `hyoka ingest PATH --db {db}` first")
+        raise typer.Exit(2)
+    try:
+        con = store.connect(db, read_only=True, wait_seconds=wait, on_wait=_say_wait)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc)
+    try:
+        written, missing = export_parquet(con, parquet)
+    except Exception as exc:  # noqa: BLE001 - one line, not a traceback
+        err.print(f"[red]error:[/red] {type(exc).__name__}: {str(exc).splitlines()[0]}")
+        raise typer.Exit(2)
+    finally:
+        con.close()
+    table = Table(show_header=True, header_style="bold")
+    for column, justify in (("name", "left"), ("kind", "left"), ("rows", "right"), ("partitioned by", "left"), ("path", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for e in written:
+        table.add_row(e.name, e.kind, f"{e.rows:,}", e.partition_by or "", e.path)
+    console.print(table)
+    if missing:
+        err.print(f"[yellow]not in this warehouse (written by an older hyoka? run an ingest to add them):[/yellow] "
+                  f"{', '.join(missing)}", soft_wrap=True, highlight=False)
+    console.print(f"wrote {len(written)} tables and views to [bold]{parquet.resolve()}[/bold]", soft_wrap=True)
 
 
 @app.command()

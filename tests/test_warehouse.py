@@ -222,6 +222,8 @@ CONTRACT_PREFIX = {
                             "note", "column_label", "annotation", "page", "bbox", "raw_text"],
     "validation_issues": ["document_id", "page", "table_name", "record_key", "column_name", "check_name",
                           "severity", "message", "raw_value", "bbox", "related_document_id"],
+    # issue 5: the ingest's file-content cache (not a document table)
+    "file_cache": ["path", "size", "mtime_ns", "document_id", "seen_at"],
 }
 
 

@@ -2,7 +2,8 @@
 
 The report covers the whole warehouse. Plots of a project or KPI combine every edition
 loaded: a value printed in several editions (R3's 当初予算 appears in the R2 and R3 sheets)
-is taken from the newest edition (by results fiscal year, then ingest time).
+is taken from the newest edition (by results fiscal year, then ingest time); a superseded
+file (a corrected re-issue was loaded later) is left out.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def project_titles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         f"""
         SELECT coalesce(d.municipality, '') AS municipality, p.project_code, p.project_name
         FROM projects AS p JOIN documents AS d USING (document_id)
-        WHERE p.project_code <> ''
+        WHERE p.project_code <> '' AND d.status <> 'superseded'
         QUALIFY row_number() OVER (
             PARTITION BY coalesce(d.municipality, ''), p.project_code ORDER BY {_EDITION_ORDER}
         ) = 1
@@ -115,7 +116,7 @@ def budget_series(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         SELECT coalesce(d.municipality, '') AS municipality, b.project_code, b.fiscal_year, b.stage,
                b.total_cost
         FROM project_budgets AS b JOIN documents AS d USING (document_id)
-        WHERE b.fiscal_year IS NOT NULL AND b.stage IS NOT NULL AND b.project_code <> ''
+        WHERE b.fiscal_year IS NOT NULL AND b.stage IS NOT NULL AND b.project_code <> '' AND d.status <> 'superseded'
         QUALIFY row_number() OVER (
             PARTITION BY coalesce(d.municipality, ''), b.project_code, b.fiscal_year, b.stage
             ORDER BY {_EDITION_ORDER}, b.page
@@ -135,7 +136,7 @@ def indicator_series(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                min(i.indicator_no) OVER w AS indicator_no
         FROM project_indicators AS i JOIN documents AS d USING (document_id)
         WHERE i.fiscal_year IS NOT NULL AND i.kind IS NOT NULL AND i.value IS NOT NULL
-          AND i.indicator_name <> '' AND i.project_code <> ''
+          AND i.indicator_name <> '' AND i.project_code <> '' AND d.status <> 'superseded'
         WINDOW w AS (PARTITION BY coalesce(d.municipality, ''), i.project_code, i.level, i.indicator_name)
         QUALIFY row_number() OVER (
             PARTITION BY coalesce(d.municipality, ''), i.project_code, i.level, i.indicator_name,
@@ -158,7 +159,7 @@ def kpi_series(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM strategy_kpi_values AS v
         JOIN strategy_kpis AS k USING (document_id, kpi_id)
         JOIN documents AS d USING (document_id)
-        WHERE v.value IS NOT NULL AND NOT coalesce(k.is_placeholder, false)
+        WHERE v.value IS NOT NULL AND NOT coalesce(k.is_placeholder, false) AND d.status <> 'superseded'
           AND coalesce(v.ref_fiscal_year_end, v.column_fiscal_year) IS NOT NULL
         QUALIFY row_number() OVER (
             PARTITION BY coalesce(d.municipality, ''), v.kpi_id, v.slot,

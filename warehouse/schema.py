@@ -139,8 +139,9 @@ DOCUMENTS = Table(
         Column("results_fiscal_year", "INTEGER", "実績年度（評価対象年度、西暦）",
                "Fiscal year whose results the document evaluates (Western calendar)"),
         Column("page_count", "INTEGER", "総ページ数", "Number of pages in the PDF"),
-        Column("status", "VARCHAR", "取込状況（loaded | loaded_with_issues | failed）",
-               "Ingest status: loaded | loaded_with_issues | failed"),
+        Column("status", "VARCHAR", "取込状況（loaded | loaded_with_issues | failed | superseded：同じ版の訂正版が後から取り込まれた）",
+               "Ingest status: loaded | loaded_with_issues | failed | superseded (a corrected re-issue of the same edition "
+               "was loaded later; its rows are kept, views ignore it)"),
         Column("error", "VARCHAR", "取込失敗時のエラー内容", "Error message when the ingest failed, else NULL"),
         Column("record_count", "INTEGER", "取り込んだレコード数（pages と validation_issues を除く）",
                "Number of records loaded (all record tables except pages and validation_issues)"),
@@ -501,6 +502,25 @@ VALIDATION_ISSUES = Table(
     ),
 )
 
+# Not a document table: a memo of the files an ingest run has seen, so that a file whose
+# (path, size, mtime) is known is neither hashed nor parsed again. Whether its document is
+# loaded is still decided by `documents` (deleting a document makes the file load again).
+FILE_CACHE = Table(
+    "file_cache",
+    "取込で見たファイルの記録（パス・サイズ・更新時刻 → 文書ID）。変わらないファイルは読み直さない",
+    "Files seen by ingest runs: (path, size, mtime) -> document id, so an unchanged file is "
+    "neither hashed nor parsed again",
+    (
+        Column("path", "VARCHAR", "ファイルの絶対パス", "Absolute path of the file"),
+        Column("size", "BIGINT", "ファイルサイズ（バイト）", "File size in bytes"),
+        Column("mtime_ns", "BIGINT", "ファイルの更新時刻（エポックからのナノ秒）",
+               "File modification time (nanoseconds since the epoch)"),
+        _doc_id("ファイル内容の文書ID（SHA-256）", "Document id of the file's content: its sha256 hex"),
+        Column("seen_at", "TIMESTAMP", "このサイズと更新時刻で初めて見た日時（UTC）",
+               "When the file was first seen with this size and mtime (UTC)"),
+    ),
+)
+
 TABLES: list[Table] = [
     DOCUMENTS,
     PAGES,
@@ -516,6 +536,7 @@ TABLES: list[Table] = [
     STRATEGY_KPIS,
     STRATEGY_KPI_VALUES,
     VALIDATION_ISSUES,
+    FILE_CACHE,
 ]
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
@@ -527,7 +548,8 @@ TABLE_FOR_RECORD: dict[str, str] = {t.record: t.name for t in TABLES if t.record
 RECORD_TABLES: list[str] = [t.name for t in TABLES if t.record]
 
 # Every table with a document_id, i.e. everything a (re)load of a document replaces.
-DOCUMENT_TABLES: list[str] = [t.name for t in TABLES]
+# (file_cache is not one: it remembers files, not a document's rows.)
+DOCUMENT_TABLES: list[str] = [t.name for t in TABLES if t.name != FILE_CACHE.name]
 
 
 def get_table(name: str) -> Table:

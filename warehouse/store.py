@@ -38,6 +38,9 @@ __all__ = [
     "connect",
     "ensure_schema",
     "document_status",
+    "document_states",
+    "cached_files",
+    "remember_files",
     "load_document",
     "record_failure",
     "delete_document",
@@ -47,7 +50,8 @@ __all__ = [
     "SEVERITIES",
 ]
 
-DOCUMENT_STATUSES = ("loaded", "loaded_with_issues", "failed")
+# superseded: a corrected re-issue of the same edition was loaded later (warehouse.editions)
+DOCUMENT_STATUSES = ("loaded", "loaded_with_issues", "failed", "superseded")
 SEVERITIES = ("error", "warning")
 
 
@@ -90,11 +94,15 @@ def connect(
     read_only: bool = False,
     wait_seconds: float = 60.0,
     on_wait: Callable[[str], None] | None = None,
+    check_schema: bool = True,
+    quiet_seconds: float = 0.0,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, waiting up to `wait_seconds` while another process holds it.
 
-    `on_wait(message)` is called once, when the first attempt finds the file locked.
-    Parent folders are created and the schema ensured unless `read_only`.
+    `on_wait(message)` is called once, when the file has been found locked for
+    `quiet_seconds` (0: at the first attempt). Parent folders are created and the schema
+    ensured unless `read_only`; `check_schema=False` skips `ensure_schema` (for the many
+    short connections of one ingest run, which ensures it once at its start).
     """
     memory = str(path) == ":memory:"
     path = Path(path) if not memory else Path(":memory:")
@@ -132,17 +140,18 @@ def connect(
                     path=path,
                     holder=holder,
                 ) from exc
-            if not told:
+            if not told and now - start >= quiet_seconds:
                 told = True
                 if on_wait is not None:
                     on_wait(
-                        f"The warehouse {path} is in use by another process{who}; "
-                        f"waiting up to {wait_seconds:g}s for it to be released…"
+                        f"The warehouse {path} is in use by another process{who}, probably "
+                        "another hyoka run loading documents; waiting for it up to "
+                        f"{wait_seconds:g}s (--wait)…"
                     )
             time.sleep(min(delay, max(0.0, deadline - now)))
             delay = min(delay * 2, 1.0)
 
-    if not read_only:
+    if not read_only and check_schema:
         try:
             ensure_schema(con)
         except BaseException:
@@ -215,6 +224,25 @@ def document_status(con: duckdb.DuckDBPyConnection, document_id: str) -> str | N
         "SELECT status FROM documents WHERE document_id = ?", [document_id]
     ).fetchone()
     return row[0] if row else None
+
+
+def document_states(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str | None, str | None]]:
+    """Every document's (status, error, hyoka_version), by document id: what an ingest run
+    needs to decide, without parsing, which files are already done."""
+    rows = con.execute("SELECT document_id, status, error, hyoka_version FROM documents").fetchall()
+    return {doc_id: (status, error, version) for doc_id, status, error, version in rows}
+
+
+def cached_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str]) -> dict[str, tuple[int, int, str]]:
+    """`file_cache` entries of these paths: path -> (size, mtime_ns, document_id)."""
+    wanted = list(paths)
+    if not wanted:
+        return {}
+    rows = con.execute(
+        "SELECT path, size, mtime_ns, document_id FROM file_cache WHERE path IN (SELECT unnest(?::VARCHAR[]))",
+        [wanted],
+    ).fetchall()
+    return {path: (size, mtime_ns, doc_id) for path, size, mtime_ns, doc_id in rows}
 
 
 def query(
@@ -362,6 +390,30 @@ def record_failure(con: duckdb.DuckDBPyConnection, document: Mapping[str, Any]) 
     try:
         _delete_document_rows(con, doc_id)
         _insert(con, "documents", table)
+        con.execute("COMMIT")
+    except BaseException:
+        _rollback(con)
+        raise
+
+
+def remember_files(con: duckdb.DuckDBPyConnection, entries: Iterable[Mapping[str, Any]]) -> None:
+    """Record files in `file_cache` (keys path, size, mtime_ns, document_id; seen_at is
+    now), replacing earlier entries of the same paths. One transaction."""
+    seen_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    rows = [{**entry, "seen_at": entry.get("seen_at") or seen_at} for entry in entries]
+    if not rows:
+        return
+    for row in rows:
+        extra = set(row) - set(schema.table_columns("file_cache"))
+        if extra:
+            raise ContractError(f"file_cache has no column(s) {sorted(extra)}")
+    table = _to_arrow("file_cache", rows)
+    _begin(con)
+    try:
+        con.execute(
+            "DELETE FROM file_cache WHERE path IN (SELECT unnest(?::VARCHAR[]))", [[r["path"] for r in rows]]
+        )
+        _insert(con, "file_cache", table)
         con.execute("COMMIT")
     except BaseException:
         _rollback(con)

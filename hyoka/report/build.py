@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 import hyoka
@@ -23,7 +24,7 @@ from hyoka.report import crops, plots
 from hyoka.report.exports import with_check_text, write_issue_files
 from hyoka.report.fonts import font_face_css
 from hyoka.report.html import Plot, ReportContent, render
-from warehouse import report_queries, store
+from warehouse import changes, report_queries, store
 
 MAX_CROPS = 400  # images of source cells per report; further issues are listed without one
 MAX_PROJECT_PLOTS = 40  # projects plotted per report (≈0.4 s each): those with issues first, then by code
@@ -167,6 +168,10 @@ def write_report(
         issues = records(with_check_text(issue_frame))
         figures, left_out = project_plots(con, flagged_projects(issues), max_project_plots)
         goals = kpi_plots(con, MAX_KPI_PLOTS)
+        try:
+            edition_changes = [changes.compare(con, f, t, m) for f, t, m in changes.latest_pairs(con)]
+        except duckdb.Error:  # a warehouse last written by an older hyoka has no history views yet
+            edition_changes = []
     finally:
         con.close()
     csv_path, parquet_path = write_issue_files(issue_frame, out)
@@ -181,6 +186,7 @@ def write_report(
         project_plots=figures,
         kpi_plots=goals,
         notes=notes,
+        changes=edition_changes,
     )
     page = render(content)
     html_path = out / "report.html"

@@ -21,6 +21,7 @@ STATUS_LABELS = {
     "loaded": "取込済 loaded",
     "loaded_with_issues": "指摘あり loaded with issues",
     "failed": "失敗 failed",
+    "superseded": "差替済 superseded",
 }
 
 CSS = """
@@ -56,6 +57,7 @@ table.docs td:not(:first-child) { white-space:nowrap; }
 .badge.error, .badge.failed { background:var(--err-bg); color:var(--err); }
 .badge.warning, .badge.loaded_with_issues { background:var(--warn-bg); color:var(--warn); }
 .badge.loaded { background:var(--ok-bg); color:var(--ok); }
+.badge.superseded { background:#e5e7eb; color:#374151; }
 code { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', 'hyoka-ja', monospace; font-size:13px;
        background:#f1f5f9; padding:1px 5px; border-radius:4px; }
 .issue { display:grid; grid-template-columns:minmax(300px, 1fr) minmax(320px, 1.35fr); gap:18px; background:var(--card);
@@ -103,6 +105,7 @@ class ReportContent:
     project_plots: list[Plot] = field(default_factory=list)
     kpi_plots: list[Plot] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    changes: list[Any] = field(default_factory=list)  # warehouse.changes.EditionChanges, newest first
 
 
 def text(value: Any) -> str:
@@ -270,6 +273,83 @@ def plots_section(section_id: str, title: str, subtitle: str, plots: list[Plot],
     return f'<section id="{section_id}"><h2>{escape(title)} <small>{escape(subtitle)}</small></h2>{body}</section>'
 
 
+MAX_CHANGE_ROWS = 200  # rows per table of the changes section; the rest is counted
+
+
+def _number(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,}"
+    return escape(str(value))
+
+
+def _era(year: int) -> str:
+    return f"R{year - 2018}" if year >= 2019 else f"H{year - 1988}"
+
+
+# (section key, columns: (key, header, numeric))
+CHANGE_COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
+    "new_projects": [("project_code", "事業コード code", False), ("project_name", "事業名 project", False),
+                     ("policy_code", "施策 policy", False), ("department", "部署 department", False)],
+    "vanished_projects": [("project_code", "事業コード code", False), ("project_name", "事業名 project", False),
+                          ("policy_code", "施策 policy", False), ("department", "部署 department", False)],
+    "budget_changes": [("project_code", "事業コード code", False), ("project_name", "事業名 project", False),
+                       ("label", "列 column", False), ("change", "変化 change", False),
+                       ("from_total_cost", "旧版の事業費 from", True), ("to_total_cost", "新版の事業費 to", True),
+                       ("difference", "差 difference", True), ("changed_columns", "変わった列 changed", False)],
+    "revised_values": [("source", "出典 source", False), ("project_code", "事業コード code", False),
+                       ("level", "階層 level", False), ("name", "指標・KPI", False), ("kind", "区分 kind", False),
+                       ("fiscal_year", "年度 FY", True), ("from_text", "旧版 from", True), ("to_text", "新版 to", True)],
+    "pending_to_number": [("source", "出典 source", False), ("project_code", "事業コード code", False),
+                          ("level", "階層 level", False), ("name", "指標・KPI", False), ("kind", "区分 kind", False),
+                          ("fiscal_year", "年度 FY", True), ("from_text", "旧版 from", False), ("to_text", "新版 to", True)],
+    "new_kpis": [("goal_no", "基本目標 goal", True), ("kpi_name", "KPI名 KPI", False), ("unit", "単位 unit", False),
+                 ("department", "担当 department", False)],
+}
+
+
+def changes_section(content: ReportContent) -> str:
+    """Changes between the two newest editions of each municipality's documents (only when there are two)."""
+    from warehouse.changes import SECTIONS
+
+    if not content.changes:
+        return ""
+    parts = ['<section id="changes"><h2>版の間の変化 <small>Changes between editions</small></h2>']
+    for change in content.changes:
+        municipalities = sorted({e["municipality"] for e in change.editions})
+        heading = f"{_era(change.from_year)} ({change.from_year}) → {_era(change.to_year)} ({change.to_year})"
+        parts.append(f'<div class="changes" data-from="{change.from_year}" data-to="{change.to_year}">'
+                     f'<h3>{escape(heading)} <small>{escape("、".join(m for m in municipalities if m))}</small></h3>')
+        counts = "".join(
+            f'<div class="tile"><b>{len(change.sections.get(key, [])):,}</b><span>{escape(ja)} {escape(en)}</span></div>'
+            for key, ja, en in SECTIONS
+        )
+        parts.append(f'<div class="tiles">{counts}</div>')
+        several = len(municipalities) > 1
+        for key, ja, en in SECTIONS:
+            rows = change.sections.get(key, [])
+            if not rows:
+                continue
+            columns = ([("municipality", "自治体", False)] if several else []) + CHANGE_COLUMNS[key]
+            body = []
+            for row in rows[:MAX_CHANGE_ROWS]:
+                cells = []
+                for column, _header, numeric in columns:
+                    value = row.get(column)
+                    if isinstance(value, (list, tuple)):
+                        value = ", ".join(map(str, value))
+                    cells.append(_number(value) if numeric and not isinstance(value, str) else text(value))
+                body.append(cells)
+            more = len(rows) - MAX_CHANGE_ROWS
+            note = f'<p class="note">ほか {more:,} 行 / {more:,} more rows: hyoka changes --from {change.from_year} --to {change.to_year}</p>' if more > 0 else ""
+            parts.append(f'<h3 data-section="{key}">{escape(ja)} <small>{escape(en)} · {len(rows):,}</small></h3>'
+                         f'{table([(h, n) for _k, h, n in columns], body)}{note}')
+        parts.append("</div>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
 def policy_section() -> str:
     """The severity policy and every check hyoka runs."""
     rows = [[f"<code>{escape(name)}</code>", badge(info.severity, SEVERITY_LABELS.get(info.severity, info.severity)),
@@ -298,12 +378,15 @@ def render(content: ReportContent, font_css: str = "") -> str:
                       content.project_plots, "グラフにできる事業のデータがありません / no project data to plot"),
         plots_section("kpis", "総合戦略KPIのグラフ", "KPI actuals against target",
                       content.kpi_plots, "KPI一覧の取込はありません / no KPI list loaded") if content.kpi_plots else "",
+        changes_section(content),
         notes,
         policy_section(),
     ])
     nav_items = [("#summary", "概要 Summary"), ("#checks", "検査 Checks"), ("#issues", "指摘 Issues"), ("#plots", "グラフ Plots")]
     if content.kpi_plots:
         nav_items.append(("#kpis", "KPI"))
+    if content.changes:
+        nav_items.append(("#changes", "版の変化 Changes"))
     nav_items.append(("#policy", "重大度 Severity"))
     nav = "".join(f'<a href="{href}">{escape(label)}</a>' for href, label in nav_items)
     return f"""<!DOCTYPE html>

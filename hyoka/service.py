@@ -1,0 +1,207 @@
+"""`hyoka serve`: the `ingest` flow on a schedule, through a Prefect server.
+
+Scheduling needs a Prefect API (the temporary server Prefect starts for a single flow
+run lives only as long as that run). `prefect_api()` uses the one configured
+(PREFECT_API_URL) or starts `prefect server start` on 127.0.0.1 for as long as hyoka
+serves, and stops it on the way out (Ctrl-C, SIGTERM, an error).
+
+    with prefect_api(say=print) as api_url:
+        ...  # PREFECT_API_URL is set for this process and its children
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+
+Say = Callable[[str], None]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def is_healthy(api_url: str, timeout: float = 2.0) -> bool:
+    """Whether the Prefect API at `api_url` (…/api) answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _prefect_command() -> list[str]:
+    exe = Path(sys.executable).with_name("prefect")
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("prefect")
+    return [found] if found else [sys.executable, "-m", "prefect"]
+
+
+def configured_api_url() -> Optional[str]:
+    """PREFECT_API_URL from the environment or the active Prefect profile, if any."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    try:
+        from prefect.settings import PREFECT_API_URL
+
+        return PREFECT_API_URL.value() or None
+    except Exception:  # noqa: BLE001 - no usable Prefect settings: none configured
+        return None
+
+
+class PrefectServer:
+    """`prefect server start` as a child process (its own session: Ctrl-C reaches hyoka,
+    which stops the server after the runner has shut down)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: Optional[int] = None, log_path: Optional[Path] = None):
+        self.host = host
+        self.port = port or free_port(host)
+        self.api_url = f"http://{host}:{self.port}/api"
+        self.ui_url = f"http://{host}:{self.port}"
+        self.log_path = log_path or Path(tempfile.gettempdir()) / f"hyoka-prefect-server-{self.port}.log"
+        self.process: Optional[subprocess.Popen[bytes]] = None
+
+    def start(self, timeout: float = 120.0) -> None:
+        """Start the server and wait until its health check answers (RuntimeError if it does not)."""
+        command = [*_prefect_command(), "server", "start", "--host", self.host, "--port", str(self.port)]
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"the Prefect server stopped at start (exit code {self.process.returncode}); see {self.log_path}"
+                )
+            if is_healthy(self.api_url, timeout=1.0):
+                return
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"the Prefect server did not answer within {timeout:g}s; see {self.log_path}")
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after `timeout` seconds)."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+    def __enter__(self) -> "PrefectServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+@contextmanager
+def prefect_api(say: Optional[Say] = None, *, host: str = "127.0.0.1", port: Optional[int] = None) -> Iterator[str]:
+    """The Prefect API to schedule with: the configured one, else a server started here for
+    the duration of the block. PREFECT_API_URL is set for this process while it lasts."""
+    configured = configured_api_url()
+    if configured:
+        if say:
+            say(f"Prefect API: {configured} (PREFECT_API_URL)")
+        yield configured
+        return
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = PrefectServer(host, port)
+    if say:
+        say(f"Starting a Prefect server on {server.ui_url} (log: {server.log_path})…")
+    server.start()
+    previous = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = server.api_url  # for the flow-run processes
+    try:
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            if say:
+                say(f"Prefect UI: {server.ui_url}")
+            yield server.api_url
+    finally:
+        if previous is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous
+        if say:
+            say("Stopping the Prefect server…")
+        server.stop()
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (systemctl stop) shuts down like Ctrl-C: the runner stops, then the server."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def serve_ingest(
+    name: str,
+    parameters: dict[str, Any],
+    *,
+    cron: Optional[str] = None,
+    interval: Optional[float] = None,
+    timezone: Optional[str] = None,
+    say: Optional[Say] = None,
+) -> None:
+    """Serve the `ingest` flow as deployment `ingest/<name>` with these parameters, on a cron
+    schedule (in `timezone`) or every `interval` seconds, until interrupted."""
+    from prefect.schedules import Cron, Interval
+
+    from flows.ingest import ingest
+
+    if cron:
+        schedule = Cron(cron, timezone=timezone)
+    elif interval:
+        schedule = Interval(interval, timezone=timezone)
+    else:
+        raise ValueError("serve_ingest needs a cron schedule or an interval")
+    # Prefect's runner, stopped by a signal, leaves this warning behind; nothing is lost
+    warnings.filterwarnings("ignore", message=r"coroutine 'Runner\.astop' was never awaited")
+    with _sigterm_as_interrupt(), prefect_api(say):
+        try:
+            ingest.serve(
+                name=name,
+                schedules=[schedule],
+                parameters=parameters,
+                limit=1,  # one run at a time: two runs over one inbox would parse the same new files
+                description="hyoka: ingest the PDFs of an inbox folder into the DuckDB warehouse",
+                tags=["hyoka"],
+            )
+        except KeyboardInterrupt:
+            pass

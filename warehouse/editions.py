@@ -1,0 +1,110 @@
+"""Editions: a corrected re-issue of a document supersedes the earlier file.
+
+Every document is kept. A city re-publishes its sheets every year (a new *edition*, a
+later `results_fiscal_year`): those stay side by side and the history views
+(`warehouse.views`) follow values across them. But a city also re-issues a file for the
+*same* edition (a corrected PDF): then the earlier file is superseded. It keeps its
+`documents` row and all its rows (nothing is lost, `status = 'superseded'`), and every
+view ignores it.
+
+Same edition means: the same municipality, template and results fiscal year, and
+
+* evaluation sheets: every project code of the earlier document is in the new one (a
+  corrected book, or a corrected single sheet of a one-sheet-per-file city);
+* KPI lists: the same title (whitespace ignored).
+
+The document loaded last supersedes: hyoka cannot tell which file a city published
+later, only which one it was given later. A superseded file ingested again is
+`unchanged` (its sha256 is known), so it never comes back by itself; to bring it back,
+delete the newer document (`warehouse.store.delete_document`) and set the older one's
+status to `loaded`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SUPERSEDED = "superseded"
+LIVE_STATUSES = ("loaded", "loaded_with_issues")
+
+_CANDIDATES = """
+SELECT d.document_id
+FROM documents AS d, documents AS n
+WHERE n.document_id = $doc AND d.document_id <> n.document_id
+  AND d.status IN ('loaded', 'loaded_with_issues')
+  AND d.municipality IS NOT DISTINCT FROM n.municipality
+  AND d.template IS NOT DISTINCT FROM n.template
+  AND d.results_fiscal_year = n.results_fiscal_year
+  AND (
+    -- evaluation sheets: the earlier document's project codes are all in the new one
+    (EXISTS (SELECT 1 FROM projects AS p WHERE p.document_id = d.document_id AND coalesce(p.project_code, '') <> '')
+     AND NOT EXISTS (
+        SELECT 1 FROM projects AS p
+        WHERE p.document_id = d.document_id AND coalesce(p.project_code, '') <> ''
+          AND p.project_code NOT IN (SELECT q.project_code FROM projects AS q
+                                     WHERE q.document_id = n.document_id AND q.project_code IS NOT NULL)))
+    OR
+    -- KPI lists: the same title
+    (EXISTS (SELECT 1 FROM strategy_kpis AS k WHERE k.document_id = d.document_id)
+     AND EXISTS (SELECT 1 FROM strategy_kpis AS k WHERE k.document_id = n.document_id)
+     AND regexp_replace(d.title, '\\s', '', 'g') = regexp_replace(n.title, '\\s', '', 'g'))
+  )
+ORDER BY d.document_id
+"""
+
+
+def superseded_by(con: Any, document_id: str) -> list[str]:
+    """The live documents that `document_id` (just loaded) is a re-issue of."""
+    row = con.execute(
+        "SELECT status, results_fiscal_year FROM documents WHERE document_id = ?", [document_id]
+    ).fetchone()
+    if not row or row[0] not in LIVE_STATUSES or row[1] is None:
+        return []
+    return [r[0] for r in con.execute(_CANDIDATES, {"doc": document_id}).fetchall()]
+
+
+def after_load(con: Any, document_id: str) -> list[str]:
+    """Mark the documents this newly loaded one re-issues as `superseded`; return their ids.
+
+    One short transaction. Call it right after a document is loaded (and cross-checked).
+    Other documents whose cross-document warnings named a superseded one are checked
+    again, against what is live now (one short transaction each).
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        ids = superseded_by(con, document_id)
+        if ids:
+            con.execute(
+                f"UPDATE documents SET status = '{SUPERSEDED}' WHERE document_id IN (SELECT unnest($ids))",
+                {"ids": ids},
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        except Exception:  # noqa: BLE001 - the transaction may already be gone
+            pass
+        raise
+    if ids:
+        recheck_related(con, ids)
+    return ids
+
+
+def recheck_related(con: Any, superseded: list[str]) -> list[str]:
+    """Re-run the cross-document check of the live documents whose warnings name one of
+    `superseded`; return their ids."""
+    from warehouse import crosscheck
+
+    rows = con.execute(
+        f"""
+        SELECT DISTINCT v.document_id FROM validation_issues AS v JOIN documents AS d USING (document_id)
+        WHERE v.check_name = '{crosscheck.CHECK_NAME}' AND d.status IN ('loaded', 'loaded_with_issues')
+          AND v.related_document_id IN (SELECT unnest($ids))
+        ORDER BY 1
+        """,
+        {"ids": superseded},
+    ).fetchall()
+    others = [r[0] for r in rows]
+    for other in others:
+        crosscheck.record_cross_document_issues(con, other)
+    return others
