@@ -235,6 +235,13 @@ def serve(
         _fail(exc)
 
 
+def _require_warehouse(db: Path) -> None:
+    """Stop with a hint when the warehouse file does not exist yet."""
+    if not db.exists():
+        err.print(f"[red]error:[/red] no warehouse at {db}: run `hyoka ingest PATH --db {db}` first")
+        raise typer.Exit(2)
+
+
 def _fail(exc: Exception) -> None:
     from warehouse.store import WarehouseLocked
 
@@ -299,9 +306,7 @@ def sql(
     if format not in ("table", "csv", "json"):
         err.print(f"[red]error:[/red] unknown format {format!r}: use table, csv or json")
         raise typer.Exit(2)
-    if not db.exists():
-        err.print(f"[red]error:[/red] no warehouse at {db}: run `hyoka ingest PATH --db {db}` first")
-        raise typer.Exit(2)
+    _require_warehouse(db)
     try:
         con = store.connect(db, read_only=True, wait_seconds=wait, on_wait=_say_wait)
     except Exception as exc:  # noqa: BLE001
@@ -350,9 +355,7 @@ def report(
     """Write the validation report of the warehouse: report.html, issues.csv, issues.parquet."""
     from hyoka.report import write_report
 
-    if not db.exists():
-        err.print(f"[red]error:[/red] no warehouse at {db}: run `hyoka ingest PATH --db {db}` first")
-        raise typer.Exit(2)
+    _require_warehouse(db)
     try:
         paths = write_report(db, out, wait_seconds=wait)
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback
@@ -412,9 +415,7 @@ def changes(
     if from_year == to_year:
         err.print("[red]error:[/red] --from and --to are the same year: give two editions")
         raise typer.Exit(2)
-    if not db.exists():
-        err.print(f"[red]error:[/red] no warehouse at {db}: run `hyoka ingest PATH --db {db}` first")
-        raise typer.Exit(2)
+    _require_warehouse(db)
     try:
         con = store.connect(db, read_only=True, wait_seconds=wait, on_wait=_say_wait)
     except Exception as exc:  # noqa: BLE001
@@ -457,9 +458,7 @@ def export(
     from warehouse import store
     from warehouse.export import export_parquet
 
-    if not db.exists():
-        err.print(f"[red]error:[/red] no warehouse at {db}: run `hyoka ingest PATH --db {db}` first")
-        raise typer.Exit(2)
+    _require_warehouse(db)
     try:
         con = store.connect(db, read_only=True, wait_seconds=wait, on_wait=_say_wait)
     except Exception as exc:  # noqa: BLE001
