@@ -242,6 +242,17 @@ def _require_warehouse(db: Path) -> None:
         raise typer.Exit(2)
 
 
+def _open_read_only(db: Path, wait: float) -> Any:
+    """A read-only connection to an existing warehouse, waiting for a writer; one line on failure."""
+    from warehouse import store
+
+    _require_warehouse(db)
+    try:
+        return store.connect(db, read_only=True, wait_seconds=wait, on_wait=_say_wait)
+    except Exception as exc:  # noqa: BLE001 - the user gets one line, not a traceback
+        _fail(exc)
+
+
 def _fail(exc: Exception) -> None:
     from warehouse.store import WarehouseLocked
 
@@ -306,11 +317,7 @@ def sql(
     if format not in ("table", "csv", "json"):
         err.print(f"[red]error:[/red] unknown format {format!r}: use table, csv or json")
         raise typer.Exit(2)
-    _require_warehouse(db)
-    try:
-        con = store.connect(db, read_only=True, wait_seconds=wait, on_wait=_say_wait)
-    except Exception as exc:  # noqa: BLE001
-        _fail(exc)
+    con = _open_read_only(db, wait)
     try:
         columns, rows = store.query(con, query)
     except Exception as exc:  # noqa: BLE001 - a SQL error is the user's to fix: say it plainly
@@ -407,7 +414,6 @@ def changes(
     """What changed between two editions (results fiscal years) of the documents."""
     from hyoka import changes_output
     from warehouse import changes as edition_changes
-    from warehouse import store
 
     if format not in ("table", "csv", "json"):
         err.print(f"[red]error:[/red] unknown format {format!r}: use table, json or csv")
@@ -415,11 +421,7 @@ def changes(
     if from_year == to_year:
         err.print("[red]error:[/red] --from and --to are the same year: give two editions")
         raise typer.Exit(2)
-    _require_warehouse(db)
-    try:
-        con = store.connect(db, read_only=True, wait_seconds=wait, on_wait=_say_wait)
-    except Exception as exc:  # noqa: BLE001
-        _fail(exc)
+    con = _open_read_only(db, wait)
     try:
         result = edition_changes.compare(con, from_year, to_year, [municipality] if municipality else None)
         years = edition_changes.edition_years(con)
@@ -455,14 +457,9 @@ def export(
     wait: float = typer.Option(60.0, help="Seconds to wait while another process is writing the warehouse."),
 ) -> None:
     """Write every table and view as Parquet (partitioned by fiscal year) for BI tools and notebooks."""
-    from warehouse import store
     from warehouse.export import export_parquet
 
-    _require_warehouse(db)
-    try:
-        con = store.connect(db, read_only=True, wait_seconds=wait, on_wait=_say_wait)
-    except Exception as exc:  # noqa: BLE001
-        _fail(exc)
+    con = _open_read_only(db, wait)
     try:
         written, missing = export_parquet(con, parquet)
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback

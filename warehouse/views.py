@@ -14,6 +14,17 @@ from warehouse.schema import View
 # Documents whose values count: loaded ones (a superseded re-issue, a failed file do not).
 _LIVE_DOCUMENTS = "d.status IN ('loaded', 'loaded_with_issues')"
 
+# The columns every history view ends with: the newest value and how the editions reported it.
+_EDITION_COLUMNS: tuple[tuple[str, str, str], ...] = (
+        ("value", "最新版の値", "Value in the newest edition that reports it"),
+        ("edition_count", "この値を掲載した版の数", "Number of editions that report this value"),
+        ("revised", "版によって値が異なる（改訂あり）", "True when editions disagree (the value was revised)"),
+        ("values_reported", "各版が掲載した値の一覧", "Distinct values the editions reported"),
+        ("first_edition_fiscal_year", "初めて掲載した版の実績年度", "Results year of the first edition reporting it"),
+        ("newest_edition_fiscal_year", "最新の掲載版の実績年度", "Results year of the newest edition reporting it"),
+        ("newest_document_id", "最新の掲載版の文書ID", "Document id of the newest edition reporting it"),
+)
+
 KPI_HISTORY = View(
     "kpi_history",
     "KPIの値の版ごとの推移：参照年度ごとに最新版の値、掲載版数、改訂の有無",
@@ -60,13 +71,7 @@ LEFT JOIN strategy_kpis AS k ON k.document_id = h.newest_document_id AND k.kpi_i
         ("ref_fiscal_year_start", "値が対象とする期間の初年度", "First fiscal year the value refers to"),
         ("ref_fiscal_year", "値が対象とする年度（期間の場合は最終年度）", "Fiscal year the value refers to (last year of a range)"),
         ("aggregation", "集計方法（単年度・累計・平均）", "Aggregation: 単年度, 累計 or 平均"),
-        ("value", "最新版の値", "Value in the newest edition that reports it"),
-        ("edition_count", "この値を掲載した版の数", "Number of editions that report this value"),
-        ("revised", "版によって値が異なる（改訂あり）", "True when editions disagree (the value was revised)"),
-        ("values_reported", "各版が掲載した値の一覧", "Distinct values the editions reported"),
-        ("first_edition_fiscal_year", "初めて掲載した版の実績年度", "Results year of the first edition reporting it"),
-        ("newest_edition_fiscal_year", "最新の掲載版の実績年度", "Results year of the newest edition reporting it"),
-        ("newest_document_id", "最新の掲載版の文書ID", "Document id of the newest edition reporting it"),
+        *_EDITION_COLUMNS,
     ),
 )
 
@@ -286,13 +291,7 @@ GROUP BY municipality, project_key, level, indicator_key, fiscal_year, kind
         ("unit", "単位（最新版）", "Unit, from the newest edition"),
         ("fiscal_year", "値の年度（西暦）", "Fiscal year of the value"),
         ("kind", "種別（実績、目標、見込）", "Kind of value: 実績, 目標, 見込"),
-        ("value", "最新版の値", "Value in the newest edition that reports it"),
-        ("edition_count", "この値を掲載した版の数", "Number of editions that report this value"),
-        ("revised", "版によって値が異なる（改訂あり）", "True when editions disagree (the value was revised)"),
-        ("values_reported", "各版が掲載した値の一覧", "Distinct values the editions reported"),
-        ("first_edition_fiscal_year", "初めて掲載した版の実績年度", "Results year of the first edition reporting it"),
-        ("newest_edition_fiscal_year", "最新の掲載版の実績年度", "Results year of the newest edition reporting it"),
-        ("newest_document_id", "最新の掲載版の文書ID", "Document id of the newest edition reporting it"),
+        *_EDITION_COLUMNS,
     ),
 )
 
