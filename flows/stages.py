@@ -1,25 +1,29 @@
-"""The stages of an ingest, as plain functions: read → extract → validate → rows.
+"""The stages of an ingest, as plain functions: plan → read pages → assemble → validate → rows.
 
 They know nothing of Prefect or DuckDB, so each can be tested alone; `flows.ingest`
-wires them into a flow and hands the rows to `warehouse`.
+wires them into a flow and `flows.runs` hands the rows to `warehouse`.
+
+A document is read in *parts* (page ranges) so that a large book spreads over several
+worker processes; the pages of a document are assembled in one place, in page order,
+so the records are the same however the book was split.
 """
 
 from __future__ import annotations
 
+import math
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Mapping
 
 import hyoka
-from extractors.pdf_input import DocumentError, sha256_hex
+from hyoka.identity import sha256_hex
+from extractors.pages import Reader
+from extractors.pdf_input import DocumentError
 from extractors.records import Extraction, IssueRecord
-from extractors.registry import extract_pdf
+from extractors.registry import PageRead, assemble_extraction, count_pages, read_page_grids
 from schemas.validate import validate_extraction
-
-PDF_SUFFIXES = {".pdf"}
-
 
 @dataclass
 class DocumentResult:
@@ -39,32 +43,13 @@ class DocumentResult:
         return sum(len(rows) for name, rows in self.tables.items() if name != "pages")
 
 
-def collect_paths(inputs: list[str | Path]) -> tuple[list[Path], list[str]]:
-    """Files to ingest from files and folders (folders: every *.pdf below, sorted); plus missing inputs."""
-    files: list[Path] = []
-    missing: list[str] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in PDF_SUFFIXES)
-        elif path.is_file():
-            files.append(path)
-        else:
-            missing.append(str(item))
-    # the same file named twice is ingested once
-    unique: dict[Path, None] = {}
-    for path in files:
-        unique.setdefault(path.resolve(), None)
-    return list(unique), missing
-
-
-def document_row(path: str, data: bytes, document_id: str, ingested_at: datetime) -> dict[str, Any]:
+def document_row(path: str, file_size: int, document_id: str, ingested_at: datetime | None = None) -> dict[str, Any]:
     """The `documents` row before anything is read from the file."""
     return {
         "document_id": document_id,
         "source_path": path,
         "file_name": Path(path).name,
-        "file_size": len(data),
+        "file_size": file_size,
         "doc_type": None,
         "template": None,
         "municipality": None,
@@ -76,7 +61,7 @@ def document_row(path: str, data: bytes, document_id: str, ingested_at: datetime
         "record_count": 0,
         "error_count": 0,
         "warning_count": 0,
-        "ingested_at": ingested_at,
+        "ingested_at": ingested_at or datetime.now(timezone.utc).replace(tzinfo=None),
         "hyoka_version": hyoka.__version__,
     }
 
@@ -106,6 +91,158 @@ def table_rows(extraction: Extraction, document_id: str) -> dict[str, list[dict[
     }
 
 
+def failed_result(path: str, document: dict[str, Any], error: str, trace: str | None = None) -> DocumentResult:
+    """A document that could not be read: its `documents` row says why."""
+    document = {**document, "error": error}
+    if trace:
+        document["traceback"] = trace
+    return DocumentResult(path, document)
+
+
+def internal_error(stage: str, exc: BaseException) -> str:
+    """The one line a user sees for a hyoka bug (the file is named beside it)."""
+    return f"internal error while {stage} ({type(exc).__name__}: {exc}); please report it with the file"
+
+
+def validated_result(path: str, document: dict[str, Any], extraction: Extraction, municipality: str | None = None) -> DocumentResult:
+    """Validate an extraction and turn it into warehouse rows, issues and a `documents` row."""
+    document_id = document["document_id"]
+    issues = validate_extraction(extraction)
+    rows = table_rows(extraction, document_id)
+    errors = sum(1 for i in issues if i.severity == "error")
+    document = {
+        **document,
+        "doc_type": extraction.doc_type,
+        "template": extraction.template,
+        "municipality": extraction.municipality or municipality,
+        "title": extraction.title,
+        "results_fiscal_year": extraction.results_fiscal_year,
+        "page_count": extraction.page_count,
+        "status": "loaded_with_issues" if issues else "loaded",
+        "record_count": sum(len(r) for t, r in rows.items() if t != "pages"),
+        "error_count": errors,
+        "warning_count": len(issues) - errors,
+    }
+    return DocumentResult(path, document, rows, [issue_row(i, document_id) for i in issues])
+
+
+# --------------------------------------------------------------------------------------
+# Reading by parts: a document's pages in ranges, assembled in one place
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """Pages `first`..`last` (from 1) of one file."""
+
+    path: str
+    first: int
+    last: int
+
+    @property
+    def pages(self) -> int:
+        return self.last - self.first + 1
+
+
+@dataclass
+class PartResult:
+    """What reading one part gave: its pages, or the reason the file cannot be read."""
+
+    part: Part
+    pages: list[PageRead] = field(default_factory=list)
+    error: str | None = None  # a DocumentError's line (the whole document fails)
+    traceback: str | None = None  # set for a hyoka bug, for the logs
+
+
+# A worker's batch holds at most this many pages: small enough that a book spreads over
+# every worker and progress moves, large enough that a task's overhead is noise.
+MAX_BATCH_PAGES = 64
+# Batches per worker: a few, so that a worker that finishes early takes another.
+BATCHES_PER_WORKER = 3
+
+
+def split_into_batches(page_counts: Mapping[str, int], workers: int) -> list[list[Part]]:
+    """Files' pages in batches of about equal size, in file and page order.
+
+    A file larger than a batch is split into page ranges; small files share a batch.
+    """
+    total = sum(page_counts.values())
+    if total == 0:
+        return []
+    size = min(MAX_BATCH_PAGES, max(1, math.ceil(total / (max(1, workers) * BATCHES_PER_WORKER))))
+    batches: list[list[Part]] = []
+    current: list[Part] = []
+    room = size
+    for path, count in page_counts.items():
+        first = 1
+        while first <= count:
+            last = min(count, first + room - 1)
+            current.append(Part(path, first, last))
+            room -= last - first + 1
+            first = last + 1
+            if room == 0:
+                batches.append(current)
+                current, room = [], size
+    if current:
+        batches.append(current)
+    return batches
+
+
+def read_part(part: Part, data: bytes, *, reader: Reader = Reader.PDFIUM, on_page: Callable[[int, int], None] | None = None) -> PartResult:
+    """Read one part's pages into grids; a bad file or a bug becomes the part's error, never a raise."""
+    try:
+        pages = read_page_grids(data, reader=reader, first=part.first, last=part.last, on_page=on_page)
+    except DocumentError as exc:
+        return PartResult(part, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files, nor show a traceback
+        return PartResult(part, error=internal_error("reading", exc), traceback=traceback.format_exc())
+    return PartResult(part, pages)
+
+
+def read_batch(batch: list[Part], *, reader: Reader = Reader.PDFIUM, on_page: Callable[[str, int, int], None] | None = None) -> list[PartResult]:
+    """Read every part of a batch (the body of a worker's task)."""
+    results: list[PartResult] = []
+    for part in batch:
+        try:
+            data = Path(part.path).read_bytes()
+        except OSError as exc:
+            results.append(PartResult(part, error=f"cannot read the file ({exc.strerror or exc})"))
+            continue
+        hook = (lambda page, total, path=part.path: on_page(path, page, total)) if on_page else None
+        results.append(read_part(part, data, reader=reader, on_page=hook))
+    return results
+
+
+def page_count_of(data: bytes, reader: Reader = Reader.PDFIUM) -> int | str:
+    """The number of pages of a PDF, or the one-line reason it cannot be opened."""
+    try:
+        return count_pages(data, reader)
+    except DocumentError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - a bug in opening fails the file, not the run
+        return internal_error("opening", exc)
+
+
+def assemble_document(path: str, document: dict[str, Any], page_count: int, parts: Iterable[PartResult],
+                      municipality: str | None = None) -> DocumentResult:
+    """A document's parts (any split, any order) → its extraction, validated; a failed part fails it."""
+    ordered = sorted(parts, key=lambda r: r.part.first)
+    for result in ordered:
+        if result.error is not None:
+            return failed_result(path, document, result.error, result.traceback)
+    pages = [page for result in ordered for page in result.pages]
+    try:
+        extraction = assemble_extraction(pages, page_count)
+    except DocumentError as exc:
+        return failed_result(path, document, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files, nor show a traceback
+        return failed_result(path, document, internal_error("reading", exc), traceback.format_exc())
+    try:
+        return validated_result(path, document, extraction, municipality)
+    except Exception as exc:  # noqa: BLE001
+        return failed_result(path, document, internal_error("validating", exc), traceback.format_exc())
+
+
 def process_document(
     path: str,
     data: bytes,
@@ -113,44 +250,23 @@ def process_document(
     municipality: str | None = None,
     on_page: Callable[[int, int], None] | None = None,
     ingested_at: datetime | None = None,
+    reader: Reader = Reader.PDFIUM,
 ) -> DocumentResult:
-    """Extract and validate one document; every failure becomes a failed result, never a raise."""
-    document_id = sha256_hex(data)
-    document = document_row(path, data, document_id, ingested_at or datetime.now(timezone.utc).replace(tzinfo=None))
-    try:
-        extraction = extract_pdf(data, on_page=on_page)
-    except DocumentError as exc:
-        document["error"] = str(exc)
-        return DocumentResult(path, document)
-    except Exception as exc:  # a bug must not stop the other files, nor show a traceback
-        document["error"] = f"internal error while reading ({type(exc).__name__}: {exc}); please report it with the file"
-        document["traceback"] = traceback.format_exc()
-        return DocumentResult(path, document)
-    issues = validate_extraction(extraction)
-    rows = table_rows(extraction, document_id)
-    errors = sum(1 for i in issues if i.severity == "error")
-    warnings = len(issues) - errors
-    document.update(
-        doc_type=extraction.doc_type,
-        template=extraction.template,
-        municipality=extraction.municipality or municipality,
-        title=extraction.title,
-        results_fiscal_year=extraction.results_fiscal_year,
-        page_count=extraction.page_count,
-        status="loaded_with_issues" if issues else "loaded",
-        record_count=sum(len(r) for t, r in rows.items() if t != "pages"),
-        error_count=errors,
-        warning_count=warnings,
-    )
-    return DocumentResult(path, document, rows, [issue_row(i, document_id) for i in issues])
+    """Extract and validate one document in one piece; every failure becomes a failed result, never a raise."""
+    document = document_row(path, len(data), sha256_hex(data), ingested_at)
+    page_count = page_count_of(data, reader)
+    if isinstance(page_count, str):
+        return failed_result(path, document, page_count)
+    part = read_part(Part(path, 1, page_count), data, reader=reader, on_page=on_page)
+    return assemble_document(path, document, page_count, [part], municipality)
 
 
-def read_and_process(path: str, *, municipality: str | None = None, on_page: Callable[[int, int], None] | None = None) -> DocumentResult:
+def read_and_process(path: str, *, municipality: str | None = None, on_page: Callable[[int, int], None] | None = None,
+                     reader: Reader = Reader.PDFIUM) -> DocumentResult:
     """Read a file from disk and process it (an unreadable file is a failed result)."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        document = document_row(path, b"", sha256_hex(f"unreadable:{path}".encode()), datetime.now(timezone.utc).replace(tzinfo=None))
-        document["error"] = f"cannot read the file ({exc.strerror or exc})"
-        return DocumentResult(path, document)
-    return process_document(path, data, municipality=municipality, on_page=on_page)
+        document = document_row(path, 0, sha256_hex(f"unreadable:{path}".encode()))
+        return failed_result(path, document, f"cannot read the file ({exc.strerror or exc})")
+    return process_document(path, data, municipality=municipality, on_page=on_page, reader=reader)

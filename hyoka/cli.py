@@ -20,6 +20,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from extractors.pages import Reader
+
 # Prefect is chatty and phones home by default; a CLI user wants neither. Users who want
 # Prefect's logs set these themselves.
 _LOG_LEVEL_CHOSEN = "PREFECT_LOGGING_LEVEL" in os.environ  # `hyoka serve` logs its runs at INFO unless told
@@ -56,6 +58,10 @@ DASK_ADDRESS_OPTION = typer.Option(
     None, "--dask-address", envvar="HYOKA_DASK_ADDRESS",
     help="A Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --runner dask; without it, --runner dask starts a local cluster).",
 )
+READER_OPTION = typer.Option(
+    Reader.PDFIUM.value, "--reader", envvar="HYOKA_READER",
+    help="The PDF library that reads the pages: pdfium (fast, default) or pdfplumber (the reference, slower).",
+)
 WAIT_OPTION = typer.Option(60.0, "--wait", help="Seconds to wait while another hyoka run (or other process) holds the warehouse.")
 
 
@@ -83,15 +89,16 @@ def ingest(
     runner: str = RUNNER_OPTION,
     workers: int = WORKERS_OPTION,
     dask_address: Optional[str] = DASK_ADDRESS_OPTION,
+    reader: Reader = READER_OPTION,
 ) -> None:
     """Read PDFs, validate them and load them into the warehouse."""
     code = _run_ingest([str(p) for p in paths], db=db, municipality=municipality, wait=wait, report=report,
-                       runner=runner, workers=workers, dask_address=dask_address)
+                       runner=runner, workers=workers, dask_address=dask_address, reader=reader)
     raise typer.Exit(code)
 
 
 def _check_runner(runner: str, dask_address: Optional[str]) -> str:
-    from flows.ingest import RUNNERS
+    from flows.runs import RUNNERS
 
     if dask_address and runner != "dask":
         runner = "dask"  # an address means a Dask cluster
@@ -118,9 +125,14 @@ def _run_ingest(
     workers: int,
     dask_address: Optional[str],
     processed_dir: Optional[Path] = None,
+    reader: Reader = Reader.PDFIUM,
 ) -> int:
-    """One ingest run with a progress bar and the closing summary; its exit code."""
-    from flows.ingest import DocumentOutcome, ingest as ingest_flow
+    """One ingest run with a progress bar and the closing summary; its exit code.
+
+    The warehouse is asked first which files need reading: a run with nothing to read
+    answers from it alone, without starting Prefect (its start-up costs seconds).
+    """
+    from flows.runs import DocumentOutcome, Warehouse, plan_run
 
     runner = _check_runner(runner, dask_address)
     with Progress(
@@ -133,7 +145,6 @@ def _run_ingest(
         transient=True,
     ) as progress:
         bar = progress.add_task("ingest", total=None, current="")
-        seen_total = {"documents": 0}
 
         def hook(event: str, path: str, detail: Any) -> None:
             name = Path(path).name
@@ -143,27 +154,78 @@ def _run_ingest(
             elif event == "report":
                 progress.update(bar, current="writing the validation report…")
             elif event == "done":
-                seen_total["documents"] += 1
                 progress.update(bar, advance=1, current=name)
                 if isinstance(detail, DocumentOutcome) and detail.status == "failed":
                     # one line per failed file, never wrapped: scripts grep it
                     progress.console.print(f"[red]failed[/red] {path}: {detail.error}", soft_wrap=True, highlight=False)
 
-        from flows.stages import collect_paths
-
-        files, _ = collect_paths(paths)
-        progress.update(bar, total=len(files))
         try:
-            summary = ingest_flow(paths, db=str(db), municipality=municipality, progress=hook,
-                                  wait_seconds=wait, on_wait=_say_wait, report=report,
-                                  runner=runner, workers=workers, dask_address=dask_address,
-                                  processed_dir=str(processed_dir) if processed_dir else None)
+            warehouse = Warehouse(str(db), wait, _say_wait)
+            run = plan_run(paths, warehouse, str(processed_dir) if processed_dir else None)
+            progress.update(bar, total=len(run.files))
+            if run.plan.has_work:
+                progress.update(bar, current="starting Prefect…")
+                summary = _ingest_flow(paths, db=str(db), municipality=municipality, progress=hook,
+                                       wait_seconds=wait, on_wait=_say_wait, report=report,
+                                       runner=runner, workers=workers, dask_address=dask_address,
+                                       processed_dir=str(processed_dir) if processed_dir else None, reader=reader.value)
+            else:
+                summary = _answer_from_warehouse(paths, run, db, report, wait, processed_dir, hook)
         except Exception as exc:  # noqa: BLE001 - the user gets one line, not a traceback
             _fail(exc)
     for missing in summary.missing:
         err.print(f"[red]failed[/red] {missing}: no such file or folder", soft_wrap=True, highlight=False)
     _print_summary(summary)
     return 1 if summary.failed else 0
+
+
+# Prefect's temporary server must start before a flow runs; on a busy machine that takes
+# far longer than Prefect's default 20 s. Waiting is better than failing a healthy run.
+PREFECT_STARTUP_SECONDS = "600"
+_PREFECT_STARTUP_TIMEOUT = "Timed out while attempting to connect to ephemeral Prefect API server"
+
+
+class PrefectUnavailable(Exception):
+    """Prefect could not start: one line that says what to do."""
+
+
+def _ingest_flow(paths: list[str], **parameters: Any) -> Any:
+    """Run the `ingest` flow; a Prefect that cannot start becomes `PrefectUnavailable`."""
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", PREFECT_STARTUP_SECONDS)
+    from flows.ingest import ingest as ingest_flow
+
+    try:
+        return ingest_flow(paths, **parameters)
+    except RuntimeError as exc:
+        if _PREFECT_STARTUP_TIMEOUT not in str(exc):
+            raise
+        limit = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", PREFECT_STARTUP_SECONDS)
+        raise PrefectUnavailable(
+            f"Prefect's temporary server did not start within {limit} s (is the machine very busy?); nothing was "
+            "loaded — run the same command again, raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or start "
+            "a server (`prefect server start`) and set PREFECT_API_URL"
+        ) from None
+
+
+def _answer_from_warehouse(paths: list[str], run: Any, db: Path, report: bool, wait: float,
+                           processed_dir: Optional[Path], hook: Any) -> Any:
+    """The summary of a run with nothing to read: every file is unchanged or a known failure."""
+    from flows.runs import IngestSummary, Tally, report_is_current
+
+    summary = IngestSummary(db_path=str(db), missing=run.missing)
+    tally = Tally(summary, paths, str(processed_dir) if processed_dir else None, hook)
+    tally.settle_plan(run.plan)
+    tally.close(run.files)
+    if report:
+        summary.report_dir = report_is_current(str(db))
+        if summary.report_dir is None and run.files:
+            from hyoka.report import write_report
+
+            try:
+                summary.report_dir = str(write_report(db, wait_seconds=wait).out_dir)
+            except Exception as exc:  # noqa: BLE001 - the data is loaded; a report failure is one line
+                summary.report_error = f"{type(exc).__name__}: {exc}"
+    return summary
 
 
 @app.command(
@@ -198,6 +260,7 @@ def serve(
     workers: int = WORKERS_OPTION,
     dask_address: Optional[str] = DASK_ADDRESS_OPTION,
     name: str = typer.Option("inbox", "--name", help="The Prefect deployment's name (ingest/<name>)."),
+    reader: Reader = READER_OPTION,
 ) -> None:
     """Ingest an inbox folder on a schedule (through Prefect), or once with --once."""
     if not inbox.is_dir():
@@ -208,7 +271,8 @@ def serve(
         raise typer.Exit(2)
     if once:
         code = _run_ingest([str(inbox)], db=db, municipality=municipality, wait=wait, report=report,
-                           runner=runner, workers=workers, dask_address=dask_address, processed_dir=processed_dir)
+                           runner=runner, workers=workers, dask_address=dask_address, processed_dir=processed_dir,
+                           reader=reader)
         raise typer.Exit(code)
     if not cron and not interval:
         err.print('[red]error:[/red] give a schedule (--cron "0 6 * * *" or --interval 3600), or --once')
@@ -228,6 +292,7 @@ def serve(
         "workers": workers,
         "dask_address": dask_address,
         "processed_dir": str(processed_dir.resolve()) if processed_dir else None,
+        "reader": reader.value,
     }
     try:
         serve_ingest(name, parameters, cron=cron, interval=interval, timezone=timezone, say=lambda m: err.print(m))
@@ -256,7 +321,7 @@ def _open_read_only(db: Path, wait: float) -> Any:
 def _fail(exc: Exception) -> None:
     from warehouse.store import WarehouseLocked
 
-    if isinstance(exc, WarehouseLocked):
+    if isinstance(exc, (WarehouseLocked, PrefectUnavailable)):
         err.print(f"[red]error:[/red] {exc}")
     else:
         err.print(f"[red]error:[/red] {type(exc).__name__}: {exc}")

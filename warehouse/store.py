@@ -23,14 +23,16 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from warehouse import schema
 from warehouse.views import ALL_VIEWS
 from warehouse.schema import quote_ident
+
+if TYPE_CHECKING:  # pyarrow costs half a second to import: only a load needs it
+    import pyarrow as pa
 
 __all__ = [
     "WarehouseLocked",
@@ -527,6 +529,8 @@ def _prepare_rows(
 
 
 def _arrow_type(duck_type: str) -> pa.DataType:
+    import pyarrow as pa
+
     t = duck_type.upper()
     if t.endswith("[]"):
         return pa.list_(_arrow_type(t[:-2]))
@@ -573,6 +577,8 @@ def _normalize(value: Any, duck_type: str) -> Any:
 
 
 def _to_arrow(table: str, rows: list[dict[str, Any]]) -> pa.Table:
+    import pyarrow as pa
+
     """An Arrow table with exactly the columns of `table`, in order; absent keys are NULL."""
     arrays = []
     fields = []

@@ -1,0 +1,229 @@
+"""An ingest run's bookkeeping against the warehouse, without Prefect.
+
+What the flow and the CLI share: the run's summary, short warehouse connections, the
+plan of a run (which files need reading, asked of the warehouse before any Prefect
+start-up: a run with nothing to read never starts one) and loading one document.
+"""
+
+from __future__ import annotations
+
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from flows.plan import Plan, collect_paths, is_within, plan_files
+from warehouse import crosscheck, editions, store
+
+if TYPE_CHECKING:  # the stages import the PDF readers and pandas: a run with nothing to read needs neither
+    from flows.stages import DocumentResult
+
+
+@dataclass
+class DocumentOutcome:
+    """One line of the run's summary."""
+
+    path: str
+    status: str  # loaded / loaded_with_issues / failed / unchanged
+    error: str | None = None
+    records: int = 0
+    errors: int = 0
+    warnings: int = 0
+    pages: int = 0
+
+
+@dataclass
+class IngestSummary:
+    """What an ingest run did, for the CLI's closing summary."""
+
+    db_path: str
+    outcomes: list[DocumentOutcome] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    report_dir: str | None = None  # the validation report's folder (report.html, issues.csv, …)
+    report_error: str | None = None  # why no report was written, when one was asked for
+    parsed: int = 0  # documents read from their PDF in this run (0 over an unchanged inbox)
+    moved: int = 0  # files moved to --processed-dir (and its failed/)
+    runner: str | None = None  # the task runner the documents were parsed with
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed") + len(self.missing)
+
+    @property
+    def records(self) -> int:
+        return sum(o.records for o in self.outcomes)
+
+    @property
+    def errors(self) -> int:
+        return sum(o.errors for o in self.outcomes)
+
+    @property
+    def warnings(self) -> int:
+        return sum(o.warnings for o in self.outcomes)
+
+    @property
+    def pages(self) -> int:
+        return sum(o.pages for o in self.outcomes)
+
+
+# Where pages are read (flows.ingest.make_task_runner). Pages are CPU work: threads share
+# one core (the GIL), processes use them all.
+RUNNERS = ("process", "thread", "dask")
+DEFAULT_RUNNER = "process"
+DEFAULT_WORKERS = 2
+
+# Progress callbacks: (event, path, detail) with event in {'start', 'page', 'done', 'report'}.
+ProgressHook = Callable[[str, str, Any], None]
+
+
+class Warehouse:
+    """Opens the warehouse for one step at a time (an in-memory one stays open: it would vanish).
+
+    DuckDB lets one process open a file being written, so `hyoka sql` from another process
+    gets in between two documents instead of waiting for the whole run.
+    """
+
+    def __init__(self, db: str, wait_seconds: float = 60.0, on_wait: Callable[[str], None] | None = None):
+        self.db, self.wait_seconds, self.on_wait = str(db), wait_seconds, on_wait
+        self._memory: Any = None
+
+    @contextmanager
+    def open(self, *, first: bool = False) -> Iterator[Any]:
+        """A connection for one step; `first` creates or upgrades the schema."""
+        if self.db == ":memory:":
+            if self._memory is None:
+                self._memory = store.connect(self.db)
+            yield self._memory
+            return
+        # the per-document connections only say they wait when it lasts (an analyst's query
+        # holds the file for a moment)
+        con = store.connect(
+            self.db, wait_seconds=self.wait_seconds, on_wait=self.on_wait,
+            check_schema=first, quiet_seconds=0.0 if first else 2.0,
+        )
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def close(self) -> None:
+        if self._memory is not None:
+            self._memory.close()
+            self._memory = None
+
+
+@dataclass
+class RunPlan:
+    """The files of a run and what to do with each."""
+
+    files: list[Path]
+    missing: list[str]
+    plan: Plan
+
+
+def plan_run(paths: list[str], warehouse: Warehouse, processed_dir: str | None = None) -> RunPlan:
+    """Which files of `paths` need reading, as the warehouse knows them (one short connection)."""
+    files, missing = collect_paths(paths)
+    done_dir = Path(processed_dir).resolve() if processed_dir else None
+    if done_dir is not None:  # an inbox may hold its own processed/ folder
+        files = [f for f in files if not is_within(f, done_dir)]
+    with warehouse.open(first=True) as con:
+        states = store.document_states(con)
+        cache = store.cached_files(con, [str(p) for p in files])
+    plan = plan_files(files, states, cache)
+    if plan.remember:
+        with warehouse.open() as con:
+            store.remember_files(con, plan.remember)
+        plan.remember = []
+    return RunPlan(files, missing, plan)
+
+
+def move_processed(path: Path, inputs: list[str], processed_dir: Path, failed: bool) -> Path | None:
+    """Move a processed file into `processed_dir` (failed ones into its failed/), keeping its
+    path below the input folder it came from; never overwrites (adds -1, -2, … to the name)."""
+    relative = Path(path.name)
+    for item in inputs:
+        folder = Path(item).resolve()
+        if folder.is_dir() and is_within(path, folder):
+            relative = path.relative_to(folder)
+            break
+    target = (processed_dir / "failed" if failed else processed_dir) / relative
+    n = 0
+    while target.exists():
+        n += 1
+        target = target.with_name(f"{relative.stem}-{n}{relative.suffix}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), str(target))
+    except OSError:
+        return None  # a file that cannot be moved stays where it is; the cache still knows it
+    return target
+
+
+class Tally:
+    """Collects a run's outcomes into its summary: moves processed files, tells the progress hook."""
+
+    def __init__(self, summary: IngestSummary, inputs: list[str], processed_dir: str | None, progress: ProgressHook | None):
+        self.summary, self.inputs, self.progress = summary, inputs, progress
+        self.done_dir = Path(processed_dir).resolve() if processed_dir else None
+
+    def finish(self, path: Path, outcome: DocumentOutcome) -> None:
+        """Record one file's outcome."""
+        self.summary.outcomes.append(outcome)
+        if self.done_dir is not None and path.exists():
+            if move_processed(path, self.inputs, self.done_dir, failed=outcome.status == "failed"):
+                self.summary.moved += 1
+        if self.progress:
+            self.progress("done", str(path), outcome if outcome.status != "unchanged" else "unchanged")
+
+    def settle_plan(self, plan: Plan) -> None:
+        """The outcomes known without reading: unchanged files and failures this hyoka already saw."""
+        for path in plan.unchanged:
+            self.finish(path, DocumentOutcome(str(path), "unchanged"))
+        for path, error in plan.known_failures:
+            self.finish(path, DocumentOutcome(str(path), "failed", error=error))
+
+    def close(self, files: list[Path]) -> IngestSummary:
+        """The summary, its outcomes in the order the files were given."""
+        order = {str(p): i for i, p in enumerate(files)}
+        self.summary.outcomes.sort(key=lambda o: order.get(o.path, len(order)))
+        return self.summary
+
+
+def load_result(con: Any, result: DocumentResult) -> DocumentOutcome:
+    """Load one result in one transaction; a failed document gets its `failed` row."""
+    document = {k: v for k, v in result.document.items() if k != "traceback"}
+    if result.failed:
+        previous = con.execute(
+            "SELECT status, error FROM documents WHERE document_id = ?", [document["document_id"]]
+        ).fetchone()
+        # the same failure again changes nothing (idempotence)
+        if previous != ("failed", document["error"]):
+            store.record_failure(con, document)
+        return DocumentOutcome(result.path, "failed", error=document["error"])
+    store.load_document(con, document, result.tables, result.issues)
+    # checks against the other documents of the same municipality, now that this one is in
+    cross_issues = crosscheck.record_cross_document_issues(con, document["document_id"])
+    editions.after_load(con, document["document_id"])  # a corrected re-issue supersedes the earlier file
+    if cross_issues:
+        document = {**document, "warning_count": document["warning_count"] + cross_issues, "status": "loaded_with_issues"}
+    return DocumentOutcome(
+        result.path,
+        document["status"],
+        records=result.record_count,
+        errors=document["error_count"],
+        warnings=document["warning_count"],
+        pages=document["page_count"] or 0,
+    )
+
+
+def report_is_current(db: str) -> str | None:
+    """The report folder, when a report of this warehouse exists (a run that read nothing keeps it)."""
+    from hyoka.report import default_out_dir
+
+    existing = default_out_dir(db)
+    return str(existing) if (existing / "report.html").exists() else None

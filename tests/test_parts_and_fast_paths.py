@@ -1,0 +1,166 @@
+"""Reading by page ranges, and the paths that must not start Prefect.
+
+A book is read in parts (page ranges) spread over workers and assembled in one place:
+the records must not depend on the split. A run whose files are all known answers from
+the warehouse alone, and the commands that run no flow never import Prefect.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import IKEDA_PDFS, KPI_LIST, ROOT, SHEET_REPORTLAB, fetch
+from flows.stages import (
+    MAX_BATCH_PAGES,
+    Part,
+    assemble_document,
+    document_row,
+    read_part,
+    split_into_batches,
+)
+from extractors.pdf_input import sha256_hex
+from warehouse_builder import build_warehouse
+
+
+def test_batches_cover_every_page_once_in_order() -> None:
+    counts = {"a.pdf": 1, "b.pdf": 130, "c.pdf": 2, "d.pdf": 7}
+    for workers in (1, 2, 3, 8):
+        batches = split_into_batches(counts, workers)
+        parts = [part for batch in batches for part in batch]
+        pages = [(p.path, n) for p in parts for n in range(p.first, p.last + 1)]
+        assert pages == [(path, n) for path, count in counts.items() for n in range(1, count + 1)]
+        assert all(sum(p.pages for p in batch) <= MAX_BATCH_PAGES for batch in batches)
+    # more workers, more (smaller) batches: a 130-page book is not one task
+    assert len(split_into_batches(counts, 2)) > len(split_into_batches(counts, 1)) >= 2
+    assert split_into_batches({}, 2) == []
+
+
+def _rows_by_split(path: Path, splits: list[list[tuple[int, int]]]) -> list[dict]:
+    """The document's result read with each split (lists of page ranges, in any order)."""
+    data = path.read_bytes()
+    document = document_row(str(path), len(data), sha256_hex(data))
+    results = []
+    for ranges in splits:
+        parts = [read_part(Part(str(path), first, last), data) for first, last in ranges]
+        result = assemble_document(str(path), document, max(last for _, last in ranges), reversed(parts))
+        assert not result.failed, result.document["error"]
+        results.append({"tables": result.tables, "issues": result.issues, "document": result.document})
+    return results
+
+
+def _book(tmp_path: Path, sheets: int) -> Path:
+    from synth.sheets import make_book
+
+    path = tmp_path / "book.pdf"
+    make_book(path, sheets, seed=7)
+    return path
+
+
+def test_a_book_reads_the_same_in_any_split(tmp_path: Path) -> None:
+    book = _book(tmp_path, 3)  # 6 pages: projects span two pages each
+    whole, halves, odd, singles = _rows_by_split(
+        book, [[(1, 6)], [(1, 3), (4, 6)], [(1, 1), (2, 4), (5, 6)], [(n, n) for n in range(1, 7)]]
+    )
+    assert len(whole["tables"]["projects"]) == 3
+    assert len(whole["tables"]["project_budgets"]) > 0
+    for other in (halves, odd, singles):
+        assert other == whole
+
+
+def test_the_kpi_list_reads_the_same_in_any_split() -> None:
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(str(KPI_LIST)).pages)
+    assert pages >= 2
+    whole, singles = _rows_by_split(KPI_LIST, [[(1, pages)], [(n, n) for n in range(1, pages + 1)]])
+    assert whole["tables"]["strategy_kpis"]
+    assert singles == whole
+
+
+def test_a_damaged_part_fails_its_document_with_one_line() -> None:
+    data = b"%PDF-1.4\n" + b"garbage " * 100 + b"\n%%EOF\n"
+    document = document_row("broken.pdf", len(data), sha256_hex(data))
+    result = assemble_document("broken.pdf", document, 1, [read_part(Part("broken.pdf", 1, 1), data)])
+    assert result.failed
+    assert "\n" not in result.document["error"] and "PDF" in result.document["error"]
+
+
+# ---- commands that must not start (or even import) Prefect ------------------------------
+
+_PROBE = """
+import json, sys
+from hyoka.cli import app
+try:
+    app(sys.argv[1:], prog_name="hyoka")
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+print(json.dumps({"code": code, "prefect": any(m == "prefect" or m.startswith("prefect.") for m in sys.modules),
+                  "matplotlib": "matplotlib" in sys.modules}), file=sys.stderr)
+"""
+
+
+def _probe(*args: str, env: dict[str, str] | None = None) -> tuple[dict, str, str]:
+    """Run the CLI in a fresh interpreter; what it imported, and its output."""
+    out = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, **(env or {})})
+    last = out.stderr.strip().splitlines()[-1]
+    return json.loads(last), out.stdout, out.stderr
+
+
+@pytest.fixture(scope="module")
+def known_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse that already holds a few Ikeda sheets and the KPI list (loaded without Prefect)."""
+    db = tmp_path_factory.mktemp("known") / "known.duckdb"
+    return build_warehouse([*IKEDA_PDFS[:3], KPI_LIST], db)
+
+
+def test_an_ingest_of_known_files_answers_without_prefect(known_warehouse: Path) -> None:
+    files = [str(p) for p in [*IKEDA_PDFS[:3], KPI_LIST]]
+    seen, stdout, _ = _probe("ingest", *files, "--db", str(known_warehouse), "--no-report")
+    assert seen == {"code": 0, "prefect": False, "matplotlib": False}
+    assert "unchanged (already loaded)" in stdout and " 4" in stdout.split("unchanged (already loaded)")[1].splitlines()[0]
+    # the file cache now knows them: a second pass does not even hash them
+    assert fetch(known_warehouse, "SELECT count(*) FROM file_cache")[0][0] == 4
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sql", "SELECT count(*) AS n FROM documents"],
+        ["templates"],
+        ["changes", "--from", "2022", "--to", "2023"],
+        ["export", "--parquet", "{tmp}/export"],
+    ],
+    ids=["sql", "templates", "changes", "export"],
+)
+def test_commands_that_run_no_flow_do_not_import_prefect(known_warehouse: Path, tmp_path: Path, args: list[str]) -> None:
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    if args[0] != "templates":
+        args += ["--db", str(known_warehouse)]
+    seen, stdout, stderr = _probe(*args)
+    assert seen["prefect"] is False and seen["matplotlib"] is False
+    assert seen["code"] in (0, 1), stderr  # changes exits 1 when a year has no edition
+    assert stdout.strip() or "edition" in stderr
+
+
+def test_a_prefect_that_cannot_start_is_one_line_and_nothing_is_loaded(tmp_path: Path) -> None:
+    """A machine so busy that Prefect's temporary server cannot start in its time limit."""
+    db = tmp_path / "busy.duckdb"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "0"  # the limit is reached at once
+    out = subprocess.run([sys.executable, "-m", "hyoka", "ingest", str(SHEET_REPORTLAB), "--db", str(db)],
+                         capture_output=True, text=True, cwd=ROOT, env=env)
+    assert out.returncode == 2
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, out.stderr
+    assert "Prefect's temporary server did not start within 0 s" in lines[0]
+    assert "PREFECT_API_URL" in lines[0] and "Traceback" not in out.stderr
+    assert fetch(db, "SELECT count(*) FROM documents")[0][0] == 0
