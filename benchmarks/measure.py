@@ -1,7 +1,12 @@
 """One benchmark measurement, run in its own process: prints one JSON line.
 
-    python benchmarks/measure.py baseline BOOK.pdf UNUSED.duckdb
-    python benchmarks/measure.py ingest BOOK.pdf OUT.duckdb
+    python benchmarks/measure.py pdfplumber-text FILE...     # naive: extract_text on every page
+    python benchmarks/measure.py pdfium-text FILE...         # the floor: pypdfium2's text of every page
+    python benchmarks/measure.py hyoka DB READER WORKERS FILE...   # the whole `hyoka ingest`
+
+Each mode reports wall seconds, pages, and peak resident memory in MiB: of this process
+(`peak_mib`), and of its largest child process (`children_peak_mib`: hyoka's worker
+processes and Prefect's temporary server).
 """
 
 from __future__ import annotations
@@ -13,63 +18,84 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+def peak_mib(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident memory (ru_maxrss is KiB on Linux)."""
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
-def peak_mib() -> float:
-    """Peak resident memory of this process so far (ru_maxrss is KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def baseline(book: Path) -> dict:
+def pdfplumber_text(files: list[Path]) -> dict:
     """The naive reader: pdfplumber extract_text on every page, closing each page."""
     import pdfplumber
 
-    start = time.perf_counter()
     pages = 0
-    with pdfplumber.open(book) as pdf:
-        for page in pdf.pages:
-            page.extract_text()
-            page.close()
+    for path in files:
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                page.extract_text()
+                page.close()
+                pages += 1
+    return {"pages": pages}
+
+
+def pdfium_text(files: list[Path]) -> dict:
+    """The floor: pypdfium2's text of every page, nothing else."""
+    import pypdfium2 as pdfium
+
+    pages = 0
+    for path in files:
+        pdf = pdfium.PdfDocument(path)
+        for index in range(len(pdf)):
+            page = pdf[index]
+            page.get_textpage().get_text_range()
             pages += 1
-    return {"seconds": time.perf_counter() - start, "pages": pages, "peak_mib": peak_mib()}
+        pdf.close()
+    return {"pages": pages}
 
 
-def ingest(book: Path, db: Path) -> dict:
-    """The whole hyoka ingest of the book; Prefect's start-up is timed apart."""
-    start = time.perf_counter()
-    from flows.ingest import ingest as ingest_flow
+def hyoka_ingest(db: Path, reader: str, workers: str, files: list[Path]) -> dict:
+    """The whole `hyoka ingest` as a user runs it (CLI, Prefect flow, report), in this process."""
+    from hyoka.cli import app
 
-    # Prefect starts a temporary server on a process's first flow run: an empty run pays
-    # for it, so the second run times hyoka's own work.
-    ingest_flow([], db=str(db), report=False)
-    warm = time.perf_counter()
-    summary = ingest_flow([str(book)], db=str(db), report=False)
-    end = time.perf_counter()
-    # the report (crops, plots) is timed apart: it covers the whole warehouse, not this book
-    from hyoka.report.build import write_report
+    args = ["ingest", *map(str, files), "--db", str(db), "--reader", reader, "--workers", workers]
+    try:
+        app(args, prog_name="hyoka", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    import duckdb
 
-    write_report(db)
-    report_end = time.perf_counter()
-    return {
-        "seconds": end - start,
-        "ingest_seconds": end - warm,
-        "startup_seconds": warm - start,
-        "report_seconds": report_end - end,
-        "pages": summary.pages,
-        "rows": summary.records,
-        "issues": summary.errors + summary.warnings,
-        "failed": summary.failed,
-        "peak_mib": peak_mib(),
-    }
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        pages, rows = con.execute(
+            "SELECT coalesce(sum(page_count), 0), coalesce(sum(record_count), 0) FROM documents WHERE status <> 'failed'"
+        ).fetchone()
+    finally:
+        con.close()
+    return {"pages": int(pages), "rows": int(rows), "exit_code": code}
 
 
 def main() -> None:
-    mode, book, db = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-    result = baseline(book) if mode == "baseline" else ingest(book, db)
+    mode, rest = sys.argv[1], sys.argv[2:]
+    start = time.perf_counter()
+    if mode == "pdfplumber-text":
+        result = pdfplumber_text([Path(p) for p in rest])
+    elif mode == "pdfium-text":
+        result = pdfium_text([Path(p) for p in rest])
+    elif mode == "hyoka":
+        db, reader, workers, *files = rest
+        # the CLI prints its summary; the benchmark wants only the JSON line on stdout
+        sys.stdout = open(os.devnull, "w")
+        result = hyoka_ingest(Path(db), reader, workers, [Path(p) for p in files])
+        sys.stdout = sys.__stdout__
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")
+    result.update(
+        seconds=time.perf_counter() - start,
+        peak_mib=peak_mib(),
+        children_peak_mib=peak_mib(resource.RUSAGE_CHILDREN),
+    )
     print(json.dumps(result))
 
 
