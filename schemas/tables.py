@@ -9,7 +9,9 @@ issue can name the column. Schemas validate DataFrames built by `schemas.validat
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -30,14 +32,21 @@ def _year_in_range(series: pd.Series) -> pd.Series:
 
 def unparseable(column: str) -> pa.Check:
     """A printed value that is not blank, not a placeholder, and did not parse."""
+    raw_column = f"raw__{column}"
 
     def check(df: pd.DataFrame) -> pd.Series:
-        raw = df.get(f"raw__{column}")
+        ok = pd.Series(True, index=df.index)
+        raw = df.get(raw_column)
         if raw is None:
-            return pd.Series(True, index=df.index)
-        printed = raw.fillna("").astype(str).str.strip()
-        bad = df[column].isna() & (printed != "") & ~printed.map(is_placeholder)
-        return ~bad
+            return ok
+        # only a cell whose value is missing can fail: read the printed text of those alone
+        missing = df[column].isna()
+        if not missing.any():
+            return ok
+        printed = raw[missing].fillna("").astype(str).str.strip()
+        bad = (printed != "") & ~printed.map(is_placeholder).astype(bool)
+        ok[bad.index[bad.to_numpy(dtype=bool)]] = False
+        return ok
 
     return pa.Check(check, name=f"unparseable_number[{column}]")
 
@@ -47,24 +56,72 @@ def negative(column: str) -> pa.Check:
     return pa.Check(lambda df: df[column].isna() | (df[column] >= 0), name=f"negative_amount[{column}]")
 
 
+def _group_codes(df: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """Each row's group number under `keys`; rows with a missing key form groups of their own."""
+    return df.groupby(list(keys), dropna=False, sort=False).ngroup().to_numpy()
+
+
+def _groups(codes: np.ndarray, rows: np.ndarray | None = None) -> list[np.ndarray]:
+    """The row positions (ascending) of each group, for all rows or only for `rows`."""
+    positions = np.arange(len(codes)) if rows is None else np.flatnonzero(rows)
+    if not len(positions):
+        return []
+    ordered = positions[np.argsort(codes[positions], kind="stable")]
+    return np.split(ordered, np.flatnonzero(np.diff(codes[ordered])) + 1)
+
+
+def _group_has(codes: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """For each group number: whether any of its rows is in `mask`."""
+    return np.bincount(codes[mask], minlength=int(codes.max()) + 1) > 0
+
+
+def _passes(df: pd.DataFrame, failing: Sequence[int] | np.ndarray) -> pd.Series:
+    """A check's output: True except at the failing row positions."""
+    ok = np.ones(len(df), dtype=bool)
+    ok[np.asarray(failing, dtype=np.intp)] = False
+    return pd.Series(ok, index=df.index)
+
+
+def _floats(df: pd.DataFrame, column: str) -> np.ndarray:
+    """A (coerced, float) column as a NumPy array."""
+    return df[column].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _is(df: pd.DataFrame, column: str, value: str) -> np.ndarray:
+    """Where a text column equals `value` (never where it is missing)."""
+    return (df[column] == value).to_numpy(dtype=bool, na_value=False)
+
+
+def _last_after_sorting_by_year(positions: np.ndarray, years: np.ndarray) -> int:
+    """The last of `positions` once sorted by year as `DataFrame.sort_values` sorts (quicksort, NaN last)."""
+    missing = np.isnan(years)
+    if missing.any():
+        return int(positions[missing][-1])
+    return int(positions[np.argsort(years, kind="quicksort")[-1]])
+
+
 def achievement_rate(df: pd.DataFrame) -> pd.Series:
     """達成率 = newest 実績 ÷ 目標 × 100, checked on the newest 実績 row of each indicator."""
-    ok = pd.Series(True, index=df.index)
     if df.empty or "achievement_rate" not in df:
-        return ok
-    for _, rows in df.groupby(["project_code", "level", "indicator_no"], dropna=False):
-        rate = rows["achievement_rate"].dropna()
-        actuals = rows[(rows["kind"] == "実績") & rows["value"].notna()].sort_values("fiscal_year")
-        targets = rows[(rows["kind"] == "目標") & rows["value"].notna()]
-        if rate.empty or actuals.empty or targets.empty:
+        return pd.Series(True, index=df.index)
+    codes = _group_codes(df, ["project_code", "level", "indicator_no"])
+    rate, value, year = _floats(df, "achievement_rate"), _floats(df, "value"), _floats(df, "fiscal_year")
+    valued = ~np.isnan(value)
+    actual, target = _is(df, "kind", "実績") & valued, _is(df, "kind", "目標") & valued
+    # only an indicator with a rate, a valued 実績 and a valued 目標 is checked
+    checked = _group_has(codes, ~np.isnan(rate)) & _group_has(codes, actual) & _group_has(codes, target)
+    failing = []
+    for rows in _groups(codes, checked[codes]):
+        target_value = float(value[rows[target[rows]][-1]])
+        if target_value == 0:
             continue
-        target = float(targets["value"].iloc[-1])
-        if target == 0:
-            continue
-        expected = float(actuals["value"].iloc[-1]) / target * 100
-        if abs(expected - float(rate.iloc[0])) > ACHIEVEMENT_TOLERANCE:
-            ok[actuals.index[-1]] = False
-    return ok
+        actuals = rows[actual[rows]]
+        newest = _last_after_sorting_by_year(actuals, year[actuals])
+        expected = float(value[newest]) / target_value * 100
+        first_rate = rate[rows][~np.isnan(rate[rows])][0]
+        if abs(expected - float(first_rate)) > ACHIEVEMENT_TOLERANCE:
+            failing.append(newest)
+    return _passes(df, failing)
 
 
 # ---------------------------------------------------------------------------------------
@@ -81,45 +138,46 @@ STAGE_FAMILIES = {"決算": "settled", "決算見込": "settled", "見込": "set
 PROJECT_PROVENANCE = {"page", "bbox", "raw_text", "first_page", "last_page", "project_code_raw"}
 
 
-def _sheets(df: pd.DataFrame, *keys: str):  # type: ignore[no-untyped-def]
-    """Rows grouped by sheet (project code + page) and any further keys."""
-    columns = [c for c in ("project_code", "page", *keys) if c in df]
-    return df.groupby(columns, dropna=False, sort=False)
+def _sheet_codes(df: pd.DataFrame, *keys: str) -> np.ndarray:
+    """Each row's sheet (project code + page) and further keys, as a group number."""
+    return _group_codes(df, [c for c in ("project_code", "page", *keys) if c in df])
 
 
 def budget_year_out_of_range(df: pd.DataFrame) -> pd.Series:
     """A budget row more than 2 years from its sheet's year (the median year of its matrix)."""
-    ok = pd.Series(True, index=df.index)
     if df.empty or "fiscal_year" not in df:
-        return ok
-    for _, rows in _sheets(df):
-        years = rows["fiscal_year"].dropna()
-        if years.empty:
-            continue
-        far = (years - years.median()).abs() > BUDGET_YEAR_SLACK
-        ok[far[far].index] = False
-    return ok
+        return pd.Series(True, index=df.index)
+    years = df["fiscal_year"]
+    median = years.groupby(_sheet_codes(df)).transform("median")
+    far = ((years - median).abs() > BUDGET_YEAR_SLACK).to_numpy(dtype=bool)
+    return pd.Series(~far, index=df.index)
 
 
 def target_before_actual(df: pd.DataFrame) -> pd.Series:
     """A 目標 column whose year is before the newest 実績 year of the same indicator."""
-    ok = pd.Series(True, index=df.index)
     if df.empty or "kind" not in df:
-        return ok
-    for _, rows in _sheets(df, "level", "indicator_no"):
-        actual_years = rows.loc[rows["kind"] == "実績", "fiscal_year"].dropna()
-        if actual_years.empty:
-            continue
-        targets = rows[(rows["kind"] == "目標") & (rows["fiscal_year"] < actual_years.max())]
-        ok[targets.index] = False
-    return ok
+        return pd.Series(True, index=df.index)
+    years = df["fiscal_year"]
+    actual = pd.Series(_is(df, "kind", "実績"), index=df.index)
+    newest_actual = years.where(actual).groupby(_sheet_codes(df, "level", "indicator_no")).transform("max")
+    early = _is(df, "kind", "目標") & (years < newest_actual).to_numpy(dtype=bool)
+    return pd.Series(~early, index=df.index)
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _cell_text(value: object) -> str:
+    """One cell of a project's content: '' for a missing value, else its text without whitespace."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return _WHITESPACE.sub("", str(value))
 
 
 def _content(df: pd.DataFrame) -> pd.Series:
     """A project's content as one comparable string (whitespace ignored)."""
     columns = [c for c in df.columns if c not in PROJECT_PROVENANCE and not c.startswith("raw__")]
-    cell = lambda v: "" if v is None or (isinstance(v, float) and v != v) else re.sub(r"\s+", "", str(v))  # noqa: E731
-    return pd.Series(["\x1f".join(cell(v) for v in row) for row in df[columns].itertuples(index=False)], index=df.index)
+    return pd.Series(["\x1f".join(map(_cell_text, row)) for row in df[columns].itertuples(index=False)], index=df.index)
 
 
 def duplicate_project(df: pd.DataFrame) -> pd.Series:
@@ -127,8 +185,13 @@ def duplicate_project(df: pd.DataFrame) -> pd.Series:
     ok = pd.Series(True, index=df.index)
     if df.empty or "project_code" not in df:
         return ok
-    content = _content(df)
-    for code, rows in df.groupby("project_code", sort=False):
+    codes = df["project_code"]
+    # only the rows of a code seen twice are compared, so only theirs are turned into text
+    repeated = df[(codes.notna() & codes.duplicated(keep=False)).to_numpy(dtype=bool)]
+    if repeated.empty:
+        return ok
+    content = _content(repeated)
+    for code, rows in repeated.groupby("project_code", sort=False):
         if not code or len(rows) < 2:
             continue
         first = content[rows.index[0]]
@@ -137,41 +200,46 @@ def duplicate_project(df: pd.DataFrame) -> pd.Series:
     return ok
 
 
-def _jumps(series: pd.DataFrame, column: str) -> list:
-    """Rows of one series whose value is > JUMP_FACTOR× (or < 1/JUMP_FACTOR) the previous year's."""
-    values = series[series[column].notna() & series["fiscal_year"].notna() & (series[column] > 0)]
-    jumps = []
-    for index, row in values.iterrows():
-        earlier = values[values["fiscal_year"] < row["fiscal_year"]]
-        if earlier.empty:
-            continue
-        previous = earlier[earlier["fiscal_year"] == earlier["fiscal_year"].max()][column]
-        ratio = row[column] / float(previous.iloc[-1])
-        if ratio > JUMP_FACTOR or ratio < 1 / JUMP_FACTOR:
-            jumps.append(index)
-    return jumps
+def _jumps(codes: np.ndarray, years: np.ndarray, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Positions (among `rows`) whose value is > JUMP_FACTOR× (or < 1/JUMP_FACTOR) its group's previous year's.
+
+    The previous year's value is that of the last row (in document order) of the newest
+    earlier year in the same group; only positive values with a year take part.
+    """
+    positions = np.flatnonzero(rows & ~np.isnan(values) & ~np.isnan(years) & (values > 0))
+    if not len(positions):
+        return positions
+    # by group, then year, then document order: each (group, year) run ends on its last row
+    positions = positions[np.lexsort((positions, years[positions], codes[positions]))]
+    group, year, value = codes[positions], years[positions], values[positions]
+    starts = np.r_[True, (group[1:] != group[:-1]) | (year[1:] != year[:-1])]
+    run = np.cumsum(starts) - 1
+    run_starts = np.flatnonzero(starts)
+    run_value = value[np.r_[run_starts[1:] - 1, len(positions) - 1]]
+    run_group = group[run_starts]
+    has_previous = np.r_[False, run_group[1:] == run_group[:-1]][run]
+    previous = np.r_[np.nan, run_value[:-1]][run]
+    ratio = value[has_previous] / previous[has_previous]
+    jump = (ratio > JUMP_FACTOR) | (ratio < 1 / JUMP_FACTOR)
+    return positions[has_previous][jump]
 
 
 def budget_value_jump(df: pd.DataFrame) -> pd.Series:
     """事業費 more than 10× (or under 1/10) the previous year's of the same stage family."""
-    ok = pd.Series(True, index=df.index)
     if df.empty or "stage" not in df:
-        return ok
+        return pd.Series(True, index=df.index)
     family = df["stage"].map(STAGE_FAMILIES).fillna(df["stage"])
-    for _, rows in _sheets(df.assign(_family=family), "_family"):
-        ok[_jumps(rows, "total_cost")] = False
-    return ok
+    codes = _sheet_codes(df.assign(_family=family), "_family")
+    everywhere = np.ones(len(df), dtype=bool)
+    return _passes(df, _jumps(codes, _floats(df, "fiscal_year"), _floats(df, "total_cost"), everywhere))
 
 
 def indicator_value_jump(df: pd.DataFrame) -> pd.Series:
     """An indicator's 実績 more than 10× (or under 1/10) its previous year's 実績."""
-    ok = pd.Series(True, index=df.index)
     if df.empty or "kind" not in df:
-        return ok
-    actuals = df[df["kind"] == "実績"]
-    for _, rows in _sheets(actuals, "level", "indicator_no"):
-        ok[_jumps(rows, "value")] = False
-    return ok
+        return pd.Series(True, index=df.index)
+    codes = _sheet_codes(df, "level", "indicator_no")
+    return _passes(df, _jumps(codes, _floats(df, "fiscal_year"), _floats(df, "value"), _is(df, "kind", "実績")))
 
 
 def _nullable(dtype: type, *checks: pa.Check) -> pa.Column:
@@ -254,9 +322,9 @@ BURDEN_RATE_TOLERANCE = 0.051
 _BUDGET_COLUMN_KEYS = ("project_code", "page", "fiscal_year", "stage", "label")
 
 
-def _budget_columns(df: pd.DataFrame):  # type: ignore[no-untyped-def]
-    """Source rows grouped by budget column (one sheet's year + stage + printed heading)."""
-    return df.groupby([c for c in _BUDGET_COLUMN_KEYS if c in df], dropna=False, sort=False)
+def _budget_column_codes(df: pd.DataFrame) -> np.ndarray:
+    """Each source row's budget column (one sheet's year + stage + printed heading), as a group number."""
+    return _group_codes(df, [c for c in _BUDGET_COLUMN_KEYS if c in df])
 
 
 def source_funding_sum(df: pd.DataFrame) -> pd.Series:
@@ -267,33 +335,42 @@ def source_funding_sum(df: pd.DataFrame) -> pd.Series:
     "not stated" and the column is not checked.
     The failing column is reported on its last whole source (一般財源, the balancing item).
     """
-    ok = pd.Series(True, index=df.index)
     if df.empty or "total_cost" not in df or "amount" not in df:
-        return ok
-    for _, rows in _budget_columns(df):
-        total = rows["total_cost"].dropna()
-        whole = rows[rows["part_of"].isna()] if "part_of" in rows else rows
-        if total.empty or whole.empty:
+        return pd.Series(True, index=df.index)
+    codes = _budget_column_codes(df)
+    total, amount = _floats(df, "total_cost"), _floats(df, "amount")
+    whole = df["part_of"].isna().to_numpy(dtype=bool) if "part_of" in df else np.ones(len(df), dtype=bool)
+    blank_zero = df["blank_is_zero"].fillna(False).astype(bool).to_numpy(dtype=bool) if "blank_is_zero" in df else None
+    checked = _group_has(codes, ~np.isnan(total)) & _group_has(codes, whole)
+    failing = []
+    for rows in _groups(codes, checked[codes]):
+        wholes = rows[whole[rows]]
+        amounts = amount[wholes]
+        missing = np.isnan(amounts)
+        if missing.any() and not (blank_zero is not None and bool(blank_zero[wholes].all())):
             continue
-        blank_is_zero = "blank_is_zero" in whole and bool(whole["blank_is_zero"].fillna(False).astype(bool).all())
-        if whole["amount"].isna().any() and not blank_is_zero:
-            continue
-        if abs(float(whole["amount"].fillna(0).sum()) - float(total.iloc[0])) > FUNDING_TOLERANCE:
-            ok[whole.index[-1]] = False
-    return ok
+        totals = total[rows]
+        # the same NumPy sum, over the same values in the same order, as Series.sum
+        if abs(float(np.where(missing, 0.0, amounts).sum()) - float(totals[~np.isnan(totals)][0])) > FUNDING_TOLERANCE:
+            failing.append(wholes[-1])
+    return _passes(df, failing)
 
 
 def part_exceeds_whole(df: pd.DataFrame) -> pd.Series:
     """A part (うち受益者負担) larger than the source it is part of (その他)."""
-    ok = pd.Series(True, index=df.index)
     if df.empty or "part_of" not in df:
-        return ok
-    for _, rows in _budget_columns(df):
-        for index, part in rows[rows["part_of"].notna() & rows["amount"].notna()].iterrows():
-            whole = rows[(rows["source"] == part["part_of"])]["amount"].fillna(0)
-            if part["amount"] > (float(whole.iloc[0]) if not whole.empty else 0.0) + FUNDING_TOLERANCE:
-                ok[index] = False
-    return ok
+        return pd.Series(True, index=df.index)
+    part_of = df["part_of"]
+    parts = np.flatnonzero((part_of.notna() & df["amount"].notna()).to_numpy(dtype=bool))
+    codes, amount, sources = _budget_column_codes(df), _floats(df, "amount"), df["source"].tolist()
+    # the amount (blank as 0) of the first row of each budget column's source a part names
+    wanted, whole_amount = set(part_of.iloc[parts].tolist()), {}
+    for position, source in enumerate(sources):
+        if source in wanted:
+            whole_amount.setdefault((codes[position], source), 0.0 if np.isnan(amount[position]) else float(amount[position]))
+    parent = part_of.tolist()
+    failing = [p for p in parts if amount[p] > whole_amount.get((codes[p], parent[p]), 0.0) + FUNDING_TOLERANCE]
+    return _passes(df, failing)
 
 
 def burden_rate(df: pd.DataFrame) -> pd.Series:
@@ -302,9 +379,10 @@ def burden_rate(df: pd.DataFrame) -> pd.Series:
     needed = ("beneficiary_burden_pct", "beneficiary_burden", "total_cost")
     if df.empty or any(c not in df for c in needed):
         return ok
-    rows = df[df["beneficiary_burden_pct"].notna() & df["beneficiary_burden"].notna() & (df["total_cost"] > 0)]
-    expected = rows["beneficiary_burden"] / rows["total_cost"] * 100
-    bad = (expected - rows["beneficiary_burden_pct"]).abs() > BURDEN_RATE_TOLERANCE
+    rate, burden, total = (df[c] for c in needed)
+    rows = (rate.notna() & burden.notna() & (total > 0)).to_numpy(dtype=bool)
+    expected = burden[rows] / total[rows] * 100
+    bad = (expected - rate[rows]).abs() > BURDEN_RATE_TOLERANCE
     ok[bad[bad].index] = False
     return ok
 
