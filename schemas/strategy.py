@@ -11,6 +11,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from hyoka.normalize import fold_width, is_placeholder
+from schemas.screen import column_check, frame_check
 
 # Units seen on KPI lists. A unit outside this list is a warning, not an error: a new
 # edition may well introduce one; add it here when it is real.
@@ -72,11 +73,11 @@ def placeholder_is_marked(df: pd.DataFrame) -> pd.Series:
 
 STRATEGY_KPIS = pa.DataFrameSchema(
     {
-        "kpi_id": pa.Column(str, checks=pa.Check(lambda s: s.str.len() > 0, name="kpi_id_missing")),
+        "kpi_id": pa.Column(str, checks=column_check(lambda s: s.str.len() > 0, name="kpi_id_missing")),
         "goal_no": pa.Column(float, nullable=True, coerce=True),
         "is_placeholder": pa.Column(bool, coerce=True),
     },
-    checks=[pa.Check(kpi_unit_check, name="kpi_unit_unknown[unit]")],
+    checks=[frame_check(kpi_unit_check, name="kpi_unit_unknown[unit]")],
     strict=False,
 )
 
@@ -90,11 +91,11 @@ STRATEGY_KPI_VALUES = pa.DataFrameSchema(
         "ref_fiscal_year_end": pa.Column(float, nullable=True, coerce=True),
     },
     checks=[
-        pa.Check(lambda df: (df["status"] != "value") | df["value"].notna(), name="unparseable_number[value]"),
-        pa.Check(value_parses, name="unparseable_number[value_text]"),
-        pa.Check(ref_year_not_after_column, name="ref_year_after_column[ref_fiscal_year_end]"),
-        pa.Check(aggregate_has_range, name="aggregate_without_range[aggregation]"),
-        pa.Check(placeholder_is_marked, name="placeholder_status[status]"),
+        frame_check(lambda df: (df["status"] != "value") | df["value"].notna(), name="unparseable_number[value]"),
+        frame_check(value_parses, name="unparseable_number[value_text]"),
+        frame_check(ref_year_not_after_column, name="ref_year_after_column[ref_fiscal_year_end]"),
+        frame_check(aggregate_has_range, name="aggregate_without_range[aggregation]"),
+        frame_check(placeholder_is_marked, name="placeholder_status[status]"),
     ],
     strict=False,
 )

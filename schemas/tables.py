@@ -16,6 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from hyoka.normalize import is_placeholder
+from schemas.screen import column_check, frame_check
 
 MIN_FISCAL_YEAR = 1868  # 明治元年
 MAX_FISCAL_YEAR = 2100
@@ -48,17 +49,25 @@ def unparseable(column: str) -> pa.Check:
         ok[bad.index[bad.to_numpy(dtype=bool)]] = False
         return ok
 
-    return pa.Check(check, name=f"unparseable_number[{column}]")
+    return frame_check(check, name=f"unparseable_number[{column}]")
 
 
 def negative(column: str) -> pa.Check:
     """Negative amounts (printed with △) are legal but worth a look."""
-    return pa.Check(lambda df: df[column].isna() | (df[column] >= 0), name=f"negative_amount[{column}]")
+    return frame_check(lambda df: df[column].isna() | (df[column] >= 0), name=f"negative_amount[{column}]")
 
 
 def _group_codes(df: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
-    """Each row's group number under `keys`; rows with a missing key form groups of their own."""
-    return df.groupby(list(keys), dropna=False, sort=False).ngroup().to_numpy()
+    """Each row's group number under `keys`, as `groupby(keys, dropna=False)` groups rows.
+
+    Each key is factorized as groupby factorizes it (a missing value is a key of its own),
+    and the combinations are numbered.
+    """
+    codes = np.zeros(len(df), dtype=np.int64)
+    for key in keys:
+        key_codes, uniques = pd.factorize(df[key], use_na_sentinel=False)
+        codes = np.unique(codes * len(uniques) + key_codes, return_inverse=True)[1].reshape(-1)
+    return codes
 
 
 def _groups(codes: np.ndarray, rows: np.ndarray | None = None) -> list[np.ndarray]:
@@ -89,7 +98,7 @@ def _floats(df: pd.DataFrame, column: str) -> np.ndarray:
 
 def _is(df: pd.DataFrame, column: str, value: str) -> np.ndarray:
     """Where a text column equals `value` (never where it is missing)."""
-    return (df[column] == value).to_numpy(dtype=bool, na_value=False)
+    return df[column].to_numpy(dtype=object) == value
 
 
 def _last_after_sorting_by_year(positions: np.ndarray, years: np.ndarray) -> int:
@@ -143,13 +152,29 @@ def _sheet_codes(df: pd.DataFrame, *keys: str) -> np.ndarray:
     return _group_codes(df, [c for c in ("project_code", "page", *keys) if c in df])
 
 
+def _group_median(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each row's group median of `values`, missing values left out (NaN for a group with none)."""
+    present = np.flatnonzero(~np.isnan(values))
+    median = np.full(int(codes.max()) + 1 if len(codes) else 0, np.nan)
+    if len(present):
+        ordered = present[np.lexsort((values[present], codes[present]))]
+        group, value = codes[ordered], values[ordered]
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        count = np.diff(np.r_[starts, len(ordered)])
+        upper = value[starts + count // 2]
+        lower = value[starts + (count - 1) // 2]
+        # as NumPy's median: the middle value, or the mean of the two middle ones
+        median[group[starts]] = np.where(count % 2 == 1, upper, (lower + upper) / 2)
+    return median[codes]
+
+
 def budget_year_out_of_range(df: pd.DataFrame) -> pd.Series:
     """A budget row more than 2 years from its sheet's year (the median year of its matrix)."""
     if df.empty or "fiscal_year" not in df:
         return pd.Series(True, index=df.index)
-    years = df["fiscal_year"]
-    median = years.groupby(_sheet_codes(df)).transform("median")
-    far = ((years - median).abs() > BUDGET_YEAR_SLACK).to_numpy(dtype=bool)
+    years = _floats(df, "fiscal_year")
+    with np.errstate(invalid="ignore"):
+        far = np.abs(years - _group_median(_sheet_codes(df), years)) > BUDGET_YEAR_SLACK
     return pd.Series(~far, index=df.index)
 
 
@@ -157,10 +182,11 @@ def target_before_actual(df: pd.DataFrame) -> pd.Series:
     """A 目標 column whose year is before the newest 実績 year of the same indicator."""
     if df.empty or "kind" not in df:
         return pd.Series(True, index=df.index)
-    years = df["fiscal_year"]
-    actual = pd.Series(_is(df, "kind", "実績"), index=df.index)
-    newest_actual = years.where(actual).groupby(_sheet_codes(df, "level", "indicator_no")).transform("max")
-    early = _is(df, "kind", "目標") & (years < newest_actual).to_numpy(dtype=bool)
+    codes, years = _sheet_codes(df, "level", "indicator_no"), _floats(df, "fiscal_year")
+    newest_actual = np.full(int(codes.max()) + 1, np.nan)
+    np.fmax.at(newest_actual, codes, np.where(_is(df, "kind", "実績"), years, np.nan))  # fmax: NaN never wins
+    with np.errstate(invalid="ignore"):
+        early = _is(df, "kind", "目標") & (years < newest_actual[codes])
     return pd.Series(~early, index=df.index)
 
 
@@ -248,11 +274,11 @@ def _nullable(dtype: type, *checks: pa.Check) -> pa.Column:
 
 PROJECTS = pa.DataFrameSchema(
     {
-        "project_code": pa.Column(str, checks=[pa.Check(lambda s: s.str.fullmatch(r"\d+"), name="project_code_format")]),
-        "start_fiscal_year": _nullable(float, pa.Check(_year_in_range, name="fiscal_year_range")),
+        "project_code": pa.Column(str, checks=[column_check(lambda s: s.str.fullmatch(r"\d+"), name="project_code_format")]),
+        "start_fiscal_year": _nullable(float, column_check(_year_in_range, name="fiscal_year_range")),
         "page": pa.Column(int, coerce=True),
     },
-    checks=[pa.Check(duplicate_project, name="duplicate_project[project_code]")],
+    checks=[frame_check(duplicate_project, name="duplicate_project[project_code]")],
     strict=False,
 )
 
@@ -260,26 +286,26 @@ PROJECT_BUDGETS = pa.DataFrameSchema(
     {
         "fiscal_year": _nullable(
             float,
-            pa.Check(_year_in_range, name="fiscal_year_range"),
-            pa.Check(lambda s: s.notna(), name="fiscal_year_missing"),
+            column_check(_year_in_range, name="fiscal_year_range"),
+            column_check(lambda s: s.notna(), name="fiscal_year_missing"),
         ),
-        "tax_allocation_pct": _nullable(float, pa.Check(lambda s: s.isna() | s.between(0, 100), name="percent_range")),
+        "tax_allocation_pct": _nullable(float, column_check(lambda s: s.isna() | s.between(0, 100), name="percent_range")),
         **{column: _nullable(float) for column in AMOUNT_COLUMNS},
     },
     checks=[
         *(unparseable(column) for column in AMOUNT_COLUMNS + ("tax_allocation_pct",)),
         *(negative(column) for column in AMOUNT_COLUMNS),
-        pa.Check(budget_year_out_of_range, name="budget_year_out_of_range[label]"),
-        pa.Check(budget_value_jump, name="value_jump[total_cost]"),
+        frame_check(budget_year_out_of_range, name="budget_year_out_of_range[label]"),
+        frame_check(budget_value_jump, name="value_jump[total_cost]"),
     ],
     strict=False,
 )
 
 PROJECT_STAFFING = pa.DataFrameSchema(
     {
-        "fiscal_year": _nullable(float, pa.Check(_year_in_range, name="fiscal_year_range")),
-        "regular_staff": _nullable(float, pa.Check(lambda s: s.isna() | s.between(0, 1000), name="staff_range")),
-        "fiscal_year_staff": _nullable(float, pa.Check(lambda s: s.isna() | s.between(0, 1000), name="staff_range")),
+        "fiscal_year": _nullable(float, column_check(_year_in_range, name="fiscal_year_range")),
+        "regular_staff": _nullable(float, column_check(lambda s: s.isna() | s.between(0, 1000), name="staff_range")),
+        "fiscal_year_staff": _nullable(float, column_check(lambda s: s.isna() | s.between(0, 1000), name="staff_range")),
     },
     checks=[unparseable("regular_staff"), unparseable("fiscal_year_staff")],
     strict=False,
@@ -287,7 +313,7 @@ PROJECT_STAFFING = pa.DataFrameSchema(
 
 PROJECT_INDICATORS = pa.DataFrameSchema(
     {
-        "fiscal_year": _nullable(float, pa.Check(_year_in_range, name="fiscal_year_range")),
+        "fiscal_year": _nullable(float, column_check(_year_in_range, name="fiscal_year_range")),
         "value": _nullable(float),
         "baseline": _nullable(float),
         "achievement_rate": _nullable(float),
@@ -296,9 +322,9 @@ PROJECT_INDICATORS = pa.DataFrameSchema(
         unparseable("value"),
         unparseable("baseline"),
         unparseable("achievement_rate"),
-        pa.Check(achievement_rate, name="achievement_rate[achievement_rate]"),
-        pa.Check(target_before_actual, name="target_before_actual[column_label]"),
-        pa.Check(indicator_value_jump, name="value_jump[value]"),
+        frame_check(achievement_rate, name="achievement_rate[achievement_rate]"),
+        frame_check(target_before_actual, name="target_before_actual[column_label]"),
+        frame_check(indicator_value_jump, name="value_jump[value]"),
     ],
     strict=False,
 )
@@ -391,25 +417,25 @@ PROJECT_BUDGET_SOURCES = pa.DataFrameSchema(
     {
         "fiscal_year": _nullable(
             float,
-            pa.Check(_year_in_range, name="fiscal_year_range"),
-            pa.Check(lambda s: s.notna(), name="fiscal_year_missing"),
+            column_check(_year_in_range, name="fiscal_year_range"),
+            column_check(lambda s: s.notna(), name="fiscal_year_missing"),
         ),
-        "source": pa.Column(str, checks=[pa.Check(lambda s: s.isin(BUDGET_SOURCES), name="unknown_funding_source")]),
+        "source": pa.Column(str, checks=[column_check(lambda s: s.isin(BUDGET_SOURCES), name="unknown_funding_source")]),
         "amount": _nullable(float),
         "total_cost": _nullable(float),
     },
     # Parsing and sign are checked once, on project_budgets where the printed cells are;
     # the funding sum is checked here, the one shape every template shares.
     checks=[
-        pa.Check(source_funding_sum, name="funding_sum[amount]"),
-        pa.Check(part_exceeds_whole, name="part_exceeds_whole[amount]"),
+        frame_check(source_funding_sum, name="funding_sum[amount]"),
+        frame_check(part_exceeds_whole, name="part_exceeds_whole[amount]"),
     ],
     strict=False,
 )
 
 PROJECT_BUDGET_ITEMS = pa.DataFrameSchema(
     {
-        "fiscal_year": _nullable(float, pa.Check(_year_in_range, name="fiscal_year_range")),
+        "fiscal_year": _nullable(float, column_check(_year_in_range, name="fiscal_year_range")),
         "amount": _nullable(float),
     },
     checks=[unparseable("amount"), negative("amount")],
@@ -417,7 +443,7 @@ PROJECT_BUDGET_ITEMS = pa.DataFrameSchema(
 )
 
 PROJECT_SDGS = pa.DataFrameSchema(
-    {"goal_no": pa.Column(int, coerce=True, checks=[pa.Check(lambda s: s.between(1, 17), name="sdg_goal_range")])},
+    {"goal_no": pa.Column(int, coerce=True, checks=[column_check(lambda s: s.between(1, 17), name="sdg_goal_range")])},
     strict=False,
 )
 
@@ -428,14 +454,14 @@ PROJECT_BUDGETS = pa.DataFrameSchema(
         "national_prefecture": _nullable(float),
         "beneficiary_burden": _nullable(float),
         "beneficiary_burden_pct": _nullable(
-            float, pa.Check(lambda s: s.isna() | s.between(0, 100), name="percent_range")
+            float, column_check(lambda s: s.isna() | s.between(0, 100), name="percent_range")
         ),
     },
     checks=[
         *PROJECT_BUDGETS.checks,
         *(unparseable(column) for column in ("national_prefecture", "beneficiary_burden", "beneficiary_burden_pct")),
         *(negative(column) for column in ("national_prefecture", "beneficiary_burden")),
-        pa.Check(burden_rate, name="burden_rate[beneficiary_burden_pct]"),
+        frame_check(burden_rate, name="burden_rate[beneficiary_burden_pct]"),
     ],
     strict=False,
 )

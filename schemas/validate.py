@@ -7,17 +7,24 @@ record key, column, raw value and the cell's box on the page.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
+from dataclasses import fields
+from typing import Any, Callable
 
 import pandas as pd
 import pandera.pandas as pa
 
 from extractors.records import Extraction, IssueRecord, Record
 from schemas.checks import message_of, severity_of
+from schemas.screen import screen_of
 from schemas.strategy import SCHEMAS as STRATEGY_SCHEMAS
 from schemas.tables import SCHEMAS
 
 _COLUMN_IN_NAME = re.compile(r"^(?P<check>[a-z_]+)\[(?P<column>[a-z_]+)\]$")
+# Record fields that are provenance helpers, not table columns (as in `Record.as_row`)
+_NOT_COLUMNS = frozenset({"raw", "cell_bboxes", "cell_pages", "bbox"})
 
 
 def record_key(table: str, record: Record) -> str:
@@ -42,16 +49,36 @@ def record_key(table: str, record: Record) -> str:
     return str(get("project_code") or get("kpi_id") or "")
 
 
+@functools.cache
+def _row_getter(record_type: type[Record]) -> tuple[tuple[str, ...], Callable[[Record], tuple[Any, ...]]]:
+    """The table columns of a record type and one getter for all of them (what `as_row` reads)."""
+    names = tuple(f.name for f in fields(record_type) if f.name not in _NOT_COLUMNS)
+    getter = operator.attrgetter(*names)
+    return names, (getter if len(names) > 1 else lambda record: (getter(record),))
+
+
+@functools.cache
+def _raw_column(column: str) -> str:
+    """`raw__<column>`: where a parsed column's printed text goes."""
+    return f"raw__{column}"
+
+
+def _frame_row(record: Record) -> dict[str, Any]:
+    """`record.as_row()` plus `raw__<column>` for its printed text, without re-reading its fields each time."""
+    names, getter = _row_getter(type(record))
+    row = dict(zip(names, getter(record)))
+    row["bbox"] = list(record.bbox) if record.bbox else None
+    for column, text in record.raw.items():
+        row[_raw_column(column)] = text
+    return row
+
+
 def records_frame(records: list[Record]) -> pd.DataFrame:
     """A DataFrame of records' columns plus `raw__<column>` for their printed text."""
-    rows = []
-    for record in records:
-        row = record.as_row()
-        row.update({f"raw__{column}": text for column, text in record.raw.items()})
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame([_frame_row(record) for record in records])
 
 
+@functools.lru_cache(maxsize=1024)
 def split_check_name(name: str, column: str | None) -> tuple[str, str | None]:
     """`funding_sum[total_cost]` → ('funding_sum', 'total_cost')."""
     match = _COLUMN_IN_NAME.match(name)
@@ -60,46 +87,58 @@ def split_check_name(name: str, column: str | None) -> tuple[str, str | None]:
     return name, column
 
 
+def _case_column(column: object) -> str | None:
+    """A failure case's column name (None where Pandera gives none)."""
+    return column if isinstance(column, str) else None
+
+
+def _check_failed_issue(table: str, check: str, column: str | None, failure_case: object) -> IssueRecord:
+    """A check that raised, or a missing column: no row to point at, never dropped silently."""
+    return IssueRecord(None, table, "", column, "check_failed", "error", message_of("check_failed", f"{check}: {failure_case}"))
+
+
+def _row_issue(table: str, record: Record, check: str, column: str | None) -> IssueRecord:
+    """The issue of one failing (check, column) on one record."""
+    raw_value = record.raw.get(column) if column else None
+    if raw_value is None and column:
+        value = getattr(record, column, None)
+        raw_value = None if value is None else str(value)
+    return IssueRecord(
+        page=record.page_of(column),
+        table_name=table,
+        record_key=record_key(table, record),
+        column_name=column,
+        check_name=check,
+        severity=severity_of(check),
+        message=message_of(check, f"{column} = {raw_value!r}" if column else ""),
+        raw_value=raw_value,
+        bbox=record.cell_bboxes.get(column or "", record.bbox),
+    )
+
+
 def failures_to_issues(table: str, records: list[Record], failure_cases: pd.DataFrame) -> list[IssueRecord]:
-    """One issue per (check, column, row) from Pandera's failure cases."""
+    """One issue per (check, column, row) from Pandera's failure cases, in their order.
+
+    A table-wide check fails a row once per column of the frame, so the cases are read as
+    plain lists and each (check, column, row) is turned into an issue only the first time.
+    """
     issues: list[IssueRecord] = []
     seen: set[tuple[str, str | None, int]] = set()
-    for failure in failure_cases.itertuples(index=False):
-        index = failure.index
-        if index is None or pd.isna(index):
-            # no row: a check that raised, or a missing column. Never drop it silently.
-            check, column = split_check_name(str(failure.check), failure.column if isinstance(failure.column, str) else None)
-            key = ("check_failed", check, -1)
-            if key not in seen:
-                seen.add(key)
-                issues.append(IssueRecord(None, table, "", column, "check_failed", "error",
-                                          message_of("check_failed", f"{check}: {failure.failure_case}")))
+    no_row = failure_cases["index"].isna().tolist()
+    cases = zip(failure_cases["check"].tolist(), failure_cases["column"].tolist(), failure_cases["index"].tolist(), no_row)
+    for position, (name, case_column, index, rowless) in enumerate(cases):
+        check, column = split_check_name(str(name), _case_column(case_column))
+        if rowless:
+            if ("check_failed", check, -1) not in seen:
+                seen.add(("check_failed", check, -1))
+                issues.append(_check_failed_issue(table, check, column, failure_cases["failure_case"].iloc[position]))
             continue
-        check, column = split_check_name(str(failure.check), failure.column if isinstance(failure.column, str) else None)
         if check.startswith("coerce_dtype"):
             check = "unparseable_number"
         key = (check, column, int(index))
-        if key in seen:
-            continue
-        seen.add(key)
-        record = records[int(index)]
-        raw_value = record.raw.get(column) if column else None
-        if raw_value is None and column:
-            value = getattr(record, column, None)
-            raw_value = None if value is None else str(value)
-        issues.append(
-            IssueRecord(
-                page=record.page_of(column),
-                table_name=table,
-                record_key=record_key(table, record),
-                column_name=column,
-                check_name=check,
-                severity=severity_of(check),
-                message=message_of(check, f"{column} = {raw_value!r}" if column else ""),
-                raw_value=raw_value,
-                bbox=record.cell_bboxes.get(column or "", record.bbox),
-            )
-        )
+        if key not in seen:
+            seen.add(key)
+            issues.append(_row_issue(table, records[int(index)], check, column))
     return issues
 
 
@@ -109,8 +148,12 @@ def validate_table(table: str, records: list[Record]) -> list[IssueRecord]:
     if schema is None or not records:
         return []
     frame = records_frame(records)
+    screen = screen_of(schema)
+    if screen is not None and screen.passes(frame):
+        return []  # plainly clean: Pandera's run would report nothing
     try:
-        schema.validate(frame, lazy=True)
+        # the frame is this call's own: Pandera need not copy it
+        schema.validate(frame, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as exc:
         return failures_to_issues(table, records, exc.failure_cases)
     return []
