@@ -1,0 +1,777 @@
+"""A PDF page as plain objects (characters, lines, rects, curves), from either of two readers.
+
+`build_grid` needs only what is printed on a page: each character with its box, and the
+straight lines, rects and curves that are drawn, with how they are painted. Both readers
+give these as the same plain dicts, in pdfplumber's conventions: PDF points, origin at
+the page's top-left, a box as `x0`/`x1`/`top`/`bottom`.
+
+- `Reader.PDFIUM` (the default): pdfium through pypdfium2's raw API, a few milliseconds
+  a page.
+- `Reader.PDFPLUMBER`: pdfplumber (pdfminer), the reference, about a second a page.
+
+`tests/test_readers.py` proves that both give the same cells and cell texts; where the
+two differ on purpose is said there, and in `_char_box` below.
+
+pdfium is not thread-safe: every pdfium call here runs under `PDFIUM_LOCK`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import threading
+from ctypes import c_double, c_float, c_int, c_size_t, c_uint, c_ulong, c_ushort, c_void_p
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Callable, Protocol
+
+import pypdfium2.raw as pdfium_c
+from pypdfium2 import PdfiumError
+
+Obj = dict[str, Any]
+Point = tuple[float, float]
+Matrix = tuple[float, float, float, float, float, float]  # a b c d e f: (x, y) → (ax + cy + e, bx + dy + f)
+
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+class Reader(str, Enum):
+    """Which library reads a page's objects."""
+
+    PDFIUM = "pdfium"
+    PDFPLUMBER = "pdfplumber"
+
+
+DEFAULT_READER = Reader.PDFIUM
+
+
+@dataclass
+class PageObjects:
+    """What is printed on one page, as plain dicts in pdfplumber's conventions.
+
+    chars: text, x0, x1, top, bottom, size, upright, fontname (pdfplumber adds more keys).
+    lines, rects, curves: object_type, x0, x1, top, bottom, y0, y1, doctop, width, height,
+    pts, stroke, fill, evenodd, stroking_color, non_stroking_color.
+    """
+
+    page_number: int
+    width: float
+    height: float
+    chars: list[Obj] = field(default_factory=list)
+    lines: list[Obj] = field(default_factory=list)
+    rects: list[Obj] = field(default_factory=list)
+    curves: list[Obj] = field(default_factory=list)
+
+
+class PageLike(Protocol):
+    """A `PageObjects`, or a pdfplumber page (which has the same attributes)."""
+
+    @property
+    def page_number(self) -> int: ...
+    @property
+    def width(self) -> Any: ...
+    @property
+    def height(self) -> Any: ...
+    @property
+    def chars(self) -> list[Obj]: ...
+    @property
+    def lines(self) -> list[Obj]: ...
+    @property
+    def rects(self) -> list[Obj]: ...
+    @property
+    def curves(self) -> list[Obj]: ...
+
+
+class PageSource(Protocol):
+    """An open document: how many pages it has, and each page's objects (numbered from 1)."""
+
+    page_count: int
+
+    def read(self, number: int) -> PageObjects: ...
+
+    def close(self) -> None: ...
+
+
+def open_pages(data: bytes, reader: Reader = DEFAULT_READER) -> PageSource:
+    """Open PDF bytes with the reader; its own exceptions pass through (see `pdf_input.open_document`)."""
+    if Reader(reader) is Reader.PDFPLUMBER:
+        return PdfplumberPages(data)
+    return PdfiumPages(data)
+
+
+# =========================================================================================
+# pdfplumber
+# =========================================================================================
+
+
+def from_pdfplumber(page: Any) -> PageObjects:
+    """A pdfplumber page's objects, as pdfplumber gives them."""
+    return PageObjects(
+        page_number=page.page_number,
+        width=float(page.width),
+        height=float(page.height),
+        chars=page.chars,
+        lines=page.lines,
+        rects=page.rects,
+        curves=page.curves,
+    )
+
+
+class PdfplumberPages:
+    """A document open in pdfplumber."""
+
+    def __init__(self, data: bytes) -> None:
+        import pdfplumber
+
+        self._pdf = pdfplumber.open(io.BytesIO(data))
+        try:
+            self.page_count = len(self._pdf.pages)
+        except Exception:
+            self._pdf.close()
+            raise
+
+    def read(self, number: int) -> PageObjects:
+        page = self._pdf.pages[number - 1]
+        try:
+            return from_pdfplumber(page)
+        finally:
+            page.close()  # keep memory flat across a book of hundreds of pages
+
+    def close(self) -> None:
+        self._pdf.close()
+
+
+# =========================================================================================
+# pdfium, through our own prototypes of the functions we call. They declare only the
+# result type: ctypes then converts no argument (a call costs a third of a declared
+# one), so every argument is passed as a ctypes value — a handle as `c_void_p`, an
+# out-parameter by `byref`, a float as `c_float`. Results that are handles come back as
+# plain ints (hashable), wrapped again where they are passed on.
+# =========================================================================================
+
+PDFIUM_LOCK = threading.RLock()
+
+
+class Handle(c_void_p):
+    """A pdfium handle as a function returns it: passed on as is (a falsy one is NULL)."""
+
+
+def _fn(name: str, restype: Any) -> Callable[..., Any]:
+    """A private, result-typed prototype of a pdfium function (pypdfium2's calling convention)."""
+    bound = getattr(pdfium_c, name)
+    proto = type(bound)(ctypes.cast(bound, c_void_p).value)
+    proto.restype = restype
+    return proto
+
+
+_LoadMemDocument64 = _fn("FPDF_LoadMemDocument64", c_void_p)
+_GetLastError = _fn("FPDF_GetLastError", c_ulong)
+_GetPageCount = _fn("FPDF_GetPageCount", c_int)
+_CloseDocument = _fn("FPDF_CloseDocument", None)
+_LoadPage = _fn("FPDF_LoadPage", Handle)
+_ClosePage = _fn("FPDF_ClosePage", None)
+_GetMediaBox = _fn("FPDFPage_GetMediaBox", c_int)
+_GetPageBoundingBox = _fn("FPDF_GetPageBoundingBox", c_int)
+_GetRotation = _fn("FPDFPage_GetRotation", c_int)
+_TextLoadPage = _fn("FPDFText_LoadPage", Handle)
+_TextClosePage = _fn("FPDFText_ClosePage", None)
+_CountChars = _fn("FPDFText_CountChars", c_int)
+_GetText = _fn("FPDFText_GetText", c_int)
+_GetUnicode = _fn("FPDFText_GetUnicode", c_uint)
+_IsGenerated = _fn("FPDFText_IsGenerated", c_int)
+_GetTextObject = _fn("FPDFText_GetTextObject", c_void_p)
+_GetCharOrigin = _fn("FPDFText_GetCharOrigin", c_int)
+_GetLooseCharBox = _fn("FPDFText_GetLooseCharBox", c_int)
+_GetCharMatrix = _fn("FPDFText_GetMatrix", c_int)
+_GetFontSize = _fn("FPDFText_GetFontSize", c_double)
+_TextObjGetFont = _fn("FPDFTextObj_GetFont", c_void_p)
+_TextObjGetFontSize = _fn("FPDFTextObj_GetFontSize", c_int)
+_FontGetDescent = _fn("FPDFFont_GetDescent", c_int)
+_FontGetBaseName = _fn("FPDFFont_GetBaseFontName", c_size_t)
+_FontGetGlyphWidth = _fn("FPDFFont_GetGlyphWidth", c_int)
+_CountObjects = _fn("FPDFPage_CountObjects", c_int)
+_GetObject = _fn("FPDFPage_GetObject", Handle)
+_ObjGetType = _fn("FPDFPageObj_GetType", c_int)
+_ObjGetMatrix = _fn("FPDFPageObj_GetMatrix", c_int)
+_ObjGetBounds = _fn("FPDFPageObj_GetBounds", c_int)
+_FormCountObjects = _fn("FPDFFormObj_CountObjects", c_int)
+_FormGetObject = _fn("FPDFFormObj_GetObject", Handle)
+_PathCountSegments = _fn("FPDFPath_CountSegments", c_int)
+_PathGetSegment = _fn("FPDFPath_GetPathSegment", Handle)
+_SegmentGetPoint = _fn("FPDFPathSegment_GetPoint", c_int)
+_SegmentGetType = _fn("FPDFPathSegment_GetType", c_int)
+_SegmentGetClose = _fn("FPDFPathSegment_GetClose", c_int)
+_PathGetDrawMode = _fn("FPDFPath_GetDrawMode", c_int)
+_ObjGetStrokeColor = _fn("FPDFPageObj_GetStrokeColor", c_int)
+_ObjGetFillColor = _fn("FPDFPageObj_GetFillColor", c_int)
+
+_ERRORS = {
+    pdfium_c.FPDF_ERR_SUCCESS: "no error",
+    pdfium_c.FPDF_ERR_UNKNOWN: "unknown error",
+    pdfium_c.FPDF_ERR_FILE: "file not found or could not be opened",
+    pdfium_c.FPDF_ERR_FORMAT: "file not in PDF format or corrupted",
+    pdfium_c.FPDF_ERR_PASSWORD: "password required or incorrect password",
+    pdfium_c.FPDF_ERR_SECURITY: "unsupported security scheme",
+    pdfium_c.FPDF_ERR_PAGE: "page not found or content error",
+}
+
+OBJ_TEXT, OBJ_PATH, OBJ_FORM = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
+SEG_LINETO, SEG_BEZIERTO, SEG_MOVETO = pdfium_c.FPDF_SEGMENT_LINETO, pdfium_c.FPDF_SEGMENT_BEZIERTO, pdfium_c.FPDF_SEGMENT_MOVETO
+FILL_NONE, FILL_EVENODD = pdfium_c.FPDF_FILLMODE_NONE, pdfium_c.FPDF_FILLMODE_ALTERNATE
+FORM_DEPTH = 15  # form XObjects nested deeper than this are not read (pypdfium2's limit too)
+
+# Characters pdfium may have generated (word spaces, line breaks): only these need asking.
+_MAYBE_GENERATED = frozenset((0x20, 0x0D, 0x0A))
+# What a character that maps to no Unicode reads as (pdfminer writes "(cid:N)").
+UNMAPPED = "\ufffd"
+_ONE = c_float(1.0)
+
+
+class PdfiumPages:
+    """A document open in pdfium."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data  # pdfium reads from this buffer until the document is closed
+        with PDFIUM_LOCK:
+            handle = _LoadMemDocument64(data, c_size_t(len(data)), None)
+            if not handle:
+                code = int(_GetLastError())
+                raise PdfiumError(f"pdfium cannot load the document: {_ERRORS.get(code, f'error {code}')}", err_code=code)
+            self._handle: c_void_p | None = c_void_p(handle)
+            self.page_count = int(_GetPageCount(self._handle))
+
+    def read(self, number: int) -> PageObjects:
+        with PDFIUM_LOCK:
+            if self._handle is None:
+                raise ValueError("the document is closed")
+            return read_pdfium_page(self._handle, number)
+
+    def close(self) -> None:
+        with PDFIUM_LOCK:
+            if self._handle is not None:
+                _CloseDocument(self._handle)
+                self._handle = None
+
+
+def read_pdfium_page(document: c_void_p, number: int) -> PageObjects:
+    """One page of an open pdfium document (call under `PDFIUM_LOCK`)."""
+    page = _LoadPage(document, number - 1)
+    if not page:
+        raise PdfiumError(f"pdfium cannot load page {number}")
+    try:
+        reading = _PageReading(page_frame(page), number)
+        chars = read_chars(page, reading)
+        drawings = read_objects(page, reading)
+    finally:
+        _ClosePage(page)
+    return PageObjects(number, reading.frame.width, reading.frame.height, chars + drawings.spaces,
+                       drawings.lines, drawings.rects, drawings.curves)
+
+
+# ---- from PDF user space to pdfplumber's page space ------------------------------------
+
+
+@dataclass(frozen=True)
+class Frame:
+    """pdfminer's page transform (MediaBox origin, /Rotate) followed by pdfplumber's flip."""
+
+    ctm: Matrix  # user space → pdfminer's space
+    x_shift: float  # pdfplumber adds the MediaBox's x0 back
+    flip: float  # pdfplumber: top = flip - y
+    width: float
+    height: float
+
+    @property
+    def to_page(self) -> Matrix:
+        """User space → pdfplumber's (x, top), as one matrix."""
+        a, b, c, d, e, f = self.ctm
+        return (a, -b, c, -d, e + self.x_shift, self.flip - f)
+
+    @property
+    def upright(self) -> bool:
+        """Whether the page is not turned (/Rotate 0)."""
+        return self.ctm[:4] == (1.0, 0.0, 0.0, 1.0)
+
+
+def page_frame(page: c_void_p) -> Frame:
+    """The page's frame, from its MediaBox and rotation, as pdfminer and pdfplumber set it up."""
+    box = [c_float(), c_float(), c_float(), c_float()]
+    if _GetMediaBox(page, *(ctypes.byref(v) for v in box)):
+        x0, y0, x1, y1 = (v.value for v in box)
+    else:  # an inherited MediaBox: pdfium's box getters do not inherit, the page's bounding box does
+        rect = pdfium_c.FS_RECTF()
+        _GetPageBoundingBox(page, ctypes.byref(rect))
+        x0, y0, x1, y1 = rect.left, rect.bottom, rect.right, rect.top
+    return frame_for(x0, y0, x1, y1, 90 * max(0, int(_GetRotation(page))))
+
+
+def frame_for(x0: float, y0: float, x1: float, y1: float, rotation: int) -> Frame:
+    """The frame of a page with this MediaBox and /Rotate (pdfminer's ctm, pdfplumber's boxes)."""
+    rotation %= 360
+    ctm: Matrix
+    if rotation == 90:
+        ctm = (0.0, -1.0, 1.0, 0.0, -y0, x1)
+    elif rotation == 180:
+        ctm = (-1.0, 0.0, 0.0, -1.0, x1, y1)
+    elif rotation == 270:
+        ctm = (0.0, 1.0, -1.0, 0.0, y1, -x0)
+    else:
+        ctm = (1.0, 0.0, 0.0, 1.0, -x0, -y0)
+    lx, hx = sorted((x0, x1))
+    ly, hy = sorted((y0, y1))
+    if rotation in (90, 270):
+        lx, ly, hx, hy = ly, lx, hy, hx
+    height = hy - ly
+    return Frame(ctm=ctm, x_shift=lx, flip=height - ly, width=hx - lx, height=height)
+
+
+def compose(outer: Matrix, inner: Matrix) -> Matrix:
+    """The matrix applying `inner` first, then `outer`."""
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+# ---- one page's reading: caches and out-parameters shared by its steps ------------------
+
+
+@dataclass(frozen=True)
+class _TextStyle:
+    """What all characters of one text object share, and what boxing them needs."""
+
+    raw: tuple[float, float, float, float]  # the character matrix in user space (pdfium's)
+    matrix: tuple[float, float, float, float]  # the same in pdfminer's space (page rotation applied)
+    size: float  # the font size (Tf)
+    descent: float  # the font's descent at that size, in text space (negative)
+    fontname: str
+    upright: bool
+    # upright, unturned text on an unturned page: x0 = origin x + x_offset, x1 = loose
+    # right + x_offset, top = top_offset - origin y, bottom = bottom_offset - origin y
+    simple: bool
+    x_offset: float
+    top_offset: float
+    bottom_offset: float
+
+    @property
+    def fast(self) -> tuple[float, float, float, str, bool] | None:
+        """(x_offset, top_offset, bottom_offset, fontname, upright) when simple, else None."""
+        return (self.x_offset, self.top_offset, self.bottom_offset, self.fontname, self.upright) if self.simple else None
+
+
+@dataclass(frozen=True)
+class _Font:
+    """What we need of a font: its descent per unit of size, its name, its whitespace advances."""
+
+    descent: float
+    name: str
+    space: float  # the advance of U+0020 per unit of size (0 when the font cannot print it)
+    ideographic_space: float  # the same for U+3000
+
+
+class _PageReading:
+    """One page being read: its frame, and what its characters and objects share."""
+
+    def __init__(self, frame: Frame, number: int) -> None:
+        self.frame = frame
+        self.number = number
+        self.styles: dict[int, _TextStyle] = {}  # by text object: those the text page read
+        self._style_cache: dict[tuple[Any, ...], _TextStyle] = {}
+        self._fonts: dict[int, _Font] = {}
+        self.x, self.y = c_float(), c_float()
+        self.x_ref, self.y_ref = ctypes.byref(self.x), ctypes.byref(self.y)
+        self.matrix = pdfium_c.FS_MATRIX()
+        self.matrix_ref = ctypes.byref(self.matrix)
+        self.mode, self.stroke = c_int(), c_int()
+        self.mode_ref, self.stroke_ref = ctypes.byref(self.mode), ctypes.byref(self.stroke)
+        self.rgba = [c_uint(), c_uint(), c_uint(), c_uint()]
+        self.rgba_refs = [ctypes.byref(v) for v in self.rgba]
+        self.bounds = [c_float(), c_float(), c_float(), c_float()]
+        self.bounds_refs = [ctypes.byref(v) for v in self.bounds]
+
+    def font(self, handle: int) -> _Font:
+        """A font's metrics, read once per page."""
+        font = self._fonts.get(handle)
+        if font is None:
+            font = self._fonts[handle] = _read_font(handle)
+        return font
+
+    def style(self, matrix: tuple[float, float, float, float], size: float, font_handle: int) -> _TextStyle:
+        """The style of text drawn with this user-space matrix, font size and font."""
+        key = (matrix, size, font_handle)
+        style = self._style_cache.get(key)
+        if style is None:
+            style = self._style_cache[key] = self._new_style(matrix, size, self.font(font_handle))
+        return style
+
+    def _new_style(self, raw: tuple[float, float, float, float], size: float, font: _Font) -> _TextStyle:
+        fa, fb, fc, fd, fe, ff = self.frame.ctm
+        ma, mb, mc, md, _, _ = compose((fa, fb, fc, fd, 0.0, 0.0), (*raw, 0.0, 0.0))
+        ra, rb, rc, rd = raw
+        descent = font.descent * size
+        simple = self.frame.upright and rb == 0.0 and rc == 0.0 and ra > 0.0 and rd > 0.0
+        base = self.frame.flip - ff
+        return _TextStyle(
+            raw=raw,
+            matrix=(ma, mb, mc, md),
+            size=size,
+            descent=descent,
+            fontname=font.name,
+            upright=ma * md > 0 and mb * mc <= 0,
+            simple=simple,
+            x_offset=fe + self.frame.x_shift,
+            top_offset=base - rd * (descent + size),
+            bottom_offset=base - rd * descent,
+        )
+
+    def object_matrix(self, obj: c_void_p) -> Matrix:
+        """A page object's matrix (identity when pdfium has none)."""
+        m = self.matrix
+        if not _ObjGetMatrix(obj, self.matrix_ref):
+            return IDENTITY
+        return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def _read_font(handle: int) -> _Font:
+    """A font's descent, base name and whitespace advances."""
+    if not handle:
+        return _Font(0.0, "", 0.0, 0.0)
+    font = c_void_p(handle)
+    value = c_float()
+    ref = ctypes.byref(value)
+    descent = value.value if _FontGetDescent(font, _ONE, ref) else 0.0
+    widths = [value.value if _FontGetGlyphWidth(font, ctypes.c_uint32(code), _ONE, ref) else 0.0 for code in (0x20, 0x3000)]
+    length = int(_FontGetBaseName(font, None, c_size_t(0)))
+    name = b""
+    if length > 0:
+        buffer = ctypes.create_string_buffer(length)
+        _FontGetBaseName(font, buffer, c_size_t(length))
+        name = buffer.value
+    return _Font(min(0.0, descent), name.decode("utf-8", "replace"), max(0.0, widths[0]), max(0.0, widths[1]))
+
+
+# ---- characters ---------------------------------------------------------------------
+
+
+def read_chars(page: c_void_p, reading: _PageReading) -> list[Obj]:
+    """The page's characters with pdfminer-style boxes (pdfium's generated spaces and breaks left out)."""
+    text_page = _TextLoadPage(page)
+    if not text_page:
+        raise PdfiumError("pdfium cannot read the page's text")
+    try:
+        return _chars(text_page, reading)
+    finally:
+        _TextClosePage(text_page)
+
+
+def _chars(text_page: c_void_p, reading: _PageReading) -> list[Obj]:
+    count = int(_CountChars(text_page))
+    if count <= 0:
+        return []
+    codes = _codes(text_page, count)
+    frame, styles = reading.frame, reading.styles
+    fast_styles: dict[int, tuple[float, float, float, str, bool] | None] = {}
+    ox, oy, loose = c_double(), c_double(), pdfium_c.FS_RECTF()
+    ox_ref, oy_ref, loose_ref = ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(loose)
+    is_generated, text_object, origin, loose_box = _IsGenerated, _GetTextObject, _GetCharOrigin, _GetLooseCharBox
+    maybe_generated = _MAYBE_GENERATED
+    chars: list[Obj] = []
+    append = chars.append
+    for i in range(count):
+        code = codes[i]
+        if code in maybe_generated and is_generated(text_page, i):
+            continue
+        handle = text_object(text_page, i) or 0
+        if handle in fast_styles:
+            fast = fast_styles[handle]
+        else:
+            style = styles[handle] = _char_style(text_page, i, handle, reading)
+            fast = fast_styles[handle] = style.fast
+        origin(text_page, i, ox_ref, oy_ref)
+        loose_box(text_page, i, loose_ref)
+        x, y = ox.value, oy.value
+        if fast is not None:  # upright text on an unturned page: the box is offsets from the origin
+            x_offset, top_offset, bottom_offset, fontname, upright = fast
+            right = loose.right
+            x0, x1 = x + x_offset, (right if right > x else x) + x_offset
+            top, bottom = top_offset - y, bottom_offset - y
+        else:
+            style = styles[handle]
+            fontname, upright = style.fontname, style.upright
+            x0, top, x1, bottom = _char_box(style, frame, x, y, _advance(style, x, y, loose))
+        append({
+            "text": chr(code) if code else UNMAPPED,
+            "fontname": fontname,
+            "size": bottom - top,
+            "upright": upright,
+            "x0": x0,
+            "x1": x1,
+            "top": top,
+            "bottom": bottom,
+        })
+    return chars
+
+
+def _codes(text_page: c_void_p, count: int) -> list[int]:
+    """Every character's code point: one call for the page when its text maps one-to-one."""
+    buffer = (c_ushort * (count + 1))()
+    written = int(_GetText(text_page, 0, count, buffer))
+    text = bytes(buffer)[: 2 * max(0, written - 1)].decode("utf-16-le", "surrogatepass")
+    if len(text) == count and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        return [ord(ch) for ch in text]
+    # a skipped control character or a surrogate pair: ask character by character
+    return [int(_GetUnicode(text_page, i)) for i in range(count)]
+
+
+def _char_style(text_page: c_void_p, index: int, handle: int, reading: _PageReading) -> _TextStyle:
+    """The style of the text object the character at `index` belongs to."""
+    m = reading.matrix
+    _GetCharMatrix(text_page, index, reading.matrix_ref)
+    font = (_TextObjGetFont(c_void_p(handle)) if handle else None) or 0
+    return reading.style((m.a, m.b, m.c, m.d), float(_GetFontSize(text_page, index)), font)
+
+
+def _advance(style: _TextStyle, ox: float, oy: float, loose: Any) -> float:
+    """A character's advance in text space, read off pdfium's loose box from the origin on.
+
+    The loose box is the advance box united with the glyph's ink, so a glyph whose ink
+    overhangs its advance is boxed to its ink (pdfminer: to its advance).
+    """
+    ra, rb, rc, rd = style.raw
+    if abs(rb) + abs(rc) <= 1e-6 * (abs(ra) + abs(rd)) and ra:  # a horizontal baseline
+        return max(0.0, (loose.right - ox) / ra if ra > 0 else (ox - loose.left) / -ra)
+    if abs(ra) + abs(rd) <= 1e-6 * (abs(rb) + abs(rc)) and rb:  # turned a quarter
+        return max(0.0, (loose.top - oy) / rb if rb > 0 else (oy - loose.bottom) / -rb)
+    return style.size  # any other angle: an em (the loose box is a hull of the turned box)
+
+
+def _char_box(style: _TextStyle, frame: Frame, ox: float, oy: float, advance: float) -> tuple[float, float, float, float]:
+    """pdfminer's box of a character: (0, descent) to (advance, descent + size) through its matrix.
+
+    Intended differences from pdfminer: the descent is the font's as pdfium knows it
+    (pdfminer takes the descriptor's /Descent, 0 when a font gives none, as LibreOffice's
+    exports do, so its boxes sit up to ~0.1 em higher); vertical-writing (Identity-V)
+    glyphs are boxed like horizontal ones, where pdfium draws them (pdfminer boxes them
+    above their origin, with no height).
+    """
+    a, b, c, d = style.matrix
+    fa, fb, fc, fd, fe, ff = frame.ctm
+    px, py = fa * ox + fc * oy + fe, fb * ox + fd * oy + ff
+    y0 = style.descent
+    y1 = y0 + style.size
+    xs = (px + c * y0, px + a * advance + c * y0, px + a * advance + c * y1, px + c * y1)
+    ys = (py + d * y0, py + b * advance + d * y0, py + b * advance + d * y1, py + d * y1)
+    return (min(xs) + frame.x_shift, frame.flip - max(ys), max(xs) + frame.x_shift, frame.flip - min(ys))
+
+
+# ---- page objects: drawings, and the whitespace the text page leaves out ----------------
+
+
+@dataclass
+class Drawings:
+    """A page's painted paths as pdfminer splits them, and its lone whitespace characters."""
+
+    lines: list[Obj] = field(default_factory=list)
+    rects: list[Obj] = field(default_factory=list)
+    curves: list[Obj] = field(default_factory=list)
+    spaces: list[Obj] = field(default_factory=list)
+
+
+def read_objects(page: c_void_p, reading: _PageReading) -> Drawings:
+    """Walk the page's objects, into form XObjects (their matrices composed)."""
+    drawings = Drawings()
+    objects = [_GetObject(page, i) for i in range(int(_CountObjects(page)))]
+    _walk(objects, IDENTITY, 0, reading, drawings)
+    return drawings
+
+
+def _walk(objects: list[Handle], outer: Matrix, depth: int, reading: _PageReading, drawings: Drawings) -> None:
+    """Collect the paths and lone whitespace of these sibling objects (and of the forms among them)."""
+    styles = reading.styles
+    for index, obj in enumerate(objects):
+        kind = _ObjGetType(obj) if obj else -1
+        if kind == OBJ_PATH:
+            _add_path(obj, outer, reading, drawings)
+        elif kind == OBJ_TEXT:
+            if obj.value not in styles:
+                following = objects[index + 1] if index + 1 < len(objects) else None
+                space = lone_whitespace(obj, following, outer, reading)
+                if space is not None:
+                    drawings.spaces.append(space)
+        elif kind == OBJ_FORM and depth < FORM_DEPTH:
+            matrix = compose(outer, reading.object_matrix(obj))
+            children = [_FormGetObject(obj, c_ulong(j)) for j in range(int(_FormCountObjects(obj)))]
+            _walk(children, matrix, depth + 1, reading, drawings)
+
+
+def lone_whitespace(obj: Handle, following: Handle | None, outer: Matrix, reading: _PageReading) -> Obj | None:
+    """The character of a text object that prints only whitespace, which pdfium's text page leaves out.
+
+    pdfium skips a text object whose glyphs have no ink (a lone space drawn on its own,
+    as spreadsheet exports draw an ideographic space between words); pdfminer keeps it,
+    and the space is part of the printed text. pdfium does not say which character it
+    was: we take the space (U+0020 or U+3000) whose advance in the object's font best
+    matches the distance to the next text object on the same baseline (drawn right after
+    it), and U+0020 when nothing tells.
+    """
+    left, _, right, _ = reading.bounds
+    if not _ObjGetBounds(obj, *reading.bounds_refs) or right.value - left.value >= 0.01:
+        return None  # not inkless: pdfium left it out as a duplicate (overprinted bold)
+    a, b, c, d, e, f = compose(outer, reading.object_matrix(obj))
+    size = c_float()
+    if not _TextObjGetFontSize(obj, ctypes.byref(size)) or size.value <= 0:
+        return None
+    font_handle = _TextObjGetFont(obj) or 0
+    font = reading.font(font_handle)
+    style = reading.style((a, b, c, d), size.value, font_handle)
+    text, advance = " ", font.space * size.value
+    candidates = [(ch, width * size.value) for ch, width in ((" ", font.space), ("\u3000", font.ideographic_space)) if width > 0]
+    measured = _distance_to(following, outer, (a, b, c, d, e, f), reading) if following else None
+    if measured is not None and candidates:
+        text, advance = min(candidates, key=lambda pair: abs(pair[1] - measured))
+    elif candidates:
+        text, advance = candidates[0]
+    x0, top, x1, bottom = _char_box(style, reading.frame, e, f, advance)
+    return {"text": text, "fontname": style.fontname, "size": bottom - top, "upright": style.upright,
+            "x0": x0, "x1": x1, "top": top, "bottom": bottom}
+
+
+def _distance_to(following: Handle, outer: Matrix, matrix: Matrix, reading: _PageReading) -> float | None:
+    """How far along the baseline, in text space, the next text object starts (None: not on it)."""
+    obj = following
+    if _ObjGetType(obj) != OBJ_TEXT:
+        return None
+    a, b, c, d, e, f = matrix
+    if abs(b) + abs(c) > 1e-6 * (abs(a) + abs(d)) or not a or not d:
+        return None  # only a horizontal baseline is measured
+    _, _, _, _, ne, nf = compose(outer, reading.object_matrix(obj))
+    along, across = (ne - e) / a, (nf - f) / d
+    if abs(across) > 0.05 or along <= 0:
+        return None
+    return along
+
+
+def _color(getter: Callable[..., int], obj: Handle, reading: _PageReading) -> tuple[float, ...] | None:
+    """A paint colour as RGB in 0..1 (pdfium converts gray and CMYK), None when there is none."""
+    if not getter(obj, *reading.rgba_refs):
+        return None
+    r, g, b, _alpha = (v.value for v in reading.rgba)
+    return (r / 255, g / 255, b / 255)
+
+
+def _add_path(obj: Handle, outer: Matrix, reading: _PageReading, drawings: Drawings) -> None:
+    """Split a path object into pdfminer's shapes and add each to lines, rects or curves."""
+    if not _PathGetDrawMode(obj, reading.mode_ref, reading.stroke_ref):
+        return
+    fill_mode, stroke = reading.mode.value, bool(reading.stroke.value)
+    fill = fill_mode != FILL_NONE
+    if not (fill or stroke):
+        return
+    matrix = reading.object_matrix(obj)
+    a, b, c, d, e, f = compose(reading.frame.to_page, matrix if outer is IDENTITY else compose(outer, matrix))
+    get_type, get_point, get_close = _SegmentGetType, _SegmentGetPoint, _SegmentGetClose
+    segments = [_PathGetSegment(obj, k) for k in range(int(_PathCountSegments(obj)))]
+    kinds = [get_type(segment) for segment in segments] + [SEG_MOVETO]  # a NULL segment is of no kind
+    x, y = reading.x, reading.y
+    x_ref, y_ref = reading.x_ref, reading.y_ref
+    subpaths: list[list[tuple[str, Point]]] = []
+    ops: list[tuple[str, Point]] = []
+    beziers = 0
+    for k, segment in enumerate(segments):
+        kind = kinds[k]
+        if kind == SEG_MOVETO:
+            op, beziers = "m", 0
+            if ops:
+                subpaths.append(ops)
+            ops = []
+        elif kind == SEG_LINETO:
+            op = "l"
+        elif kind == SEG_BEZIERTO:
+            beziers += 1
+            if beziers % 3:
+                continue  # a control point (pdfium gives a curve as three points): pdfminer keeps the end
+            op = "c"
+        else:
+            continue
+        get_point(segment, x_ref, y_ref)
+        px, py = x.value, y.value
+        point = (a * px + c * py + e, b * px + d * py + f)
+        ops.append((op, point))
+        if kinds[k + 1] == SEG_MOVETO and get_close(segment):  # pdfium flags a closed subpath's last point
+            ops.append(("h", point))
+    if ops:
+        subpaths.append(ops)
+    # as pdfminer cuts a path: at each move (dropping a lone move), or whole when it has one
+    # move; a path that does not begin with a move is not drawn
+    if sum(1 for ops in subpaths if ops[0][0] == "m") > 1:
+        subpaths = [ops for ops in subpaths if ops[0][0] == "m" and len(ops) > 1]
+    elif subpaths and subpaths[0][0][0] != "m":
+        subpaths = []
+    paint: Obj = {
+        "stroke": stroke,
+        "fill": fill,
+        "evenodd": fill_mode == FILL_EVENODD,
+        "stroking_color": _color(_ObjGetStrokeColor, obj, reading) if stroke else None,
+        "non_stroking_color": _color(_ObjGetFillColor, obj, reading) if fill else None,
+    }
+    targets = {"line": drawings.lines, "rect": drawings.rects, "curve": drawings.curves}
+    frame, number = reading.frame, reading.number
+    for ops in subpaths:
+        kind_name, pts = classify_subpath(ops)
+        targets[kind_name].append(_shape(kind_name, pts, paint, frame, number))
+
+
+def classify_subpath(ops: list[tuple[str, Point]]) -> tuple[str, list[Point]]:
+    """pdfminer's reading of one subpath: 'line', 'rect' or 'curve', and its points.
+
+    pdfium closes a subpath by flagging its last point, adding a line back to the start
+    when the path is not there yet; pdfminer keeps an `h`, whose point is the start. So
+    a flagged line that ends at the start is read as that `h`.
+    """
+    if len(ops) == 2 and ops[1][0] == "l":  # the usual ruling: one straight segment
+        return "line", [ops[0][1], ops[1][1]]
+    start = ops[0][1]
+    shape = ""
+    pts: list[Point] = []
+    for op, point in ops:
+        if op == "h":
+            if len(shape) > 1 and shape[-1] == "l" and pts[-1] == start:
+                shape = shape[:-1]
+                pts.pop()
+            shape += "h"
+            pts.append(start)
+        else:
+            shape += op
+            pts.append(point)
+    if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
+        shape = shape[:-2] + "h"
+        pts.pop()
+    if shape in ("ml", "mlh"):
+        return "line", pts[:2]
+    if shape in ("mlllh", "mllll"):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+        square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
+        if pts[0] == pts[4] and square:
+            return "rect", [(x0, y0), (x2, y0), (x2, y2), (x0, y2)]
+    return "curve", pts
+
+
+def _shape(kind: str, pts: list[Point], paint: Obj, frame: Frame, page_number: int) -> Obj:
+    """A line, rect or curve dict as pdfplumber makes it."""
+    xs = [p[0] for p in pts]
+    tops = [p[1] for p in pts]
+    x0, x1, top, bottom = min(xs), max(xs), min(tops), max(tops)
+    return {
+        "object_type": kind,
+        "page_number": page_number,
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "doctop": top,
+        "y0": frame.flip - bottom,
+        "y1": frame.flip - top,
+        "width": x1 - x0,
+        "height": bottom - top,
+        "pts": pts,
+        **paint,
+    }
