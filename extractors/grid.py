@@ -3,7 +3,8 @@
 A sheet printed from a spreadsheet is a set of ruled cells. We read it as a pipeline of
 small steps, each a pure function:
 
-    page → ruled cells (pdfplumber's table finder: edges → snapped → joined →
+    page objects (`extractors.pages`: chars, lines, rects, curves, from pdfium or
+    pdfplumber) → ruled cells (pdfplumber's table functions: edges → snapped → joined →
     intersections → cells) → chars assigned to their innermost cell → text lines →
     cell text (soft wraps joined, hard breaks kept) → `PageGrid`
 
@@ -18,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from extractors.pages import PageLike
 from hyoka.normalize import normalize_label
 
 BBox = tuple[float, float, float, float]
@@ -102,7 +104,7 @@ def _is_white(color: Any) -> bool:
     return False
 
 
-def ruling_edges(page: Any) -> list[dict]:
+def ruling_edges(page: PageLike) -> list[dict]:
     """Visible rulings: stroked lines and rects, and rects thin enough to be lines.
 
     Unstroked filled rects are cell backgrounds; spreadsheet exports draw one per grid
@@ -122,37 +124,130 @@ def ruling_edges(page: Any) -> list[dict]:
     return edges
 
 
+# What the table functions read of an edge (the rest of its object is copied along by
+# every snap and join, for nothing).
+EDGE_KEYS = ("object_type", "orientation", "x0", "x1", "top", "bottom", "width", "height")
+
+
 def pdfplumber_edges(obj: dict) -> list[dict]:
-    """The straight edges of a line, rect or curve, as pdfplumber describes them."""
+    """The straight edges of a line, rect or curve, as pdfplumber's `obj_to_edges` describes them."""
+    kind = obj["object_type"]
+    if kind == "rect":
+        return rect_edges(obj)
+    if kind == "line":
+        return [line_edge(obj)]
     from pdfplumber.utils import obj_to_edges
 
-    return [e for e in obj_to_edges(obj) if e["orientation"] in ("h", "v")]
+    return [{k: e[k] for k in EDGE_KEYS} for e in obj_to_edges(obj) if e["orientation"] in ("h", "v")]
 
 
-def find_cell_boxes(page: Any, settings: dict[str, Any] | None = None) -> list[BBox]:
-    """Ruled cells of a pdfplumber page, from its visible rulings."""
+def rect_edges(rect: dict) -> list[dict]:
+    """A rect's four edges, with the values pdfplumber's `rect_to_edges` gives them."""
+    x0, x1, top, bottom, width, height = rect["x0"], rect["x1"], rect["top"], rect["bottom"], rect["width"], rect["height"]
+    kind = "rect_edge"
+    return [
+        {"object_type": kind, "orientation": "h", "x0": x0, "x1": x1, "top": top, "bottom": top, "width": width, "height": 0},
+        {"object_type": kind, "orientation": "h", "x0": x0, "x1": x1, "top": top + height, "bottom": bottom, "width": width, "height": 0},
+        {"object_type": kind, "orientation": "v", "x0": x0, "x1": x0, "top": top, "bottom": bottom, "width": 0, "height": height},
+        {"object_type": kind, "orientation": "v", "x0": x1, "x1": x1, "top": top, "bottom": bottom, "width": 0, "height": height},
+    ]
+
+
+def line_edge(line: dict) -> dict:
+    """A line's edge as pdfplumber's `line_to_edge` gives it (a slanted line counts as vertical)."""
+    edge = {k: line[k] for k in EDGE_KEYS if k != "orientation"}
+    edge["orientation"] = "h" if line["top"] == line["bottom"] else "v"
+    return edge
+
+
+def find_cell_boxes(page: PageLike, settings: dict[str, Any] | None = None) -> list[BBox]:
+    """Ruled cells of a page, from its visible rulings."""
     edges = ruling_edges(page)
     verticals = [e for e in edges if e["orientation"] == "v"]
     horizontals = [e for e in edges if e["orientation"] == "h"]
     if len(verticals) < 2 or len(horizontals) < 2:
         return []  # no rulings, no cells (pdfplumber refuses to look)
-    finder_settings = dict(TABLE_SETTINGS, **(settings or {}))
-    finder_settings.update(
-        vertical_strategy="explicit",
-        horizontal_strategy="explicit",
-        explicit_vertical_lines=verticals,
-        explicit_horizontal_lines=horizontals,
-    )
     boxes: set[BBox] = set()
     # Every cell the rulings close, not only those of `find_tables`' tables: pdfplumber
     # drops a table of one cell, but a lone ruled box is a field too (池田's NO. box and
     # ※備考 box are single framed cells).
-    for x0, top, x1, bottom in page.debug_tablefinder(finder_settings).cells:
+    for x0, top, x1, bottom in ruled_cells(verticals + horizontals, settings):
         boxes.add((round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)))
     return sorted(boxes, key=lambda b: (b[1], b[0]))
 
 
-def fill_rect_boxes(page: Any) -> list[BBox]:
+def ruled_cells(edges: list[dict], settings: dict[str, Any] | None = None) -> list[BBox]:
+    """pdfplumber's table finder on these edges: snapped, joined, crossed, closed into cells."""
+    from pdfplumber.table import TableSettings, edges_to_intersections, merge_edges
+    from pdfplumber.utils import filter_edges
+
+    tset = TableSettings.resolve(dict(TABLE_SETTINGS, **(settings or {})))
+    merged = merge_edges(
+        edges,
+        snap_x_tolerance=tset.snap_x_tolerance,
+        snap_y_tolerance=tset.snap_y_tolerance,
+        join_x_tolerance=tset.join_x_tolerance,
+        join_y_tolerance=tset.join_y_tolerance,
+    )
+    kept = filter_edges(merged, min_length=tset.edge_min_length)
+    intersections = edges_to_intersections(kept, tset.intersection_x_tolerance, tset.intersection_y_tolerance)
+    return intersections_to_cells(intersections)
+
+
+def intersections_to_cells(intersections: dict[tuple[float, float], dict[str, list[dict]]]) -> list[BBox]:
+    """pdfplumber's `intersections_to_cells`, indexed: the same cells in the same order.
+
+    For each crossing (in sorted order), the smallest cell it is the top-left corner of:
+    the first crossing below it and the first to its right that an edge joins to it, and
+    whose bottom-right corner is a crossing joined to both. pdfplumber rebuilds the edge
+    sets and scans every later crossing for each pair it tries; here the edges at each
+    crossing are sets once, and the crossings below and to the right are looked up by
+    column and row (`tests/test_readers.py` checks both agree).
+    """
+    from pdfplumber.utils import obj_to_bbox
+
+    v_at = {pt: {obj_to_bbox(e) for e in found["v"]} for pt, found in intersections.items()}
+    h_at = {pt: {obj_to_bbox(e) for e in found["h"]} for pt, found in intersections.items()}
+
+    def connects(p1: tuple[float, float], p2: tuple[float, float]) -> bool:
+        if p1[0] == p2[0] and not v_at[p1].isdisjoint(v_at[p2]):
+            return True
+        return p1[1] == p2[1] and not h_at[p1].isdisjoint(h_at[p2])
+
+    points = sorted(intersections)
+    columns: dict[float, list[tuple[float, float]]] = {}
+    rows: dict[float, list[tuple[float, float]]] = {}
+    for pt in points:  # in sorted order: a column top to bottom, a row left to right
+        columns.setdefault(pt[0], []).append(pt)
+        rows.setdefault(pt[1], []).append(pt)
+    cells: list[BBox] = []
+    for pt in points:
+        column, row = columns[pt[0]], rows[pt[1]]
+        below = column[column.index(pt) + 1 :]
+        right = row[row.index(pt) + 1 :]
+        cell = _smallest_cell(pt, below, right, connects, v_at)
+        if cell is not None:
+            cells.append(cell)
+    return cells
+
+
+def _smallest_cell(pt: tuple[float, float], below: list[tuple[float, float]], right: list[tuple[float, float]],
+                   connects: Callable[[tuple[float, float], tuple[float, float]], bool],
+                   crossings: dict[tuple[float, float], Any]) -> BBox | None:
+    """The first cell (pdfplumber's order) whose top-left corner is `pt`, if any."""
+    for below_pt in below:
+        if not connects(pt, below_pt):
+            continue
+        for right_pt in right:
+            if not connects(pt, right_pt):
+                continue
+            bottom_right = (right_pt[0], below_pt[1])
+            if bottom_right in crossings and connects(bottom_right, right_pt) and connects(bottom_right, below_pt):
+                return (pt[0], pt[1], bottom_right[0], bottom_right[1])
+    return None
+
+
+def fill_rect_boxes(page: PageLike) -> list[BBox]:
     """Cells of a grid drawn only with filled rects (no ruling at all): each fill is a cell.
 
     Some generators draw every cell as a filled rect and let the gaps between the fills
@@ -202,7 +297,8 @@ def assign_chars(chars: Iterable[dict], boxes: list[BBox]) -> tuple[dict[int, li
         cx = (char["x0"] + char["x1"]) / 2
         cy = (char["top"] + char["bottom"]) / 2
         for i in bands.get(int(cy // BAND), ()):
-            if _contains(boxes[i], cx, cy):
+            x0, top, x1, bottom = boxes[i]
+            if x0 <= cx <= x1 and top <= cy <= bottom:  # `_contains`, inlined: this runs per char and box
                 by_cell.setdefault(i, []).append(char)
                 break
         else:
@@ -385,8 +481,8 @@ def _inside(inner: BBox, outer: BBox, tolerance: float = 1.0) -> bool:
     )
 
 
-def build_grid(page: Any, settings: dict[str, Any] | None = None) -> PageGrid:
-    """Read one pdfplumber page into a `PageGrid` (cells with their text, loose lines).
+def build_grid(page: PageLike, settings: dict[str, Any] | None = None) -> PageGrid:
+    """Read one page's objects (`PageObjects`, or a pdfplumber page) into a `PageGrid`.
 
     Cells come from the visible rulings; a page with no ruling at all but a grid of
     filled rects takes the fills as its cells (`fill_rect_boxes`).
