@@ -1,7 +1,8 @@
 """Opening a file as a PDF, and saying clearly why when it cannot be read.
 
 Every reason a user's file is refused is a `DocumentError` whose message is one line a
-person can act on. Nothing here raises anything else for a bad file.
+person can act on, whichever reader (pdfium or pdfplumber) opened it. Nothing here
+raises anything else for a bad file.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import pdfplumber
+import pypdfium2.raw as pdfium_c
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
+from pypdfium2 import PdfiumError
+
+from extractors.pages import DEFAULT_READER, PageSource, Reader, open_pages
 
 # Where a PDF's header must appear, and how far from the end its %%EOF may sit.
 HEADER_WINDOW = 1024
@@ -62,18 +67,45 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
+# pdfium's load errors that mean the file is locked, and those that mean it is damaged
+PDFIUM_LOCKED = {pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY}
+PDFIUM_DAMAGED = {pdfium_c.FPDF_ERR_FORMAT, pdfium_c.FPDF_ERR_PAGE}
+
+
 def classify_open_error(exc: BaseException) -> DocumentError:
     """A one-line `DocumentError` for whatever went wrong while opening a PDF."""
     causes = list(_causes(exc))
-    if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes) or any(
-        "password" in str(c).lower() or "encrypt" in str(c).lower() for c in causes
+    pdfium_codes = {c.err_code for c in causes if isinstance(c, PdfiumError)}
+    if (
+        pdfium_codes & PDFIUM_LOCKED
+        or any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes)
+        or any("password" in str(c).lower() or "encrypt" in str(c).lower() for c in causes)
     ):
         return DocumentError("encrypted PDF (a password is needed to open it)", "save an unprotected copy and ingest that")
     root = causes[-1]
-    detail = f"{type(root).__name__}: {root}".strip().rstrip(":")
-    if any(isinstance(c, (PDFSyntaxError, PSException)) for c in causes):
+    detail = " ".join(f"{type(root).__name__}: {root}".split()).rstrip(":")
+    if pdfium_codes & PDFIUM_DAMAGED or any(isinstance(c, (PDFSyntaxError, PSException)) for c in causes):
         return DocumentError(f"damaged PDF ({detail})", "re-export the PDF from its source")
     return DocumentError(f"unreadable PDF ({detail})", "re-export the PDF from its source")
+
+
+@contextmanager
+def open_document(data: bytes, reader: Reader = DEFAULT_READER) -> Iterator[PageSource]:
+    """Open PDF bytes with a reader: its `page_count`, and `read(n)` for page n's objects.
+
+    Every failure to open becomes a `DocumentError` (empty, not a PDF, truncated,
+    encrypted, damaged); a page that cannot be read raises from `read`, for the caller
+    to skip.
+    """
+    check_pdf_bytes(data)
+    try:
+        source = open_pages(data, Reader(reader))
+    except Exception as exc:  # pdfium raises PdfiumError; pdfminer raises many kinds, wrapped by pdfplumber
+        raise classify_open_error(exc) from exc
+    try:
+        yield source
+    finally:
+        source.close()
 
 
 @contextmanager
