@@ -1,9 +1,15 @@
 """The templates hyoka knows, and reading a whole PDF with them.
 
-`extract_pdf` is the extract stage: PDF bytes in, an `Extraction` (records + issues)
-out. Each page is read into a grid once, every template scores it, and the best
-template above `MIN_SCORE` gets the page. Pages no template wants are reported and
-skipped; a document where no page is wanted fails as `unknown template`.
+The extract stage is two steps, so that a large book can be read by page ranges in
+several processes and put together in one place:
+
+- `read_page_grids`: PDF bytes → one `PageRead` per page (its grid, or why it has none);
+- `assemble_extraction`: every page's `PageRead` → an `Extraction` (records + issues).
+  Every template scores each page; the best one above `MIN_SCORE` gets the page. Pages no
+  template wants are reported and skipped; a document where no page is wanted fails as
+  `unknown template`.
+
+`extract_pdf` is both steps in one. The result is the same however the pages were split.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
 from extractors.asahikawa_sheet import TEMPLATE as ASAHIKAWA_SHEET
 from extractors.grid import PageGrid, build_grid
 from extractors.ikeda_sheet import TEMPLATE as IKEDA_SHEET
-from extractors.pdf_input import DocumentError, open_pdf
+from extractors.pages import DEFAULT_READER, PageSource, Reader
+from extractors.pdf_input import DocumentError, open_document
 from extractors.records import Extraction, IssueRecord, PageRecord
 from extractors.template import PageMatch, Template
 
@@ -55,69 +62,125 @@ def choose_template(grid: PageGrid, templates: list[Template]) -> PageChoice:
     return PageChoice(None, match, template.name)
 
 
+@dataclass(frozen=True)
+class PageRead:
+    """One page as read: its grid (None when unreadable), whether it has text, and why not."""
+
+    page: int  # from 1
+    grid: PageGrid | None
+    has_text: bool
+    unreadable: str | None = None  # "ErrorType: message" when the page could not be read
+
+
+def read_page(source: PageSource, number: int) -> PageRead:
+    """Read page `number` of an open document into its grid; a broken page is noted, not raised."""
+    try:
+        objects = source.read(number)
+        return PageRead(number, build_grid(objects), has_text=bool(objects.chars))
+    except Exception as exc:  # a broken page must not stop the book
+        return PageRead(number, None, has_text=False, unreadable=f"{type(exc).__name__}: {exc}")
+
+
+def read_pages(
+    source: PageSource,
+    *,
+    first: int = 1,
+    last: int | None = None,
+    on_page: Callable[[int, int], None] | None = None,
+) -> list[PageRead]:
+    """Pages `first`..`last` (from 1, `last` included; None: to the end) of an open document."""
+    last = source.page_count if last is None else min(last, source.page_count)
+    reads: list[PageRead] = []
+    for number in range(max(1, first), last + 1):
+        reads.append(read_page(source, number))
+        if on_page:
+            on_page(number, source.page_count)
+    return reads
+
+
+def read_page_grids(
+    data: bytes,
+    *,
+    reader: Reader = DEFAULT_READER,
+    first: int = 1,
+    last: int | None = None,
+    on_page: Callable[[int, int], None] | None = None,
+) -> list[PageRead]:
+    """Read pages `first`..`last` of PDF bytes into grids (a `DocumentError` if the file cannot be opened)."""
+    with open_document(data, reader) as source:
+        return read_pages(source, first=first, last=last, on_page=on_page)
+
+
+def count_pages(data: bytes, reader: Reader = DEFAULT_READER) -> int:
+    """How many pages the PDF has (a `DocumentError` if it cannot be opened)."""
+    with open_document(data, reader) as source:
+        return source.page_count
+
+
+def assemble_extraction(page_reads: list[PageRead], page_count: int, templates: list[Template] | None = None) -> Extraction:
+    """Every page's grid → records, by the templates that recognize the pages (in page order)."""
+    templates = templates or TEMPLATES
+    if page_count == 0:
+        raise DocumentError("PDF has no pages", "re-export the PDF from its source")
+    won: dict[str, list[tuple[PageGrid, str]]] = {}
+    skipped: list[PageRecord] = []
+    issues: list[IssueRecord] = []
+    text_pages = 0
+    unreadable: list[str] = []
+    best_miss: tuple[float, str] = (0.0, "")
+    for read in sorted(page_reads, key=lambda r: r.page):
+        if read.unreadable is not None or read.grid is None:
+            reason = read.unreadable or "no grid"
+            unreadable.append(reason)
+            skipped.append(PageRecord(page=read.page, status="skipped", note=f"unreadable page ({reason})"))
+            continue
+        if not read.has_text:
+            skipped.append(PageRecord(page=read.page, status="skipped", note="no text layer"))
+            continue
+        text_pages += 1
+        choice = choose_template(read.grid, templates)
+        if choice.template is None:
+            best_miss = max(best_miss, (choice.match.score, choice.closest))
+            note = f"unknown template (closest: {choice.closest}, score {choice.match.score:.2f})"
+            skipped.append(PageRecord(page=read.page, status="skipped", note=note))
+            continue
+        won.setdefault(choice.template.name, []).append((read.grid, choice.match.role or ""))
+    if text_pages == 0 and unreadable:
+        raise DocumentError(f"unreadable PDF: no page could be read ({unreadable[0]})", "re-export the PDF from its source")
+    if text_pages == 0:
+        raise DocumentError("no text layer (scanned image?)", "run OCR first (e.g. ocrmypdf) and ingest the result")
+    if not won:
+        score, closest = best_miss
+        raise DocumentError(
+            f"unknown template (closest: {closest}, score {score:.2f})",
+            "see `hyoka templates` for the layouts hyoka reads, and docs/adding-a-template.md to add one",
+        )
+    counts = Counter({name: len(pages) for name, pages in won.items()})
+    main = template_named(counts.most_common(1)[0][0])
+    extraction = Extraction(template=main.name, doc_type=main.doc_type, municipality=main.municipality, page_count=page_count)
+    for name, pages in won.items():
+        template_named(name).read(pages, extraction)
+    extraction.doc_type = main.doc_type
+    for record in skipped:
+        extraction.add("pages", record)
+        issues.append(
+            IssueRecord(record.page, "pages", f"page {record.page}", None, "page_skipped", "warning",
+                        f"ページを読み飛ばしました / page skipped: {record.note}")
+        )
+    extraction.issues += issues
+    extraction.tables["pages"] = sorted(extraction.rows("pages"), key=lambda r: r.page)
+    return extraction
+
+
 def extract_pdf(
     data: bytes,
     *,
     templates: list[Template] | None = None,
     on_page: Callable[[int, int], None] | None = None,
+    reader: Reader = DEFAULT_READER,
 ) -> Extraction:
     """Read PDF bytes into records with the templates that recognize its pages."""
-    templates = templates or TEMPLATES
-    with open_pdf(data) as pdf:
-        page_count = len(pdf.pages)
-        if page_count == 0:
-            raise DocumentError("PDF has no pages", "re-export the PDF from its source")
-        won: dict[str, list[tuple[PageGrid, str]]] = {}
-        skipped: list[PageRecord] = []
-        issues: list[IssueRecord] = []
-        text_pages = 0
-        unreadable: list[str] = []
-        best_miss: tuple[float, str] = (0.0, "")
-        for index, page in enumerate(pdf.pages):
-            try:
-                grid = build_grid(page)
-                has_text = bool(page.chars)
-            except Exception as exc:  # a broken page must not stop the book
-                unreadable.append(f"{type(exc).__name__}: {exc}")
-                skipped.append(PageRecord(page=index + 1, status="skipped", note=f"unreadable page ({type(exc).__name__}: {exc})"))
-                continue
-            finally:
-                page.close()  # keep memory flat across a book of hundreds of pages
-            if on_page:
-                on_page(index + 1, page_count)
-            if not has_text:
-                skipped.append(PageRecord(page=index + 1, status="skipped", note="no text layer"))
-                continue
-            text_pages += 1
-            choice = choose_template(grid, templates)
-            if choice.template is None:
-                best_miss = max(best_miss, (choice.match.score, choice.closest))
-                note = f"unknown template (closest: {choice.closest}, score {choice.match.score:.2f})"
-                skipped.append(PageRecord(page=index + 1, status="skipped", note=note))
-                continue
-            won.setdefault(choice.template.name, []).append((grid, choice.match.role or ""))
-        if text_pages == 0 and unreadable:
-            raise DocumentError(f"unreadable PDF: no page could be read ({unreadable[0]})", "re-export the PDF from its source")
-        if text_pages == 0:
-            raise DocumentError("no text layer (scanned image?)", "run OCR first (e.g. ocrmypdf) and ingest the result")
-        if not won:
-            score, closest = best_miss
-            raise DocumentError(
-                f"unknown template (closest: {closest}, score {score:.2f})",
-                "see `hyoka templates` for the layouts hyoka reads, and docs/adding-a-template.md to add one",
-            )
-        counts = Counter({name: len(pages) for name, pages in won.items()})
-        main = template_named(counts.most_common(1)[0][0])
-        extraction = Extraction(template=main.name, doc_type=main.doc_type, municipality=main.municipality, page_count=page_count)
-        for name, pages in won.items():
-            template_named(name).read(pages, extraction)
-        extraction.doc_type = main.doc_type
-        for record in skipped:
-            extraction.add("pages", record)
-            issues.append(
-                IssueRecord(record.page, "pages", f"page {record.page}", None, "page_skipped", "warning",
-                            f"ページを読み飛ばしました / page skipped: {record.note}")
-            )
-        extraction.issues += issues
-        extraction.tables["pages"] = sorted(extraction.rows("pages"), key=lambda r: r.page)
-        return extraction
+    with open_document(data, reader) as source:
+        page_reads = read_pages(source, on_page=on_page)
+        page_count = source.page_count
+    return assemble_extraction(page_reads, page_count, templates)
