@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Callable, Iterable
 
 from extractors.pages import PageLike
@@ -272,31 +273,39 @@ def _contains(box: BBox, x: float, y: float) -> bool:
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
-# Height of the horizontal bands that index cells for `assign_chars`, in points.
+# The tiles that index cells for `assign_chars`: bands this high, cut in columns this wide (points).
 BAND = 8.0
+COLUMN = 48.0
 
 
-def _band_index(boxes: list[BBox]) -> dict[int, list[int]]:
-    """Box indices by the horizontal bands they cross, smallest box first in each band."""
+def _tile_index(boxes: list[BBox]) -> dict[tuple[int, int], list[int]]:
+    """Box indices by the tiles they cross, smallest box first in each tile.
+
+    A box that holds a point crosses the point's tile, so a tile's list holds every box
+    that may hold a point in it, in the order they are tried.
+    """
     order = sorted(range(len(boxes)), key=lambda i: (boxes[i][2] - boxes[i][0]) * (boxes[i][3] - boxes[i][1]))
-    bands: dict[int, list[int]] = {}
+    tiles: dict[tuple[int, int], list[int]] = {}
     for i in order:  # smallest first, so nested boxes (a cell inside a merged area) win
-        for band in range(int(boxes[i][1] // BAND), int(boxes[i][3] // BAND) + 1):
-            bands.setdefault(band, []).append(i)
-    return bands
+        x0, top, x1, bottom = boxes[i]
+        columns = range(int(x0 // COLUMN), int(x1 // COLUMN) + 1)
+        for band in range(int(top // BAND), int(bottom // BAND) + 1):
+            for column in columns:
+                tiles.setdefault((band, column), []).append(i)
+    return tiles
 
 
 def assign_chars(chars: Iterable[dict], boxes: list[BBox]) -> tuple[dict[int, list[dict]], list[dict]]:
     """Each char to the smallest cell holding its centre; the rest are loose."""
     by_cell: dict[int, list[dict]] = {}
     loose: list[dict] = []
-    bands = _band_index(boxes)
+    tiles = _tile_index(boxes)
     for char in chars:
         if not char.get("upright", True) and char["text"].strip() == "":
             continue
         cx = (char["x0"] + char["x1"]) / 2
         cy = (char["top"] + char["bottom"]) / 2
-        for i in bands.get(int(cy // BAND), ()):
+        for i in tiles.get((int(cy // BAND), int(cx // COLUMN)), ()):
             x0, top, x1, bottom = boxes[i]
             if x0 <= cx <= x1 and top <= cy <= bottom:  # `_contains`, inlined: this runs per char and box
                 by_cell.setdefault(i, []).append(char)
@@ -318,21 +327,26 @@ def dedupe_chars(chars: list[dict]) -> list[dict]:
     return kept
 
 
+_X0, _X1, _TOP, _BOTTOM, _SIZE = (itemgetter(k) for k in ("x0", "x1", "top", "bottom", "size"))
+
+
 def chars_to_lines(chars: list[dict]) -> list[TextLine]:
     """Group chars into printed lines (by vertical overlap), left to right, with spaces."""
     if not chars:
         return []
     rows: list[list[dict]] = []
+    spans: list[tuple[float, float, float]] = []  # each row's first char: its top - 0.5, bottom + 0.5, size
     for char in sorted(chars, key=lambda c: (round(c["top"], 1), c["x0"])):
         mid = (char["top"] + char["bottom"]) / 2
-        for row in rows:
-            ref = row[0]
-            if ref["top"] - 0.5 <= mid <= ref["bottom"] + 0.5 and abs(ref["size"] - char["size"]) < ref["size"]:
+        size = char["size"]
+        for row, (low, high, ref_size) in zip(rows, spans):
+            if low <= mid <= high and abs(ref_size - size) < ref_size:
                 row.append(char)
                 break
         else:
             rows.append([char])
-    lines = [_row_to_line(sorted(row, key=lambda c: c["x0"])) for row in rows]
+            spans.append((char["top"] - 0.5, char["bottom"] + 0.5, size))
+    lines = [_row_to_line(sorted(row, key=_X0)) for row in rows]
     lines = [line for line in lines if line.text]
     return sorted(lines, key=lambda line: (line.top, line.x0))
 
@@ -355,11 +369,11 @@ def _row_to_line(row: list[dict]) -> TextLine:
     visible = [c for c in row if c["text"].strip()] or row
     return TextLine(
         text=text,
-        x0=min(c["x0"] for c in visible),
-        top=min(c["top"] for c in visible),
-        x1=max(c["x1"] for c in visible),
-        bottom=max(c["bottom"] for c in visible),
-        size=max(c["size"] for c in visible),
+        x0=min(map(_X0, visible)),
+        top=min(map(_TOP, visible)),
+        x1=max(map(_X1, visible)),
+        bottom=max(map(_BOTTOM, visible)),
+        size=max(map(_SIZE, visible)),
     )
 
 

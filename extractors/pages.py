@@ -373,6 +373,7 @@ class _PageReading:
 
     def __init__(self, frame: Frame, number: int) -> None:
         self.frame = frame
+        self.to_page = frame.to_page
         self.number = number
         self.styles: dict[int, _TextStyle] = {}  # by text object: those the text page read
         self._style_cache: dict[tuple[Any, ...], _TextStyle] = {}
@@ -575,6 +576,10 @@ class Drawings:
     curves: list[Obj] = field(default_factory=list)
     spaces: list[Obj] = field(default_factory=list)
 
+    @property
+    def of_kind(self) -> dict[str, list[Obj]]:
+        return {"line": self.lines, "rect": self.rects, "curve": self.curves}
+
 
 def read_objects(page: c_void_p, reading: _PageReading) -> Drawings:
     """Walk the page's objects, into form XObjects (their matrices composed)."""
@@ -667,7 +672,7 @@ def _add_path(obj: Handle, outer: Matrix, reading: _PageReading, drawings: Drawi
     if not (fill or stroke):
         return
     matrix = reading.object_matrix(obj)
-    a, b, c, d, e, f = compose(reading.frame.to_page, matrix if outer is IDENTITY else compose(outer, matrix))
+    a, b, c, d, e, f = compose(reading.to_page, matrix if outer is IDENTITY else compose(outer, matrix))
     get_type, get_point, get_close = _SegmentGetType, _SegmentGetPoint, _SegmentGetClose
     segments = [_PathGetSegment(obj, k) for k in range(int(_PathCountSegments(obj)))]
     kinds = [get_type(segment) for segment in segments] + [SEG_MOVETO]  # a NULL segment is of no kind
@@ -713,11 +718,10 @@ def _add_path(obj: Handle, outer: Matrix, reading: _PageReading, drawings: Drawi
         "stroking_color": _color(_ObjGetStrokeColor, obj, reading) if stroke else None,
         "non_stroking_color": _color(_ObjGetFillColor, obj, reading) if fill else None,
     }
-    targets = {"line": drawings.lines, "rect": drawings.rects, "curve": drawings.curves}
     frame, number = reading.frame, reading.number
     for ops in subpaths:
         kind_name, pts = classify_subpath(ops)
-        targets[kind_name].append(_shape(kind_name, pts, paint, frame, number))
+        drawings.of_kind[kind_name].append(_shape(kind_name, pts, paint, frame, number))
 
 
 def classify_subpath(ops: list[tuple[str, Point]]) -> tuple[str, list[Point]]:
