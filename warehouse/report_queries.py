@@ -4,6 +4,9 @@ The report covers the whole warehouse. Plots of a project or KPI combine every e
 loaded: a value printed in several editions (R3's 当初予算 appears in the R2 and R3 sheets)
 is taken from the newest edition (by results fiscal year, then ingest time); a superseded
 file (a corrected re-issue was loaded later) is left out.
+
+Every query is deterministic (a total order, no `any_value`): an unchanged warehouse gives
+the same frames, and the report's cache of plots and crops is keyed by them.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ __all__ = [
 _EDITION_ORDER = "d.results_fiscal_year DESC NULLS LAST, d.ingested_at DESC, d.document_id"
 
 
-def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> pd.DataFrame:
     """Run a query and return its rows as a DataFrame."""
     return con.execute(sql, params or []).df()
 
@@ -64,13 +67,13 @@ def issues(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         con,
         """
         WITH budget_rows AS (
-            SELECT document_id, page, project_code || ' ' || label AS record_key, any_value(bbox) AS bbox
+            SELECT document_id, page, project_code || ' ' || label AS record_key, min(bbox) AS bbox
             FROM project_budgets GROUP BY ALL
         ),
         indicator_rows AS (
             SELECT document_id, page,
                    project_code || ' ' || level || '#' || indicator_no || ' ' || column_label AS record_key,
-                   any_value(bbox) AS bbox
+                   min(bbox) AS bbox
             FROM project_indicators GROUP BY ALL
         ),
         record_rows AS (
@@ -87,7 +90,8 @@ def issues(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                ON r.document_id = v.document_id AND r.page = v.page
               AND r.table_name = v.table_name AND r.record_key = v.record_key
         ORDER BY d.file_name, v.document_id, v.page NULLS FIRST,
-                 CASE v.severity WHEN 'error' THEN 0 ELSE 1 END, v.table_name, v.record_key, v.column_name
+                 CASE v.severity WHEN 'error' THEN 0 ELSE 1 END, v.table_name, v.record_key, v.column_name,
+                 v.check_name, v.message
         """,
     )
 
@@ -132,7 +136,7 @@ def indicator_series(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         con,
         f"""
         SELECT coalesce(d.municipality, '') AS municipality, i.project_code, i.level,
-               i.indicator_name, any_value(i.unit) OVER w AS unit, i.fiscal_year, i.kind, i.value,
+               i.indicator_name, min(i.unit) OVER w AS unit, i.fiscal_year, i.kind, i.value,
                min(i.indicator_no) OVER w AS indicator_no
         FROM project_indicators AS i JOIN documents AS d USING (document_id)
         WHERE i.fiscal_year IS NOT NULL AND i.kind IS NOT NULL AND i.value IS NOT NULL
@@ -143,7 +147,7 @@ def indicator_series(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                          i.fiscal_year, i.kind
             ORDER BY {_EDITION_ORDER}, i.page
         ) = 1
-        ORDER BY municipality, i.project_code, i.level, indicator_no, i.fiscal_year
+        ORDER BY municipality, i.project_code, i.level, indicator_no, i.indicator_name, i.fiscal_year, i.kind
         """,
     )
 
@@ -166,6 +170,6 @@ def kpi_series(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                          coalesce(v.ref_fiscal_year_end, v.column_fiscal_year)
             ORDER BY {_EDITION_ORDER}, v.page
         ) = 1
-        ORDER BY municipality, k.goal_no, min(k.page) OVER (PARTITION BY v.kpi_id), min(k.row_no) OVER (PARTITION BY v.kpi_id), v.kpi_id, fiscal_year
+        ORDER BY municipality, k.goal_no, min(k.page) OVER (PARTITION BY v.kpi_id), min(k.row_no) OVER (PARTITION BY v.kpi_id), v.kpi_id, fiscal_year, v.slot
         """,
     )
