@@ -5,6 +5,7 @@ The CSV is UTF-8 with a byte-order mark, so Excel opens the Japanese text correc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -34,11 +35,11 @@ def with_check_text(issues: pd.DataFrame) -> pd.DataFrame:
 
 def _bbox_text(value: object) -> str | None:
     """A box as 'x0, top, x1, bottom' (points, 2 decimals) for the CSV."""
-    if value is None or isinstance(value, float):
+    if value is None or isinstance(value, (float, str)) or not isinstance(value, Iterable):
         return None
     try:
-        return ", ".join(f"{float(v):.2f}" for v in value)  # type: ignore[union-attr]
-    except TypeError:
+        return ", ".join(f"{float(v):.2f}" for v in value)
+    except (TypeError, ValueError):
         return None
 
 
