@@ -4,6 +4,10 @@
 
 The report covers every document in the warehouse. It reads the warehouse read-only and
 the source PDFs (for the crops); it writes only into its own folder.
+
+What it renders (crops, plots, the font subset) is kept in the folder's `.cache/`, filed
+under a hash of what it was drawn from: the next report of the warehouse renders only
+crops of new issues and plots whose data changed (see `hyoka.report.cache`).
 """
 
 from __future__ import annotations
@@ -11,23 +15,25 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 import hyoka
 from hyoka.report import crops, plots
+from hyoka.report.cache import DiskCache, digest
 from hyoka.report.exports import with_check_text, write_issue_files
 from hyoka.report.fonts import font_face_css
 from hyoka.report.html import Plot, ReportContent, render
 from warehouse import changes, report_queries, store
 
 MAX_CROPS = 400  # images of source cells per report; further issues are listed without one
-MAX_PROJECT_PLOTS = 40  # projects plotted per report (≈0.4 s each): those with issues first, then by code
+MAX_PROJECT_PLOTS = 40  # projects plotted per report (0.4–0.9 s each to draw): those with issues first, then by code
 MAX_KPI_PLOTS = 30  # 総合戦略 goals plotted per report
 
 
@@ -41,6 +47,8 @@ class ReportPaths:
     parquet: Path
     documents: list[dict[str, Any]] = field(default_factory=list)
     check_counts: dict[str, int] = field(default_factory=dict)
+    rendered: dict[str, int] = field(default_factory=dict)  # images drawn by this report, by kind
+    reused: dict[str, int] = field(default_factory=dict)  # images taken from the folder's cache, by kind
 
     @property
     def errors(self) -> int:
@@ -78,7 +86,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def add_crops(issues: list[dict[str, Any]], max_crops: int) -> None:
+def add_crops(issues: list[dict[str, Any]], max_crops: int, cache: DiskCache | None = None) -> None:
     """Attach `crop_png` / `crop_note` to every issue, one source PDF open at a time."""
     budget = max_crops
     by_document: dict[str, list[dict[str, Any]]] = {}
@@ -86,7 +94,7 @@ def add_crops(issues: list[dict[str, Any]], max_crops: int) -> None:
         by_document.setdefault(issue["document_id"], []).append(issue)
     for document_id, group in by_document.items():
         try:
-            results = crops.document_crops(group[0].get("source_path"), document_id, group, budget)
+            results = crops.document_crops(group[0].get("source_path"), document_id, group, budget, cache)
         except Exception as exc:  # noqa: BLE001 - an unreadable PDF costs its crops, not the report
             results = [crops.Crop(note=f"PDFを開けませんでした / could not open the PDF ({type(exc).__name__})")] * len(group)
         for issue, crop in zip(group, results):
@@ -104,7 +112,52 @@ def flagged_projects(issues: list[dict[str, Any]]) -> set[str]:
     return codes
 
 
-def project_plots(con: Any, flagged: set[str], limit: int) -> tuple[list[Plot], int]:
+Part = tuple[pd.DataFrame, bytes]  # rows of a query for one figure, and their fingerprint
+
+
+def row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash of each row's values (the columns and their types go in `header`)."""
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy() if len(frame) else np.empty(0, np.uint64)
+
+
+def header(frame: pd.DataFrame) -> bytes:
+    """A frame's columns and their types, for a fingerprint."""
+    return f"{list(frame.columns)}|{list(map(str, frame.dtypes))}|".encode("utf-8")
+
+
+def fingerprint(frame: pd.DataFrame) -> Part:
+    """A frame and its fingerprint: its columns, their types and each row's hash."""
+    return frame, header(frame) + row_hashes(frame).tobytes()
+
+
+def group_parts(frame: pd.DataFrame, keys: list[str]) -> dict[Any, Part]:
+    """Each group of `frame` by `keys` with its fingerprint (the rows are hashed once for all groups)."""
+    hashes, head = row_hashes(frame), header(frame)
+    return {key: (frame.iloc[positions], head + hashes[positions].tobytes())
+            for key, positions in frame.groupby(keys, sort=False).indices.items()}
+
+
+def cached_figure(cache: DiskCache | None, kind: str, draw: Callable[..., bytes | None], *parts: Part) -> bytes | None:
+    """A figure drawn from the parts' frames, taken from the cache when they are unchanged (else drawn and kept)."""
+    frames = [frame for frame, _ in parts]
+    if cache is None:
+        return draw(*frames)
+    key = digest("plot", kind, plots.style_version(), *(data for _, data in parts))
+    png = cache.get(key)
+    if png is None:
+        png = draw(*frames)
+        if png:
+            cache.put(key, png)
+    return png
+
+
+def plot_order(keys: set[tuple[str, str]], flagged: set[str]) -> list[tuple[str, str]]:
+    """(municipality, project code) pairs, flagged projects first, then by municipality and code."""
+    return sorted(keys, key=lambda k: (k[1] not in flagged, k[0], k[1]))
+
+
+def project_plots(con: duckdb.DuckDBPyConnection, flagged: set[str], limit: int,
+                  cache: DiskCache | None = None) -> tuple[list[Plot], int]:
     """One figure per project (flagged projects first), and how many projects were left out."""
     titles = report_queries.project_titles(con)
     budgets = report_queries.budget_series(con)
@@ -112,24 +165,28 @@ def project_plots(con: Any, flagged: set[str], limit: int) -> tuple[list[Plot], 
     keys = set(zip(budgets["municipality"], budgets["project_code"])) | set(
         zip(indicators["municipality"], indicators["project_code"])
     )
-    ordered = sorted(keys, key=lambda k: (k[1] not in flagged, k[0], k[1]))
+    ordered = plot_order(keys, flagged)
     chosen = sorted(ordered[:limit])
     names = {(r.municipality, r.project_code): r.project_name for r in titles.itertuples()}
     several = len({m for m, _ in keys}) > 1
+    budget_parts = group_parts(budgets, ["municipality", "project_code"])
+    indicator_parts = group_parts(indicators, ["municipality", "project_code"])
+    no_budget, no_indicator = fingerprint(budgets.iloc[:0]), fingerprint(indicators.iloc[:0])
     out = []
     for municipality, code in chosen:
         name = names.get((municipality, code)) or ""
         title = f"{municipality + ' ' if several else ''}{code} {name}".strip()
-        png = plots.project_figure(
-            budgets[(budgets["municipality"] == municipality) & (budgets["project_code"] == code)],
-            indicators[(indicators["municipality"] == municipality) & (indicators["project_code"] == code)],
+        png = cached_figure(
+            cache, "project", plots.project_figure,
+            budget_parts.get((municipality, code), no_budget),
+            indicator_parts.get((municipality, code), no_indicator),
         )
         if png:
             out.append(Plot(f"project-{municipality}-{code}", title, png))
     return out, max(0, len(ordered) - limit)
 
 
-def kpi_plots(con: Any, limit: int) -> list[Plot]:
+def kpi_plots(con: duckdb.DuckDBPyConnection, limit: int, cache: DiskCache | None = None) -> list[Plot]:
     """One figure per 総合戦略 goal: its KPIs' actuals against target."""
     kpis = report_queries.kpi_series(con)
     out = []
@@ -137,10 +194,17 @@ def kpi_plots(con: Any, limit: int) -> list[Plot]:
         goal = rows["goal_title"].dropna().iloc[0] if rows["goal_title"].notna().any() else ""
         number = "" if goal_no is None or (isinstance(goal_no, float) and math.isnan(goal_no)) else f"{int(goal_no)}"
         title = f"{municipality} 基本目標{number} {goal}".strip()
-        png = plots.kpi_figure(rows)
+        png = cached_figure(cache, "kpi", plots.kpi_figure, fingerprint(rows))
         if png:
             out.append(Plot(f"kpi-{municipality}-{number}", title, png))
     return out
+
+
+def without_images(content: ReportContent) -> ReportContent:
+    """The same page with every image one byte long: its text, cheap to render (for the font subset)."""
+    issues = [{**issue, "crop_png": b"\0"} if issue.get("crop_png") else issue for issue in content.issues]
+    return replace(content, issues=issues, project_plots=[replace(p, png=b"\0") for p in content.project_plots],
+                   kpi_plots=[replace(p, png=b"\0") for p in content.kpi_plots])
 
 
 def write_text_atomic(path: Path, content: str) -> None:
@@ -148,6 +212,37 @@ def write_text_atomic(path: Path, content: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(content, encoding="utf-8")
     os.replace(tmp, path)
+
+
+@dataclass
+class ReportCaches:
+    """The report folder's caches: crops of issues, plots, the embedded font subset."""
+
+    crops: DiskCache
+    plots: DiskCache
+    fonts: DiskCache
+
+    @classmethod
+    def of(cls, out_dir: Path) -> ReportCaches:
+        """The caches under `out_dir/.cache/`."""
+        return cls(DiskCache(out_dir, "crops", ".png"), DiskCache(out_dir, "plots", ".png"), DiskCache(out_dir, "fonts", ".css"))
+
+    def kinds(self) -> dict[str, DiskCache]:
+        """Each cache by the kind of what it keeps."""
+        return {"crops": self.crops, "plots": self.plots, "fonts": self.fonts}
+
+    def prune(self) -> None:
+        """Drop what this report did not use (the cache holds one report's worth)."""
+        for cache in self.kinds().values():
+            cache.prune()
+
+
+def count_checks(issues: list[dict[str, Any]]) -> dict[str, int]:
+    """How many times each check fired."""
+    counts: dict[str, int] = {}
+    for issue in issues:
+        counts[issue["check_name"]] = counts.get(issue["check_name"], 0) + 1
+    return counts
 
 
 def write_report(
@@ -161,13 +256,14 @@ def write_report(
     """Write report.html, issues.csv and issues.parquet for the warehouse at `db_path`."""
     out = Path(out_dir) if out_dir is not None else default_out_dir(db_path)
     out.mkdir(parents=True, exist_ok=True)
+    caches = ReportCaches.of(out)
     con = store.connect(db_path, read_only=True, wait_seconds=wait_seconds)
     try:
         documents = records(report_queries.document_summary(con))
         issue_frame = report_queries.issues(con)
         issues = records(with_check_text(issue_frame))
-        figures, left_out = project_plots(con, flagged_projects(issues), max_project_plots)
-        goals = kpi_plots(con, MAX_KPI_PLOTS)
+        figures, left_out = project_plots(con, flagged_projects(issues), max_project_plots, caches.plots)
+        goals = kpi_plots(con, MAX_KPI_PLOTS, caches.plots)
         try:
             edition_changes = [changes.compare(con, f, t, m) for f, t, m in changes.latest_pairs(con)]
         except duckdb.Error:  # a warehouse last written by an older hyoka has no history views yet
@@ -175,7 +271,7 @@ def write_report(
     finally:
         con.close()
     csv_path, parquet_path = write_issue_files(issue_frame, out)
-    add_crops(issues, max_crops)
+    add_crops(issues, max_crops, caches.crops)
     notes = [f"グラフは {len(figures)} 事業まで（残り {left_out} 事業は省略） / plots of {left_out} more projects left out"] if left_out else []
     content = ReportContent(
         db_path=str(Path(db_path).resolve()),
@@ -188,10 +284,9 @@ def write_report(
         notes=notes,
         changes=edition_changes,
     )
-    page = render(content)
     html_path = out / "report.html"
-    write_text_atomic(html_path, render(content, font_face_css(page)))
-    counts: dict[str, int] = {}
-    for issue in issues:
-        counts[issue["check_name"]] = counts.get(issue["check_name"], 0) + 1
-    return ReportPaths(out, html_path, csv_path, parquet_path, documents, counts)
+    write_text_atomic(html_path, render(content, font_face_css(render(without_images(content)), caches.fonts)))
+    caches.prune()
+    kinds = caches.kinds()
+    return ReportPaths(out, html_path, csv_path, parquet_path, documents, count_checks(issues),
+                       rendered={k: c.misses for k, c in kinds.items()}, reused={k: c.hits for k, c in kinds.items()})

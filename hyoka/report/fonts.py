@@ -3,13 +3,17 @@ characters the report uses and embedded in the HTML, so the report reads the sam
 machine without Japanese fonts and needs no network.
 
 The IPA Font License allows embedding the font in a document for displaying it.
+Subsetting takes about a second; the rule is kept in the report folder's cache under the
+characters it covers, so a report with no new character reuses it.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+from importlib.metadata import version
 
+from hyoka.report.cache import DiskCache, digest
 from hyoka.report.plots import font_path
 
 FAMILY = "hyoka-ja"
@@ -32,10 +36,33 @@ def subset_font(text: str) -> bytes:
     return buffer.getvalue()
 
 
-def font_face_css(text: str) -> str:
-    """An @font-face rule embedding the font subset for `text` (empty when it cannot be made)."""
+def font_face_css(text: str, cache: DiskCache | None = None) -> str:
+    """An @font-face rule embedding the font subset for `text` (empty when it cannot be made); cached by its characters."""
+    characters = "".join(sorted(set(text)))
+    key = font_key(characters) if cache else None
+    if cache and key:
+        kept = cache.get(key)
+        if kept is not None:
+            return kept.decode("utf-8")
+    css = font_face_rule(characters)
+    if css and cache and key:
+        cache.put(key, css.encode("utf-8"))
+    return css
+
+
+def font_face_rule(characters: str) -> str:
+    """The @font-face rule embedding the subset for `characters` (empty when it cannot be made)."""
     try:
-        data = base64.b64encode(subset_font(text)).decode("ascii")
+        data = base64.b64encode(subset_font(characters)).decode("ascii")
     except Exception:  # noqa: BLE001 - without the embedded font the browser's own fonts are used
         return ""
     return f"@font-face {{ font-family: '{FAMILY}'; src: url(data:font/ttf;base64,{data}) format('truetype'); }}\n"
+
+
+def font_key(characters: str) -> str | None:
+    """The cache key of a subset: its characters, the font file and fontTools' version (None without the font)."""
+    try:
+        size = font_path().stat().st_size
+    except (OSError, RuntimeError):
+        return None
+    return digest("font", FAMILY, characters, size, version("fonttools"))

@@ -2,7 +2,8 @@
 
 Japanese labels are drawn with IPAexGothic, the font the `matplotlib-fontja` package
 ships: no system font is needed. Only matplotlib's object API is used (no pyplot), so
-nothing global changes and no display is needed.
+nothing global changes and no display is needed. matplotlib is imported by the functions
+that draw, not by this module: a report whose figures are all in its cache never loads it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,18 @@ import io
 import math
 import textwrap
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from hyoka.report.cache import digest
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 FONT_FAMILY = "IPAexGothic"
 DPI = 100
@@ -41,6 +51,12 @@ def font_path() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("matplotlib-fontja is not installed: it ships the Japanese font the report needs")
     return Path(list(spec.submodule_search_locations)[0]) / "fonts" / "ipaexg.ttf"
+
+
+@lru_cache(maxsize=1)
+def style_version() -> str:
+    """What a figure depends on besides its data: this module's code, matplotlib's version, the font."""
+    return digest(Path(__file__).read_bytes(), version("matplotlib"), font_path().stat().st_size)
 
 
 @lru_cache(maxsize=1)
@@ -76,11 +92,11 @@ def wrap(text: str, width: int = 17, lines: int = 2) -> str:
     return "\n".join(chunks)
 
 
-def _figure(panels: int):  # type: ignore[no-untyped-def]
-    """A figure with a grid of `panels` axes (extra cells hidden), legend room at the top.
+def _figure(panels: int) -> tuple[Figure, list[Axes]]:
+    """A figure with a grid of `panels` axes (the grid's extra cells left empty), legend room at the top.
 
     Fixed margins rather than constrained layout: a report draws many figures, and the
-    layout engine doubles the drawing time.
+    layout engine doubles the drawing time. Only the axes that are drawn are made.
     """
     from matplotlib.figure import Figure
 
@@ -90,15 +106,13 @@ def _figure(panels: int):  # type: ignore[no-untyped-def]
     figure = Figure(figsize=(width, height), dpi=DPI)
     figure.subplots_adjust(left=0.75 / width, right=1 - 0.1 / width, top=1 - 0.8 / height, bottom=0.55 / height,
                            wspace=0.45, hspace=0.8)
-    axes = figure.subplots(rows, columns, squeeze=False).ravel()
-    for extra in axes[panels:]:
-        extra.set_visible(False)
-    return figure, list(axes[:panels])
+    grid = figure.add_gridspec(rows, columns)
+    return figure, [figure.add_subplot(grid[i // columns, i % columns]) for i in range(panels)]
 
 
-def _legend(figure, axes) -> None:  # type: ignore[no-untyped-def]
+def _legend(figure: Figure, axes: list[Axes]) -> None:
     """One legend for the whole figure, above the panels (each entry once)."""
-    entries: dict[str, object] = {}
+    entries: dict[str, Artist] = {}
     for axis in axes:
         for handle, label in zip(*axis.get_legend_handles_labels()):
             entries.setdefault(label, handle)
@@ -107,7 +121,7 @@ def _legend(figure, axes) -> None:  # type: ignore[no-untyped-def]
                       ncols=len(entries), fontsize=8, frameon=False)
 
 
-def _png(figure) -> bytes:  # type: ignore[no-untyped-def]
+def _png(figure: Figure) -> bytes:
     """A figure as PNG bytes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -117,7 +131,7 @@ def _png(figure) -> bytes:  # type: ignore[no-untyped-def]
     return buffer.getvalue()
 
 
-def _style(axis, title: str) -> None:  # type: ignore[no-untyped-def]
+def _style(axis: Axes, title: str) -> None:
     """Common look of a panel."""
     axis.set_title(title, fontsize=9, loc="left")
     axis.tick_params(labelsize=8)
@@ -127,14 +141,14 @@ def _style(axis, title: str) -> None:  # type: ignore[no-untyped-def]
         axis.spines[side].set_visible(False)
 
 
-def _thousands(axis) -> None:  # type: ignore[no-untyped-def]
+def _thousands(axis: Axes) -> None:
     """Y tick labels with thousands separators."""
     from matplotlib.ticker import FuncFormatter
 
     axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.4g}"))
 
 
-def budget_panel(axis, budgets: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+def budget_panel(axis: Axes, budgets: pd.DataFrame) -> None:
     """事業費 by fiscal year, one bar per stage."""
     years = sorted(int(y) for y in budgets["fiscal_year"].unique())
     stages = [s for s in STAGE_ORDER if s in set(budgets["stage"])] + sorted(set(budgets["stage"]) - set(STAGE_ORDER))
@@ -155,7 +169,7 @@ BASELINE_KINDS = ("現状値", "基準値")
 OTHER_COLORS = ("#f59e0b", "#7c3aed", "#059669")  # further kinds (見込 …): dashed, hollow markers
 
 
-def indicator_panel(axis, rows: pd.DataFrame, title: str, unit: str | None) -> None:  # type: ignore[no-untyped-def]
+def indicator_panel(axis: Axes, rows: pd.DataFrame, title: str, unit: str | None) -> None:
     """One indicator: 実績 as a line, 目標 as red stars, 現状値 as a grey diamond, other kinds (見込) dashed."""
     rows = rows.sort_values("fiscal_year")
     kind = rows["kind"]
