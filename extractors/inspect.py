@@ -12,7 +12,8 @@ from pathlib import Path
 from PIL import ImageDraw
 
 from extractors.grid import build_grid
-from extractors.pdf_input import open_pdf
+from extractors.pages import DEFAULT_READER, Reader
+from extractors.pdf_input import open_document, open_pdf
 from extractors.registry import choose_template, extract_pdf, TEMPLATES
 
 CELL_COLOR = (40, 90, 220)
@@ -20,9 +21,9 @@ FIELD_COLOR = (20, 160, 60)
 LOOSE_COLOR = (240, 140, 0)
 
 
-def field_boxes(data: bytes, page_number: int) -> list[tuple[str, tuple[float, float, float, float]]]:
+def field_boxes(data: bytes, page_number: int, reader: Reader = DEFAULT_READER) -> list[tuple[str, tuple[float, float, float, float]]]:
     """(label, bbox) of every field the extractor read from the page."""
-    extraction = extract_pdf(data)
+    extraction = extract_pdf(data, reader=reader)
     boxes: list[tuple[str, tuple[float, float, float, float]]] = []
     for table, records in extraction.tables.items():
         if table == "pages":
@@ -36,21 +37,24 @@ def field_boxes(data: bytes, page_number: int) -> list[tuple[str, tuple[float, f
     return boxes
 
 
-def render_page(data: bytes, page_number: int, out: str | Path, *, resolution: int = 110) -> str:
-    """Write a PNG of one page with cells, fields and loose text drawn; return a summary line."""
+def render_page(data: bytes, page_number: int, out: str | Path, *, resolution: int = 110, reader: Reader = DEFAULT_READER) -> str:
+    """Write a PNG of one page with cells, fields and loose text drawn; return a summary line.
+
+    The grid is read as the ingest reads it (`reader`); pdfplumber draws the picture.
+    """
+    with open_document(data, reader) as source:
+        if not 1 <= page_number <= source.page_count:
+            raise ValueError(f"page {page_number} does not exist: the PDF has {source.page_count} page(s)")
+        grid = build_grid(source.read(page_number))
+    choice = choose_template(grid, TEMPLATES)
     with open_pdf(data) as pdf:
-        if not 1 <= page_number <= len(pdf.pages):
-            raise ValueError(f"page {page_number} does not exist: the PDF has {len(pdf.pages)} page(s)")
-        page = pdf.pages[page_number - 1]
-        grid = build_grid(page)
-        choice = choose_template(grid, TEMPLATES)
-        image = page.to_image(resolution=resolution)
+        image = pdf.pages[page_number - 1].to_image(resolution=resolution)
         image.draw_rects([c.bbox for c in grid.cells], stroke=CELL_COLOR + (255,), fill=CELL_COLOR + (18,), stroke_width=1)
         image.draw_rects(
             [(line.x0, line.top, line.x1, line.bottom) for line in grid.loose_lines],
             stroke=LOOSE_COLOR + (255,), fill=LOOSE_COLOR + (30,), stroke_width=1,
         )
-        fields = field_boxes(data, page_number) if choice.template else []
+        fields = field_boxes(data, page_number, reader) if choice.template else []
         image.draw_rects([bbox for _, bbox in fields], stroke=FIELD_COLOR + (255,), fill=FIELD_COLOR + (40,), stroke_width=2)
         annotated = image.annotated.convert("RGB")
         scale = resolution / 72
