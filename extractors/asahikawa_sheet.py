@@ -143,8 +143,9 @@ def group_project_pages(pages: list[tuple[PageGrid, str]]) -> list[ProjectPages]
 
 
 def _project_code(grid: PageGrid) -> str:
-    header = read_header_table(grid)
-    return header.project_code if header else ""
+    """The page's 事業コード (digits only; "" when the page has no header table)."""
+    found = read_code_cells(grid)
+    return digits_only(" ".join(c.text.strip() for c in found[0])) if found else ""
 
 
 # ---------------------------------------------------------------------------------------
@@ -183,18 +184,27 @@ class HeaderTable:
         return clean_text(self.outputs_cell.text) if self.outputs_cell else None
 
 
-def read_header_table(grid: PageGrid) -> HeaderTable | None:
-    """Read the header table of a sheet page (None when the page has none)."""
+def read_code_cells(grid: PageGrid) -> tuple[list[Cell], Cell | None, float, float] | None:
+    """The 事業コード cells under their label, the 事業名 cell, and the data row's top and bottom."""
     code_label = grid.find_label("事業コード")
     name_label = grid.find_label("事業名")
     if code_label is None or name_label is None:
         return None
-    summary_label = grid.find_label("事業の概要")
     data_top = max(code_label.bottom, name_label.bottom)
     name_cells = [c for c in grid.below(name_label) if c.top >= data_top - 2.5]
     name_cell = name_cells[0] if name_cells else None
     data_bottom = name_cell.bottom if name_cell else data_top
     code_cells = [c for c in grid.in_band(data_top, data_bottom, code_label.x0, code_label.x1) if c.text]
+    return code_cells, name_cell, data_top, data_bottom
+
+
+def read_header_table(grid: PageGrid) -> HeaderTable | None:
+    """Read the header table of a sheet page (None when the page has none)."""
+    found = read_code_cells(grid)
+    if found is None:
+        return None
+    code_cells, name_cell, data_top, data_bottom = found
+    summary_label = grid.find_label("事業の概要")
     code_raw = " ".join(c.text.strip() for c in code_cells)
     summary_cells = grid.below(summary_label) if summary_label else []
     budgets = read_budget_matrix(grid, data_top, data_bottom)

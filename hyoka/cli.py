@@ -179,32 +179,21 @@ def _run_ingest(
     return 1 if summary.failed else 0
 
 
-# Prefect's temporary server must start before a flow runs; on a busy machine that takes
-# far longer than Prefect's default 20 s. Waiting is better than failing a healthy run.
-PREFECT_STARTUP_SECONDS = "600"
-_PREFECT_STARTUP_TIMEOUT = "Timed out while attempting to connect to ephemeral Prefect API server"
-
-
-class PrefectUnavailable(Exception):
-    """Prefect could not start: one line that says what to do."""
-
-
 def _ingest_flow(paths: list[str], **parameters: Any) -> Any:
-    """Run the `ingest` flow; a Prefect that cannot start becomes `PrefectUnavailable`."""
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", PREFECT_STARTUP_SECONDS)
-    from flows.ingest import ingest as ingest_flow
+    """Run the `ingest` flow, reporting to the configured Prefect API or a temporary server.
 
-    try:
+    The server starts while Prefect and the flow are imported; one that does not start
+    raises `PrefectUnavailable` (one line, nothing loaded).
+    """
+    from hyoka.service import api_for_a_run
+
+    def import_flow() -> None:
+        import flows.ingest  # noqa: F401 - seconds of imports, while the server starts
+
+    with api_for_a_run(prepare=import_flow):
+        from flows.ingest import ingest as ingest_flow
+
         return ingest_flow(paths, **parameters)
-    except RuntimeError as exc:
-        if _PREFECT_STARTUP_TIMEOUT not in str(exc):
-            raise
-        limit = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", PREFECT_STARTUP_SECONDS)
-        raise PrefectUnavailable(
-            f"Prefect's temporary server did not start within {limit} s (is the machine very busy?); nothing was "
-            "loaded — run the same command again, raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or start "
-            "a server (`prefect server start`) and set PREFECT_API_URL"
-        ) from None
 
 
 def _answer_from_warehouse(paths: list[str], run: Any, db: Path, report: bool, wait: float,
@@ -320,6 +309,8 @@ def _open_read_only(db: Path, wait: float) -> Any:
 
 def _fail(exc: Exception) -> None:
     from warehouse.store import WarehouseLocked
+
+    from hyoka.service import PrefectUnavailable
 
     if isinstance(exc, (WarehouseLocked, PrefectUnavailable)):
         err.print(f"[red]error:[/red] {exc}")

@@ -65,39 +65,89 @@ def configured_api_url() -> Optional[str]:
         return None
 
 
+class PrefectUnavailable(Exception):
+    """Prefect's server could not be started or reached; the message says what to do."""
+
+
+# How long a run waits for the Prefect server it starts: Prefect's own setting for its
+# temporary server when the user set it, else long enough for a very busy machine
+# (Prefect's default, 20 s, fails healthy runs on a loaded laptop or CI machine).
+STARTUP_TIMEOUT_SETTING = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+DEFAULT_STARTUP_SECONDS = 600.0
+
+
+def startup_timeout() -> float:
+    """Seconds to wait for a Prefect server that hyoka starts."""
+    value = os.environ.get(STARTUP_TIMEOUT_SETTING)
+    try:
+        return float(value) if value is not None else DEFAULT_STARTUP_SECONDS
+    except ValueError:
+        return DEFAULT_STARTUP_SECONDS
+
+
+def _die_with_parent() -> None:
+    """In the server's process: end when hyoka ends, even if hyoka is killed (Linux only)."""
+    try:
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the server is stopped on the way out instead
+        pass
+
+
 class PrefectServer:
     """`prefect server start` as a child process (its own session: Ctrl-C reaches hyoka,
-    which stops the server after the runner has shut down)."""
+    which stops the server after the runner has shut down).
 
-    def __init__(self, host: str = "127.0.0.1", port: Optional[int] = None, log_path: Optional[Path] = None):
+    `light=True` runs only the API (no UI, no background services): enough for a one-off
+    run to report to, and lighter and quicker to start than the full server.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: Optional[int] = None, log_path: Optional[Path] = None,
+                 *, light: bool = False):
         self.host = host
         self.port = port or free_port(host)
+        self.light = light
         self.api_url = f"http://{host}:{self.port}/api"
         self.ui_url = f"http://{host}:{self.port}"
         self.log_path = log_path or Path(tempfile.gettempdir()) / f"hyoka-prefect-server-{self.port}.log"
         self.process: Optional[subprocess.Popen[bytes]] = None
 
-    def start(self, timeout: float = 120.0) -> None:
-        """Start the server and wait until its health check answers (RuntimeError if it does not)."""
+    def launch(self) -> None:
+        """Start the server process and return at once (`wait_until_healthy` waits for it)."""
         command = [*_prefect_command(), "server", "start", "--host", self.host, "--port", str(self.port)]
+        if self.light:
+            command += ["--no-services", "--no-ui"]
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
         env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=_die_with_parent,
             )
+
+    def wait_until_healthy(self, timeout: float) -> None:
+        """Wait until the health check answers; RuntimeError if the server stops or `timeout` passes."""
+        assert self.process is not None, "launch() first"
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
             if self.process.poll() is not None:
                 raise RuntimeError(
                     f"the Prefect server stopped at start (exit code {self.process.returncode}); see {self.log_path}"
                 )
             if is_healthy(self.api_url, timeout=1.0):
                 return
-            time.sleep(0.5)
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"the Prefect server did not answer within {timeout:g}s; see {self.log_path}")
+
+    def start(self, timeout: float = 120.0) -> None:
+        """Start the server and wait until its health check answers (RuntimeError if it does not)."""
+        self.launch()
+        self.wait_until_healthy(timeout)
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop the server (SIGTERM, then SIGKILL after `timeout` seconds)."""
@@ -120,6 +170,23 @@ class PrefectServer:
 
 
 @contextmanager
+def _api_url_set(api_url: str) -> Iterator[None]:
+    """PREFECT_API_URL for this process (Prefect's settings) and its children (the environment)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    previous = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = api_url
+    try:
+        with temporary_settings({PREFECT_API_URL: api_url}):
+            yield
+    finally:
+        if previous is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous
+
+
+@contextmanager
 def prefect_api(say: Optional[Say] = None, *, host: str = "127.0.0.1", port: Optional[int] = None) -> Iterator[str]:
     """The Prefect API to schedule with: the configured one, else a server started here for
     the duration of the block. PREFECT_API_URL is set for this process while it lasts."""
@@ -129,26 +196,58 @@ def prefect_api(say: Optional[Say] = None, *, host: str = "127.0.0.1", port: Opt
             say(f"Prefect API: {configured} (PREFECT_API_URL)")
         yield configured
         return
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
     server = PrefectServer(host, port)
     if say:
         say(f"Starting a Prefect server on {server.ui_url} (log: {server.log_path})…")
     server.start()
-    previous = os.environ.get("PREFECT_API_URL")
-    os.environ["PREFECT_API_URL"] = server.api_url  # for the flow-run processes
     try:
-        with temporary_settings({PREFECT_API_URL: server.api_url}):
+        with _api_url_set(server.api_url):
             if say:
                 say(f"Prefect UI: {server.ui_url}")
             yield server.api_url
     finally:
-        if previous is None:
-            os.environ.pop("PREFECT_API_URL", None)
-        else:
-            os.environ["PREFECT_API_URL"] = previous
         if say:
             say("Stopping the Prefect server…")
+        server.stop()
+
+
+@contextmanager
+def api_for_a_run(prepare: Optional[Callable[[], Any]] = None) -> Iterator[Optional[str]]:
+    """The Prefect API a one-off run reports to: the configured one (PREFECT_API_URL or the
+    active profile), else a light temporary server started here for the block.
+
+    `prepare` runs while the server starts (imports, page counts: the start-up costs seconds).
+    The runs are kept in Prefect's database (PREFECT_HOME) like those of Prefect's own
+    temporary server; `prefect server start` shows them. A server that does not answer within
+    `startup_timeout()` raises `PrefectUnavailable`, with what to do.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        if prepare:
+            prepare()
+        yield os.environ["PREFECT_API_URL"]
+        return
+    server = PrefectServer(light=True)
+    server.launch()
+    try:
+        if prepare:
+            prepare()
+        configured = configured_api_url()  # a profile's API (this imports Prefect, while the server starts)
+        if configured:
+            server.stop()
+            yield configured
+            return
+        limit = startup_timeout()
+        try:
+            server.wait_until_healthy(limit)
+        except RuntimeError as exc:
+            raise PrefectUnavailable(
+                f"{exc}; nothing was loaded — run the same command again (a busy machine is slow to start "
+                f"Prefect), raise {STARTUP_TIMEOUT_SETTING} (now {limit:g} s), or start a server "
+                "(`prefect server start`) and set PREFECT_API_URL"
+            ) from None
+        with _api_url_set(server.api_url):
+            yield server.api_url
+    finally:
         server.stop()
 
 
