@@ -593,15 +593,16 @@ def _walk(objects: list[Handle], outer: Matrix, depth: int, reading: _PageReadin
     """Collect the paths and lone whitespace of these sibling objects (and of the forms among them)."""
     styles = reading.styles
     for index, obj in enumerate(objects):
-        kind = _ObjGetType(obj) if obj else -1
+        if not obj or obj.value in styles:
+            continue  # NULL, or a text object the text page read
+        kind = _ObjGetType(obj)
         if kind == OBJ_PATH:
             _add_path(obj, outer, reading, drawings)
         elif kind == OBJ_TEXT:
-            if obj.value not in styles:
-                following = objects[index + 1] if index + 1 < len(objects) else None
-                space = lone_whitespace(obj, following, outer, reading)
-                if space is not None:
-                    drawings.spaces.append(space)
+            following = objects[index + 1] if index + 1 < len(objects) else None
+            space = lone_whitespace(obj, following, outer, reading)
+            if space is not None:
+                drawings.spaces.append(space)
         elif kind == OBJ_FORM and depth < FORM_DEPTH:
             matrix = compose(outer, reading.object_matrix(obj))
             children = [_FormGetObject(obj, c_ulong(j)) for j in range(int(_FormCountObjects(obj)))]
