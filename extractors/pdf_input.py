@@ -7,7 +7,6 @@ raises anything else for a bad file.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from contextlib import contextmanager
 from typing import Iterator
@@ -19,6 +18,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pypdfium2 import PdfiumError
 
+from hyoka.identity import sha256_hex  # noqa: F401 - re-exported: the document id belongs with opening a file
 from extractors.pages import DEFAULT_READER, PageSource, Reader, open_pages
 
 # Where a PDF's header must appear, and how far from the end its %%EOF may sit.
@@ -38,9 +38,6 @@ class DocumentError(Exception):
         return f"{self.reason} — {self.hint}" if self.hint else self.reason
 
 
-def sha256_hex(data: bytes) -> str:
-    """The document id: the sha256 of the file's bytes."""
-    return hashlib.sha256(data).hexdigest()
 
 
 def check_pdf_bytes(data: bytes) -> None:

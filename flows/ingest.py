@@ -62,8 +62,10 @@ def read_pages(batch: list[Part], label: str, reader: Reader = Reader.PDFIUM,
 # Task runners
 # --------------------------------------------------------------------------------------
 
-# A worker process costs seconds to start (it imports Prefect), so a run with a single
-# batch to read, or --workers 1, reads it in the flow's own process instead (runner_for).
+# A worker process costs seconds to start (it imports Prefect, pandas, the readers) and a
+# page about 20-50 ms to read: a process pool pays off only from about this many pages per
+# worker; a smaller run, or --workers 1, reads in the flow's own process (runner_for).
+MIN_PAGES_PER_PROCESS = 60
 
 
 def make_task_runner(runner: str = DEFAULT_RUNNER, workers: int = DEFAULT_WORKERS, dask_address: str | None = None) -> Any:
@@ -90,9 +92,9 @@ def make_task_runner(runner: str = DEFAULT_RUNNER, workers: int = DEFAULT_WORKER
     raise ValueError(f"unknown task runner {runner!r}: use one of {', '.join(RUNNERS)}")
 
 
-def runner_for(runner: str, workers: int, batches: int) -> str:
-    """The runner a run really needs: no process pool for a single batch or a single worker."""
-    if runner == "process" and (batches <= 1 or workers <= 1):
+def runner_for(runner: str, workers: int, pages: int) -> str:
+    """The runner a run really needs: no process pool for one worker or a run too small to repay it."""
+    if runner == "process" and (workers <= 1 or pages < 2 * MIN_PAGES_PER_PROCESS):
         return "thread"
     return runner
 
@@ -233,10 +235,10 @@ def _read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Wareho
             continue
         documents[str(path)] = document
         page_counts[str(path)] = count
-    batches = split_into_batches(page_counts, workers)
+    kind = runner_for(runner, workers, sum(page_counts.values()))
+    batches = split_into_batches(page_counts, workers if kind != "thread" else 1)
     if not batches:
         return
-    kind = runner_for(runner, workers, len(batches))
     tally.summary.runner = kind
     in_process = kind == "thread"
     if not in_process:

@@ -24,7 +24,7 @@ from flows.stages import (
     read_part,
     split_into_batches,
 )
-from extractors.pdf_input import sha256_hex
+from hyoka.identity import sha256_hex
 from warehouse_builder import build_warehouse
 
 
