@@ -7,6 +7,8 @@ its column; a 累計 or 平均 figure spans a range of years.
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -28,6 +30,7 @@ KNOWN_UNITS = frozenset(
 MULTIPLIERS = ("百万", "十万", "千", "万", "億")
 
 
+@functools.lru_cache(maxsize=1024)
 def is_known_unit(unit: str) -> bool:
     """Whether a printed unit is a known base unit, maybe with a multiplier in front."""
     folded = fold_width(unit).strip()

@@ -28,44 +28,59 @@ FUNDING_TOLERANCE = 0.5
 
 
 def _year_in_range(series: pd.Series) -> pd.Series:
+    """True for a missing year or one in 1868–2100."""
+    if series.dtype == np.float64:  # the coerced column: the same test on its array
+        values = series.to_numpy()
+        return pd.Series(np.isnan(values) | ((values >= MIN_FISCAL_YEAR) & (values <= MAX_FISCAL_YEAR)), index=series.index)
     return series.isna() | series.between(MIN_FISCAL_YEAR, MAX_FISCAL_YEAR)
+
+
+def number_parsed(df: pd.DataFrame, column: str) -> pd.Series:
+    """False where a printed value is not blank, not a placeholder, and did not parse."""
+    ok = pd.Series(True, index=df.index)
+    raw = df.get(f"raw__{column}")
+    if raw is None:
+        return ok
+    # only a cell whose value is missing and whose printed text is not "" can fail: read those alone
+    texts = raw.to_numpy(dtype=object)
+    candidates = df[column].isna().to_numpy(dtype=bool) & ~pd.isna(texts)
+    candidates[candidates] = texts[candidates] != ""
+    if not candidates.any():
+        return ok
+    printed = raw[candidates].fillna("").astype(str).str.strip()
+    bad = (printed != "") & ~printed.map(is_placeholder).astype(bool)
+    ok[bad.index[bad.to_numpy(dtype=bool)]] = False
+    return ok
 
 
 def unparseable(column: str) -> pa.Check:
     """A printed value that is not blank, not a placeholder, and did not parse."""
-    raw_column = f"raw__{column}"
+    return frame_check(lambda df: number_parsed(df, column), name=f"unparseable_number[{column}]")
 
-    def check(df: pd.DataFrame) -> pd.Series:
-        ok = pd.Series(True, index=df.index)
-        raw = df.get(raw_column)
-        if raw is None:
-            return ok
-        # only a cell whose value is missing can fail: read the printed text of those alone
-        missing = df[column].isna()
-        if not missing.any():
-            return ok
-        printed = raw[missing].fillna("").astype(str).str.strip()
-        bad = (printed != "") & ~printed.map(is_placeholder).astype(bool)
-        ok[bad.index[bad.to_numpy(dtype=bool)]] = False
-        return ok
 
-    return frame_check(check, name=f"unparseable_number[{column}]")
+def not_negative(df: pd.DataFrame, column: str) -> pd.Series:
+    """False where an amount is below zero."""
+    series = df[column]
+    if series.dtype == np.float64:  # the coerced column: the same test on its array
+        values = series.to_numpy()
+        return pd.Series(np.isnan(values) | (values >= 0), index=df.index)
+    return series.isna() | (series >= 0)
 
 
 def negative(column: str) -> pa.Check:
     """Negative amounts (printed with △) are legal but worth a look."""
-    return frame_check(lambda df: df[column].isna() | (df[column] >= 0), name=f"negative_amount[{column}]")
+    return frame_check(lambda df: not_negative(df, column), name=f"negative_amount[{column}]")
 
 
-def _group_codes(df: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
-    """Each row's group number under `keys`, as `groupby(keys, dropna=False)` groups rows.
+def _group_codes(keys: Sequence[pd.Series | np.ndarray]) -> np.ndarray:
+    """Each row's group number under the key columns, as `groupby(keys, dropna=False)` groups rows.
 
     Each key is factorized as groupby factorizes it (a missing value is a key of its own),
     and the combinations are numbered.
     """
-    codes = np.zeros(len(df), dtype=np.int64)
+    codes = np.zeros(len(keys[0]), dtype=np.int64)
     for key in keys:
-        key_codes, uniques = pd.factorize(df[key], use_na_sentinel=False)
+        key_codes, uniques = pd.factorize(key, use_na_sentinel=False)
         codes = np.unique(codes * len(uniques) + key_codes, return_inverse=True)[1].reshape(-1)
     return codes
 
@@ -113,7 +128,7 @@ def achievement_rate(df: pd.DataFrame) -> pd.Series:
     """達成率 = newest 実績 ÷ 目標 × 100, checked on the newest 実績 row of each indicator."""
     if df.empty or "achievement_rate" not in df:
         return pd.Series(True, index=df.index)
-    codes = _group_codes(df, ["project_code", "level", "indicator_no"])
+    codes = _group_codes([df["project_code"], df["level"], df["indicator_no"]])
     rate, value, year = _floats(df, "achievement_rate"), _floats(df, "value"), _floats(df, "fiscal_year")
     valued = ~np.isnan(value)
     actual, target = _is(df, "kind", "実績") & valued, _is(df, "kind", "目標") & valued
@@ -147,9 +162,10 @@ STAGE_FAMILIES = {"決算": "settled", "決算見込": "settled", "見込": "set
 PROJECT_PROVENANCE = {"page", "bbox", "raw_text", "first_page", "last_page", "project_code_raw"}
 
 
-def _sheet_codes(df: pd.DataFrame, *keys: str) -> np.ndarray:
-    """Each row's sheet (project code + page) and further keys, as a group number."""
-    return _group_codes(df, [c for c in ("project_code", "page", *keys) if c in df])
+def _sheet_codes(df: pd.DataFrame, *keys: str, family: np.ndarray | None = None) -> np.ndarray:
+    """Each row's sheet (project code + page) and further keys (and stage family), as a group number."""
+    columns: list[pd.Series | np.ndarray] = [df[c] for c in ("project_code", "page", *keys) if c in df]
+    return _group_codes(columns + ([family] if family is not None else []))
 
 
 def _group_median(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -254,8 +270,9 @@ def budget_value_jump(df: pd.DataFrame) -> pd.Series:
     """事業費 more than 10× (or under 1/10) the previous year's of the same stage family."""
     if df.empty or "stage" not in df:
         return pd.Series(True, index=df.index)
-    family = df["stage"].map(STAGE_FAMILIES).fillna(df["stage"])
-    codes = _sheet_codes(df.assign(_family=family), "_family")
+    # a stage's family, or the stage itself where it has none (as map + fillna)
+    family = np.array([STAGE_FAMILIES.get(stage, stage) for stage in df["stage"].tolist()], dtype=object)
+    codes = _sheet_codes(df, family=family)
     everywhere = np.ones(len(df), dtype=bool)
     return _passes(df, _jumps(codes, _floats(df, "fiscal_year"), _floats(df, "total_cost"), everywhere))
 
@@ -350,7 +367,7 @@ _BUDGET_COLUMN_KEYS = ("project_code", "page", "fiscal_year", "stage", "label")
 
 def _budget_column_codes(df: pd.DataFrame) -> np.ndarray:
     """Each source row's budget column (one sheet's year + stage + printed heading), as a group number."""
-    return _group_codes(df, [c for c in _BUDGET_COLUMN_KEYS if c in df])
+    return _group_codes([df[c] for c in _BUDGET_COLUMN_KEYS if c in df])
 
 
 def source_funding_sum(df: pd.DataFrame) -> pd.Series:
