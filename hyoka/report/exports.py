@@ -43,11 +43,21 @@ def _bbox_text(value: object) -> str | None:
         return None
 
 
+def _bbox_list(value: object) -> list[float] | None:
+    """A box as a list of floats for Parquet; None for a missing one (None, NaN or pandas' NA)."""
+    if value is None or isinstance(value, (float, str)) or not isinstance(value, Iterable):
+        return None
+    try:
+        return [float(v) for v in value]
+    except (TypeError, ValueError):
+        return None
+
+
 def export_frame(issues: pd.DataFrame) -> pd.DataFrame:
     """The issues in the exported column order, page as a nullable integer."""
     out = with_check_text(issues).reindex(columns=COLUMNS)
     out["page"] = out["page"].astype("Int64")
-    out["bbox"] = out["bbox"].map(lambda b: None if b is None or isinstance(b, float) else [float(v) for v in b])
+    out["bbox"] = out["bbox"].map(_bbox_list)
     return out
 
 
