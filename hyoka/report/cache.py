@@ -32,6 +32,7 @@ class DiskCache:
     """Files of one kind (`crops`, `plots`, `fonts`) under a report folder, by key."""
 
     def __init__(self, out_dir: Path, kind: str, suffix: str) -> None:
+        """The cache of `kind` under `out_dir`, its files ending in `suffix`; nothing is read yet."""
         self.folder = out_dir / CACHE_DIR / kind
         self.suffix = suffix
         self.used: set[str] = set()

@@ -277,6 +277,7 @@ MAX_CHANGE_ROWS = 200  # rows per table of the changes section; the rest is coun
 
 
 def _number(value: Any) -> str:
+    """A number with thousands separators ('' for NULL / NaN); anything else as escaped text."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
@@ -285,6 +286,7 @@ def _number(value: Any) -> str:
 
 
 def _era(year: int) -> str:
+    """2022 → 'R4', 2018 → 'H30' (short 和暦 for the changes' headings)."""
     return f"R{year - 2018}" if year >= 2019 else f"H{year - 1988}"
 
 
