@@ -25,7 +25,7 @@ import pytest
 
 from conftest import KPI_LIST, ROOT, fetch, fetch_dicts
 from pdf_factory import book
-from synth.sheets import BUDGET_KEYS, era_short, fmt_amount, make_truths, render_book
+from synth.sheets import BUDGET_KEYS, SheetTruth, era_short, fmt_amount, make_truths, render_book
 
 YEAR = 2022
 SEED = 1
@@ -53,7 +53,7 @@ def _set(row: dict, **values: object) -> None:
         row["raw"][key] = fmt_amount(value) if isinstance(value, int) else value
 
 
-def _plain_budgets(truth, base: int) -> None:  # type: ignore[no-untyped-def]
+def _plain_budgets(truth: SheetTruth, base: int) -> None:
     """Four ordinary budget rows: every cell printed, sources add up, no jump."""
     for i, row in enumerate(truth.budgets):
         total = base + 100 * i
@@ -61,14 +61,14 @@ def _plain_budgets(truth, base: int) -> None:  # type: ignore[no-untyped-def]
              tax_allocation_pct=0, other=0, general_revenue=total - total // 4)
 
 
-def _no_negative(truth) -> None:  # type: ignore[no-untyped-def]
+def _no_negative(truth: SheetTruth) -> None:
     """Fold a negative その他 (△, drawn now and then: a negative_amount warning) into 一般財源."""
     for row in truth.budgets:
         if isinstance(row["other"], int) and row["other"] < 0 and isinstance(row["general_revenue"], int):
             _set(row, general_revenue=row["general_revenue"] + row["other"], other=0)
 
 
-def _indicator(truth, level: str, no: int = 1) -> list[dict]:  # type: ignore[no-untyped-def]
+def _indicator(truth: SheetTruth, level: str, no: int = 1) -> list[dict]:
     """The value entries of one indicator row (実績…, 目標), in drawing order."""
     rows = [e for e in truth.indicators if e["level"] == level and e["indicator_no"] == no]
     assert rows, (truth.project_code, level, no)
@@ -459,6 +459,156 @@ def test_artifacts_markdown_and_table(books: Books, tmp_path: Path) -> None:
     text = markdown(paths)
     for plant in books.plants:
         assert f"`{plant.check}`" in text
+
+
+# --------------------------------------------------------------------------------------
+# the cost of a report: only what changed is rendered, matplotlib only when drawing
+
+
+def test_importing_the_report_does_not_import_matplotlib() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, hyoka.report, hyoka.report.build, hyoka.report.artifacts; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'matplotlib_fontja')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def _html_without_timestamp(report_dir: Path) -> str:
+    """report.html without its 'generated' time (which changes from one report to the next)."""
+    page = (report_dir / "report.html").read_text(encoding="utf-8")
+    return re.sub(r"generated \d{4}-\d\d-\d\d \d\d:\d\d \S*", "generated …", page)
+
+
+def _new_issue(db: Path, page: int, bbox: list[float]) -> None:
+    """Add one warning on the planted book's page (as a later check would)."""
+    con = duckdb.connect(str(db))
+    con.execute(
+        "INSERT INTO validation_issues (document_id, page, table_name, record_key, column_name, check_name, severity, "
+        "message, raw_value, bbox) SELECT document_id, ?, 'project_budgets', 'added', 'total_cost', 'value_jump', "
+        "'warning', 'added by a test', '1', ? FROM documents WHERE file_name = 'planted.pdf'", [page, bbox])
+    con.close()
+
+
+def test_a_second_report_renders_only_what_changed(books: Books, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from hyoka.report import crops, plots, write_report
+
+    db, out = tmp_path / "books.duckdb", tmp_path / "report"
+    shutil.copy(books.db, db)
+    first = write_report(db, out, max_project_plots=3)
+    issues = fetch(db, "SELECT count(*) FROM validation_issues")[0][0]
+    assert first.rendered["crops"] == issues and first.rendered["plots"] == 3 and first.reused["crops"] == 0
+    html = _html_without_timestamp(out)
+
+    # an unchanged warehouse: nothing is drawn again, and the page is the same
+    def never(*args: object) -> None:
+        raise AssertionError("drawn again")
+
+    with monkeypatch.context() as patch:
+        for module, name in ((plots, "project_figure"), (plots, "kpi_figure"), (crops, "render_crop"), (crops, "render_page")):
+            patch.setattr(module, name, never)
+        second = write_report(db, out, max_project_plots=3)
+    assert set(second.rendered.values()) == {0}
+    assert second.reused["crops"] == issues and second.reused["plots"] == first.rendered["plots"]
+    assert _html_without_timestamp(out) == html
+
+    # one more issue: one more crop is rendered, the others and every plot are reused
+    _new_issue(db, 1, [100.0, 100.0, 160.0, 116.0])
+    third = write_report(db, out, max_project_plots=3)
+    assert third.rendered["crops"] == 1 and third.reused["crops"] == issues and third.rendered["plots"] == 0
+    assert len(cards(out).cards) == issues + 1 and all(c["images"] for c in cards(out).cards)
+
+    # a plotted project's budget changes: its figure is drawn again, no other
+    project = re.findall(r'<div class="plot" id="project-[^"]*-(\d+)"', (out / "report.html").read_text(encoding="utf-8"))[0]
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE project_budgets SET total_cost = total_cost + 1 WHERE project_code = ?", [project])
+    con.close()
+    fourth = write_report(db, out, max_project_plots=3)
+    assert fourth.rendered["plots"] == 1 and fourth.rendered["crops"] == 0
+    assert fourth.reused["plots"] == first.rendered["plots"] - 1
+    # the cache holds what the last report used, nothing more
+    assert len(list((out / ".cache" / "crops").iterdir())) == issues + 1
+    assert len(list((out / ".cache" / "plots").iterdir())) == first.rendered["plots"]
+
+
+def test_a_cached_crop_is_not_shown_when_the_pdf_is_gone(books: Books, tmp_path: Path) -> None:
+    from hyoka.report import write_report
+
+    db, out = tmp_path / "books.duckdb", tmp_path / "report"
+    shutil.copy(books.db, db)
+    write_report(db, out, max_project_plots=0)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE documents SET source_path = ?", [str(tmp_path / "gone.pdf")])
+    con.close()
+    write_report(db, out, max_project_plots=0)
+    report = cards(out)
+    assert report.cards and all(c["images"] == [] and "gone.pdf" in c["text"] for c in report.cards)
+
+
+def _huge_page_pdf(path: Path, side: float) -> None:
+    """A one-page PDF of side × side points (14,400 is the largest a PDF page may be) with a word at its top left."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=(side, side))
+    pdf.setFont("Helvetica", 12)
+    pdf.drawString(100, side - 112, "12,345")
+    pdf.showPage()
+    pdf.save()
+
+
+def test_crops_of_a_huge_page_stay_small(tmp_path: Path) -> None:
+    import hashlib
+
+    from PIL import Image
+
+    from hyoka.report import crops
+
+    path = tmp_path / "huge.pdf"
+    _huge_page_pdf(path, 14_400.0)
+    document_id = hashlib.sha256(path.read_bytes()).hexdigest()
+    cell = [96.0, 98.0, 140.0, 114.0]
+    issues = [
+        {"page": 1, "bbox": cell, "row_bbox": None},  # a cell: its region at 144 dpi
+        {"page": 1, "bbox": cell, "row_bbox": [0.0, 96.0, 14_400.0, 116.0]},  # a row as wide as the page
+        {"page": 1, "bbox": None},  # no cell: the whole page as a thumbnail
+        {"page": 2, "bbox": cell},  # no such page
+    ]
+    found = crops.document_crops(str(path), document_id, issues, budget=10)
+    images = [Image.open(io.BytesIO(c.png)).convert("RGB") for c in found[:3] if c.png]
+    assert len(images) == 3 and "page 2" in (found[3].note or "")
+    assert images[0].width >= crops.MIN_WIDTH * 2 - 2, "a small region is rendered at 144 dpi"
+    assert images[1].width * images[1].height <= crops.MAX_CROP_PIXELS
+    assert images[2].width * images[2].height <= crops.MAX_PAGE_PIXELS
+    assert found[2].note and "whole page" in found[2].note
+    # the cell is boxed in red where it is: around (96..140, 98..114) points, 2 pixels a point
+    red = [(x, y) for x in range(images[0].width) for y in range(images[0].height)
+           if images[0].getpixel((x, y))[0] > 180 and images[0].getpixel((x, y))[1] < 80]
+    assert red, "the red box is drawn"
+    xs, ys = [x for x, _ in red], [y for _, y in red]
+    assert 180 <= min(xs) <= 200 and 270 <= max(xs) <= 285 and 60 <= min(ys) <= 75, (min(xs), max(xs), min(ys))
+
+
+def test_crops_are_rendered_under_the_pdfium_lock(tmp_path: Path) -> None:
+    import hashlib
+    import threading
+
+    from hyoka.report import crops
+
+    path = tmp_path / "page.pdf"
+    _huge_page_pdf(path, 600.0)
+    document_id = hashlib.sha256(path.read_bytes()).hexdigest()
+    issues = [{"page": 1, "bbox": [96.0, 98.0, 140.0, 114.0], "row_bbox": None}] * 3
+    results: list[list[crops.Crop]] = []
+    threads = [threading.Thread(target=lambda: results.append(crops.document_crops(str(path), document_id, issues, 10)))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 4 and all(c.png for found in results for c in found)
+    assert len({c.png for found in results for c in found}) == 1, "the same crop whichever thread drew it"
 
 
 # --------------------------------------------------------------------------------------
