@@ -77,6 +77,7 @@ def _fold_ascii(text: str) -> str:
 
 
 def _fold_katakana_run(match: re.Match[str]) -> str:
+    """NFKC of one run of half-width katakana, sound marks kept visible."""
     return unicodedata.normalize("NFKC", match.group()).translate(_COMBINING_SOUND_MARKS)
 
 
@@ -185,6 +186,7 @@ _RANGE_SEP_RE = re.compile(rf"{_HSPACE}[-~\u301c\u223c\u2010\u2011\u2012\u2013\u
 
 
 def _era_match_year(match: re.Match[str], default_era: str | None = None) -> int:
+    """The Gregorian year an era match names (its era, or `default_era` for a bare tail)."""
     era = match.group("kanji") or match.group("letter") or default_era
     assert era is not None  # the head pattern always names an era
     num = match.group("num")
@@ -218,6 +220,7 @@ def _gregorian_span(folded: str, head: re.Match[str]) -> tuple[int, int, int] | 
 
 
 def _iter_fiscal_years(text: str) -> Iterator[FiscalYearSpan]:
+    """Each fiscal-year expression in `text`, left to right."""
     folded = _fold_ascii(text)  # same length as text, so offsets slice the printed text
     pos = 0
     while (head := _HEAD_RE.search(folded, pos)) is not None:
@@ -341,6 +344,7 @@ def is_placeholder(text: str | None) -> bool:
 
 
 def _number_value(match: re.Match[str], negative: bool) -> float | int | None:
+    """The value of a matched number (None when it is no finite figure)."""
     digits = match.group("int").replace(",", "").replace(" ", "")
     frac = match.group("frac")
     try:

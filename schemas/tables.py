@@ -41,10 +41,13 @@ def number_parsed(df: pd.DataFrame, column: str) -> pd.Series:
     raw = df.get(f"raw__{column}")
     if raw is None:
         return ok
-    # only a cell whose value is missing and whose printed text is not "" can fail: read those alone
+    # Only a missing value with printed text can fail, and not where the text is "" or a
+    # placeholder (stripping keeps a placeholder one): the rest are read exactly as ever.
     texts = raw.to_numpy(dtype=object)
     candidates = df[column].isna().to_numpy(dtype=bool) & ~pd.isna(texts)
-    candidates[candidates] = texts[candidates] != ""
+    for position in np.flatnonzero(candidates):
+        text = texts[position]
+        candidates[position] = not (isinstance(text, str) and (text == "" or is_placeholder(text)))
     if not candidates.any():
         return ok
     printed = raw[candidates].fillna("").astype(str).str.strip()
@@ -286,6 +289,7 @@ def indicator_value_jump(df: pd.DataFrame) -> pd.Series:
 
 
 def _nullable(dtype: type, *checks: pa.Check) -> pa.Column:
+    """An optional, nullable column coerced to `dtype`."""
     return pa.Column(dtype, nullable=True, coerce=True, checks=list(checks), required=False)
 
 

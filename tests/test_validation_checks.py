@@ -38,6 +38,7 @@ PROPERTY = settings(derandomize=True, max_examples=120, deadline=None, database=
 
 
 def reference_unparseable(df: pd.DataFrame, column: str) -> pd.Series:
+    """`unparseable` before issue 9."""
     raw = df.get(f"raw__{column}")
     if raw is None:
         return pd.Series(True, index=df.index)
@@ -47,10 +48,12 @@ def reference_unparseable(df: pd.DataFrame, column: str) -> pd.Series:
 
 
 def reference_negative(df: pd.DataFrame, column: str) -> pd.Series:
+    """`negative` before issue 9."""
     return df[column].isna() | (df[column] >= 0)
 
 
 def reference_achievement_rate(df: pd.DataFrame) -> pd.Series:
+    """`achievement_rate` before issue 9."""
     ok = pd.Series(True, index=df.index)
     if df.empty or "achievement_rate" not in df:
         return ok
@@ -70,11 +73,13 @@ def reference_achievement_rate(df: pd.DataFrame) -> pd.Series:
 
 
 def _sheets(df: pd.DataFrame, *keys: str) -> Any:
+    """Rows by sheet, as the checks grouped them before issue 9."""
     columns = [c for c in ("project_code", "page", *keys) if c in df]
     return df.groupby(columns, dropna=False, sort=False)
 
 
 def reference_budget_year_out_of_range(df: pd.DataFrame) -> pd.Series:
+    """`budget_year_out_of_range` before issue 9."""
     ok = pd.Series(True, index=df.index)
     if df.empty or "fiscal_year" not in df:
         return ok
@@ -88,6 +93,7 @@ def reference_budget_year_out_of_range(df: pd.DataFrame) -> pd.Series:
 
 
 def reference_target_before_actual(df: pd.DataFrame) -> pd.Series:
+    """`target_before_actual` before issue 9."""
     ok = pd.Series(True, index=df.index)
     if df.empty or "kind" not in df:
         return ok
@@ -101,12 +107,14 @@ def reference_target_before_actual(df: pd.DataFrame) -> pd.Series:
 
 
 def _content(df: pd.DataFrame) -> pd.Series:
+    """A project's content as one string, as before issue 9."""
     columns = [c for c in df.columns if c not in PROJECT_PROVENANCE and not c.startswith("raw__")]
     cell = lambda v: "" if v is None or (isinstance(v, float) and v != v) else re.sub(r"\s+", "", str(v))  # noqa: E731
     return pd.Series(["\x1f".join(cell(v) for v in row) for row in df[columns].itertuples(index=False)], index=df.index)
 
 
 def reference_duplicate_project(df: pd.DataFrame) -> pd.Series:
+    """`duplicate_project` before issue 9."""
     ok = pd.Series(True, index=df.index)
     if df.empty or "project_code" not in df:
         return ok
@@ -121,6 +129,7 @@ def reference_duplicate_project(df: pd.DataFrame) -> pd.Series:
 
 
 def _jumps(series: pd.DataFrame, column: str) -> list[Any]:
+    """The jumping rows of one series, as before issue 9."""
     values = series[series[column].notna() & series["fiscal_year"].notna() & (series[column] > 0)]
     jumps = []
     for index, row in values.iterrows():
@@ -135,6 +144,7 @@ def _jumps(series: pd.DataFrame, column: str) -> list[Any]:
 
 
 def reference_budget_value_jump(df: pd.DataFrame) -> pd.Series:
+    """`budget_value_jump` before issue 9."""
     ok = pd.Series(True, index=df.index)
     if df.empty or "stage" not in df:
         return ok
@@ -145,6 +155,7 @@ def reference_budget_value_jump(df: pd.DataFrame) -> pd.Series:
 
 
 def reference_indicator_value_jump(df: pd.DataFrame) -> pd.Series:
+    """`indicator_value_jump` before issue 9."""
     ok = pd.Series(True, index=df.index)
     if df.empty or "kind" not in df:
         return ok
@@ -155,11 +166,13 @@ def reference_indicator_value_jump(df: pd.DataFrame) -> pd.Series:
 
 
 def _budget_columns(df: pd.DataFrame) -> Any:
+    """Source rows by budget column, as before issue 9."""
     keys = ("project_code", "page", "fiscal_year", "stage", "label")
     return df.groupby([c for c in keys if c in df], dropna=False, sort=False)
 
 
 def reference_source_funding_sum(df: pd.DataFrame) -> pd.Series:
+    """`source_funding_sum` before issue 9."""
     ok = pd.Series(True, index=df.index)
     if df.empty or "total_cost" not in df or "amount" not in df:
         return ok
@@ -177,6 +190,7 @@ def reference_source_funding_sum(df: pd.DataFrame) -> pd.Series:
 
 
 def reference_part_exceeds_whole(df: pd.DataFrame) -> pd.Series:
+    """`part_exceeds_whole` before issue 9."""
     ok = pd.Series(True, index=df.index)
     if df.empty or "part_of" not in df:
         return ok
@@ -189,6 +203,7 @@ def reference_part_exceeds_whole(df: pd.DataFrame) -> pd.Series:
 
 
 def reference_burden_rate(df: pd.DataFrame) -> pd.Series:
+    """`burden_rate` before issue 9."""
     ok = pd.Series(True, index=df.index)
     needed = ("beneficiary_burden_pct", "beneficiary_burden", "total_cost")
     if df.empty or any(c not in df for c in needed):
@@ -286,6 +301,7 @@ def same_answer(new: Callable[[pd.DataFrame], pd.Series], reference: Callable[[p
 @PROPERTY
 @given(frames)
 def test_unparseable_and_negative_as_before(df: pd.DataFrame) -> None:
+    """The per-column checks fail the rows they failed."""
     for column in ("value", "other"):
         same_answer(lambda d: tables.number_parsed(d, column), lambda d: reference_unparseable(d, column), df)
         same_answer(lambda d: tables.not_negative(d, column), lambda d: reference_negative(d, column), df)
@@ -295,6 +311,7 @@ def test_unparseable_and_negative_as_before(df: pd.DataFrame) -> None:
 @PROPERTY
 @given(st.one_of(frames, narrow_frames))
 def test_indicator_checks_as_before(df: pd.DataFrame) -> None:
+    """達成率, 目標 before 実績 and 実績 jumps fail the rows they failed."""
     same_answer(tables.achievement_rate, reference_achievement_rate, df)
     same_answer(tables.target_before_actual, reference_target_before_actual, df)
     same_answer(tables.indicator_value_jump, reference_indicator_value_jump, df)
@@ -303,6 +320,7 @@ def test_indicator_checks_as_before(df: pd.DataFrame) -> None:
 @PROPERTY
 @given(st.one_of(frames, narrow_frames))
 def test_budget_checks_as_before(df: pd.DataFrame) -> None:
+    """Budget year, budget jump and 受益者負担率 fail the rows they failed."""
     same_answer(tables.budget_year_out_of_range, reference_budget_year_out_of_range, df)
     same_answer(tables.budget_value_jump, reference_budget_value_jump, df)
     same_answer(tables.burden_rate, reference_burden_rate, df)
@@ -311,6 +329,7 @@ def test_budget_checks_as_before(df: pd.DataFrame) -> None:
 @PROPERTY
 @given(st.one_of(frames, narrow_frames))
 def test_source_checks_as_before(df: pd.DataFrame) -> None:
+    """The funding sum and part ⊂ whole fail the rows they failed."""
     same_answer(tables.source_funding_sum, reference_source_funding_sum, df)
     same_answer(tables.part_exceeds_whole, reference_part_exceeds_whole, df)
 
@@ -318,6 +337,7 @@ def test_source_checks_as_before(df: pd.DataFrame) -> None:
 @PROPERTY
 @given(frames)
 def test_duplicate_project_as_before(df: pd.DataFrame) -> None:
+    """A project bound twice with other content fails where it failed."""
     same_answer(tables.duplicate_project, reference_duplicate_project, df)
 
 
