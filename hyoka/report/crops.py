@@ -15,7 +15,6 @@ an ingest in one process never call pdfium at the same time).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
 import threading
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
+from hyoka.identity import sha256_hex
 from hyoka.report.cache import DiskCache, digest
 
 if TYPE_CHECKING:
@@ -113,15 +113,6 @@ def scale_for(width: float, height: float, resolution: float, max_pixels: int) -
     return scale * math.sqrt(max_pixels / pixels) if pixels > max_pixels else scale
 
 
-def sha256_file(path: Path) -> str:
-    """The sha256 hex digest of a file's bytes (the warehouse's document id)."""
-    digest_ = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest_.update(block)
-    return digest_.hexdigest()
-
-
 def read_source(source_path: str | None, document_id: str) -> tuple[bytes | None, str | None]:
     """The ingested PDF's bytes, or why it cannot be shown (not recorded, gone, changed, unreadable)."""
     if not source_path:
@@ -133,14 +124,9 @@ def read_source(source_path: str | None, document_id: str) -> tuple[bytes | None
         data = path.read_bytes()
     except OSError as exc:
         return None, f"元のPDFを読めません / cannot read the source PDF: {source_path} ({exc.strerror or exc})"
-    if hashlib.sha256(data).hexdigest() != document_id:
+    if sha256_hex(data) != document_id:
         return None, f"元のPDFは取込後に変更されています / the PDF was changed after it was ingested: {source_path}"
     return data, None
-
-
-def source_problem(source_path: str | None, document_id: str) -> str | None:
-    """Why the ingested PDF cannot be shown (missing, changed), or None when it can."""
-    return read_source(source_path, document_id)[1]
 
 
 def page_number(issue: dict[str, Any]) -> int | None:
