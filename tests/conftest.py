@@ -1,21 +1,39 @@
-"""Shared fixtures: the bundled samples ingested once through the real flow."""
+"""Shared fixtures: the bundled samples loaded once (no Prefect), and helpers for the CLI tests.
+
+Most tests need rows, not the flow: `warehouse_builder.build_warehouse` loads documents
+with the ingest's own stages in this process. The few end-to-end tests that run the
+`ingest` flow or the `hyoka` CLI get a Prefect temporary server that tolerates a busy
+machine, and leave no server process behind (`run_hyoka`, `pytest_sessionfinish`).
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import Any, Callable
 
 # Prefect must be configured before it is imported: a private home per test session,
 # quiet logs, no telemetry. No Prefect server is needed (Prefect starts a temporary one).
+# Its start-up wait is 600 s (the CLI's own default), not Prefect's 20: on a busy machine
+# (2 cores, other work) the server takes long to answer, and a flow that gives up on it
+# fails the test for nothing. (Set before Prefect is imported; inherited by every `hyoka`
+# subprocess.)
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="hyoka-prefect-"))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
 
 import duckdb  # noqa: E402
 import pytest  # noqa: E402
+
+from warehouse_builder import build_warehouse  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -37,25 +55,17 @@ def squash(text: str | None) -> str:
 
 @pytest.fixture(scope="session")
 def sheet_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Both sample renderings of the evaluation sheet, ingested by the `ingest` flow."""
-    from flows.ingest import ingest
-
+    """Both sample renderings of the evaluation sheet loaded (no Prefect), with the validation report."""
     db = tmp_path_factory.mktemp("warehouse") / "sheets.duckdb"
-    summary = ingest([str(SHEET_LIBREOFFICE), str(SHEET_REPORTLAB)], db=str(db))
-    assert summary.failed == 0, [o.error for o in summary.outcomes]
-    return db
+    return build_warehouse([SHEET_LIBREOFFICE, SHEET_REPORTLAB], db, report=True)
 
 
 @pytest.fixture(scope="session")
 def ikeda_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 16 real 池田市 目標設定シート, ingested once by the `ingest` flow."""
-    from flows.ingest import ingest
-
+    """The 16 real 池田市 目標設定シート, loaded once (no Prefect)."""
     assert len(IKEDA_PDFS) == 16, IKEDA_PDFS
     db = tmp_path_factory.mktemp("warehouse") / "ikeda.duckdb"
-    summary = ingest([str(p) for p in IKEDA_PDFS], db=str(db))
-    assert summary.failed == 0, [o.error for o in summary.outcomes]
-    return db
+    return build_warehouse(IKEDA_PDFS, db)
 
 
 def fetch(db: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -76,3 +86,82 @@ def fetch_dicts(db: Path, sql: str, params: list | None = None) -> list[dict]:
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
     finally:
         con.close()
+
+
+# --------------------------------------------------------------------------------------
+# The CLI as a user runs it, and no Prefect server left behind
+# --------------------------------------------------------------------------------------
+
+# a generous bound on a hung command or a wait, never a speed requirement
+HANG = 900.0
+
+
+def spawn(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`python ARGS` in its own process group, text pipes: end it with `finish` (or `stop`)."""
+    return subprocess.Popen(
+        [sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **(env or {})}, start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Kill what is left of a `spawn`ed process group (the temporary Prefect server, pool workers)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if process.poll() is None:
+        process.wait()
+
+
+def finish(process: subprocess.Popen, timeout: float = HANG) -> subprocess.CompletedProcess:
+    """Wait for a `spawn`ed process; whatever happens (a hang, Ctrl-C), nothing of it stays running."""
+    try:
+        out, err = process.communicate(timeout=timeout)
+    finally:
+        stop(process)  # after a normal exit too: a server or worker that outlived it goes with it
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def run_hyoka(*args: str, env: dict[str, str] | None = None, timeout: float = HANG) -> subprocess.CompletedProcess:
+    """`hyoka ARGS` in a subprocess, as a user runs it: its exit code, stdout and stderr."""
+    return finish(spawn(["-m", "hyoka", *args], env=env), timeout)
+
+
+def wait_until(condition: Callable[[], Any], what: str, process: subprocess.Popen | None = None,
+               timeout: float = HANG) -> Any:
+    """Poll `condition` until it is true (its value is returned); fail if `process` ends first, or on a hang."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if process is not None and process.poll() is not None:
+            pytest.fail(f"the process ended (exit code {process.returncode}) before {what}: {process.stderr.read()}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"still waiting, after {timeout:g}s, for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> str:
+    """The API URL of this session's one Prefect temporary server, for `hyoka` subprocesses to share.
+
+    Flows run in this process use the same server (Prefect's temporary server is one per
+    process). A subprocess given it (PREFECT_API_URL) starts no server of its own, which
+    costs seconds of CPU and is what times out on a busy machine.
+    """
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the instance Prefect's client uses in this process
+    server.start()  # a no-op when a flow here has started it; waits up to the start-up limit
+    return server.api_url
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop the temporary Prefect server this process started, if any (atexit would, unless killed)."""
+    server = sys.modules.get("prefect.server.api.server")
+    if server is None:
+        return
+    for instance in list(getattr(server.SubprocessASGIServer, "_instances", {}).values()):
+        instance.stop()

@@ -1,6 +1,6 @@
 """Every field of the 池田市 ground truth (6 real sheets), checked through the warehouse.
 
-The sheets are ingested by the real flow (`ikeda_warehouse`, all 16 dev sheets at once);
+The sheets are loaded by the ingest's own stages (`ikeda_warehouse`, all 16 dev sheets, no Prefect);
 each test walks one part of `samples/real/ikeda/ground_truth.json` for every sheet that
 has ground truth. Text is compared after NFKC (the README's convention: width is kept as
 encoded, so a reader that normalises must compare normalised), with the line breaks

@@ -1,7 +1,8 @@
 """Every cell of the sample sheet's ground truth, checked against the warehouse.
 
-Both renderings (LibreOffice export and reportlab drawing) are ingested through the
-real flow; each must hold exactly what `samples/ground_truth.json` says. Free text is
+Both renderings (LibreOffice export and reportlab drawing) are loaded by the ingest's
+own stages (`sheet_warehouse`: no Prefect); each must hold exactly what
+`samples/ground_truth.json` says. Free text is
 compared without whitespace (a space at a soft wrap is invisible in a PDF); numbers,
 codes, years and marks are compared exactly.
 """
