@@ -12,8 +12,8 @@ import pytest
 
 from conftest import fetch_dicts, squash
 from extractors.pdf_input import sha256_hex
-from flows.ingest import ingest
 from synth.sheets import SheetTruth, make_book
+from warehouse_builder import build_warehouse
 
 # (seed, results year): different drawings, eras (H→R across 2019) and content
 BOOKS = [(11, 2018), (12, 2021), (13, 2024)]
@@ -35,10 +35,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tupl
         path = folder / f"book-{seed}-{year}.pdf"
         truths = make_book(path, SHEETS_PER_BOOK, seed=seed, results_fiscal_year=year)
         books.append((sha256_hex(path.read_bytes()), truths))
-    db = folder / "books.duckdb"
-    summary = ingest([str(folder)], db=str(db))
-    assert summary.failed == 0
-    return db, books
+    return build_warehouse([folder], folder / "books.duckdb"), books
 
 
 def test_documents_and_years(generated) -> None:  # type: ignore[no-untyped-def]

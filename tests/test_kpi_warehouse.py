@@ -9,9 +9,9 @@ import pytest
 
 from conftest import GROUND_TRUTH, KPI_LIST, SHEET_LIBREOFFICE, fetch, fetch_dicts, squash
 from extractors.pdf_input import sha256_hex
-from flows.ingest import ingest
 from hyoka.normalize import normalize_label
 from synth.kpi_list import SynthGoal, SynthItem, SynthKpi, SynthSubItem, kpi_list_pdf
+from warehouse_builder import build_warehouse
 
 TRUTH = json.loads(GROUND_TRUTH.read_text(encoding="utf-8"))["asahikawa_sogo_senryaku_kpi_R4"]
 KPI_DOC = sha256_hex(KPI_LIST.read_bytes())
@@ -20,10 +20,8 @@ STATUS_OF_KIND = {"number": "value", "placeholder": "placeholder", "empty": "emp
 
 @pytest.fixture(scope="module")
 def kpi_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("kpi") / "kpi.duckdb"
-    summary = ingest([str(KPI_LIST), str(SHEET_LIBREOFFICE)], db=str(db))
-    assert summary.failed == 0
-    return db
+    """The KPI list and the sheet it shares an indicator with, loaded (no Prefect)."""
+    return build_warehouse([KPI_LIST, SHEET_LIBREOFFICE], tmp_path_factory.mktemp("kpi") / "kpi.duckdb")
 
 
 def truth_rows() -> list[tuple[dict, dict, dict | None, dict]]:
@@ -170,9 +168,8 @@ def two_editions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("editions")
     r5 = folder / "kpi_R5.pdf"
     r5.write_bytes(r5_edition("【第２期】旭川市まち・ひと・しごと創生総合戦略に係る重要業績評価指標（ＫＰＩ）一覧"))
-    db = folder / "editions.duckdb"
-    assert ingest([str(KPI_LIST), str(SHEET_LIBREOFFICE)], db=str(db)).failed == 0
-    assert ingest([str(r5)], db=str(db)).failed == 0
+    db = build_warehouse([KPI_LIST, SHEET_LIBREOFFICE], folder / "editions.duckdb")
+    build_warehouse([r5], db)  # the next year's list, loaded into the same warehouse afterwards
     return db, sha256_hex(r5.read_bytes())
 
 
