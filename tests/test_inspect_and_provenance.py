@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from PIL import Image
+from typer.testing import CliRunner
 
 from conftest import SHEET_REPORTLAB
 from extractors.inspect import field_boxes
 from extractors.registry import extract_pdf
+from hyoka.cli import app
 
 
 def test_page_two_fields_know_their_page() -> None:
@@ -32,21 +32,16 @@ def test_field_boxes_are_drawn_on_the_page_they_come_from() -> None:
 
 def test_inspect_command_writes_a_png(tmp_path: Path) -> None:
     out = tmp_path / "page2.png"
-    run = subprocess.run(
-        [sys.executable, "-m", "hyoka", "inspect", str(SHEET_REPORTLAB), "--page", "2", "--out", str(out)],
-        capture_output=True, text=True, timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
+    run = CliRunner().invoke(app, ["inspect", str(SHEET_REPORTLAB), "--page", "2", "--out", str(out)])
+    assert run.exit_code == 0, run.output
     assert "asahikawa_jimujigyo_sheet" in run.stdout and "cells" in run.stdout
     with Image.open(out) as image:
         assert image.width > 1000  # A4 landscape at 110 dpi
 
 
 def test_inspect_missing_page_says_so(tmp_path: Path) -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "hyoka", "inspect", str(SHEET_REPORTLAB), "--page", "9", "--out", str(tmp_path / "x.png")],
-        capture_output=True, text=True, timeout=120,
-    )
-    assert run.returncode == 1
+    run = CliRunner().invoke(app, ["inspect", str(SHEET_REPORTLAB), "--page", "9", "--out", str(tmp_path / "x.png")])
+    assert run.exit_code == 1, run.output
     assert "page 9 does not exist: the PDF has 2 page(s)" in run.stderr
-    assert "Traceback" not in run.stderr
+    assert run.exception is None or isinstance(run.exception, SystemExit), run.exception  # no traceback
+    assert not (tmp_path / "x.png").exists()
