@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import SHEET_LIBREOFFICE, fetch_dicts
+from conftest import SHEET_LIBREOFFICE, fetch_dicts, run_hyoka
 from extractors.pdf_input import DocumentError, sha256_hex
 from extractors.registry import extract_pdf
 from pdf_factory import encrypted_copy, scanned_pdf, text_pdf
@@ -36,18 +34,22 @@ def test_extract_refuses_with_reason(name: str) -> None:
     assert "\n" not in str(caught.value)
 
 
+def missing_path(folder: Path) -> Path:
+    """The path named on the command line that does not exist."""
+    return folder.parent / "nowhere.pdf"
+
+
 @pytest.fixture(scope="module")
 def mixed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path, Path]:
-    """`hyoka ingest` on a folder of every bad file plus one good sheet, as a user runs it."""
+    """`hyoka ingest` on a folder of every bad file plus one good sheet, and a path that does
+    not exist, exactly as a user runs it: one run of the real flow in a subprocess, which
+    starts Prefect's temporary server of its own (no PREFECT_API_URL), and writes the report."""
     folder = tmp_path_factory.mktemp("inbox")
     for name, (data, _) in BAD_FILES.items():
         (folder / name).write_bytes(data)
     (folder / "good.pdf").write_bytes(GOOD)
     db = folder.parent / "mixed.duckdb"
-    run = subprocess.run(
-        [sys.executable, "-m", "hyoka", "ingest", str(folder), "--db", str(db)],
-        capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"}, timeout=300,
-    )
+    run = run_hyoka("ingest", str(folder), str(missing_path(folder)), "--db", str(db), env={"COLUMNS": "80"})
     return run, folder, db
 
 
@@ -89,11 +91,9 @@ def test_good_file_in_the_same_run_loads(mixed_run) -> None:  # type: ignore[no-
     assert "failed" in run.stdout and "loaded with issues" in run.stdout
 
 
-def test_missing_path_is_reported(tmp_path: Path) -> None:
-    missing = tmp_path / "nowhere.pdf"
-    run = subprocess.run(
-        [sys.executable, "-m", "hyoka", "ingest", str(missing), "--db", str(tmp_path / "x.duckdb")],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert run.returncode == 1
-    assert f"failed {missing}: no such file or folder" in run.stderr
+def test_missing_path_is_reported(mixed_run) -> None:  # type: ignore[no-untyped-def]
+    run, folder, db = mixed_run
+    missing = missing_path(folder)
+    assert f"failed {missing}: no such file or folder" in run.stderr.splitlines()
+    # nothing was read from it: no row names it
+    assert fetch_dicts(db, "SELECT * FROM documents WHERE source_path = ?", [str(missing)]) == []
