@@ -1,14 +1,21 @@
-"""Books of many sheets: pages grouped by content; and re-ingesting changes nothing."""
+"""Books of many sheets: pages grouped by content; and re-ingesting changes nothing.
+
+The re-ingest tests run the real `ingest` flow (in this process): skipping what the
+warehouse holds is the flow's own work, not one of its stages.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from conftest import SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, fetch_dicts
+from extractors.pdf_input import sha256_hex
 from extractors.registry import extract_pdf
-from flows.ingest import ingest
+from flows.ingest import IngestSummary, ingest
 from pdf_factory import book, text_pdf
 
 
@@ -54,35 +61,67 @@ def _snapshot(db: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-def test_ingesting_the_same_files_again_changes_no_table(tmp_path: Path) -> None:
-    db = tmp_path / "idem.duckdb"
-    broken = tmp_path / "broken.pdf"
+@dataclass
+class Runs:
+    """Three runs of the real `ingest` flow on one warehouse, and what it held after each."""
+
+    db: Path
+    copy_of_reportlab: Path  # the reportlab sheet's bytes under another name, in the first two runs
+    copy_of_libreoffice: Path  # the LibreOffice sheet's bytes under another name, in the third run only
+    first: IngestSummary
+    second: IngestSummary
+    third: IngestSummary
+    after_first: dict[str, list[tuple]]
+    after_second: dict[str, list[tuple]]
+    after_third: dict[str, list[tuple]]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    """The same files ingested twice (a broken one and a same-content copy among them), then a renamed copy."""
+    folder = tmp_path_factory.mktemp("idempotence")
+    db = folder / "idem.duckdb"
+    broken = folder / "broken.pdf"
     broken.write_bytes(b"%PDF-1.4 not really")
-    files = [str(SHEET_LIBREOFFICE), str(SHEET_REPORTLAB), str(broken)]
-    first = ingest(files, db=str(db))
-    before = _snapshot(db)
-    assert before["projects"] and before["documents"]
-    second = ingest(files, db=str(db))
-    assert _snapshot(db) == before
-    assert [o.status for o in second.outcomes] == ["unchanged", "unchanged", "failed"]
-    assert first.failed == second.failed == 1
+    copy_rl, copy_lo = folder / "copy-rl.pdf", folder / "copy-lo.pdf"
+    copy_rl.write_bytes(SHEET_REPORTLAB.read_bytes())
+    copy_lo.write_bytes(SHEET_LIBREOFFICE.read_bytes())
+    files = [str(SHEET_LIBREOFFICE), str(SHEET_REPORTLAB), str(broken), str(copy_rl)]
+    # threads: which runner parses is tested in test_concurrency; here it is the flow's bookkeeping
+    first = ingest(files, db=str(db), runner="thread", report=False)
+    after_first = _snapshot(db)
+    second = ingest(files, db=str(db), runner="thread", report=False)
+    after_second = _snapshot(db)
+    third = ingest([str(copy_lo)], db=str(db), runner="thread", report=False)
+    return Runs(db, copy_rl, copy_lo, first, second, third, after_first, after_second, _snapshot(db))
 
 
-def test_same_content_under_two_names_is_one_document(tmp_path: Path) -> None:
-    copy = tmp_path / "copy.pdf"
-    copy.write_bytes(SHEET_LIBREOFFICE.read_bytes())
-    db = tmp_path / "dup.duckdb"
-    ingest([str(SHEET_LIBREOFFICE)], db=str(db))
-    summary = ingest([str(copy)], db=str(db))
-    assert [o.status for o in summary.outcomes] == ["unchanged"]
-    assert fetch(db, "SELECT count(*) FROM documents")[0][0] == 1
-    assert fetch_dicts(db, "SELECT source_path FROM documents")[0]["source_path"] == str(SHEET_LIBREOFFICE)
+def test_ingesting_the_same_files_again_changes_no_table(runs: Runs) -> None:
+    assert runs.after_first["projects"] and runs.after_first["documents"]
+    assert runs.after_second == runs.after_first
+    assert [o.status for o in runs.second.outcomes] == ["unchanged", "unchanged", "failed", "unchanged"]
+    assert runs.second.parsed == 0
+    assert runs.first.failed == runs.second.failed == 1
 
 
-def test_same_content_twice_in_one_run_is_read_once(tmp_path: Path) -> None:
-    copy = tmp_path / "copy.pdf"
-    copy.write_bytes(SHEET_REPORTLAB.read_bytes())
-    db = tmp_path / "once.duckdb"
-    summary = ingest([str(SHEET_REPORTLAB), str(copy)], db=str(db))
-    assert sorted(o.status for o in summary.outcomes) == ["loaded_with_issues", "unchanged"]
-    assert fetch(db, "SELECT count(*) FROM projects")[0][0] == 1
+def test_same_content_twice_in_one_run_is_read_once(runs: Runs) -> None:
+    assert [o.status for o in runs.first.outcomes] == ["loaded_with_issues", "loaded_with_issues", "failed", "unchanged"]
+    assert runs.first.parsed == 3  # not the copy
+    reportlab = sha256_hex(SHEET_REPORTLAB.read_bytes())
+    assert fetch(runs.db, "SELECT count(*) FROM projects WHERE document_id = ?", [reportlab]) == [(1,)]
+    assert fetch(runs.db, "SELECT source_path FROM documents WHERE document_id = ?", [reportlab]) == [
+        (str(SHEET_REPORTLAB),)]
+    assert fetch(runs.db, "SELECT count(*) FROM documents") == [(3,)]
+
+
+def test_same_content_under_two_names_is_one_document(runs: Runs) -> None:
+    assert [o.status for o in runs.third.outcomes] == ["unchanged"]
+    assert runs.third.parsed == 0
+    libreoffice = sha256_hex(SHEET_LIBREOFFICE.read_bytes())
+    assert fetch_dicts(runs.db, "SELECT source_path FROM documents WHERE document_id = ?", [libreoffice]) == [
+        {"source_path": str(SHEET_LIBREOFFICE)}]
+    # the new name is remembered in the file cache; no table of documents changed
+    assert {t: rows for t, rows in runs.after_third.items() if t != "file_cache"} == {
+        t: rows for t, rows in runs.after_second.items() if t != "file_cache"}
+    cached = fetch(runs.db, "SELECT document_id FROM file_cache WHERE path = ?", [str(runs.copy_of_libreoffice.resolve())])
+    assert cached == [(libreoffice,)]
