@@ -11,6 +11,10 @@ sheets and of a 総合戦略 KPI list, made by the generators with known differe
 
 The history views, `project_identity`, superseding, `hyoka changes`, the Parquet export,
 the report's section and every query of docs/queries.md are checked against that.
+
+The two editions are loaded by the ingest's own stages (no Prefect), each when it is
+dropped into the inbox; the corrected re-issue comes in through the real flow, by a pass
+of `hyoka serve --once` over the whole inbox (which must leave the four known files alone).
 """
 
 from __future__ import annotations
@@ -21,19 +25,19 @@ import json
 import random
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
 from conftest import ROOT, fetch, fetch_dicts
 from extractors.pdf_input import sha256_hex
 from synth.editions import budget_row, next_edition, set_budget, set_code, set_indicator
 from synth.kpi_list import SynthGoal, SynthItem, SynthKpi, kpi_list_pdf
 from synth.sheets import SheetTruth, make_sheet_truth, make_truths, render_book
+from warehouse_builder import build_warehouse
 
 TITLE = "【第２期】旭川市まち・ひと・しごと創生総合戦略に係る重要業績評価指標（ＫＰＩ）一覧"
 R4_HEADERS = ["現状値"] + [f"令和{n}年度\n実績値" for n in ("元", "２", "３", "４")] + ["令和６年度\n目標値"]
@@ -91,18 +95,19 @@ def sheet_editions() -> tuple[list[SheetTruth], list[SheetTruth], dict[str, Any]
 
 
 def run_inbox(inbox: Path, db: Path) -> str:
-    """One pass over the inbox: `hyoka serve --once` (the report is checked on its own below)."""
-    from typer.testing import CliRunner
-
+    """One pass over the inbox: `hyoka serve --once`, the real flow (the report is checked on its own below)."""
     from hyoka.cli import app
 
-    result = CliRunner().invoke(app, ["serve", "--once", "--inbox", str(inbox), "--db", str(db), "--no-report"])
+    result = CliRunner().invoke(app, ["serve", "--once", "--inbox", str(inbox), "--db", str(db), "--no-report",
+                                      "--runner", "thread"], env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
     return result.output
 
 
-def hyoka(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hyoka", *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+def summary_counts(output: str) -> dict[str, int]:
+    """The CLI's closing summary table as {row: count}."""
+    found = (re.match(r"^\s+(\S.*?)\s{2,}(\d+)\s*$", line) for line in output.splitlines())
+    return {m.group(1): int(m.group(2)) for m in found if m}
 
 
 @pytest.fixture(scope="module")
@@ -119,21 +124,24 @@ def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (made / "kpi_R5_corrected.pdf").write_bytes(kpi_list(5, fy2023_registrations="141"))
     docs = {path.stem: sha256_hex(path.read_bytes()) for path in made.glob("*.pdf")}
 
-    for edition in ("R4", "R5"):  # one edition after the other, a pass over the inbox each
-        for name in (f"sheets_{edition}.pdf", f"kpi_{edition}.pdf"):
+    for edition in ("R4", "R5"):  # one edition after the other, each loaded once it is in the inbox
+        names = (f"sheets_{edition}.pdf", f"kpi_{edition}.pdf")
+        for name in names:
             shutil.copy(made / name, inbox / name)
-        run_inbox(inbox, db)
+        build_warehouse([inbox / name for name in names], db)
     before_correction = {
         "status": fetch(db, "SELECT status FROM documents WHERE document_id = ?", [docs["kpi_R5"]])[0][0],
         "fy2023": fetch(db, "SELECT value FROM kpi_history WHERE kpi_name = ? AND slot = '実績値' AND ref_fiscal_year = 2023",
                         [REVISED_KPI]),
     }
-    changes = hyoka("changes", "--from", "2022", "--to", "2023", "--format", "json", "--db", str(db))
-    # the city re-issues the R5 KPI list with a correction
+    from hyoka.cli import app
+
+    changes = CliRunner().invoke(app, ["changes", "--from", "2022", "--to", "2023", "--format", "json", "--db", str(db)])
+    # the city re-issues the R5 KPI list with a correction: a pass of the real flow over the inbox
     shutil.copy(made / "kpi_R5_corrected.pdf", inbox / "kpi_R5_corrected.pdf")
-    run_inbox(inbox, db)
+    correction_pass = summary_counts(run_inbox(inbox, db))
     return {"db": db, "inbox": inbox, "made": made, "docs": docs, "r4": r4, "r5": r5, "facts": facts,
-            "before_correction": before_correction, "changes": changes}
+            "before_correction": before_correction, "changes": changes, "correction_pass": correction_pass}
 
 
 # ---- documents and superseding -------------------------------------------------------
@@ -153,6 +161,9 @@ def test_every_edition_is_kept(editions) -> None:  # type: ignore[no-untyped-def
 def test_corrected_reissue_supersedes_and_views_use_it(editions) -> None:  # type: ignore[no-untyped-def]
     db, docs = editions["db"], editions["docs"]
     assert editions["before_correction"] == {"status": "loaded", "fy2023": [(140.0,)]}
+    # the pass over the inbox read the new file only
+    counts = editions["correction_pass"]
+    assert (counts["documents"], counts["parsed (read from PDF)"], counts["unchanged (already loaded)"]) == (5, 1, 4), counts
     # the superseded list keeps its rows …
     assert fetch(db, "SELECT count(*) FROM strategy_kpi_values WHERE document_id = ?", [docs["kpi_R5"]])[0][0] > 0
     # … and no view uses them
@@ -169,7 +180,7 @@ def test_superseded_file_again_stays_superseded(editions, tmp_path: Path) -> Non
     from flows.ingest import ingest
 
     db, docs = editions["db"], editions["docs"]
-    summary = ingest([str(editions["made"] / "kpi_R5.pdf")], db=str(db), report=False)
+    summary = ingest([str(editions["made"] / "kpi_R5.pdf")], db=str(db), runner="thread", report=False)
     assert [o.status for o in summary.outcomes] == ["unchanged"]
     assert fetch(db, "SELECT status FROM documents WHERE document_id = ?", [docs["kpi_R5"]]) == [("superseded",)]
     assert fetch(db, "SELECT status FROM documents WHERE document_id = ?", [docs["kpi_R5_corrected"]]) == [("loaded",)]
@@ -328,7 +339,7 @@ def test_project_identity(editions) -> None:  # type: ignore[no-untyped-def]
 
 def test_changes_json(editions) -> None:  # type: ignore[no-untyped-def]
     run, facts = editions["changes"], editions["facts"]
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.output
     data = json.loads(run.stdout)
     assert (data["from"], data["to"]) == (2022, 2023)
     assert [p["project_code"] for p in data["new_projects"]] == [facts["new"]]
