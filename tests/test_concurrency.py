@@ -3,93 +3,112 @@
 DuckDB lets one process open a file being written. The ingest flow opens the warehouse
 only briefly (per document), so `hyoka sql` from another process gets in between; when it
 does find the file held it says so and waits, and so does `hyoka ingest`.
+
+Nothing here depends on how fast anything runs: a process that holds the warehouse lets
+go when the test creates a `release` file, and the ingest that analysts query is held at
+a gate (after planning its run, before parsing) until the test has its answer.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from conftest import KPI_LIST, SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch
+from conftest import HANG, KPI_LIST, SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, finish, spawn, stop, wait_until
 from flows.ingest import ingest
+from hyoka.cli import app
+from pdf_factory import book
 from warehouse import store
 
-ENV = {**os.environ, "COLUMNS": "100"}
+ENV = {"COLUMNS": "100"}
 
 # another process that holds the warehouse like a hyoka run does: open for writing, and
-# let go once the file `release` exists (or after `seconds`)
+# let go once the file `release` exists (the deadline only bounds a test that forgot it)
 HOLDER = textwrap.dedent(
-    """
+    f"""
     import sys, time
     from pathlib import Path
     from warehouse import store
     con = store.connect(sys.argv[1])
     print("holding", flush=True)
-    release, deadline = Path(sys.argv[2]), time.monotonic() + float(sys.argv[3])
+    release, deadline = Path(sys.argv[2]), time.monotonic() + {HANG}
     while not release.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     con.close()
     """
 )
 
+# `hyoka ARGS` whose ingest flow stops at a gate once it has planned its run (the files it
+# will parse are in `file_cache`, no document is loaded yet): it touches `reached`, then
+# waits for `release`. The gate is the flow's call of `make_task_runner`, made with the
+# warehouse closed, just before parsing starts.
+GATED_HYOKA = textwrap.dedent(
+    f"""
+    import sys, time
+    from pathlib import Path
+    import flows.ingest
+    from hyoka.cli import main
+    reached, release = Path(sys.argv[1]), Path(sys.argv[2])
+    real = flows.ingest.make_task_runner
+    def gated(*args, **kwargs):
+        reached.touch()
+        deadline = time.monotonic() + {HANG}
+        while not release.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return real(*args, **kwargs)
+    flows.ingest.make_task_runner = gated
+    sys.argv = ["hyoka", *sys.argv[3:]]
+    main()
+    """
+)
 
-def hold(db: Path, release: Path, seconds: float = 60.0) -> subprocess.Popen:
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), str(release), str(seconds)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+def hold(db: Path, release: Path) -> subprocess.Popen:
+    """A process holding `db` open for writing until `release` exists (end it with `finish`)."""
+    holder = spawn(["-c", HOLDER, str(db), str(release)])
     assert holder.stdout.readline().strip() == "holding", holder.stderr.read()
     return holder
 
 
 def sql(db: Path, query: str, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "hyoka", "sql", query, "--db", str(db), "--format", "csv", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    """`hyoka sql QUERY --format csv` in another process."""
+    return spawn(["-m", "hyoka", "sql", query, "--db", str(db), "--format", "csv", *extra], env=ENV)
 
 
-def test_sql_answers_while_an_ingest_runs(tmp_path: Path) -> None:
-    """Two processes: a long ingest, and analysts' queries that keep coming while it runs.
+def test_sql_answers_while_an_ingest_runs(tmp_path: Path, prefect_api: str) -> None:
+    """Two processes: an ingest, held at its gate, and an analyst's query, which must answer.
 
     The ingest records the file in `file_cache` before it parses it, and loads the document
     at the end: an answer that sees the file but not yet the document came mid-run.
     """
-    from synth.sheets import make_book
-
     db = tmp_path / "busy.duckdb"
     store.connect(db).close()  # the warehouse exists (empty) before the run
-    book = tmp_path / "book.pdf"
-    make_book(book, 10, seed=7)  # one document of 20 pages: seconds of parsing
-    run = subprocess.Popen(
-        [sys.executable, "-m", "hyoka", "ingest", str(book), "--db", str(db), "--no-report"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-    )
+    reached, release = tmp_path / "reached", tmp_path / "release"
+    run = spawn(["-c", GATED_HYOKA, str(reached), str(release),  # (threads: the runners are tested below)
+                 "ingest", str(SHEET_REPORTLAB), "--db", str(db), "--no-report", "--runner", "thread"],
+                env={**ENV, "PREFECT_API_URL": prefect_api})
     query = "SELECT (SELECT count(*) FROM file_cache) AS seen, (SELECT count(*) FROM documents) AS loaded"
-    answers: list[tuple[bool, str]] = []  # (the ingest still running when it answered, the answer)
     try:
-        deadline = time.monotonic() + 240
-        while run.poll() is None and time.monotonic() < deadline:
-            asked = sql(db, query, "--wait", "120")
-            out, err = asked.communicate(timeout=180)
-            assert asked.returncode == 0, err
-            assert "error" not in err.lower(), err
-            answers.append((run.poll() is None, out.splitlines()[1]))
-            time.sleep(0.3)  # analysts, not a busy loop: leave the cores to the ingest
-        out, err = run.communicate(timeout=240)
+        wait_until(reached.exists, "the ingest reached its gate", process=run)
+        during = finish(sql(db, query, "--wait", "120"))
+        assert run.poll() is None  # the ingest is still running (at its gate) …
+        release.touch()
+        done = finish(run)
     finally:
-        if run.poll() is None:
-            run.kill()
-            run.wait()
-    assert run.returncode == 0, err
-    # answers came while the document was being parsed, not only once the run was over
-    assert (True, "1,0") in answers, answers
-    assert {answer for _, answer in answers} <= {"0,0", "1,0", "1,1"}
+        release.touch()
+        stop(run)
+    # … and the analyst got an answer mid-run, without waiting for the warehouse
+    assert during.returncode == 0, during.stderr
+    assert during.stdout.splitlines() == ["seen,loaded", "1,0"], during.stdout
+    assert "in use by another process" not in during.stderr and "error" not in during.stderr.lower(), during.stderr
+    assert done.returncode == 0, done.stderr
     # and afterwards they see the document
-    final = sql(db, "SELECT count(*) AS n FROM documents WHERE status LIKE 'loaded%'")
-    assert final.communicate(timeout=120)[0].splitlines() == ["n", "1"]
+    final = finish(sql(db, "SELECT count(*) AS n FROM documents WHERE status LIKE 'loaded%'"))
+    assert final.stdout.splitlines() == ["n", "1"], final.stderr
 
 
 def test_sql_waits_for_a_writer_then_answers(tmp_path: Path) -> None:
@@ -97,33 +116,34 @@ def test_sql_waits_for_a_writer_then_answers(tmp_path: Path) -> None:
     store.connect(db).close()
     release = tmp_path / "release"
     holder = hold(db, release)
+    query = sql(db, "SELECT count(*) AS n FROM documents", "--wait", "600")
     try:
-        query = sql(db, "SELECT count(*) AS n FROM documents", "--wait", "30")
         said = query.stderr.readline()  # it says it waits (and keeps waiting) …
-        time.sleep(0.5)
-        assert query.poll() is None
+        assert query.poll() is None, said
         release.touch()  # … until the other run lets go; then it answers
-        out, err = query.communicate(timeout=120)
+        answered = finish(query)
     finally:
         release.touch()
-        holder.wait(timeout=30)
-    assert query.returncode == 0, said + err
-    assert out.splitlines() == ["n", "0"]
-    assert "in use by another process" in said and "another hyoka run" in said and "up to 30s" in said, said
+        finish(holder)
+        stop(query)
+    assert answered.returncode == 0, said + answered.stderr
+    assert answered.stdout.splitlines() == ["n", "0"]
+    assert "in use by another process" in said and "another hyoka run" in said and "up to 600s" in said, said
 
 
 def test_sql_gives_up_after_its_wait(tmp_path: Path) -> None:
     db = tmp_path / "held.duckdb"
     store.connect(db).close()
-    holder = hold(db, tmp_path / "release", 10.0)
+    release = tmp_path / "release"
+    holder = hold(db, release)
     try:
-        query = sql(db, "SELECT 1", "--wait", "0.5")
-        _, err = query.communicate(timeout=120)
+        result = CliRunner().invoke(app, ["sql", "SELECT 1", "--db", str(db), "--format", "csv", "--wait", "0.5"])
     finally:
-        holder.kill()
-        holder.wait()
-    assert query.returncode == 2
-    assert "still locked" in err and "Traceback" not in err
+        release.touch()
+        finish(holder)
+    assert result.exit_code == 2, result.output
+    assert "still locked" in result.stderr
+    assert isinstance(result.exception, SystemExit), result.exception  # a message, not a traceback
 
 
 def test_ingest_waits_for_a_writer_too(tmp_path: Path) -> None:
@@ -138,12 +158,13 @@ def test_ingest_waits_for_a_writer_too(tmp_path: Path) -> None:
         release.touch()  # told it waits: now the other run lets go
 
     try:
-        summary = ingest([str(SHEET_REPORTLAB)], db=str(db), on_wait=on_wait, wait_seconds=60, report=False)
+        summary = ingest([str(SHEET_REPORTLAB)], db=str(db), on_wait=on_wait, wait_seconds=600, runner="thread",
+                         report=False)
     finally:
         release.touch()
-        holder.wait(timeout=30)
+        finish(holder)
     assert summary.failed == 0 and summary.parsed == 1
-    assert len(messages) == 1 and "another hyoka run" in messages[0] and "up to 60s" in messages[0]
+    assert len(messages) == 1 and "another hyoka run" in messages[0] and "up to 600s" in messages[0]
 
 
 # --------------------------------------------------------------------------------------
@@ -175,9 +196,16 @@ def test_process_runner(by_thread: Path, tmp_path: Path) -> None:
     assert rows(db) == rows(by_thread)
 
 
-def test_process_runner_with_one_document_parses_in_the_flow(tmp_path: Path) -> None:
-    summary = ingest([str(SHEET_REPORTLAB)], db=str(tmp_path / "one.duckdb"), runner="process", report=False)
-    assert summary.runner == "thread" and summary.parsed == 1  # no pool to start for a single document
+def test_process_runner_with_a_single_batch_reads_in_the_flow(tmp_path: Path) -> None:
+    """No process pool to start (seconds) for one batch of pages, nor for one worker."""
+    from flows.ingest import runner_for
+
+    page = tmp_path / "one-page.pdf"
+    page.write_bytes(book([(SHEET_REPORTLAB, 1)]))  # one page: one batch, whatever the workers
+    summary = ingest([str(page)], db=str(tmp_path / "one.duckdb"), runner="process", report=False)
+    assert (summary.runner, summary.parsed, summary.failed) == ("thread", 1, 0)
+    assert fetch(tmp_path / "one.duckdb", "SELECT project_code FROM projects") == [("121101",)]
+    assert (runner_for("process", 1, 5), runner_for("process", 2, 2), runner_for("dask", 2, 1)) == ("thread", "process", "dask")
 
 
 def test_dask_runner_on_a_local_cluster(by_thread: Path, tmp_path: Path) -> None:

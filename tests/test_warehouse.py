@@ -6,7 +6,6 @@ import re
 import subprocess
 import sys
 import textwrap
-import time
 from dataclasses import fields
 from datetime import datetime
 
@@ -460,13 +459,17 @@ def test_read_only_connect(db_path):
 # Locking across processes
 # --------------------------------------------------------------------------------------
 
+# holds the warehouse open until the file `release` exists (the deadline only bounds a test that forgot it)
 HOLDER = textwrap.dedent(
     """
     import sys, time, duckdb
+    from pathlib import Path
     con = duckdb.connect(sys.argv[1])
     con.execute("SELECT count(*) FROM documents").fetchone()
     print("ready", flush=True)
-    time.sleep(float(sys.argv[2]))
+    release, deadline = Path(sys.argv[2]), time.monotonic() + 900
+    while not release.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     con.close()
     """
 )
@@ -474,37 +477,42 @@ HOLDER = textwrap.dedent(
 
 def test_connect_waits_for_another_process_then_raises_or_succeeds(db_path):
     store.connect(db_path).close()  # create the file and schema
+    release = db_path.parent / "release"
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(db_path), "2.0"],
+        [sys.executable, "-c", HOLDER, str(db_path), str(release)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "ready", holder.stderr.read()
 
-        # a short wait gives up with a message saying which file and what to do
-        t0 = time.monotonic()
+        # a short wait gives up (the holder holds until released) with a message saying
+        # which file and what to do
         with pytest.raises(WarehouseLocked) as exc:
             store.connect(db_path, wait_seconds=0.3)
-        assert time.monotonic() - t0 < 1.5
         msg = str(exc.value)
         assert str(db_path) in msg and "another process" in msg and "retry" in msg
         assert f"PID {holder.pid}" in msg
         assert exc.value.path == db_path
+        assert holder.poll() is None  # it gave up on its own: the holder still holds
 
-        # a long enough wait succeeds once the holder closes; on_wait is told once
+        # a long enough wait succeeds once the holder closes; on_wait is told once, while
+        # the file is still held (the holder lets go only once told)
         waits: list[str] = []
-        t0 = time.monotonic()
-        con = store.connect(db_path, wait_seconds=15, on_wait=waits.append)
-        elapsed = time.monotonic() - t0
+
+        def on_wait(message: str) -> None:
+            waits.append(message)
+            release.touch()
+
+        con = store.connect(db_path, wait_seconds=600, on_wait=on_wait)
         try:
             assert len(waits) == 1 and str(db_path) in waits[0]
-            assert elapsed > 0.3
             store.load_document(con, make_document(), make_tables(), [])
             assert store.document_status(con, DOC_ID) == "loaded"
         finally:
             con.close()
-        assert holder.wait(timeout=10) == 0
+        assert holder.wait(timeout=600) == 0
     finally:
+        release.touch()
         if holder.poll() is None:
             holder.kill()
             holder.wait()
