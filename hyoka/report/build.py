@@ -5,9 +5,10 @@
 The report covers every document in the warehouse. It reads the warehouse read-only and
 the source PDFs (for the crops); it writes only into its own folder.
 
-What it renders (crops, plots, the font subset) is kept in the folder's `.cache/`, filed
+What it renders slowly (crops, the font subset) is kept in the folder's `.cache/`, filed
 under a hash of what it was drawn from: the next report of the warehouse renders only
-crops of new issues and plots whose data changed (see `hyoka.report.cache`).
+crops of new issues (see `hyoka.report.cache`). The plots are inline SVG written as text,
+a few milliseconds each, so they are drawn every time and not cached.
 """
 
 from __future__ import annotations
@@ -21,19 +22,18 @@ from pathlib import Path
 from typing import Any, Callable
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 import hyoka
 from hyoka.report import crops, plots
-from hyoka.report.cache import DiskCache, digest
+from hyoka.report.cache import CACHE_DIR, DiskCache, remove_except
 from hyoka.report.exports import with_check_text, write_issue_files
 from hyoka.report.fonts import font_face_css
 from hyoka.report.html import Plot, ReportContent, render
 from warehouse import changes, report_queries, store
 
 MAX_CROPS = 400  # images of source cells per report; further issues are listed without one
-MAX_PROJECT_PLOTS = 40  # projects plotted per report (0.4–0.9 s each to draw): those with issues first, then by code
+MAX_PROJECT_PLOTS = 40  # projects plotted per report (to keep the page short): those with issues first, then by code
 MAX_KPI_PLOTS = 30  # 総合戦略 goals plotted per report
 
 
@@ -47,8 +47,8 @@ class ReportPaths:
     parquet: Path
     documents: list[dict[str, Any]] = field(default_factory=list)
     check_counts: dict[str, int] = field(default_factory=dict)
-    rendered: dict[str, int] = field(default_factory=dict)  # images drawn by this report, by kind
-    reused: dict[str, int] = field(default_factory=dict)  # images taken from the folder's cache, by kind
+    rendered: dict[str, int] = field(default_factory=dict)  # crops and font subsets made by this report, by kind
+    reused: dict[str, int] = field(default_factory=dict)  # crops and font subsets taken from the folder's cache, by kind
 
     @property
     def errors(self) -> int:
@@ -112,43 +112,10 @@ def flagged_projects(issues: list[dict[str, Any]]) -> set[str]:
     return codes
 
 
-Part = tuple[pd.DataFrame, bytes]  # rows of a query for one figure, and their fingerprint
-
-
-def row_hashes(frame: pd.DataFrame) -> np.ndarray:
-    """A 64-bit hash of each row's values (the columns and their types go in `header`)."""
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy() if len(frame) else np.empty(0, np.uint64)
-
-
-def header(frame: pd.DataFrame) -> bytes:
-    """A frame's columns and their types, for a fingerprint."""
-    return f"{list(frame.columns)}|{list(map(str, frame.dtypes))}|".encode("utf-8")
-
-
-def fingerprint(frame: pd.DataFrame) -> Part:
-    """A frame and its fingerprint: its columns, their types and each row's hash."""
-    return frame, header(frame) + row_hashes(frame).tobytes()
-
-
-def group_parts(frame: pd.DataFrame, keys: list[str]) -> dict[Any, Part]:
-    """Each group of `frame` by `keys` with its fingerprint (the rows are hashed once for all groups)."""
-    hashes, head = row_hashes(frame), header(frame)
-    return {key: (frame.iloc[positions], head + hashes[positions].tobytes())
-            for key, positions in frame.groupby(keys, sort=False).indices.items()}
-
-
-def cached_figure(cache: DiskCache | None, kind: str, draw: Callable[..., bytes | None], *parts: Part) -> bytes | None:
-    """A figure drawn from the parts' frames, taken from the cache when they are unchanged (else drawn and kept)."""
-    frames = [frame for frame, _ in parts]
-    if cache is None:
-        return draw(*frames)
-    key = digest("plot", kind, plots.style_version(), *(data for _, data in parts))
-    png = cache.get(key)
-    if png is None:
-        png = draw(*frames)
-        if png:
-            cache.put(key, png)
-    return png
+def group_rows(frame: pd.DataFrame, keys: list[str]) -> Callable[[Any], pd.DataFrame]:
+    """The rows of `frame` for a value of `keys` (grouped once for all figures; no rows for an unknown value)."""
+    positions = frame.groupby(keys, sort=False).indices if len(frame) else {}
+    return lambda key: frame.iloc[positions[key]] if key in positions else frame.iloc[:0]
 
 
 def plot_order(keys: set[tuple[str, str]], flagged: set[str]) -> list[tuple[str, str]]:
@@ -156,8 +123,7 @@ def plot_order(keys: set[tuple[str, str]], flagged: set[str]) -> list[tuple[str,
     return sorted(keys, key=lambda k: (k[1] not in flagged, k[0], k[1]))
 
 
-def project_plots(con: duckdb.DuckDBPyConnection, flagged: set[str], limit: int,
-                  cache: DiskCache | None = None) -> tuple[list[Plot], int]:
+def project_plots(con: duckdb.DuckDBPyConnection, flagged: set[str], limit: int) -> tuple[list[Plot], int]:
     """One figure per project (flagged projects first), and how many projects were left out."""
     titles = report_queries.project_titles(con)
     budgets = report_queries.budget_series(con)
@@ -169,24 +135,19 @@ def project_plots(con: duckdb.DuckDBPyConnection, flagged: set[str], limit: int,
     chosen = sorted(ordered[:limit])
     names = {(r.municipality, r.project_code): r.project_name for r in titles.itertuples()}
     several = len({m for m, _ in keys}) > 1
-    budget_parts = group_parts(budgets, ["municipality", "project_code"])
-    indicator_parts = group_parts(indicators, ["municipality", "project_code"])
-    no_budget, no_indicator = fingerprint(budgets.iloc[:0]), fingerprint(indicators.iloc[:0])
+    budgets_of = group_rows(budgets, ["municipality", "project_code"])
+    indicators_of = group_rows(indicators, ["municipality", "project_code"])
     out = []
     for municipality, code in chosen:
         name = names.get((municipality, code)) or ""
         title = f"{municipality + ' ' if several else ''}{code} {name}".strip()
-        png = cached_figure(
-            cache, "project", plots.project_figure,
-            budget_parts.get((municipality, code), no_budget),
-            indicator_parts.get((municipality, code), no_indicator),
-        )
-        if png:
-            out.append(Plot(f"project-{municipality}-{code}", title, png))
+        svg = plots.project_figure(budgets_of((municipality, code)), indicators_of((municipality, code)))
+        if svg:
+            out.append(Plot(f"project-{municipality}-{code}", title, svg))
     return out, max(0, len(ordered) - limit)
 
 
-def kpi_plots(con: duckdb.DuckDBPyConnection, limit: int, cache: DiskCache | None = None) -> list[Plot]:
+def kpi_plots(con: duckdb.DuckDBPyConnection, limit: int) -> list[Plot]:
     """One figure per 総合戦略 goal: its KPIs' actuals against target."""
     kpis = report_queries.kpi_series(con)
     out = []
@@ -194,17 +155,16 @@ def kpi_plots(con: duckdb.DuckDBPyConnection, limit: int, cache: DiskCache | Non
         goal = rows["goal_title"].dropna().iloc[0] if rows["goal_title"].notna().any() else ""
         number = "" if goal_no is None or (isinstance(goal_no, float) and math.isnan(goal_no)) else f"{int(goal_no)}"
         title = f"{municipality} 基本目標{number} {goal}".strip()
-        png = cached_figure(cache, "kpi", plots.kpi_figure, fingerprint(rows))
-        if png:
-            out.append(Plot(f"kpi-{municipality}-{number}", title, png))
+        svg = plots.kpi_figure(rows)
+        if svg:
+            out.append(Plot(f"kpi-{municipality}-{number}", title, svg))
     return out
 
 
 def without_images(content: ReportContent) -> ReportContent:
-    """The same page with every image one byte long: its text, cheap to render (for the font subset)."""
+    """The page with every crop one byte long: its text (the SVG plots' labels too), cheap to render (for the font subset)."""
     issues = [{**issue, "crop_png": b"\0"} if issue.get("crop_png") else issue for issue in content.issues]
-    return replace(content, issues=issues, project_plots=[replace(p, png=b"\0") for p in content.project_plots],
-                   kpi_plots=[replace(p, png=b"\0") for p in content.kpi_plots])
+    return replace(content, issues=issues)
 
 
 def write_text_atomic(path: Path, content: str) -> None:
@@ -214,27 +174,42 @@ def write_text_atomic(path: Path, content: str) -> None:
     os.replace(tmp, path)
 
 
+OBSOLETE_CACHES = ("plots",)  # kinds earlier versions kept (PNG plots): removed by the next report
+
+
 @dataclass
 class ReportCaches:
-    """The report folder's caches: crops of issues, plots, the embedded font subset."""
+    """The report folder's caches: crops of issues, the embedded font subset."""
 
     crops: DiskCache
-    plots: DiskCache
     fonts: DiskCache
+    out_dir: Path
 
     @classmethod
     def of(cls, out_dir: Path) -> ReportCaches:
         """The caches under `out_dir/.cache/`."""
-        return cls(DiskCache(out_dir, "crops", ".png"), DiskCache(out_dir, "plots", ".png"), DiskCache(out_dir, "fonts", ".css"))
+        return cls(DiskCache(out_dir, "crops", ".png"), DiskCache(out_dir, "fonts", ".css"), out_dir)
 
     def kinds(self) -> dict[str, DiskCache]:
         """Each cache by the kind of what it keeps."""
-        return {"crops": self.crops, "plots": self.plots, "fonts": self.fonts}
+        return {"crops": self.crops, "fonts": self.fonts}
 
     def prune(self) -> None:
-        """Drop what this report did not use (the cache holds one report's worth)."""
+        """Drop what this report did not use (the cache holds one report's worth), and caches no longer kept."""
         for cache in self.kinds().values():
             cache.prune()
+        for kind in OBSOLETE_CACHES:
+            remove_folder(self.out_dir / CACHE_DIR / kind)
+
+
+def remove_folder(folder: Path) -> None:
+    """Delete a cache folder and its files (one that cannot be removed stays)."""
+    if folder.is_dir():
+        remove_except(folder, ())
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
 
 
 def count_checks(issues: list[dict[str, Any]]) -> dict[str, int]:
@@ -262,8 +237,8 @@ def write_report(
         documents = records(report_queries.document_summary(con))
         issue_frame = report_queries.issues(con)
         issues = records(with_check_text(issue_frame))
-        figures, left_out = project_plots(con, flagged_projects(issues), max_project_plots, caches.plots)
-        goals = kpi_plots(con, MAX_KPI_PLOTS, caches.plots)
+        figures, left_out = project_plots(con, flagged_projects(issues), max_project_plots)
+        goals = kpi_plots(con, MAX_KPI_PLOTS)
         try:
             edition_changes = [changes.compare(con, f, t, m) for f, t, m in changes.latest_pairs(con)]
         except duckdb.Error:  # a warehouse last written by an older hyoka has no history views yet

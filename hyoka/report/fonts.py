@@ -1,6 +1,6 @@
-"""The report's Japanese font: IPAexGothic (from matplotlib-fontja), cut down to the
-characters the report uses and embedded in the HTML, so the report reads the same on a
-machine without Japanese fonts and needs no network.
+"""The report's Japanese font: IPAexGothic (the file matplotlib-fontja ships), cut down to
+the characters the report uses (its text and its SVG plots' labels) and embedded in the
+HTML, so the report reads the same on a machine without Japanese fonts and needs no network.
 
 The IPA Font License allows embedding the font in a document for displaying it.
 Subsetting takes about a second; the rule is kept in the report folder's cache under the
@@ -10,13 +10,23 @@ characters it covers, so a report with no new character reuses it.
 from __future__ import annotations
 
 import base64
+import importlib.util
 import io
 from importlib.metadata import version
+from pathlib import Path
 
 from hyoka.report.cache import DiskCache, digest
-from hyoka.report.plots import font_path
 
-FAMILY = "hyoka-ja"
+FAMILY = "hyoka-ja"  # the CSS font family of the embedded subset (the page's and the SVG plots' text)
+
+
+def font_path() -> Path:
+    """IPAexGothic as shipped by matplotlib-fontja (found without importing the package,
+    whose import loads matplotlib and changes its global font settings)."""
+    spec = importlib.util.find_spec("matplotlib_fontja")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("matplotlib-fontja is not installed: it ships the Japanese font the report needs")
+    return Path(list(spec.submodule_search_locations)[0]) / "fonts" / "ipaexg.ttf"
 
 
 def subset_font(text: str) -> bytes:

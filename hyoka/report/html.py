@@ -1,5 +1,5 @@
-"""The report as one self-contained HTML page: inline CSS, images as data URIs, the
-Japanese font embedded; nothing is fetched from the network.
+"""The report as one self-contained HTML page: inline CSS, crops as data URIs, plots as
+inline SVG, the Japanese font embedded; nothing is fetched from the network.
 
 Every function returns an HTML fragment; every text from the warehouse goes through
 `html.escape`. Flagged rows are `<article class="issue">` elements whose `data-*`
@@ -76,7 +76,7 @@ code { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, 'DejaVu San
 .nocrop { border:1px dashed #cbd5e1; border-radius:6px; padding:14px; color:var(--muted); font-size:13px; background:#f8fafc; }
 .plot { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:12px 14px; margin:12px 0; }
 .plot h3 { margin:0 0 8px; }
-.plot img { max-width:100%; display:block; }
+.plot svg { max-width:100%; height:auto; display:block; }
 .empty { color:var(--muted); font-style:italic; }
 .policy p { margin:6px 0; }
 footer { color:var(--muted); font-size:12px; text-align:center; padding:24px; }
@@ -86,11 +86,11 @@ footer { color:var(--muted); font-size:12px; text-align:center; padding:24px; }
 
 @dataclass
 class Plot:
-    """One plot of the report: anchor id, heading and PNG bytes."""
+    """One plot of the report: anchor id, heading and the figure (an `<svg>` element: markup from `plots`, its texts escaped)."""
 
     anchor: str
     title: str
-    png: bytes
+    svg: str
 
 
 @dataclass
@@ -267,7 +267,7 @@ def plots_section(section_id: str, title: str, subtitle: str, plots: list[Plot],
     """A section of figures."""
     body = "".join(
         f'<div class="plot" id="{escape(p.anchor)}"><h3>{escape(p.title)}</h3>'
-        f'<img src="{data_uri(p.png)}" alt="{escape(p.title)}"></div>'
+        f"{p.svg}</div>"
         for p in plots
     ) or f'<p class="empty">{escape(empty)}</p>'
     return f'<section id="{section_id}"><h2>{escape(title)} <small>{escape(subtitle)}</small></h2>{body}</section>'
