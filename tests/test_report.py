@@ -348,8 +348,11 @@ def test_report_is_self_contained_with_plots(books: Books) -> None:
     assert "<link" not in page and "<script" not in page
     assert "@font-face" in page and "data:font/ttf;base64," in page, "the Japanese font is embedded"
     report = cards(books.report_dir)
-    assert len(report.images) >= len(report.cards) + 7, "a crop per issue and a figure per project"
+    assert len(report.images) == len(report.cards), "a crop per issue"
     assert all(src.startswith("data:image/png;base64,") for src in report.images)
+    figures = re.findall(r'<div class="plot" id="project-[^"]*"><h3>[^<]*</h3><svg [^>]*>', page)
+    assert len(figures) >= 7, "an inline SVG figure per project"
+    assert all("font-family=\"&#x27;hyoka-ja&#x27;" in svg for svg in figures), "the SVG text uses the embedded font"
     for heading in ("概要", "指摘一覧", "事業のグラフ", "検査の一覧と重大度"):
         assert heading in page
 
@@ -370,15 +373,68 @@ def test_report_says_when_the_pdf_is_gone(books: Books, tmp_path: Path) -> None:
         assert "見つかりません" in card["text"] and "gone.pdf" in card["text"]
 
 
-def test_plots_render_japanese_with_the_shipped_font() -> None:
+BUDGETS = pd.DataFrame({"fiscal_year": [2021, 2022, 2022, 2023], "stage": ["決算", "決算見込", "当初予算", "当初予算"],
+                        "total_cost": [1_200.0, 1_350.0, 1_300.0, 1_500.0]})
+INDICATORS = pd.DataFrame({
+    "level": ["施策"] * 4, "unit": ["%"] * 4, "fiscal_year": [2020, 2021, 2022, 2025],
+    "indicator_name": ["特定健康診査の受診率（国民健康保険の被保険者のうち四十歳以上の方）"] * 4,
+    "kind": ["現状値", "実績", "実績", "目標"], "value": [169.6, 169.8, 170.1, 170.3]})
+
+
+def svg_texts(svg: str) -> list[str]:
+    """The texts of an SVG's <text> elements (their lines joined by '|')."""
+    from html import unescape
+
+    return [unescape("|".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", t))) for t in re.findall(r"<text .*?</text>", svg)]
+
+
+def test_plots_are_inline_svg_with_the_embedded_font() -> None:
+    from hyoka.report import fonts, plots
+
+    assert fonts.font_path().name == "ipaexg.ttf" and fonts.font_path().is_file()
+    svg = plots.project_figure(BUDGETS, INDICATORS)
+    assert svg and svg.startswith("<svg ") and svg.endswith("</svg>")
+    assert f"font-family=\"&#x27;{fonts.FAMILY}&#x27;" in svg
+    texts = svg_texts(svg)
+    # the fiscal years as 和暦 over 西暦, a bar per budget value, a legend entry per stage and kind
+    for year in (2021, 2022, 2023):
+        assert plots.year_label(year).replace("\n", "|") in texts
+    assert plots.era_year(2019) == "R元" and "R元|2019" not in texts
+    assert len(re.findall(r"<rect [^>]*><title>", svg)) == len(BUDGETS)
+    assert "R4 (2022) 当初予算: 1,300 千円" in svg
+    for label in ("決算", "決算見込", "当初予算", "実績", "現状値", "目標"):
+        assert label in texts, label
+    assert plots.project_figure(BUDGETS.iloc[:0], INDICATORS.iloc[:0]) is None
+
+
+def test_plot_y_ticks_are_distinct_and_nice() -> None:
     from hyoka.report import plots
 
-    assert plots.font_path().name == "ipaexg.ttf" and plots.font_path().is_file()
-    budgets = pd.DataFrame({"fiscal_year": [2021, 2022], "stage": ["決算", "当初予算"], "total_cost": [100.0, 120.0]})
-    indicators = pd.DataFrame({"level": ["施策"] * 3, "indicator_name": ["健診の受診率"] * 3, "unit": ["%"] * 3,
-                               "fiscal_year": [2021, 2022, 2025], "kind": ["実績", "実績", "目標"], "value": [40.0, 45.0, 60.0]})
-    png = plots.project_figure(budgets, indicators)
-    assert png and png.startswith(b"\x89PNG")
+    # values within 1 of each other: the old plots printed '170, 170, 169'
+    for low, high in ((169.6, 170.3), (0.0, 1_234.0), (0.0, 3.0), (5.0, 5.0), (-3.0, 12.0), (0.001, 0.0042), (0.0, 1e9)):
+        ticks = plots.nice_ticks(low, high)
+        labels = [ticks.label(v) for v in ticks.values]
+        assert len(set(labels)) == len(labels) >= 3, labels
+        assert ticks.low <= low and ticks.high >= high, (low, high, labels)
+        steps = {round(b - a, 9) for a, b in zip(ticks.values, ticks.values[1:])}
+        assert len(steps) == 1 and f"{steps.pop():.3e}"[:3] in ("1.0", "2.0", "2.5", "5.0"), labels
+    assert [plots.nice_ticks(0, 1_234).label(v) for v in (0, 1_000)] == ["0", "1,000"]
+    panel = plots.indicator_panel(plots.records(INDICATORS), "受診率", "%")
+    ticks = [t for t in svg_texts(panel.body) if re.fullmatch(r"[\d,.]+", t)]
+    assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), ticks
+
+
+def test_plot_titles_fit_the_panel() -> None:
+    from hyoka.report import plots
+
+    name = str(INDICATORS["indicator_name"][0])
+    lines = plots.wrap_lines(f"【施策】{name}、{name}", plots.PANEL_W - 16, plots.TITLE_SIZE, 2)
+    assert len(lines) == 2 and lines[-1].endswith("…"), lines
+    assert all(plots.text_width(line, plots.TITLE_SIZE) <= plots.PANEL_W - 16 for line in lines)
+    for width in range(60, 340, 7):  # at no width does a line start with a closing bracket or comma
+        for line in plots.wrap_lines("受診率（国民健康保険）、特定健診（四十歳以上）の受診率", width, 12, 9):
+            assert line[:1] not in "）、。」", (width, line)
+    assert plots.wrap_lines("短い題", 300, 12, 2) == ["短い題"]
 
 
 def test_default_report_folder() -> None:
@@ -393,7 +449,7 @@ def test_cli_report_command(books: Books, tmp_path: Path, monkeypatch: pytest.Mo
     from hyoka.cli import app
     from hyoka.report import plots
 
-    monkeypatch.setattr(plots, "project_figure", lambda *args: None)  # plots are tested above; keep this fast
+    monkeypatch.setattr(plots, "project_figure", lambda *args: None)  # plots are tested above
     result = CliRunner().invoke(app, ["report", "--db", str(books.db), "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     assert "report.html" in result.output
@@ -462,17 +518,21 @@ def test_artifacts_markdown_and_table(books: Books, tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# the cost of a report: only what changed is rendered, matplotlib only when drawing
+# the cost of a report: only the crops and the font subset are cached, no matplotlib at all
 
 
-def test_importing_the_report_does_not_import_matplotlib() -> None:
+def test_writing_a_report_does_not_import_matplotlib(books: Books, tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    code = ("import sys, hyoka.report, hyoka.report.build, hyoka.report.artifacts; "
+    code = ("import sys, hyoka.report; hyoka.report.write_report(sys.argv[1], sys.argv[2]); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'matplotlib_fontja')))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code, str(books.db), str(tmp_path / "r")], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+    assert "<svg " in (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    sources = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "hyoka" / "report").glob("*.py"))
+    assert "import matplotlib" not in sources and "from matplotlib" not in sources
 
 
 def _html_without_timestamp(report_dir: Path) -> str:
@@ -493,44 +553,50 @@ def _new_issue(db: Path, page: int, bbox: list[float]) -> None:
 
 def test_a_second_report_renders_only_what_changed(books: Books, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from hyoka.report import crops, plots, write_report
+    from hyoka.report import crops, fonts, write_report
 
     db, out = tmp_path / "books.duckdb", tmp_path / "report"
     shutil.copy(books.db, db)
+    (out / ".cache" / "plots").mkdir(parents=True)
+    (out / ".cache" / "plots" / "old.png").write_bytes(b"\x89PNG")  # left by a version that cached PNG plots
     first = write_report(db, out, max_project_plots=3)
     issues = fetch(db, "SELECT count(*) FROM validation_issues")[0][0]
-    assert first.rendered["crops"] == issues and first.rendered["plots"] == 3 and first.reused["crops"] == 0
+    assert first.rendered == {"crops": issues, "fonts": 1} and set(first.reused.values()) == {0}
+    assert not (out / ".cache" / "plots").exists(), "the obsolete plot cache is removed"
     html = _html_without_timestamp(out)
+    assert html.count('<div class="plot" id="project-') == 3
 
-    # an unchanged warehouse: nothing is drawn again, and the page is the same
+    # an unchanged warehouse: nothing is rendered again, and the page is the same
     def never(*args: object) -> None:
-        raise AssertionError("drawn again")
+        raise AssertionError("rendered again")
 
     with monkeypatch.context() as patch:
-        for module, name in ((plots, "project_figure"), (plots, "kpi_figure"), (crops, "render_crop"), (crops, "render_page")):
+        for module, name in ((crops, "render_crop"), (crops, "render_page"), (fonts, "subset_font")):
             patch.setattr(module, name, never)
         second = write_report(db, out, max_project_plots=3)
     assert set(second.rendered.values()) == {0}
-    assert second.reused["crops"] == issues and second.reused["plots"] == first.rendered["plots"]
+    assert second.reused == {"crops": issues, "fonts": 1}
     assert _html_without_timestamp(out) == html
 
-    # one more issue: one more crop is rendered, the others and every plot are reused
+    # one more issue: one more crop is rendered, the others are reused
     _new_issue(db, 1, [100.0, 100.0, 160.0, 116.0])
     third = write_report(db, out, max_project_plots=3)
-    assert third.rendered["crops"] == 1 and third.reused["crops"] == issues and third.rendered["plots"] == 0
+    assert third.rendered["crops"] == 1 and third.reused["crops"] == issues
     assert len(cards(out).cards) == issues + 1 and all(c["images"] for c in cards(out).cards)
 
-    # a plotted project's budget changes: its figure is drawn again, no other
-    project = re.findall(r'<div class="plot" id="project-[^"]*-(\d+)"', (out / "report.html").read_text(encoding="utf-8"))[0]
+    # a plotted project's budget changes: its figure shows the new amount
+    page = (out / "report.html").read_text(encoding="utf-8")
+    project = re.findall(r'<div class="plot" id="project-[^"]*-(\d+)"', page)[0]
     con = duckdb.connect(str(db))
+    before = con.execute("SELECT max(total_cost) FROM project_budgets WHERE project_code = ?", [project]).fetchone()[0]
     con.execute("UPDATE project_budgets SET total_cost = total_cost + 1 WHERE project_code = ?", [project])
     con.close()
     fourth = write_report(db, out, max_project_plots=3)
-    assert fourth.rendered["plots"] == 1 and fourth.rendered["crops"] == 0
-    assert fourth.reused["plots"] == first.rendered["plots"] - 1
+    assert fourth.rendered["crops"] == 0
+    figure = (out / "report.html").read_text(encoding="utf-8").split(f'-{project}">', 1)[1].split("</svg>", 1)[0]
+    assert f": {before + 1:,.0f} 千円" in figure
     # the cache holds what the last report used, nothing more
     assert len(list((out / ".cache" / "crops").iterdir())) == issues + 1
-    assert len(list((out / ".cache" / "plots").iterdir())) == first.rendered["plots"]
 
 
 def test_a_cached_crop_is_not_shown_when_the_pdf_is_gone(books: Books, tmp_path: Path) -> None:
