@@ -1,4 +1,4 @@
-"""What a report rendered (crops, plots, the font subset), kept in its folder for the next report.
+"""What a report rendered slowly (crops, the font subset), kept in its folder for the next report.
 
 A later report of the same warehouse renders only what changed: each rendering is filed
 under a hash of everything it was drawn from, in `<report folder>/.cache/<kind>/`. Every
@@ -29,7 +29,7 @@ def digest(*parts: object) -> str:
 
 
 class DiskCache:
-    """Files of one kind (`crops`, `plots`, `fonts`) under a report folder, by key."""
+    """Files of one kind (`crops`, `fonts`) under a report folder, by key."""
 
     def __init__(self, out_dir: Path, kind: str, suffix: str) -> None:
         """The cache of `kind` under `out_dir`, its files ending in `suffix`; nothing is read yet."""
