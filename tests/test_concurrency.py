@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 from conftest import HANG, KPI_LIST, SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, finish, spawn, stop, wait_until
 from flows.ingest import ingest
 from hyoka.cli import app
-from pdf_factory import book
 from warehouse import store
 
 ENV = {"COLUMNS": "100"}
@@ -189,23 +188,28 @@ def by_thread(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-def test_process_runner(by_thread: Path, tmp_path: Path) -> None:
+def test_process_runner(by_thread: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows.ingest
+
+    # the samples are too few pages to repay a pool's start-up: lower the bar, not the work
+    monkeypatch.setattr(flows.ingest, "MIN_PAGES_PER_PROCESS", 1)
     db = tmp_path / "process.duckdb"
     summary = ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], db=str(db), runner="process", workers=2, report=False)
     assert (summary.runner, summary.parsed, summary.failed) == ("process", 2, 0)
     assert rows(db) == rows(by_thread)
 
 
-def test_process_runner_with_a_single_batch_reads_in_the_flow(tmp_path: Path) -> None:
-    """No process pool to start (seconds) for one batch of pages, nor for one worker."""
-    from flows.ingest import runner_for
+def test_a_small_run_reads_in_the_flow(tmp_path: Path) -> None:
+    """No process pool to start (seconds) for a run of a few pages, nor for one worker."""
+    from flows.ingest import MIN_PAGES_PER_PROCESS, runner_for
 
-    page = tmp_path / "one-page.pdf"
-    page.write_bytes(book([(SHEET_REPORTLAB, 1)]))  # one page: one batch, whatever the workers
-    summary = ingest([str(page)], db=str(tmp_path / "one.duckdb"), runner="process", report=False)
+    summary = ingest([str(SHEET_REPORTLAB)], db=str(tmp_path / "one.duckdb"), runner="process", workers=2, report=False)
     assert (summary.runner, summary.parsed, summary.failed) == ("thread", 1, 0)
     assert fetch(tmp_path / "one.duckdb", "SELECT project_code FROM projects") == [("121101",)]
-    assert (runner_for("process", 1, 5), runner_for("process", 2, 2), runner_for("dask", 2, 1)) == ("thread", "process", "dask")
+    large = 100 * MIN_PAGES_PER_PROCESS
+    assert [runner_for("process", 2, 2), runner_for("process", 1, large), runner_for("process", 2, large)] == [
+        "thread", "thread", "process"]
+    assert [runner_for("dask", 2, 2), runner_for("thread", 2, large)] == ["dask", "thread"]
 
 
 def test_dask_runner_on_a_local_cluster(by_thread: Path, tmp_path: Path) -> None:
