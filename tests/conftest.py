@@ -104,12 +104,36 @@ def spawn(args: list[str], env: dict[str, str] | None = None) -> subprocess.Pope
     )
 
 
+def _descendants(pid: int) -> list[int]:
+    """The process ids below `pid`, from /proc (none where there is no /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def stop(process: subprocess.Popen) -> None:
-    """Kill what is left of a `spawn`ed process group (the temporary Prefect server, pool workers)."""
+    """Kill what is left of a `spawn`ed process: its group (pool workers) and, when it is cut short,
+    every process below it (hyoka's Prefect server runs in a session of its own)."""
+    below = _descendants(process.pid) if process.poll() is None else []
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    for pid in below:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     if process.poll() is None:
         process.wait()
 
@@ -119,7 +143,7 @@ def finish(process: subprocess.Popen, timeout: float = HANG) -> subprocess.Compl
     try:
         out, err = process.communicate(timeout=timeout)
     finally:
-        stop(process)  # after a normal exit too: a server or worker that outlived it goes with it
+        stop(process)  # after a normal exit too: a worker that outlived it goes with it
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
@@ -156,6 +180,16 @@ def prefect_api() -> str:
     server = SubprocessASGIServer()  # the instance Prefect's client uses in this process
     server.start()  # a no-op when a flow here has started it; waits up to the start-up limit
     return server.api_url
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """SIGTERM (a CI job's time limit) ends the session like Ctrl-C: fixtures and `finish` clean up."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
