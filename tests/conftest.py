@@ -29,6 +29,8 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
+# hyoka uses no Prefect blocks: registering Prefect's own in each new database costs seconds
+os.environ.setdefault("PREFECT_API_BLOCKS_REGISTER_ON_START", "false")
 
 import duckdb  # noqa: E402
 import pytest  # noqa: E402

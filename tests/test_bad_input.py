@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHEET_LIBREOFFICE, fetch_dicts, run_hyoka
+from conftest import SHEET_LIBREOFFICE, fetch_dicts, finish, spawn
 from extractors.pdf_input import DocumentError, sha256_hex
 from extractors.registry import extract_pdf
 from pdf_factory import encrypted_copy, scanned_pdf, text_pdf
@@ -40,17 +40,26 @@ def missing_path(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def mixed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path, Path]:
+def mixed_run(tmp_path_factory: pytest.TempPathFactory,
+              request: pytest.FixtureRequest) -> tuple[subprocess.CompletedProcess, Path, Path]:
     """`hyoka ingest` on a folder of every bad file plus one good sheet, and a path that does
     not exist, exactly as a user runs it: one run of the real flow in a subprocess, which
-    starts Prefect's temporary server of its own (no PREFECT_API_URL), and writes the report."""
+    starts Prefect's temporary server of its own in a Prefect home of its own (a new
+    user's: no PREFECT_API_URL, an empty database), and writes the report."""
     folder = tmp_path_factory.mktemp("inbox")
     for name, (data, _) in BAD_FILES.items():
         (folder / name).write_bytes(data)
     (folder / "good.pdf").write_bytes(GOOD)
     db = folder.parent / "mixed.duckdb"
-    run = run_hyoka("ingest", str(folder), str(missing_path(folder)), "--db", str(db), env={"COLUMNS": "80"})
-    return run, folder, db
+    home = tmp_path_factory.mktemp("prefect-home")
+    run = spawn(["-m", "hyoka", "ingest", str(folder), str(missing_path(folder)), "--db", str(db)],
+                env={"COLUMNS": "80", "PREFECT_HOME": str(home)})
+    try:
+        # meanwhile, this session's own Prefect server starts (its start-up overlaps this run's)
+        request.getfixturevalue("prefect_api")
+    finally:
+        done = finish(run)
+    return done, folder, db
 
 
 def test_exit_code_is_one_when_any_file_failed(mixed_run) -> None:  # type: ignore[no-untyped-def]
