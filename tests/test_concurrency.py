@@ -79,7 +79,8 @@ def sql(db: Path, query: str, *extra: str) -> subprocess.Popen:
 
 
 def test_sql_answers_while_an_ingest_runs(tmp_path: Path, prefect_api: str) -> None:
-    """Two processes: an ingest, held at its gate, and an analyst's query, which must answer.
+    """Two processes: an ingest, held at its gate, and an analyst's query (`hyoka sql`, run in
+    this process), which must answer.
 
     The ingest records the file in `file_cache` before it parses it, and loads the document
     at the end: an answer that sees the file but not yet the document came mid-run.
@@ -93,7 +94,7 @@ def test_sql_answers_while_an_ingest_runs(tmp_path: Path, prefect_api: str) -> N
     query = "SELECT (SELECT count(*) FROM file_cache) AS seen, (SELECT count(*) FROM documents) AS loaded"
     try:
         wait_until(reached.exists, "the ingest reached its gate", process=run)
-        during = finish(sql(db, query, "--wait", "120"))
+        during = CliRunner().invoke(app, ["sql", query, "--db", str(db), "--format", "csv", "--wait", "120"])
         assert run.poll() is None  # the ingest is still running (at its gate) …
         release.touch()
         done = finish(run)
@@ -101,13 +102,14 @@ def test_sql_answers_while_an_ingest_runs(tmp_path: Path, prefect_api: str) -> N
         release.touch()
         stop(run)
     # … and the analyst got an answer mid-run, without waiting for the warehouse
-    assert during.returncode == 0, during.stderr
+    assert during.exit_code == 0, during.output
     assert during.stdout.splitlines() == ["seen,loaded", "1,0"], during.stdout
     assert "in use by another process" not in during.stderr and "error" not in during.stderr.lower(), during.stderr
     assert done.returncode == 0, done.stderr
     # and afterwards they see the document
-    final = finish(sql(db, "SELECT count(*) AS n FROM documents WHERE status LIKE 'loaded%'"))
-    assert final.stdout.splitlines() == ["n", "1"], final.stderr
+    final = CliRunner().invoke(app, ["sql", "SELECT count(*) AS n FROM documents WHERE status LIKE 'loaded%'",
+                                     "--db", str(db), "--format", "csv"])
+    assert final.stdout.splitlines() == ["n", "1"], final.output
 
 
 def test_sql_waits_for_a_writer_then_answers(tmp_path: Path) -> None:

@@ -94,12 +94,13 @@ def sheet_editions() -> tuple[list[SheetTruth], list[SheetTruth], dict[str, Any]
     return r4, r5, facts
 
 
-def run_inbox(inbox: Path, db: Path) -> str:
-    """One pass over the inbox: `hyoka serve --once`, the real flow (the report is checked on its own below)."""
+def run_inbox(inbox: Path, db: Path, prefect_api: str) -> str:
+    """One pass over the inbox: `hyoka serve --once`, the real flow, reporting to the session's
+    Prefect server (the report is checked on its own below)."""
     from hyoka.cli import app
 
     result = CliRunner().invoke(app, ["serve", "--once", "--inbox", str(inbox), "--db", str(db), "--no-report",
-                                      "--runner", "thread"], env={"COLUMNS": "100"})
+                                      "--runner", "thread"], env={"COLUMNS": "100", "PREFECT_API_URL": prefect_api})
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -111,7 +112,7 @@ def summary_counts(output: str) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def editions(tmp_path_factory: pytest.TempPathFactory, prefect_api: str) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("editions")
     made, inbox, db = folder / "made", folder / "inbox", folder / "warehouse.duckdb"
     made.mkdir()
@@ -139,7 +140,7 @@ def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     changes = CliRunner().invoke(app, ["changes", "--from", "2022", "--to", "2023", "--format", "json", "--db", str(db)])
     # the city re-issues the R5 KPI list with a correction: a pass of the real flow over the inbox
     shutil.copy(made / "kpi_R5_corrected.pdf", inbox / "kpi_R5_corrected.pdf")
-    correction_pass = summary_counts(run_inbox(inbox, db))
+    correction_pass = summary_counts(run_inbox(inbox, db, prefect_api))
     return {"db": db, "inbox": inbox, "made": made, "docs": docs, "r4": r4, "r5": r5, "facts": facts,
             "before_correction": before_correction, "changes": changes, "correction_pass": correction_pass}
 
