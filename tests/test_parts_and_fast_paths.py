@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -156,9 +157,19 @@ def test_a_prefect_that_cannot_start_is_one_line_and_nothing_is_loaded(tmp_path:
     db = tmp_path / "busy.duckdb"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
     env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "0"  # the limit is reached at once
-    out = subprocess.run([sys.executable, "-m", "hyoka", "ingest", str(SHEET_REPORTLAB), "--db", str(db)],
-                         capture_output=True, text=True, cwd=ROOT, env=env)
-    assert out.returncode == 2
+    # … and the server cannot be ready by then, however slow the imports beside it: its database
+    # (a Prefect home of its own) is locked until the run is over, so it cannot finish starting
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    env["PREFECT_HOME"] = str(home)
+    lock = sqlite3.connect(home / "prefect.db", isolation_level=None)
+    try:
+        lock.execute("BEGIN EXCLUSIVE")
+        out = subprocess.run([sys.executable, "-m", "hyoka", "ingest", str(SHEET_REPORTLAB), "--db", str(db)],
+                             capture_output=True, text=True, cwd=ROOT, env=env)
+    finally:
+        lock.close()
+    assert out.returncode == 2, out.stderr
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, out.stderr
     assert "the Prefect server did not answer within 0s" in lines[0] and "nothing was loaded" in lines[0]
