@@ -31,7 +31,7 @@ from schemas.tables import (
     STAGE_FAMILIES,
 )
 
-PROPERTY = settings(derandomize=True, max_examples=120, deadline=None, database=None)
+PROPERTY = settings(derandomize=True, max_examples=60, deadline=None, database=None)
 
 # ---------------------------------------------------------------------------------------
 # the implementations before issue 9 (the oracle)
