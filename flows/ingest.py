@@ -33,6 +33,7 @@ from flows.runs import (
     load_result,
     plan_run,
     report_is_current,
+    write_report_safely,
 )
 from flows.stages import (
     Part,
@@ -284,16 +285,14 @@ def write_validation_report(db: str, wait_seconds: float = 60.0) -> tuple[str | 
     from prefect import get_run_logger
     from prefect.context import FlowRunContext
 
-    from hyoka.report import write_report
     from hyoka.report.artifacts import publish_artifacts
 
     in_run = FlowRunContext.get() is not None  # artifacts belong to a flow run
     logger: Any = get_run_logger() if in_run else logging.getLogger("hyoka.report")
-    try:
-        paths = write_report(db, wait_seconds=wait_seconds)
-    except Exception as exc:  # noqa: BLE001 - the data is loaded; a report failure must not fail the run
-        logger.warning("validation report not written: %s: %s", type(exc).__name__, exc)
-        return None, f"{type(exc).__name__}: {exc}"
+    paths, error = write_report_safely(db, wait_seconds)
+    if error is not None:
+        logger.warning("validation report not written: %s", error)
+        return None, error
     try:
         if in_run:
             publish_artifacts(paths)

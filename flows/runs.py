@@ -227,3 +227,13 @@ def report_is_current(db: str) -> str | None:
 
     existing = default_out_dir(db)
     return str(existing) if (existing / "report.html").exists() else None
+
+
+def write_report_safely(db: str, wait_seconds: float = 60.0) -> tuple[Any, str | None]:
+    """Write the validation report; a failure comes back as its one line, never raised: (paths, error)."""
+    from hyoka.report import write_report
+
+    try:
+        return write_report(db, wait_seconds=wait_seconds), None
+    except Exception as exc:  # noqa: BLE001 - the data is loaded; a report failure must not fail the run
+        return None, f"{type(exc).__name__}: {exc}"

@@ -199,7 +199,7 @@ def _ingest_flow(paths: list[str], **parameters: Any) -> Any:
 def _answer_from_warehouse(paths: list[str], run: Any, db: Path, report: bool, wait: float,
                            processed_dir: Optional[Path], hook: Any) -> Any:
     """The summary of a run with nothing to read: every file is unchanged or a known failure."""
-    from flows.runs import IngestSummary, Tally, report_is_current
+    from flows.runs import IngestSummary, Tally, report_is_current, write_report_safely
 
     summary = IngestSummary(db_path=str(db), missing=run.missing)
     tally = Tally(summary, paths, str(processed_dir) if processed_dir else None, hook)
@@ -208,12 +208,8 @@ def _answer_from_warehouse(paths: list[str], run: Any, db: Path, report: bool, w
     if report:
         summary.report_dir = report_is_current(str(db))
         if summary.report_dir is None and run.files:
-            from hyoka.report import write_report
-
-            try:
-                summary.report_dir = str(write_report(db, wait_seconds=wait).out_dir)
-            except Exception as exc:  # noqa: BLE001 - the data is loaded; a report failure is one line
-                summary.report_error = f"{type(exc).__name__}: {exc}"
+            paths, summary.report_error = write_report_safely(str(db), wait)
+            summary.report_dir = str(paths.out_dir) if paths is not None else None
     return summary
 
 

@@ -16,21 +16,12 @@ import copy
 import hashlib
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 # (path as given to read_and_process, sha256 of its bytes) -> its DocumentResult: a document
 # read once per test session, however many warehouses hold it (its rows carry the same
 # ingested_at in each, which no test compares across warehouses)
 _RESULTS: dict[tuple[str, str], Any] = {}
-
-
-def _load_result() -> Callable[[Any, Any], Any]:
-    """The flow's per-document loader (`load_result`): in `flows.runs` (no Prefect), else `flows.ingest`."""
-    try:
-        from flows.runs import load_result
-    except ImportError:  # before flows/ingest.py was split: it lived in the flow's module
-        from flows.ingest import load_result  # type: ignore[no-redef]
-    return load_result
 
 
 def document_result(path: str | Path) -> Any:
@@ -49,9 +40,9 @@ def build_warehouse(
 ) -> Path:
     """Load files and folders (every *.pdf below, sorted) into the warehouse `db`, as the ingest flow would."""
     from flows.plan import collect_paths
+    from flows.runs import load_result
     from warehouse import store
 
-    load_result = _load_result()
     files, missing = collect_paths(list(paths))
     assert not missing, f"no such file or folder: {missing}"
     failed: list[str] = []
