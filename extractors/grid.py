@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import itemgetter
 from typing import Any, Callable, Iterable
 
@@ -77,9 +78,9 @@ class Cell:
     def bbox(self) -> BBox:
         return (self.x0, self.top, self.x1, self.bottom)
 
-    @property
+    @cached_property
     def label(self) -> str:
-        """The text normalized for label matching (no spaces, folded width)."""
+        """The text normalized for label matching (no spaces, folded width); a cell's text is read once."""
         return normalize_label(self.text)
 
     @property
@@ -423,16 +424,25 @@ class PageGrid:
         found = [c for c in self.cells if predicate(c) and (within is None or _inside(c.bbox, within))]
         return sorted(found, key=lambda c: (round(c.top), c.x0))
 
+    @cached_property
+    def cells_by_label(self) -> dict[str, list[Cell]]:
+        """The cells with text, by their label (templates look labels up many times a page)."""
+        index: dict[str, list[Cell]] = {}
+        for cell in self.cells:
+            if cell.label:
+                index.setdefault(cell.label, []).append(cell)
+        return index
+
     def find_label(self, *labels: str, startswith: bool = False, within: BBox | None = None) -> Cell | None:
         """The first cell whose normalized text equals (or starts with) one of `labels`."""
         wanted = [normalize_label(label) for label in labels]
-
-        def matches(cell: Cell) -> bool:
-            text = cell.label
-            return any(text.startswith(w) if startswith else text == w for w in wanted) and bool(text)
-
-        found = self.find_all(matches, within=within)
-        return found[0] if found else None
+        index = self.cells_by_label
+        if startswith:
+            keys = [key for key in index if any(key.startswith(w) for w in wanted)]
+        else:
+            keys = [w for w in wanted if w in index]
+        found = [c for key in keys for c in index[key] if within is None or _inside(c.bbox, within)]
+        return min(found, key=lambda c: (round(c.top), c.x0, c.index)) if found else None
 
     # ---- moving between cells -------------------------------------------------------
     def below(self, cell: Cell, tolerance: float = 2.5) -> list[Cell]:

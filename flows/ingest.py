@@ -1,13 +1,11 @@
-"""The `ingest` Prefect flow: files and folders in, documents read in parallel, rows in DuckDB.
+"""The `ingest` Prefect flow: `flows.engine.run_ingest`, its batches of pages read as Prefect tasks.
 
-The flow is wiring: plan (`flows.runs.plan_run`), read page ranges as tasks
-(`flows.stages.read_batch`, in threads, processes or on a Dask cluster:
-`make_task_runner`), assemble and validate each document once its pages are in
-(`flows.stages.assemble_document`), load it in its own short warehouse connection
-(`flows.runs.load_result`), then write the validation report.
-
-Runs with no Prefect server configured: Prefect then starts a temporary local one.
-`hyoka ingest` plans first and starts Prefect only when there is something to read.
+The run itself (plan, read, assemble, validate, load, report) is `run_ingest`; the flow
+only reads the batches as tasks on a Prefect task runner (threads, processes or a Dask
+cluster: `make_task_runner`), so that every run and batch shows in the Prefect UI, and
+publishes the report as artifacts. `hyoka ingest` runs it when a Prefect server is
+configured (PREFECT_API_URL) or asked for (`--orchestrator prefect`); otherwise it runs
+`run_ingest` without Prefect (`flows.runs.Orchestrator`).
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from extractors.pages import Reader
+from flows.engine import BatchResults, batch_error, page_progress, run_ingest, runner_for
 from flows.runs import (
     DEFAULT_RUNNER,
     DEFAULT_WORKERS,
@@ -28,25 +27,12 @@ from flows.runs import (
     DocumentOutcome,
     IngestSummary,
     ProgressHook,
-    Tally,
-    Warehouse,
     load_result,
-    plan_run,
-    report_is_current,
     write_report_safely,
 )
-from flows.stages import (
-    Part,
-    PartResult,
-    assemble_document,
-    document_row,
-    failed_result,
-    page_count_of,
-    read_batch,
-    split_into_batches,
-)
+from flows.stages import Part, PartResult, read_batch
 
-__all__ = ["DocumentOutcome", "IngestSummary", "ingest", "load_result", "RUNNERS"]
+__all__ = ["DocumentOutcome", "IngestSummary", "ingest", "load_result", "RUNNERS", "runner_for"]
 
 
 # hyoka's own cache is the document's sha256 in the warehouse: Prefect's result cache
@@ -55,18 +41,12 @@ __all__ = ["DocumentOutcome", "IngestSummary", "ingest", "load_result", "RUNNERS
 def read_pages(batch: list[Part], label: str, reader: Reader = Reader.PDFIUM,
                progress: ProgressHook | None = None) -> list[PartResult]:
     """Read a batch of page ranges into grids (the parallel part of an ingest)."""
-    on_page = (lambda path, page, total: progress("page", path, (page, total))) if progress else None
-    return read_batch(batch, reader=reader, on_page=on_page)
+    return read_batch(batch, reader=reader, on_page=page_progress(progress))
 
 
 # --------------------------------------------------------------------------------------
 # Task runners
 # --------------------------------------------------------------------------------------
-
-# A worker process costs seconds to start (it imports Prefect, pandas, the readers) and a
-# page about 20-50 ms to read: a process pool pays off only from about this many pages per
-# worker; a smaller run, or --workers 1, reads in the flow's own process (runner_for).
-MIN_PAGES_PER_PROCESS = 60
 
 
 def make_task_runner(runner: str = DEFAULT_RUNNER, workers: int = DEFAULT_WORKERS, dask_address: str | None = None) -> Any:
@@ -91,13 +71,6 @@ def make_task_runner(runner: str = DEFAULT_RUNNER, workers: int = DEFAULT_WORKER
             cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
         )
     raise ValueError(f"unknown task runner {runner!r}: use one of {', '.join(RUNNERS)}")
-
-
-def runner_for(runner: str, workers: int, pages: int) -> str:
-    """The runner a run really needs: no process pool for one worker or a run too small to repay it."""
-    if runner == "process" and (workers <= 1 or pages < 2 * MIN_PAGES_PER_PROCESS):
-        return "thread"
-    return runner
 
 
 class LocalCallback:
@@ -154,18 +127,29 @@ def _batch_label(batch: list[Part]) -> str:
     return f"{Path(first.path).name} … {Path(last.path).name} ({len(batch)} files)"
 
 
-class Assembly:
-    """Collects the parts of each document as batches finish; hands back a document once whole."""
+def read_with_prefect(dask_address: str | None = None) -> Callable[..., BatchResults]:
+    """A `flows.engine.BatchReading` that reads each batch as a `read-pages` task of this flow run."""
 
-    def __init__(self, page_counts: dict[str, int]):
-        self.page_counts = page_counts
-        self.parts: dict[str, list[PartResult]] = {path: [] for path in page_counts}
+    def read(batches: list[list[Part]], runner: str, workers: int, reader: Reader,
+             progress: ProgressHook | None) -> BatchResults:
+        in_process = runner == "thread"
+        if not in_process:
+            _keep_callbacks_local()
+        with _api_for_workers(), make_task_runner(runner, workers, dask_address) as task_runner:
+            futures = {
+                task_runner.submit(read_pages, {"batch": batch, "label": _batch_label(batch), "reader": reader,
+                                                "progress": progress if in_process else None}): batch
+                for batch in batches
+            }
+            for future in as_completed(list(futures)):
+                batch = futures[future]
+                try:
+                    results: list[PartResult] = future.result()
+                except Exception as exc:  # noqa: BLE001 - a crashed worker fails its documents, not the run
+                    results = batch_error(batch, exc)
+                yield batch, results
 
-    def add(self, result: PartResult) -> bool:
-        """Add a part; True when its document has all its pages."""
-        parts = self.parts[result.part.path]
-        parts.append(result)
-        return sum(r.part.pages for r in parts) == self.page_counts[result.part.path]
+    return read
 
 
 @flow(name="ingest", validate_parameters=False, log_prints=False)
@@ -192,78 +176,13 @@ def ingest(
     """
     if runner not in RUNNERS:
         raise ValueError(f"unknown task runner {runner!r}: use one of {', '.join(RUNNERS)}")
-    page_reader = Reader(reader)
-    warehouse = Warehouse(str(db), wait_seconds, on_wait)
-    try:
-        run = plan_run(paths, warehouse, processed_dir)
-        summary = IngestSummary(db_path=str(db), missing=run.missing)
-        tally = Tally(summary, [str(p) for p in paths], processed_dir, progress)
-        tally.settle_plan(run.plan)
-        summary.parsed = len(run.plan.todo)
-        _read_and_load(run.plan.todo, tally, warehouse, municipality, page_reader, runner, workers, dask_address, progress)
-    finally:
-        warehouse.close()
-    tally.close(run.files)
-    if report and str(db) != ":memory:":
-        current = report_is_current(str(db)) if summary.parsed == 0 else None
-        if current:
-            summary.report_dir = current  # nothing changed: the report there is current
-        else:
-            if progress:
-                progress("report", str(db), None)
-            summary.report_dir, summary.report_error = write_validation_report(str(db), wait_seconds)
+    summary = run_ingest(
+        paths, str(db), municipality=municipality, progress=progress, wait_seconds=wait_seconds,
+        on_wait=on_wait, report=report, runner=runner, workers=workers, processed_dir=processed_dir,
+        reader=Reader(reader), read_batches=read_with_prefect(dask_address), report_writer=write_validation_report,
+    )
     _log_summary(summary)
     return summary
-
-
-def _read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehouse, municipality: str | None,
-                   reader: Reader, runner: str, workers: int, dask_address: str | None,
-                   progress: ProgressHook | None) -> None:
-    """Read the planned files by page ranges in parallel; load each document as soon as it is whole."""
-    documents: dict[str, dict[str, Any]] = {}
-    page_counts: dict[str, int] = {}
-    for path, document_id in todo:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            tally.finish(path, DocumentOutcome(str(path), "failed", error=f"cannot read the file ({exc.strerror or exc})"))
-            continue
-        document = document_row(str(path), len(data), document_id)
-        count = page_count_of(data, reader)
-        if isinstance(count, str):  # not a PDF, damaged, encrypted…: fails before any page is read
-            with warehouse.open() as con:
-                tally.finish(path, load_result(con, failed_result(str(path), document, count)))
-            continue
-        documents[str(path)] = document
-        page_counts[str(path)] = count
-    kind = runner_for(runner, workers, sum(page_counts.values()))
-    batches = split_into_batches(page_counts, workers if kind != "thread" else 1)
-    if not batches:
-        return
-    tally.summary.runner = kind
-    in_process = kind == "thread"
-    if not in_process:
-        _keep_callbacks_local()
-    assembly = Assembly(page_counts)
-    with _api_for_workers(), make_task_runner(kind, workers, dask_address) as task_runner:
-        futures = {
-            task_runner.submit(read_pages, {"batch": batch, "label": _batch_label(batch), "reader": reader,
-                                            "progress": progress if in_process else None}): batch
-            for batch in batches
-        }
-        for future in as_completed(list(futures)):
-            try:
-                results: list[PartResult] = future.result()
-            except Exception as exc:  # noqa: BLE001 - a crashed worker fails its documents, not the run
-                error = f"internal error while reading ({type(exc).__name__}: {exc})"
-                results = [PartResult(part, error=error) for part in futures[future]]
-            for result in results:
-                if assembly.add(result):
-                    path = result.part.path
-                    document = assemble_document(path, documents[path], page_counts[path],
-                                                 assembly.parts.pop(path), municipality)
-                    with warehouse.open() as con:
-                        tally.finish(Path(path), load_result(con, document))
 
 
 def _log_summary(summary: IngestSummary) -> None:

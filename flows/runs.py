@@ -7,9 +7,12 @@ start-up: a run with nothing to read never starts one) and loading one document.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tomllib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -75,6 +78,41 @@ class IngestSummary:
 RUNNERS = ("process", "thread", "dask")
 DEFAULT_RUNNER = "process"
 DEFAULT_WORKERS = 2
+
+class Orchestrator(str, Enum):
+    """Who runs an ingest: Prefect (a flow run, visible in its UI) or hyoka alone (`flows.engine`)."""
+
+    AUTO = "auto"  # Prefect when a server is configured (PREFECT_API_URL) or Dask reads the pages
+    PREFECT = "prefect"  # always a Prefect flow (a temporary server when none is configured)
+    LOCAL = "local"  # never Prefect: no server to start, seconds sooner
+
+
+def uses_prefect(orchestrator: Orchestrator | str, runner: str) -> bool:
+    """Whether an ingest runs as a Prefect flow (the one place that decides it)."""
+    choice = Orchestrator(orchestrator)
+    if choice is Orchestrator.AUTO:
+        return runner == "dask" or prefect_server_configured()
+    return choice is Orchestrator.PREFECT
+
+
+def prefect_server_configured() -> bool:
+    """Whether PREFECT_API_URL is set, in the environment or the active Prefect profile.
+
+    Read from Prefect's profiles file directly: importing Prefect's settings to ask costs
+    a second and a half, which a run without Prefect should not pay.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        return True
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    path = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
+    try:
+        profiles = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active") or "ephemeral"
+    profile = profiles.get("profiles", {}).get(active, {})
+    return isinstance(profile, dict) and bool(profile.get("PREFECT_API_URL"))
+
 
 # Progress callbacks: (event, path, detail) with event in {'start', 'page', 'done', 'report'}.
 ProgressHook = Callable[[str, str, Any], None]

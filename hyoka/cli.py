@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from extractors.pages import Reader
+from flows.runs import Orchestrator
 
 # Prefect is chatty and phones home by default; a CLI user wants neither. Users who want
 # Prefect's logs set these themselves.
@@ -62,6 +63,12 @@ READER_OPTION = typer.Option(
     Reader.PDFIUM.value, "--reader", envvar="HYOKA_READER",
     help="The PDF library that reads the pages: pdfium (fast, default) or pdfplumber (the reference, slower).",
 )
+ORCHESTRATOR_OPTION = typer.Option(
+    Orchestrator.AUTO.value, "--orchestrator", envvar="HYOKA_ORCHESTRATOR",
+    help="Who runs the ingest: prefect (a Prefect flow run, visible in its UI), local (hyoka alone, no "
+         "server to start), or auto: prefect when a Prefect server is configured (PREFECT_API_URL) "
+         "or --runner dask, else local.",
+)
 WAIT_OPTION = typer.Option(60.0, "--wait", help="Seconds to wait while another hyoka run (or other process) holds the warehouse.")
 
 
@@ -90,10 +97,12 @@ def ingest(
     workers: int = WORKERS_OPTION,
     dask_address: Optional[str] = DASK_ADDRESS_OPTION,
     reader: Reader = READER_OPTION,
+    orchestrator: Orchestrator = ORCHESTRATOR_OPTION,
 ) -> None:
     """Read PDFs, validate them and load them into the warehouse."""
     code = _run_ingest([str(p) for p in paths], db=db, municipality=municipality, wait=wait, report=report,
-                       runner=runner, workers=workers, dask_address=dask_address, reader=reader)
+                       runner=runner, workers=workers, dask_address=dask_address, reader=reader,
+                       orchestrator=orchestrator)
     raise typer.Exit(code)
 
 
@@ -126,13 +135,15 @@ def _run_ingest(
     dask_address: Optional[str],
     processed_dir: Optional[Path] = None,
     reader: Reader = Reader.PDFIUM,
+    orchestrator: Orchestrator = Orchestrator.AUTO,
 ) -> int:
     """One ingest run with a progress bar and the closing summary; its exit code.
 
     The warehouse is asked first which files need reading: a run with nothing to read
-    answers from it alone, without starting Prefect (its start-up costs seconds).
+    answers from it alone, without Prefect. Ctrl-C stops the run between two documents
+    (each is loaded in its own transaction): exit code 130, and a re-run goes on from there.
     """
-    from flows.runs import DocumentOutcome, Warehouse, plan_run
+    from flows.runs import DocumentOutcome, Warehouse, plan_run, uses_prefect
 
     runner = _check_runner(runner, dask_address)
     with Progress(
@@ -145,9 +156,12 @@ def _run_ingest(
         transient=True,
     ) as progress:
         bar = progress.add_task("ingest", total=None, current="")
+        finished: list[DocumentOutcome | str] = []  # what this run settled, for an interrupted run's line
 
         def hook(event: str, path: str, detail: Any) -> None:
             name = Path(path).name
+            if event == "done":
+                finished.append(detail)
             if event == "page":
                 page, total = detail
                 progress.update(bar, current=f"{name} p.{page}/{total}")
@@ -163,20 +177,42 @@ def _run_ingest(
             warehouse = Warehouse(str(db), wait, _say_wait)
             run = plan_run(paths, warehouse, str(processed_dir) if processed_dir else None)
             progress.update(bar, total=len(run.files))
-            if run.plan.has_work:
-                progress.update(bar, current="starting Prefect…")
-                summary = _ingest_flow(paths, db=str(db), municipality=municipality, progress=hook,
-                                       wait_seconds=wait, on_wait=_say_wait, report=report,
-                                       runner=runner, workers=workers, dask_address=dask_address,
-                                       processed_dir=str(processed_dir) if processed_dir else None, reader=reader.value)
-            else:
+            parameters: dict[str, Any] = dict(
+                db=str(db), municipality=municipality, progress=hook, wait_seconds=wait, on_wait=_say_wait,
+                report=report, runner=runner, workers=workers,
+                processed_dir=str(processed_dir) if processed_dir else None,
+            )
+            if not run.plan.has_work:
                 summary = _answer_from_warehouse(paths, run, db, report, wait, processed_dir, hook)
+            elif uses_prefect(orchestrator, runner):
+                progress.update(bar, current="starting Prefect…")
+                summary = _ingest_flow(paths, **parameters, dask_address=dask_address, reader=reader.value)
+            else:
+                from flows.engine import run_ingest
+
+                summary = run_ingest(paths, **parameters, reader=reader)
+        except KeyboardInterrupt:
+            progress.stop()
+            _interrupted(finished, len(run.files) if "run" in locals() else None)
         except Exception as exc:  # noqa: BLE001 - the user gets one line, not a traceback
             _fail(exc)
     for missing in summary.missing:
         err.print(f"[red]failed[/red] {missing}: no such file or folder", soft_wrap=True, highlight=False)
     _print_summary(summary)
     return 1 if summary.failed else 0
+
+
+def _interrupted(finished: list[Any], files: int | None) -> None:
+    """Ctrl-C: one line on what was loaded and what was not, exit code 130 (128 + SIGINT)."""
+    loaded = sum(1 for o in finished if getattr(o, "status", "") in ("loaded", "loaded_with_issues"))
+    settled = len(finished)
+    rest = f", {files - settled} not yet" if files is not None else ""
+    err.print(
+        f"[yellow]interrupted:[/yellow] {loaded} documents loaded in this run, {settled} settled{rest}; "
+        "each loaded document is complete — run the same command again to go on",
+        soft_wrap=True,
+    )
+    raise typer.Exit(130)
 
 
 def _ingest_flow(paths: list[str], **parameters: Any) -> Any:
@@ -246,6 +282,10 @@ def serve(
     dask_address: Optional[str] = DASK_ADDRESS_OPTION,
     name: str = typer.Option("inbox", "--name", help="The Prefect deployment's name (ingest/<name>)."),
     reader: Reader = READER_OPTION,
+    orchestrator: Orchestrator = typer.Option(
+        Orchestrator.AUTO.value, "--orchestrator", envvar="HYOKA_ORCHESTRATOR",
+        help="With --once, who runs the pass (see `hyoka ingest --help`); a schedule always runs on Prefect.",
+    ),
 ) -> None:
     """Ingest an inbox folder on a schedule (through Prefect), or once with --once."""
     if not inbox.is_dir():
@@ -257,7 +297,7 @@ def serve(
     if once:
         code = _run_ingest([str(inbox)], db=db, municipality=municipality, wait=wait, report=report,
                            runner=runner, workers=workers, dask_address=dask_address, processed_dir=processed_dir,
-                           reader=reader)
+                           reader=reader, orchestrator=orchestrator)
         raise typer.Exit(code)
     if not cron and not interval:
         err.print('[red]error:[/red] give a schedule (--cron "0 6 * * *" or --interval 3600), or --once')

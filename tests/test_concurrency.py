@@ -191,19 +191,55 @@ def by_thread(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_process_runner(by_thread: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import flows.ingest
+    import flows.engine
 
     # the samples are too few pages to repay a pool's start-up: lower the bar, not the work
-    monkeypatch.setattr(flows.ingest, "MIN_PAGES_PER_PROCESS", 1)
+    monkeypatch.setattr(flows.engine, "MIN_PAGES_PER_PROCESS", 1)
     db = tmp_path / "process.duckdb"
     summary = ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], db=str(db), runner="process", workers=2, report=False)
     assert (summary.runner, summary.parsed, summary.failed) == ("process", 2, 0)
     assert rows(db) == rows(by_thread)
 
 
+def test_without_prefect_in_a_process_pool(by_thread: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run without Prefect (no server configured): its own process pool, the flow's rows."""
+    import flows.engine
+
+    monkeypatch.setattr(flows.engine, "MIN_PAGES_PER_PROCESS", 1)
+    db = tmp_path / "local.duckdb"
+    summary = flows.engine.run_ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], str(db), runner="process", workers=2,
+                                      report=False)
+    assert (summary.runner, summary.parsed, summary.failed) == ("process", 2, 0)
+    assert rows(db) == rows(by_thread)
+    again = flows.engine.run_ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], str(db), report=False)
+    assert (again.count("unchanged"), again.parsed) == (2, 0)
+
+
+def test_who_runs_an_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Prefect runs it when a server is configured (environment or profile) or Dask reads; else hyoka alone."""
+    from flows.runs import Orchestrator, uses_prefect
+
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    monkeypatch.setenv("PREFECT_HOME", str(home))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILE", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILES_PATH", raising=False)
+    assert [uses_prefect(o, "process") for o in Orchestrator] == [False, True, False]
+    assert uses_prefect(Orchestrator.AUTO, "dask") and not uses_prefect(Orchestrator.LOCAL, "dask")
+    (home / "profiles.toml").write_text(
+        'active = "work"\n[profiles.work]\nPREFECT_API_URL = "http://127.0.0.1:4200/api"\n[profiles.ephemeral]\n'
+    )
+    assert uses_prefect(Orchestrator.AUTO, "process")
+    monkeypatch.setenv("PREFECT_PROFILE", "ephemeral")
+    assert not uses_prefect(Orchestrator.AUTO, "process")
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
+    assert uses_prefect(Orchestrator.AUTO, "thread")
+
+
 def test_a_small_run_reads_in_the_flow(tmp_path: Path) -> None:
     """No process pool to start (seconds) for a run of a few pages, nor for one worker."""
-    from flows.ingest import MIN_PAGES_PER_PROCESS, runner_for
+    from flows.engine import MIN_PAGES_PER_PROCESS, runner_for
 
     summary = ingest([str(SHEET_REPORTLAB)], db=str(tmp_path / "one.duckdb"), runner="process", workers=2, report=False)
     assert (summary.runner, summary.parsed, summary.failed) == ("thread", 1, 0)

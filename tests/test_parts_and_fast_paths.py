@@ -152,7 +152,8 @@ def test_known_files_and_the_commands_that_run_no_flow_never_import_prefect(know
 
 
 def test_a_prefect_that_cannot_start_is_one_line_and_nothing_is_loaded(tmp_path: Path) -> None:
-    """A machine so busy that Prefect's temporary server cannot start in its time limit."""
+    """A machine so busy that Prefect's temporary server cannot start in its time limit (a run asked
+    to be a Prefect flow: without a configured server, a run needs none)."""
     db = tmp_path / "busy.duckdb"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
     env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "0"  # the limit is reached at once
@@ -164,7 +165,8 @@ def test_a_prefect_that_cannot_start_is_one_line_and_nothing_is_loaded(tmp_path:
     lock = sqlite3.connect(home / "prefect.db", isolation_level=None)
     try:
         lock.execute("BEGIN EXCLUSIVE")
-        out = subprocess.run([sys.executable, "-m", "hyoka", "ingest", str(SHEET_REPORTLAB), "--db", str(db)],
+        out = subprocess.run([sys.executable, "-m", "hyoka", "ingest", str(SHEET_REPORTLAB), "--db", str(db),
+                              "--orchestrator", "prefect"],
                              capture_output=True, text=True, cwd=ROOT, env=env)
     finally:
         lock.close()

@@ -1,0 +1,218 @@
+"""An ingest run from files to loaded documents, whoever reads the pages.
+
+`run_ingest` is the whole run: plan (`flows.runs.plan_run`), read the files' pages in
+batches, assemble and validate each document once its pages are in, load it in its own
+short warehouse connection, then write the validation report. Where the batches are
+read is a `BatchReading`:
+
+- `InProcess`: one after another in this process (one worker, or a small run);
+- `ProcessPool`: a pool of local processes (`concurrent.futures`);
+- the Prefect flow's task runners (`flows.ingest`), so that a run is visible in the
+  Prefect UI when a server is configured.
+
+No Prefect here: a run without a Prefect server pays for none of it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any, Callable, Iterator, Protocol
+
+from extractors.pages import Reader
+from flows.runs import (
+    DEFAULT_RUNNER,
+    DEFAULT_WORKERS,
+    DocumentOutcome,
+    IngestSummary,
+    ProgressHook,
+    Tally,
+    Warehouse,
+    load_result,
+    plan_run,
+    report_is_current,
+    write_report_safely,
+)
+from flows.stages import (
+    Part,
+    PartResult,
+    assemble_document,
+    document_row,
+    failed_result,
+    page_count_of,
+    read_batch,
+    split_into_batches,
+)
+
+# A worker process costs about a second to start (it imports the readers and pandas) and a
+# page 20-50 ms to read: a process pool pays off only from about this many pages per
+# worker; a smaller run, or --workers 1, reads in the run's own process (`runner_for`).
+MIN_PAGES_PER_PROCESS = 60
+
+# (the batch, what reading it gave), as batches finish
+BatchResults = Iterator[tuple[list[Part], list[PartResult]]]
+
+
+class BatchReading(Protocol):
+    """Where a run's batches of pages are read: results come back as batches finish, in any order."""
+
+    def __call__(self, batches: list[list[Part]], runner: str, workers: int, reader: Reader,
+                 progress: ProgressHook | None) -> BatchResults: ...
+
+
+def runner_for(runner: str, workers: int, pages: int) -> str:
+    """The runner a run really needs: no process pool for one worker or a run too small to repay it."""
+    if runner == "process" and (workers <= 1 or pages < 2 * MIN_PAGES_PER_PROCESS):
+        return "thread"
+    return runner
+
+
+def page_progress(progress: ProgressHook | None) -> Callable[[str, int, int], None] | None:
+    """A `read_batch` page callback that tells the run's progress hook."""
+    if progress is None:
+        return None
+    return lambda path, page, total: progress("page", path, (page, total))
+
+
+def batch_error(batch: list[Part], exc: BaseException) -> list[PartResult]:
+    """A batch whose worker crashed: each of its documents fails with the reason, the run goes on."""
+    error = f"internal error while reading ({type(exc).__name__}: {exc})"
+    return [PartResult(part, error=error) for part in batch]
+
+
+def read_locally(batches: list[list[Part]], runner: str, workers: int, reader: Reader,
+                 progress: ProgressHook | None) -> BatchResults:
+    """Read batches without Prefect: in this process, or with `runner` 'process' in a process pool."""
+    if runner == "process" and workers > 1:
+        yield from _read_in_pool(batches, workers, reader)
+        return
+    on_page = page_progress(progress)
+    for batch in batches:
+        yield batch, read_batch(batch, reader=reader, on_page=on_page)
+
+
+def _ignore_interrupts() -> None:
+    """A pool worker leaves Ctrl-C to the run, which stops the pool (no traceback from each worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _read_in_pool(batches: list[list[Part]], workers: int, reader: Reader) -> BatchResults:
+    # spawn, not fork: the run's process holds threads (the progress bar) and pdfium's state
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts)
+    try:
+        pending: dict[Future[list[PartResult]], list[Part]] = {
+            pool.submit(read_batch, batch, reader=reader): batch for batch in batches
+        }
+        while pending:
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for future in done:
+                batch = pending.pop(future)
+                try:
+                    yield batch, future.result()
+                except Exception as exc:  # noqa: BLE001 - a crashed worker fails its documents, not the run
+                    yield batch, batch_error(batch, exc)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Assembly:
+    """Collects the parts of each document as batches finish; hands back a document once whole."""
+
+    def __init__(self, page_counts: dict[str, int]):
+        self.page_counts = page_counts
+        self.parts: dict[str, list[PartResult]] = {path: [] for path in page_counts}
+
+    def add(self, result: PartResult) -> bool:
+        """Add a part; True when its document has all its pages."""
+        parts = self.parts[result.part.path]
+        parts.append(result)
+        return sum(r.part.pages for r in parts) == self.page_counts[result.part.path]
+
+
+def write_report(db: str, wait_seconds: float) -> tuple[str | None, str | None]:
+    """Write the validation report: (its folder, or why it was not written)."""
+    paths, error = write_report_safely(db, wait_seconds)
+    return (str(paths.out_dir) if paths is not None else None), error
+
+
+def run_ingest(
+    paths: list[str],
+    db: str = "hyoka.duckdb",
+    *,
+    municipality: str | None = None,
+    progress: ProgressHook | None = None,
+    wait_seconds: float = 60.0,
+    on_wait: Callable[[str], None] | None = None,
+    report: bool = True,
+    runner: str = DEFAULT_RUNNER,
+    workers: int = DEFAULT_WORKERS,
+    processed_dir: str | None = None,
+    reader: Reader = Reader.PDFIUM,
+    read_batches: BatchReading = read_locally,
+    report_writer: Callable[[str, float], tuple[str | None, str | None]] = write_report,
+) -> IngestSummary:
+    """Ingest PDF files and folders into the warehouse at `db`; then write its validation report.
+
+    With `processed_dir`, each file is moved there once dealt with: loaded or unchanged
+    ones to it, failed ones to its failed/ (files below it are never ingested).
+    """
+    warehouse = Warehouse(str(db), wait_seconds, on_wait)
+    try:
+        run = plan_run(paths, warehouse, processed_dir)
+        summary = IngestSummary(db_path=str(db), missing=run.missing)
+        tally = Tally(summary, [str(p) for p in paths], processed_dir, progress)
+        tally.settle_plan(run.plan)
+        summary.parsed = len(run.plan.todo)
+        read_and_load(run.plan.todo, tally, warehouse, municipality=municipality, reader=Reader(reader),
+                      runner=runner, workers=workers, progress=progress, read_batches=read_batches)
+    finally:
+        warehouse.close()
+    tally.close(run.files)
+    if report and str(db) != ":memory:":
+        current = report_is_current(str(db)) if summary.parsed == 0 else None
+        if current:
+            summary.report_dir = current  # nothing changed: the report there is current
+        else:
+            if progress:
+                progress("report", str(db), None)
+            summary.report_dir, summary.report_error = report_writer(str(db), wait_seconds)
+    return summary
+
+
+def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehouse, *, municipality: str | None,
+                  reader: Reader, runner: str, workers: int, progress: ProgressHook | None,
+                  read_batches: BatchReading) -> None:
+    """Read the planned files by page ranges; load each document as soon as it is whole."""
+    documents: dict[str, dict[str, Any]] = {}
+    page_counts: dict[str, int] = {}
+    for path, document_id in todo:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            tally.finish(path, DocumentOutcome(str(path), "failed", error=f"cannot read the file ({exc.strerror or exc})"))
+            continue
+        document = document_row(str(path), len(data), document_id)
+        count = page_count_of(data, reader)
+        if isinstance(count, str):  # not a PDF, damaged, encrypted…: fails before any page is read
+            with warehouse.open() as con:
+                tally.finish(path, load_result(con, failed_result(str(path), document, count)))
+            continue
+        documents[str(path)] = document
+        page_counts[str(path)] = count
+    kind = runner_for(runner, workers, sum(page_counts.values()))
+    batches = split_into_batches(page_counts, workers if kind != "thread" else 1)
+    if not batches:
+        return
+    tally.summary.runner = kind
+    assembly = Assembly(page_counts)
+    for _batch, results in read_batches(batches, kind, workers, reader, progress):
+        for result in results:
+            if assembly.add(result):
+                path = result.part.path
+                document = assemble_document(path, documents[path], page_counts[path],
+                                             assembly.parts.pop(path), municipality)
+                with warehouse.open() as con:
+                    tally.finish(Path(path), load_result(con, document))
