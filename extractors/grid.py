@@ -16,9 +16,10 @@ never read a page as a whole: we read cells.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Callable, Iterable
 
 from extractors.pages import PageLike
@@ -26,15 +27,35 @@ from hyoka.normalize import normalize_label
 
 BBox = tuple[float, float, float, float]
 
-# pdfplumber table-finder settings: only ruling lines and rect edges make cells.
-TABLE_SETTINGS: dict[str, Any] = {
-    "vertical_strategy": "lines",
-    "horizontal_strategy": "lines",
-    "snap_tolerance": 3,
-    "join_tolerance": 3,
-    "intersection_tolerance": 3,
-    "edge_min_length": 3,
-}
+@dataclass(frozen=True)
+class GridSettings:
+    """How rulings become cells: pdfplumber's table-finder tolerances, in points (the same across and along)."""
+
+    snap_tolerance: float = 3.0  # parallel edges this close are one ruling
+    join_tolerance: float = 3.0  # collinear edges with a gap this small are one ruling
+    intersection_tolerance: float = 3.0  # a vertical and a horizontal this close cross
+    edge_min_length: float = 3.0  # shorter edges are not rulings
+
+    def __post_init__(self) -> None:
+        for name in ("snap_tolerance", "join_tolerance", "intersection_tolerance", "edge_min_length"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"GridSettings.{name} must be a number ≥ 0, not {value!r}")
+
+    def as_table_settings(self) -> dict[str, Any]:
+        """The same, as pdfplumber's table-finder settings (only ruling lines and rect edges make cells)."""
+        return {
+            "vertical_strategy": "lines",
+            "horizontal_strategy": "lines",
+            "snap_tolerance": self.snap_tolerance,
+            "join_tolerance": self.join_tolerance,
+            "intersection_tolerance": self.intersection_tolerance,
+            "edge_min_length": self.edge_min_length,
+        }
+
+
+DEFAULT_SETTINGS = GridSettings()
+TABLE_SETTINGS: dict[str, Any] = DEFAULT_SETTINGS.as_table_settings()
 
 # A soft-wrapped line reaches the cell's right edge up to this many characters: the next
 # character did not fit, kinsoku pushed it and its closing punctuation down (measured
@@ -162,7 +183,7 @@ def line_edge(line: dict) -> dict:
     return edge
 
 
-def find_cell_boxes(page: PageLike, settings: dict[str, Any] | None = None) -> list[BBox]:
+def find_cell_boxes(page: PageLike, settings: GridSettings | None = None) -> list[BBox]:
     """Ruled cells of a page, from its visible rulings."""
     edges = ruling_edges(page)
     verticals = [e for e in edges if e["orientation"] == "v"]
@@ -178,25 +199,130 @@ def find_cell_boxes(page: PageLike, settings: dict[str, Any] | None = None) -> l
     return sorted(boxes, key=lambda b: (b[1], b[0]))
 
 
-def ruled_cells(edges: list[dict], settings: dict[str, Any] | None = None) -> list[BBox]:
-    """pdfplumber's table finder on these edges: snapped, joined, crossed, closed into cells."""
-    from pdfplumber.table import TableSettings, edges_to_intersections, merge_edges
-    from pdfplumber.utils import filter_edges
+def ruled_cells(edges: list[dict], settings: GridSettings | None = None) -> list[BBox]:
+    """pdfplumber's table finder on these edges: snapped, joined, crossed, closed into cells.
 
-    tset = TableSettings.resolve(dict(TABLE_SETTINGS, **(settings or {})))
-    merged = merge_edges(
-        edges,
-        snap_x_tolerance=tset.snap_x_tolerance,
-        snap_y_tolerance=tset.snap_y_tolerance,
-        join_x_tolerance=tset.join_x_tolerance,
-        join_y_tolerance=tset.join_y_tolerance,
-    )
-    kept = filter_edges(merged, min_length=tset.edge_min_length)
-    intersections = edges_to_intersections(kept, tset.intersection_x_tolerance, tset.intersection_y_tolerance)
-    return intersections_to_cells(intersections)
+    The same arithmetic as pdfplumber's `merge_edges`, `filter_edges`,
+    `edges_to_intersections` and `intersections_to_cells` (`tests/test_readers.py` checks
+    the cells are theirs, in their order), on plain tuples: a page's rulings are hundreds
+    of edges, and pdfplumber copies a dict at every snap and join.
+    """
+    settings = settings or DEFAULT_SETTINGS
+    verticals = [_edge(e) for e in edges if e["orientation"] == "v"]
+    horizontals = [_edge(e) for e in edges if e["orientation"] == "h"]
+    verticals = snap_edges(verticals, VERTICAL, settings.snap_tolerance)
+    horizontals = snap_edges(horizontals, HORIZONTAL, settings.snap_tolerance)
+    # pdfplumber's merge puts horizontals before verticals; the crossings do not depend on it
+    horizontals = [e for e in join_edges(horizontals, HORIZONTAL, settings.join_tolerance) if e[WIDTH] >= settings.edge_min_length]
+    verticals = [e for e in join_edges(verticals, VERTICAL, settings.join_tolerance) if e[HEIGHT] >= settings.edge_min_length]
+    return crossings_to_cells(edge_crossings(verticals, horizontals, settings.intersection_tolerance))
+
+
+# An edge as a tuple (x0, x1, top, bottom, width, height): pdfplumber's values, not its dict.
+Edge = tuple[float, float, float, float, float, float]
+X0, X1, TOP, BOTTOM, WIDTH, HEIGHT = range(6)
+VERTICAL, HORIZONTAL = "v", "h"
+_EDGE_VALUES = itemgetter("x0", "x1", "top", "bottom", "width", "height")
+
+
+def _edge(obj: dict) -> Edge:
+    return _EDGE_VALUES(obj)  # type: ignore[no-any-return]
+
+
+def snap_edges(edges: list[Edge], orientation: str, tolerance: float) -> list[Edge]:
+    """pdfplumber's `snap_objects`: edges whose position (x0 of a vertical, top of a horizontal) is
+    within `tolerance` of the next one's form a cluster, moved to its mean position."""
+    if not edges:
+        return []
+    key = X0 if orientation == VERTICAL else TOP
+    values = sorted({e[key] for e in edges})
+    cluster_of: dict[float, int] = {}
+    cluster = 0
+    for i, value in enumerate(values):  # pdfplumber's `cluster_list`: a chain of close values is one cluster
+        if i and (tolerance == 0 or value > values[i - 1] + tolerance):
+            cluster += 1
+        cluster_of[value] = cluster
+    clusters: dict[int, list[Edge]] = {}
+    for edge in edges:  # in the edges' order within a cluster (a stable sort, as pdfplumber's)
+        clusters.setdefault(cluster_of[edge[key]], []).append(edge)
+    snapped: list[Edge] = []
+    for number in sorted(clusters):
+        members = clusters[number]
+        mean = sum(e[key] for e in members) / len(members)
+        for x0, x1, top, bottom, width, height in members:
+            if orientation == VERTICAL:
+                shift = mean - x0
+                snapped.append((x0 + shift, x1 + shift, top, bottom, width, height))
+            else:
+                shift = mean - top
+                snapped.append((x0, x1, top + shift, bottom + shift, width, height))
+    return snapped
+
+
+def join_edges(edges: list[Edge], orientation: str, tolerance: float) -> list[Edge]:
+    """pdfplumber's `join_edge_group` on each line: edges on one line that overlap or nearly touch become one."""
+    position, start, end = (X0, TOP, BOTTOM) if orientation == VERTICAL else (TOP, X0, X1)
+    lines: dict[float, list[Edge]] = {}
+    for edge in edges:
+        lines.setdefault(edge[position], []).append(edge)
+    joined: list[Edge] = []
+    for at in sorted(lines):
+        ordered = sorted(lines[at], key=itemgetter(start))
+        current = list(ordered[0])
+        for edge in ordered[1:]:
+            if edge[start] <= current[end] + tolerance:
+                if edge[end] > current[end]:  # pdfplumber's `resize_object`
+                    if orientation == VERTICAL:
+                        current[HEIGHT] = current[HEIGHT] + (edge[end] - current[end])
+                    else:
+                        current[WIDTH] = edge[end] - current[X0]
+                    current[end] = edge[end]
+            else:
+                joined.append(tuple(current))  # type: ignore[arg-type]
+                current = list(edge)
+        joined.append(tuple(current))  # type: ignore[arg-type]
+    return joined
+
+
+Crossings = dict[tuple[float, float], tuple[set[BBox], set[BBox]]]
+
+
+def edge_crossings(verticals: list[Edge], horizontals: list[Edge], tolerance: float) -> Crossings:
+    """pdfplumber's `edges_to_intersections`: where a vertical meets a horizontal (within
+    `tolerance`), with the boxes of the edges that meet there (vertical ones, horizontal ones).
+
+    The horizontals a vertical may meet are found by their top (sorted), then tested with
+    pdfplumber's own comparisons.
+    """
+    ordered = sorted(horizontals, key=itemgetter(TOP, X0))
+    tops = [h[TOP] for h in ordered]
+    margin = 1e-6 + tolerance  # a little wider than the test: the test decides
+    crossings: Crossings = {}
+    for v in sorted(verticals, key=itemgetter(X0, TOP)):
+        vx, vtop, vbottom = v[X0], v[TOP], v[BOTTOM]
+        v_box = (v[X0], v[TOP], v[X1], v[BOTTOM])
+        for h in ordered[bisect_left(tops, vtop - margin):bisect_right(tops, vbottom + margin)]:
+            htop = h[TOP]
+            if vtop <= htop + tolerance and vbottom >= htop - tolerance and vx >= h[X0] - tolerance and vx <= h[X1] + tolerance:
+                found = crossings.get((vx, htop))
+                if found is None:
+                    found = crossings[(vx, htop)] = (set(), set())
+                found[0].add(v_box)
+                found[1].add((h[X0], h[TOP], h[X1], h[BOTTOM]))
+    return crossings
 
 
 def intersections_to_cells(intersections: dict[tuple[float, float], dict[str, list[dict]]]) -> list[BBox]:
+    """`crossings_to_cells` of pdfplumber's `edges_to_intersections` output (its edges as dicts)."""
+    from pdfplumber.utils import obj_to_bbox
+
+    return crossings_to_cells({
+        pt: ({obj_to_bbox(e) for e in found["v"]}, {obj_to_bbox(e) for e in found["h"]})
+        for pt, found in intersections.items()
+    })
+
+
+def crossings_to_cells(crossings: Crossings) -> list[BBox]:
     """pdfplumber's `intersections_to_cells`, indexed: the same cells in the same order.
 
     For each crossing (in sorted order), the smallest cell it is the top-left corner of:
@@ -206,17 +332,15 @@ def intersections_to_cells(intersections: dict[tuple[float, float], dict[str, li
     crossing are sets once, and the crossings below and to the right are looked up by
     column and row (`tests/test_readers.py` checks both agree).
     """
-    from pdfplumber.utils import obj_to_bbox
-
-    v_at = {pt: {obj_to_bbox(e) for e in found["v"]} for pt, found in intersections.items()}
-    h_at = {pt: {obj_to_bbox(e) for e in found["h"]} for pt, found in intersections.items()}
+    v_at = {pt: found[0] for pt, found in crossings.items()}
+    h_at = {pt: found[1] for pt, found in crossings.items()}
 
     def connects(p1: tuple[float, float], p2: tuple[float, float]) -> bool:
         if p1[0] == p2[0] and not v_at[p1].isdisjoint(v_at[p2]):
             return True
         return p1[1] == p2[1] and not h_at[p1].isdisjoint(h_at[p2])
 
-    points = sorted(intersections)
+    points = sorted(crossings)
     columns: dict[float, list[tuple[float, float]]] = {}
     rows: dict[float, list[tuple[float, float]]] = {}
     for pt in points:  # in sorted order: a column top to bottom, a row left to right
@@ -296,48 +420,70 @@ def _tile_index(boxes: list[BBox]) -> dict[tuple[int, int], list[int]]:
     return tiles
 
 
+_BOX = itemgetter("x0", "x1", "top", "bottom")
+
+
 def assign_chars(chars: Iterable[dict], boxes: list[BBox]) -> tuple[dict[int, list[dict]], list[dict]]:
     """Each char to the smallest cell holding its centre; the rest are loose."""
     by_cell: dict[int, list[dict]] = {}
     loose: list[dict] = []
     tiles = _tile_index(boxes)
+    no_boxes: tuple[int, ...] = ()
+    box_of = _BOX  # (this loop runs per char: its names are local)
     for char in chars:
         if not char.get("upright", True) and char["text"].strip() == "":
             continue
-        cx = (char["x0"] + char["x1"]) / 2
-        cy = (char["top"] + char["bottom"]) / 2
-        for i in tiles.get((int(cy // BAND), int(cx // COLUMN)), ()):
+        c_x0, c_x1, c_top, c_bottom = box_of(char)
+        cx = (c_x0 + c_x1) / 2
+        cy = (c_top + c_bottom) / 2
+        for i in tiles.get((int(cy // BAND), int(cx // COLUMN)), no_boxes):
             x0, top, x1, bottom = boxes[i]
             if x0 <= cx <= x1 and top <= cy <= bottom:  # `_contains`, inlined: this runs per char and box
-                by_cell.setdefault(i, []).append(char)
+                if i in by_cell:
+                    by_cell[i].append(char)
+                else:
+                    by_cell[i] = [char]
                 break
         else:
             loose.append(char)
     return by_cell, loose
 
 
+_DEDUPE_KEY = itemgetter("text", "x0", "top", "size")
+
+
 def dedupe_chars(chars: list[dict]) -> list[dict]:
     """Drop chars printed twice at the same place (overprinted bold), keeping the first."""
     seen: set[tuple] = set()
     kept: list[dict] = []
+    key_of, add, keep = _DEDUPE_KEY, seen.add, kept.append
     for char in chars:
-        key = (char["text"], round(char["x0"]), round(char["top"]), round(char["size"]))
+        text, x0, top, size = key_of(char)
+        key = (text, round(x0), round(top), round(size))
         if key not in seen:
-            seen.add(key)
-            kept.append(char)
+            add(key)
+            keep(char)
     return kept
 
 
 _X0, _X1, _TOP, _BOTTOM, _SIZE = (itemgetter(k) for k in ("x0", "x1", "top", "bottom", "size"))
 
 
+def _line_order(char: dict) -> tuple[float, float]:
+    """Reading order: by line (tops within a tenth of a point), then left to right."""
+    return (round(char["top"], 1), char["x0"])
+
+
 def chars_to_lines(chars: list[dict]) -> list[TextLine]:
     """Group chars into printed lines (by vertical overlap), left to right, with spaces."""
     if not chars:
         return []
+    if len(chars) == 1:
+        line = _row_to_line(chars)
+        return [line] if line.text else []
     rows: list[list[dict]] = []
     spans: list[tuple[float, float, float]] = []  # each row's first char: its top - 0.5, bottom + 0.5, size
-    for char in sorted(chars, key=lambda c: (round(c["top"], 1), c["x0"])):
+    for char in sorted(chars, key=_line_order):
         mid = (char["top"] + char["bottom"]) / 2
         size = char["size"]
         for row, (low, high, ref_size) in zip(rows, spans):
@@ -355,27 +501,29 @@ def chars_to_lines(chars: list[dict]) -> list[TextLine]:
 def _row_to_line(row: list[dict]) -> TextLine:
     """Join a row of chars, inserting a space where the printed gap is wide."""
     parts: list[str] = []
-    prev: dict | None = None
+    prev_x1: float | None = None
+    # the line's box: of its visible chars (of all of them when none is visible)
+    x0 = top = float("inf")
+    x1 = bottom = size = float("-inf")
     for char in row:
-        if prev is not None:
-            gap = char["x0"] - prev["x1"]
-            if gap > 0.3 * max(char["size"], 1.0) and parts and parts[-1] != " " and char["text"] != " ":
+        text = char["text"]
+        c_x0, c_x1, c_top, c_bottom = _BOX(char)
+        c_size = char["size"]
+        if prev_x1 is not None:
+            gap = c_x0 - prev_x1
+            if gap > 0.3 * max(c_size, 1.0) and parts and parts[-1] != " " and text != " ":
                 parts.append(" ")
-        if char["text"] == " " and (not parts or parts[-1] == " "):
-            prev = char
+        prev_x1 = c_x1
+        if text.strip():
+            x0, top = min(x0, c_x0), min(top, c_top)
+            x1, bottom, size = max(x1, c_x1), max(bottom, c_bottom), max(size, c_size)
+        if text == " " and (not parts or parts[-1] == " "):
             continue
-        parts.append(char["text"])
-        prev = char
-    text = "".join(parts).strip()
-    visible = [c for c in row if c["text"].strip()] or row
-    return TextLine(
-        text=text,
-        x0=min(map(_X0, visible)),
-        top=min(map(_TOP, visible)),
-        x1=max(map(_X1, visible)),
-        bottom=max(map(_BOTTOM, visible)),
-        size=max(map(_SIZE, visible)),
-    )
+        parts.append(text)
+    if x0 == float("inf"):  # nothing visible
+        x0, top = min(map(_X0, row)), min(map(_TOP, row))
+        x1, bottom, size = max(map(_X1, row)), max(map(_BOTTOM, row)), max(map(_SIZE, row))
+    return TextLine(text="".join(parts).strip(), x0=x0, top=top, x1=x1, bottom=bottom, size=size)
 
 
 def _is_soft_wrap(line: TextLine, next_line: TextLine, right_edge: float) -> bool:
@@ -433,36 +581,65 @@ class PageGrid:
                 index.setdefault(cell.label, []).append(cell)
         return index
 
+    @cached_property
+    def cell_labels(self) -> list[str]:
+        """The cells' labels, sorted."""
+        return sorted(self.cells_by_label)
+
+    @cached_property
+    def labels(self) -> list[str]:
+        """Every label of the page (its cells' and loose lines'), sorted: those with a prefix are a run."""
+        return sorted({*self.cells_by_label, *(normalize_label(line.text) for line in self.loose_lines)})
+
+    def has_label_starting(self, prefix: str) -> bool:
+        """Whether some cell or loose line's label starts with `prefix` (a normalized label)."""
+        return bool(labels_starting(self.labels, prefix))
+
     def find_label(self, *labels: str, startswith: bool = False, within: BBox | None = None) -> Cell | None:
         """The first cell whose normalized text equals (or starts with) one of `labels`."""
         wanted = [normalize_label(label) for label in labels]
         index = self.cells_by_label
         if startswith:
-            keys = [key for key in index if any(key.startswith(w) for w in wanted)]
+            keys = [key for w in wanted for key in labels_starting(self.cell_labels, w)]
         else:
             keys = [w for w in wanted if w in index]
         found = [c for key in keys for c in index[key] if within is None or _inside(c.bbox, within)]
         return min(found, key=lambda c: (round(c.top), c.x0, c.index)) if found else None
 
     # ---- moving between cells -------------------------------------------------------
+    @cached_property
+    def _edges(self) -> dict[str, tuple[list[float], list[Cell]]]:
+        """The cells sorted by each edge (top, bottom, x0), with the edge values: neighbours are a range."""
+        index: dict[str, tuple[list[float], list[Cell]]] = {}
+        for edge in ("top", "bottom", "x0"):
+            ordered = sorted(self.cells, key=attrgetter(edge))
+            index[edge] = ([getattr(c, edge) for c in ordered], ordered)
+        return index
+
+    def _near(self, edge: str, value: float, tolerance: float) -> list[Cell]:
+        """The cells whose `edge` lies within `tolerance` of `value`, in page order."""
+        values, cells = self._edges[edge]
+        found = cells[bisect_left(values, value - tolerance):bisect_right(values, value + tolerance)]
+        return sorted(found, key=attrgetter("index"))
+
     def below(self, cell: Cell, tolerance: float = 2.5) -> list[Cell]:
         """Cells whose top touches this cell's bottom and that overlap it horizontally."""
         return sorted(
-            (c for c in self.cells if abs(c.top - cell.bottom) <= tolerance and _h_overlap(c, cell) > 1.0),
+            (c for c in self._near("top", cell.bottom, tolerance) if _h_overlap(c, cell) > 1.0),
             key=lambda c: c.x0,
         )
 
     def right_of(self, cell: Cell, tolerance: float = 2.5) -> list[Cell]:
         """Cells whose left edge touches this cell's right edge and that overlap it vertically."""
         return sorted(
-            (c for c in self.cells if abs(c.x0 - cell.x1) <= tolerance and _v_overlap(c, cell) > 1.0),
+            (c for c in self._near("x0", cell.x1, tolerance) if _v_overlap(c, cell) > 1.0),
             key=lambda c: c.top,
         )
 
     def above(self, cell: Cell, tolerance: float = 2.5) -> list[Cell]:
         """Cells whose bottom touches this cell's top and that overlap it horizontally."""
         return sorted(
-            (c for c in self.cells if abs(c.bottom - cell.top) <= tolerance and _h_overlap(c, cell) > 1.0),
+            (c for c in self._near("bottom", cell.top, tolerance) if _h_overlap(c, cell) > 1.0),
             key=lambda c: c.x0,
         )
 
@@ -488,6 +665,16 @@ class PageGrid:
         ]
 
 
+def labels_starting(sorted_labels: list[str], prefix: str) -> list[str]:
+    """The labels of a sorted list that start with `prefix` (they sit together from its place on)."""
+    found: list[str] = []
+    for label in sorted_labels[bisect_left(sorted_labels, prefix):]:
+        if not label.startswith(prefix):
+            break
+        found.append(label)
+    return found
+
+
 def _h_overlap(a: Cell, b: Cell) -> float:
     return min(a.x1, b.x1) - max(a.x0, b.x0)
 
@@ -505,7 +692,7 @@ def _inside(inner: BBox, outer: BBox, tolerance: float = 1.0) -> bool:
     )
 
 
-def build_grid(page: PageLike, settings: dict[str, Any] | None = None) -> PageGrid:
+def build_grid(page: PageLike, settings: GridSettings | None = None) -> PageGrid:
     """Read one page's objects (`PageObjects`, or a pdfplumber page) into a `PageGrid`.
 
     Cells come from the visible rulings; a page with no ruling at all but a grid of

@@ -44,13 +44,7 @@ class Template(Protocol):
 
 def anchor_score(grid: PageGrid, anchors: tuple[str, ...]) -> float:
     """Share of `anchors` (labels) that start some cell's text on the page."""
-    labels = [cell.label for cell in grid.cells if cell.text]
-    labels += [normalize_label(line.text) for line in grid.loose_lines]
-    found = 0
-    for anchor in anchors:
-        wanted = normalize_label(anchor)
-        if any(label.startswith(wanted) for label in labels):
-            found += 1
+    found = sum(1 for anchor in anchors if grid.has_label_starting(normalize_label(anchor)))
     return found / len(anchors) if anchors else 0.0
 
 

@@ -30,6 +30,7 @@ from flows.runs import (
     ProgressHook,
     Tally,
     Warehouse,
+    collect_garbage_less_often,
     load_result,
     plan_run,
     report_is_current,
@@ -93,15 +94,16 @@ def read_locally(batches: list[list[Part]], runner: str, workers: int, reader: R
         yield batch, read_batch(batch, reader=reader, on_page=on_page)
 
 
-def _ignore_interrupts() -> None:
+def _start_worker() -> None:
     """A pool worker leaves Ctrl-C to the run, which stops the pool (no traceback from each worker)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    collect_garbage_less_often()
 
 
 def _read_in_pool(batches: list[list[Part]], workers: int, reader: Reader) -> BatchResults:
     # spawn, not fork: the run's process holds threads (the progress bar) and pdfium's state
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
     try:
         pending: dict[Future[list[PartResult]], list[Part]] = {
             pool.submit(read_batch, batch, reader=reader): batch for batch in batches

@@ -595,4 +595,7 @@ def version() -> None:
 
 
 def main() -> None:  # pragma: no cover - console entry point
+    from flows.runs import collect_garbage_less_often
+
+    collect_garbage_less_often()
     app(prog_name="hyoka")

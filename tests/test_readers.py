@@ -206,6 +206,29 @@ def test_our_intersections_to_cells_is_pdfplumbers(name: str) -> None:
         assert intersections_to_cells(crossings) == pdfplumber_cells(crossings), f"{name} page {objects.page_number}"
 
 
+@pytest.mark.parametrize("name", ALL_INPUTS)
+def test_our_ruled_cells_are_pdfplumbers(name: str) -> None:
+    """`grid.ruled_cells` (tuples, indexed) gives the cells of pdfplumber's merge, filter and crossing steps, in order."""
+    from pdfplumber.table import edges_to_intersections, intersections_to_cells as pdfplumber_cells, merge_edges
+    from pdfplumber.utils import filter_edges
+
+    checked = 0
+    for objects in page_objects(name, Reader.PDFIUM):
+        edges = ruling_edges(objects)
+        theirs = pdfplumber_cells(edges_to_intersections(filter_edges(merge_edges(edges, 3, 3, 3, 3), min_length=3), 3, 3))
+        assert ruled_cells(edges) == theirs, f"{name} page {objects.page_number}"
+        checked += bool(theirs)
+    assert checked, f"{name}: no page with ruled cells, nothing was compared"
+
+
+def test_grid_settings_are_checked_up_front() -> None:
+    from extractors.grid import GridSettings
+
+    with pytest.raises(ValueError, match="snap_tolerance must be a number ≥ 0"):
+        GridSettings(snap_tolerance=-1)
+    assert GridSettings().as_table_settings()["intersection_tolerance"] == 3.0
+
+
 @pytest.mark.parametrize("path", [SHEET_LIBREOFFICE, KPI_LIST, IKEDA_PDFS[0], REAL / "kyoto" / "kyoto-r6-001.pdf"], ids=lambda p: p.name)
 def test_the_pdfplumber_reader_gives_the_table_finders_cells(path: Path) -> None:
     """With pdfplumber pages, the cells are exactly those of pdfplumber's own table finder."""
