@@ -55,11 +55,11 @@ def pdfium_text(files: list[Path]) -> dict:
 
 def hyoka_ingest(db: Path, reader: str, workers: str, files: list[Path]) -> dict:
     """The whole `hyoka ingest` as a user runs it (CLI, Prefect flow, report), in this process."""
-    from hyoka.cli import app
+    from hyoka.cli import main
 
-    args = ["ingest", *map(str, files), "--db", str(db), "--reader", reader, "--workers", workers]
+    sys.argv = ["hyoka", "ingest", *map(str, files), "--db", str(db), "--reader", reader, "--workers", workers]
     try:
-        app(args, prog_name="hyoka", standalone_mode=True)
+        main()  # the console entry point, as `hyoka ingest` runs it
     except SystemExit as exc:
         code = exc.code
     else:

@@ -12,6 +12,8 @@ fiscal years come from the labels (R3決算見込 → 2021), never from position
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass, field
 
@@ -238,6 +240,7 @@ def budget_column_labels(grid: PageGrid, data_top: float) -> dict[str, str]:
     return labels
 
 
+@functools.lru_cache(maxsize=4096)  # asked of every header cell of every sheet
 def _match_budget_column(label: str) -> str | None:
     """Which budget field a header label names (None for other headers)."""
     norm = normalize_label(label)

@@ -71,7 +71,7 @@ _ASCII_WORD_END = re.compile(r"[A-Za-z0-9]$")
 _ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
 
 
-@dataclass
+@dataclass(slots=True)  # a book holds hundreds of thousands of these: no per-instance dict
 class TextLine:
     """One printed line: its characters joined, with its box and font size."""
 
@@ -83,7 +83,7 @@ class TextLine:
     size: float
 
 
-@dataclass
+@dataclass(slots=True)  # (as TextLine)
 class Cell:
     """A ruled cell and the text printed inside it."""
 
@@ -94,15 +94,14 @@ class Cell:
     bottom: float
     lines: list[TextLine] = field(default_factory=list)
     text: str = ""
+    label: str = field(init=False, compare=False)  # the text normalized for label matching (no spaces, folded width)
+
+    def __post_init__(self) -> None:
+        self.label = normalize_label(self.text)
 
     @property
     def bbox(self) -> BBox:
         return (self.x0, self.top, self.x1, self.bottom)
-
-    @cached_property
-    def label(self) -> str:
-        """The text normalized for label matching (no spaces, folded width); a cell's text is read once."""
-        return normalize_label(self.text)
 
     @property
     def width(self) -> float:
@@ -643,14 +642,18 @@ class PageGrid:
             key=lambda c: c.x0,
         )
 
+    @cached_property
+    def _by_middle(self) -> tuple[list[float], list[Cell]]:
+        """The cells sorted by their vertical centre, with the centres."""
+        ordered = sorted(self.cells, key=lambda c: (c.top + c.bottom) / 2)
+        return [(c.top + c.bottom) / 2 for c in ordered], ordered
+
     def in_band(self, top: float, bottom: float, x0: float = float("-inf"), x1: float = float("inf")) -> list[Cell]:
         """Cells whose vertical centre lies in [top, bottom] and horizontal centre in [x0, x1]."""
+        middles, ordered = self._by_middle
+        found = ordered[bisect_left(middles, top):bisect_right(middles, bottom)]
         return sorted(
-            (
-                c
-                for c in self.cells
-                if top <= (c.top + c.bottom) / 2 <= bottom and x0 <= (c.x0 + c.x1) / 2 <= x1
-            ),
+            (c for c in sorted(found, key=attrgetter("index")) if x0 <= (c.x0 + c.x1) / 2 <= x1),
             key=lambda c: (round(c.top), c.x0),
         )
 

@@ -211,10 +211,14 @@ def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehou
     tally.summary.runner = kind
     assembly = Assembly(page_counts)
     for _batch, results in read_batches(batches, kind, workers, reader, progress):
-        for result in results:
-            if assembly.add(result):
-                path = result.part.path
-                document = assemble_document(path, documents[path], page_counts[path],
-                                             assembly.parts.pop(path), municipality)
-                with warehouse.open() as con:
-                    tally.finish(Path(path), load_result(con, document))
+        whole = [result.part.path for result in results if assembly.add(result)]
+        if not whole:
+            continue
+        # the documents a batch completed share one connection (opening the warehouse costs
+        # tens of ms), each in its own transaction; it is closed again while pages are read,
+        # so that an analyst's query gets in between
+        assembled = [assemble_document(path, documents[path], page_counts[path], assembly.parts.pop(path), municipality)
+                     for path in whole]
+        with warehouse.open() as con:
+            for document in assembled:
+                tally.finish(Path(document.path), load_result(con, document))
