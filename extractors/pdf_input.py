@@ -45,7 +45,8 @@ def check_pdf_bytes(data: bytes) -> None:
     if not data:
         raise DocumentError("empty file (0 bytes)", "re-download or re-export the PDF")
     if b"%PDF-" not in data[:HEADER_WINDOW]:
-        start = data[:16].decode("latin-1", "replace").encode("unicode_escape").decode("ascii")
+        # repr() alone escapes what cannot be shown (\n, \x00) once; an escape before it doubled every backslash
+        start = data[:64].decode("utf-8", "replace")[:16]  # 16 characters, not a character cut in half
         raise DocumentError(f"not a PDF (the file starts with {start!r})", "hyoka reads PDF files only")
     if b"%%EOF" not in data[-TRAILER_WINDOW:]:
         raise DocumentError("truncated PDF (no %%EOF at the end of the file)", "the download or copy was cut short: fetch the file again")

@@ -44,6 +44,39 @@ def collect_paths(inputs: list[str | Path]) -> tuple[list[Path], list[str]]:
     return list(unique), missing
 
 
+@dataclass(frozen=True)
+class InputCheck:
+    """What the named inputs hold, looked at before the warehouse is opened."""
+
+    missing: list[str]  # named paths that do not exist
+    without_pdf: list[str]  # folders with no *.pdf below them
+    readable: bool  # whether any file is left to read
+
+
+def check_inputs(inputs: list[str | Path]) -> InputCheck:
+    """Sort the named paths into missing ones, folders without a PDF, and whether anything is left.
+
+    A named file is read whatever its suffix (it fails as "not a PDF" if it is not one);
+    a folder only counts for the *.pdf below it, as in `collect_paths`.
+    """
+    missing: list[str] = []
+    without_pdf: list[str] = []
+    readable = False
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            # the first PDF is enough: a big inbox is not walked twice
+            if any(p.suffix.lower() in PDF_SUFFIXES and p.is_file() for p in path.rglob("*")):
+                readable = True
+            else:
+                without_pdf.append(str(item))
+        elif path.is_file():
+            readable = True
+        else:
+            missing.append(str(item))
+    return InputCheck(missing, without_pdf, readable)
+
+
 @dataclass
 class Plan:
     """What a run has to do with each file, decided before any PDF is opened."""

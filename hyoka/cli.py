@@ -11,12 +11,15 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shlex
 import sys
+from enum import Enum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -39,19 +42,76 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-console = Console()
+# Width of the results when stdout is not a terminal: a pipe or a file gets every value whole.
+PIPED_WIDTH = 10_000
+
+
+class _Results(Console):
+    """The console of results: the terminal's width, or PIPED_WIDTH when piped (rich would cut at 80)."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        isatty = getattr(self.file, "isatty", None)
+        # asked of the file itself: rich's is_terminal also follows FORCE_COLOR, which says nothing of width
+        return size if isatty is not None and isatty() else ConsoleDimensions(PIPED_WIDTH, size.height)
+
+
+console = _Results()
 # errors are single lines that scripts grep and users copy: never wrap them
 err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def shell_command(*argv: str | os.PathLike[str]) -> str:
+    """A command or path to copy and paste, shell-quoted (`--db '出力 フォルダ.duckdb'` pastes whole).
+
+    Every "run this next" hint and every path to open goes through here.
+    """
+    return " ".join(shlex.quote(str(arg)) for arg in argv)
+
+
+def _say_error(message: str, label: str = "error") -> None:
+    """The one place an error line is printed. The message is plain text: a path or an error
+    message holding `[` or a backslash is printed as it is, never read as rich markup."""
+    err.print(f"[red]{label}:[/red] {escape(message)}")
+
+
+def _error(message: str, code: int = 2, label: str = "error") -> NoReturn:
+    """Stop with one error line and an exit code (2: a usage error)."""
+    _say_error(message, label)
+    raise typer.Exit(code)
+
+
+def _warn(message: str) -> None:
+    """One line on stderr about something skipped; the command goes on."""
+    err.print(f"[yellow]warning:[/yellow] {escape(message)}")
+
+
+class Runner(str, Enum):
+    """Where documents are parsed (flows.runs.RUNNERS; a test keeps the two the same)."""
+
+    process = "process"
+    thread = "thread"
+    dask = "dask"
+
+
+class OutputFormat(str, Enum):
+    """How `sql` and `changes` print their results."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
 
 DB_OPTION = typer.Option("hyoka.duckdb", "--db", help="The DuckDB warehouse file.", envvar="HYOKA_DB")
 
 
 def _say_wait(message: str) -> None:
-    err.print(f"[yellow]{message}[/yellow]")
+    err.print(f"[yellow]{escape(message)}[/yellow]")
 
 
 RUNNER_OPTION = typer.Option(
-    "process", "--runner", envvar="HYOKA_RUNNER",
+    Runner.process.value, "--runner", envvar="HYOKA_RUNNER",
     help="Where documents are parsed: process (a pool of local processes), thread, or dask (prefect-dask).",
 )
 WORKERS_OPTION = typer.Option(2, "--workers", min=1, envvar="HYOKA_WORKERS", help="Processes, threads or local Dask workers.")
@@ -82,7 +142,9 @@ WAIT_OPTION = typer.Option(60.0, "--wait", help="Seconds to wait while another h
         "with one document to parse parses it in place), thread, or dask (pip install 'hyoka\\[dask]').\n\n"
         "Every run ends by writing the validation report next to the warehouse "
         "(hyoka.duckdb → hyoka-report/report.html); --no-report skips it.\n\n"
-        "Exit code 0 when every file loaded (with or without validation issues), 1 when any failed."
+        "Exit code 0 when every file loaded (with or without validation issues), 1 when any failed "
+        "(a path that does not exist counts as failed), 2 when there is nothing to read (no PDF in the "
+        "folders, no such file): then no warehouse or report is created."
     )
 )
 def ingest(
@@ -93,17 +155,37 @@ def ingest(
     ),
     wait: float = WAIT_OPTION,
     report: bool = typer.Option(True, "--report/--no-report", help="Write the validation report at the end."),
-    runner: str = RUNNER_OPTION,
+    runner: Runner = RUNNER_OPTION,
     workers: int = WORKERS_OPTION,
     dask_address: Optional[str] = DASK_ADDRESS_OPTION,
     reader: Reader = READER_OPTION,
     orchestrator: Orchestrator = ORCHESTRATOR_OPTION,
 ) -> None:
     """Read PDFs, validate them and load them into the warehouse."""
+    _check_inputs(paths)
     code = _run_ingest([str(p) for p in paths], db=db, municipality=municipality, wait=wait, report=report,
-                       runner=runner, workers=workers, dask_address=dask_address, reader=reader,
+                       runner=runner.value, workers=workers, dask_address=dask_address, reader=reader,
                        orchestrator=orchestrator)
     raise typer.Exit(code)
+
+
+def _check_inputs(paths: list[Path]) -> None:
+    """Say at once what cannot be read, before the warehouse is opened (or created); stop when
+    nothing is left to read. (`serve --once` does not come here: an empty inbox is its normal day.)"""
+    from flows.plan import check_inputs
+
+    found = check_inputs(list(paths))
+    if not found.readable:
+        for path in found.missing:
+            _say_error(f"{path}: no such file or folder — check the path")
+        for folder in found.without_pdf:
+            _say_error(f"no PDF found in {folder} — put the PDFs there, or name the files: hyoka ingest FILE.pdf …")
+        raise typer.Exit(2)
+    # the run goes on; the closing summary lists the missing paths again as failed (exit code 1)
+    for path in found.missing:
+        _warn(f"{path}: no such file or folder — skipped, the other paths are read (check the path)")
+    for folder in found.without_pdf:
+        _warn(f"no PDF found in {folder} — skipped")
 
 
 def _check_runner(runner: str, dask_address: Optional[str]) -> str:
@@ -112,14 +194,12 @@ def _check_runner(runner: str, dask_address: Optional[str]) -> str:
     if dask_address and runner != "dask":
         runner = "dask"  # an address means a Dask cluster
     if runner not in RUNNERS:
-        err.print(f"[red]error:[/red] unknown runner {runner!r}: use one of {', '.join(RUNNERS)}")
-        raise typer.Exit(2)
+        _error(f"unknown runner {runner!r}: use one of {', '.join(RUNNERS)}")
     if runner == "dask":
         try:
             import prefect_dask  # noqa: F401
         except ImportError:
-            err.print("[red]error:[/red] --runner dask needs prefect-dask: pip install 'hyoka\\[dask]'")
-            raise typer.Exit(2)
+            _error("--runner dask needs prefect-dask: pip install 'hyoka[dask]'")
     return runner
 
 
@@ -171,7 +251,8 @@ def _run_ingest(
                 progress.update(bar, advance=1, current=name)
                 if isinstance(detail, DocumentOutcome) and detail.status == "failed":
                     # one line per failed file, never wrapped: scripts grep it
-                    progress.console.print(f"[red]failed[/red] {path}: {detail.error}", soft_wrap=True, highlight=False)
+                    progress.console.print(f"[red]failed[/red] {escape(path)}: {escape(str(detail.error))}",
+                                           soft_wrap=True, highlight=False)
 
         try:
             warehouse = Warehouse(str(db), wait, _say_wait)
@@ -197,7 +278,7 @@ def _run_ingest(
         except Exception as exc:  # noqa: BLE001 - the user gets one line, not a traceback
             _fail(exc)
     for missing in summary.missing:
-        err.print(f"[red]failed[/red] {missing}: no such file or folder", soft_wrap=True, highlight=False)
+        err.print(f"[red]failed[/red] {escape(missing)}: no such file or folder", soft_wrap=True, highlight=False)
     _print_summary(summary)
     return 1 if summary.failed else 0
 
@@ -277,7 +358,7 @@ def serve(
     municipality: Optional[str] = typer.Option(None, help="Municipality for documents that do not say."),
     wait: float = WAIT_OPTION,
     report: bool = typer.Option(True, "--report/--no-report", help="Write the validation report after each run that loaded something."),
-    runner: str = RUNNER_OPTION,
+    runner: Runner = RUNNER_OPTION,
     workers: int = WORKERS_OPTION,
     dask_address: Optional[str] = DASK_ADDRESS_OPTION,
     name: str = typer.Option("inbox", "--name", help="The Prefect deployment's name (ingest/<name>)."),
@@ -289,20 +370,17 @@ def serve(
 ) -> None:
     """Ingest an inbox folder on a schedule (through Prefect), or once with --once."""
     if not inbox.is_dir():
-        err.print(f"[red]error:[/red] no inbox folder at {inbox}")
-        raise typer.Exit(2)
+        _error(f"no inbox folder at {inbox}")
     if cron and interval:
-        err.print("[red]error:[/red] give --cron or --interval, not both")
-        raise typer.Exit(2)
+        _error("give --cron or --interval, not both")
     if once:
         code = _run_ingest([str(inbox)], db=db, municipality=municipality, wait=wait, report=report,
-                           runner=runner, workers=workers, dask_address=dask_address, processed_dir=processed_dir,
+                           runner=runner.value, workers=workers, dask_address=dask_address, processed_dir=processed_dir,
                            reader=reader, orchestrator=orchestrator)
         raise typer.Exit(code)
     if not cron and not interval:
-        err.print('[red]error:[/red] give a schedule (--cron "0 6 * * *" or --interval 3600), or --once')
-        raise typer.Exit(2)
-    runner = _check_runner(runner, dask_address)
+        _error('give a schedule (--cron "0 6 * * *" or --interval 3600), or --once')
+    checked = _check_runner(runner.value, dask_address)
     if not _LOG_LEVEL_CHOSEN:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"  # each run's summary line, in the terminal or the journal
     from hyoka.service import serve_ingest
@@ -313,7 +391,7 @@ def serve(
         "municipality": municipality,
         "wait_seconds": wait,
         "report": report,
-        "runner": runner,
+        "runner": checked,
         "workers": workers,
         "dask_address": dask_address,
         "processed_dir": str(processed_dir.resolve()) if processed_dir else None,
@@ -328,8 +406,7 @@ def serve(
 def _require_warehouse(db: Path) -> None:
     """Stop with a hint when the warehouse file does not exist yet."""
     if not db.exists():
-        err.print(f"[red]error:[/red] no warehouse at {db}: run `hyoka ingest PATH --db {db}` first")
-        raise typer.Exit(2)
+        _error(f"no warehouse at {db}: load PDFs into it first: {shell_command('hyoka', 'ingest', 'PATH', '--db', db)}")
 
 
 def _open_read_only(db: Path, wait: float) -> Any:
@@ -343,16 +420,21 @@ def _open_read_only(db: Path, wait: float) -> Any:
         _fail(exc)
 
 
-def _fail(exc: Exception) -> None:
+def _fail(exc: Exception) -> NoReturn:
     from warehouse.store import WarehouseLocked
 
     from hyoka.service import PrefectUnavailable
 
     if isinstance(exc, (WarehouseLocked, PrefectUnavailable)):
-        err.print(f"[red]error:[/red] {exc}")
-    else:
-        err.print(f"[red]error:[/red] {type(exc).__name__}: {exc}")
-    raise typer.Exit(2)
+        _error(str(exc))
+    _error(f"{type(exc).__name__}: {exc}")
+
+
+def _hint(label: str, text: str, *, bold: bool = False) -> None:
+    """A line that ends in something to copy (a command, a path): one line, whatever its length,
+    and the text as it is (no markup read from it)."""
+    shown = f"[bold]{escape(text)}[/bold]" if bold else escape(text)
+    console.print(f"{label}{shown}", soft_wrap=True, highlight=False)
 
 
 def _print_summary(summary: Any) -> None:
@@ -377,11 +459,11 @@ def _print_summary(summary: Any) -> None:
     if getattr(summary, "moved", 0):
         table.add_row("moved to --processed-dir", str(summary.moved))
     console.print(table)
-    console.print(f"warehouse: [bold]{Path(summary.db_path).resolve()}[/bold]")
+    _hint("warehouse: ", shell_command(Path(summary.db_path).resolve()), bold=True)
     if summary.errors or summary.warnings:
-        console.print(f'issues:    hyoka sql "SELECT * FROM validation_issues" --db {summary.db_path}')
+        _hint("issues:    ", shell_command("hyoka", "sql", "SELECT * FROM validation_issues", "--db", summary.db_path))
     if getattr(summary, "report_dir", None):
-        console.print(f"report:    [bold]{Path(summary.report_dir).resolve() / 'report.html'}[/bold]", soft_wrap=True)
+        _hint("report:    ", shell_command(Path(summary.report_dir).resolve() / "report.html"), bold=True)
     elif getattr(summary, "report_error", None):
         err.print(f"[yellow]report not written:[/yellow] {summary.report_error}", soft_wrap=True, highlight=False)
 
@@ -391,6 +473,9 @@ def _print_summary(summary: Any) -> None:
         "Examples:\n\n"
         '  hyoka sql "SELECT project_code, project_name FROM projects"\n\n'
         '  hyoka sql "SELECT * FROM project_budgets WHERE fiscal_year = 2021" --format csv > budgets.csv\n\n'
+        "One statement per call: several (SELECT 1; SELECT 2) are refused, so that a script reading "
+        "--format csv or json always gets exactly one result. When stdout is not a terminal, tables are "
+        "printed full width (no value cut at 80 columns).\n\n"
         "Tables: documents, pages, projects, project_budgets, project_staffing, project_reform_viewpoints, "
         "project_evaluations, project_indicators, project_budget_sources, project_budget_items, project_sdgs, "
         "strategy_kpis, strategy_kpi_values, validation_issues. Views: document_summary, kpi_history, "
@@ -398,30 +483,27 @@ def _print_summary(summary: Any) -> None:
     )
 )
 def sql(
-    query: str = typer.Argument(..., help="The SQL to run (DuckDB dialect)."),
+    query: str = typer.Argument(..., help="One SQL statement (DuckDB dialect)."),
     db: Path = DB_OPTION,
-    format: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+    format: OutputFormat = typer.Option(OutputFormat.table.value, "--format", "-f", help="How to print the result."),
     wait: float = typer.Option(60.0, help="Seconds to wait while another process is writing the warehouse."),
 ) -> None:
-    """Run SQL against the warehouse and print the result."""
+    """Run one SQL statement against the warehouse and print its result."""
     from warehouse import store
 
-    if format not in ("table", "csv", "json"):
-        err.print(f"[red]error:[/red] unknown format {format!r}: use table, csv or json")
-        raise typer.Exit(2)
+    _one_statement(query, db)
     con = _open_read_only(db, wait)
     try:
         columns, rows = store.query(con, query)
     except Exception as exc:  # noqa: BLE001 - a SQL error is the user's to fix: say it plainly
-        err.print(f"[red]SQL error:[/red] {str(exc).splitlines()[0]}")
-        raise typer.Exit(2)
+        _error(str(exc).splitlines()[0], label="SQL error")
     finally:
         con.close()
-    if format == "csv":
+    if format == OutputFormat.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
         writer.writerows(rows)
-    elif format == "json":
+    elif format == OutputFormat.json:
         records = [dict(zip(columns, row)) for row in rows]
         sys.stdout.write(json.dumps(records, ensure_ascii=False, default=str, indent=1) + "\n")
     else:
@@ -432,6 +514,36 @@ def sql(
             table.add_row(*("" if v is None else str(v) for v in row))
         console.print(table)
         console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+
+
+def _fiscal_year(text: str) -> int:
+    """A year of --from/--to: 2022, or 和暦 as the documents print it (R4, 令和4, 令和4年度, H30),
+    read by the parser the extractors use (hyoka.normalize), so both agree on every era."""
+    from hyoka.normalize import find_fiscal_year
+
+    value = text.strip()
+    if value.isdigit() and len(value) == 4:  # normalize takes a bare 2022 for an amount unless 年度 or FY marks it
+        return int(value)
+    span = find_fiscal_year(value.upper())  # r4 as well as R4; upper() leaves 令和 as it is
+    if span is None or span.text != value.upper() or span.start != span.end:
+        raise typer.BadParameter(f"{text!r} is not a fiscal year: give e.g. 2022, R4, 令和4 or H30")
+    return span.start
+
+
+def _one_statement(query: str, db: Path) -> None:
+    """Refuse an empty query and several statements, before the warehouse is opened.
+
+    DuckDB would run every statement and return only the last result, silently."""
+    import duckdb
+
+    try:
+        count = len(duckdb.extract_statements(query))
+    except duckdb.Error as exc:
+        _error(str(exc).splitlines()[0], label="SQL error")
+    if count == 0:
+        _error(f"no SQL statement given: e.g. {shell_command('hyoka', 'sql', 'SELECT * FROM documents', '--db', db)}")
+    if count > 1:
+        _error(f"{count} SQL statements given: hyoka sql runs one statement at a time — run each with its own hyoka sql")
 
 
 @app.command(
@@ -460,12 +572,16 @@ def report(
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback
         _fail(exc)
     console.print(f"{len(paths.documents)} documents, {paths.errors} errors, {paths.warnings} warnings")
-    console.print(f"report: [bold]{paths.html.resolve()}[/bold]", soft_wrap=True)
-    console.print(f"issues: {paths.csv.resolve()}, {paths.parquet.resolve()}", soft_wrap=True, highlight=False)
+    _hint("report: ", shell_command(paths.html.resolve()), bold=True)
+    _hint("issues: ", shell_command(paths.csv.resolve(), paths.parquet.resolve()))
 
 
 @app.command(
-    epilog="Example:\n\n  hyoka inspect samples/asahikawa_jimujigyo_R4_121101.pdf --page 2 --out page2.png"
+    epilog=(
+        "Example:\n\n  hyoka inspect samples/asahikawa_jimujigyo_R4_121101.pdf --page 2 --out page2.png\n\n"
+        "Exit code 0 when the picture is written, 1 when the file cannot be read as a PDF, "
+        "2 for a usage error (no such file, a page the PDF does not have)."
+    )
 )
 def inspect(
     pdf: Path = typer.Argument(..., help="The PDF to look at."),
@@ -477,12 +593,15 @@ def inspect(
     from extractors.inspect import render_page
     from extractors.pdf_input import DocumentError
 
+    if not pdf.is_file():
+        _error(f"{pdf}: {'a folder, not a file' if pdf.is_dir() else 'no such file'} — give the path of a PDF")
     try:
         summary = render_page(pdf.read_bytes(), page, out, resolution=resolution)
-    except (DocumentError, OSError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {pdf}: {exc}")
-        raise typer.Exit(1)
-    console.print(f"wrote {out}: {summary}")
+    except ValueError as exc:  # a page the PDF does not have: the command line's mistake
+        _error(f"{pdf}: {exc}")
+    except (DocumentError, OSError) as exc:  # the file's (or the disk's): like a file that fails to ingest
+        _error(f"{pdf}: {exc}", code=1)
+    console.print(escape(f"wrote {shell_command(out)}: {summary}"), soft_wrap=True, highlight=False)
 
 
 @app.command(
@@ -492,14 +611,22 @@ def inspect(
         "  hyoka changes --from 2022 --to 2023 --format json > changes.json\n\n"
         "An edition is every loaded document of one results fiscal year (R4 → 2022). Shows new and vanished "
         "projects, budget changes by project, revised values (KPIs and the sheets' indicators), values that "
-        "were pending and are numbers now, and new KPIs. Exit code 0; 1 when a year has no edition."
+        "were pending and are numbers now, and new KPIs. Years are Gregorian (2022) or 和暦 as the "
+        "documents print them (R4, 令和4, 令和4年度; H30 → 2018). Exit code 0; 1 when a year has no edition; "
+        "2 for a usage error (e.g. --from after --to)."
     )
 )
 def changes(
-    from_year: int = typer.Option(..., "--from", help="Results fiscal year of the older edition (e.g. 2022 for R4)."),
-    to_year: int = typer.Option(..., "--to", help="Results fiscal year of the newer edition (e.g. 2023 for R5)."),
+    from_year: int = typer.Option(
+        ..., "--from", parser=_fiscal_year, metavar="YEAR",
+        help="Results fiscal year of the older edition: 2022, R4 or 令和4.",
+    ),
+    to_year: int = typer.Option(
+        ..., "--to", parser=_fiscal_year, metavar="YEAR",
+        help="Results fiscal year of the newer edition: 2023, R5 or 令和5.",
+    ),
     db: Path = DB_OPTION,
-    format: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
+    format: OutputFormat = typer.Option(OutputFormat.table.value, "--format", "-f", help="How to print the changes."),
     municipality: Optional[str] = typer.Option(None, help="Only this municipality."),
     wait: float = typer.Option(60.0, help="Seconds to wait while another process is writing the warehouse."),
 ) -> None:
@@ -507,27 +634,26 @@ def changes(
     from hyoka import changes_output
     from warehouse import changes as edition_changes
 
-    if format not in ("table", "csv", "json"):
-        err.print(f"[red]error:[/red] unknown format {format!r}: use table, json or csv")
-        raise typer.Exit(2)
     if from_year == to_year:
-        err.print("[red]error:[/red] --from and --to are the same year: give two editions")
-        raise typer.Exit(2)
+        _error("--from and --to are the same year: give two editions")
+    if from_year > to_year:
+        era = changes_output.era
+        _error(f"--from {from_year} ({era(from_year)}) is after --to {to_year} ({era(to_year)}): the older edition "
+               f"goes in --from — swap them: --from {to_year} --to {from_year}")
     con = _open_read_only(db, wait)
     try:
         result = edition_changes.compare(con, from_year, to_year, [municipality] if municipality else None)
         years = edition_changes.edition_years(con)
     except Exception as exc:  # noqa: BLE001 - e.g. a warehouse written by an older hyoka, without the views
-        err.print(f"[red]error:[/red] {type(exc).__name__}: {str(exc).splitlines()[0]}")
-        raise typer.Exit(2)
+        _error(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
     finally:
         con.close()
     if result.missing_years:
-        err.print(changes_output.missing_message(result, years, str(db)), soft_wrap=True, highlight=False)
+        err.print(escape(changes_output.missing_message(result, years, str(db))), soft_wrap=True, highlight=False)
         raise typer.Exit(1)
-    if format == "json":
+    if format == OutputFormat.json:
         changes_output.write_json(result)
-    elif format == "csv":
+    elif format == OutputFormat.csv:
         changes_output.write_csv(result)
     else:
         changes_output.print_tables(result, console)
@@ -551,12 +677,13 @@ def export(
     """Write every table and view as Parquet (partitioned by fiscal year) for BI tools and notebooks."""
     from warehouse.export import export_parquet
 
+    if parquet.exists() and not parquet.is_dir():
+        _error(f"{parquet} is a file: --parquet takes a folder (a new one, or one to write into) — give another path")
     con = _open_read_only(db, wait)
     try:
         written, missing = export_parquet(con, parquet)
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback
-        err.print(f"[red]error:[/red] {type(exc).__name__}: {str(exc).splitlines()[0]}")
-        raise typer.Exit(2)
+        _error(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
     finally:
         con.close()
     table = Table(show_header=True, header_style="bold")
@@ -568,7 +695,7 @@ def export(
     if missing:
         err.print(f"[yellow]not in this warehouse (written by an older hyoka? run an ingest to add them):[/yellow] "
                   f"{', '.join(missing)}", soft_wrap=True, highlight=False)
-    console.print(f"wrote {len(written)} tables and views to [bold]{parquet.resolve()}[/bold]", soft_wrap=True)
+    _hint(f"wrote {len(written)} tables and views to ", shell_command(parquet.resolve()), bold=True)
 
 
 @app.command()

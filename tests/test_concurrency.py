@@ -266,5 +266,6 @@ def test_unknown_runner_is_refused(tmp_path: Path) -> None:
 
     from hyoka.cli import app
 
-    result = CliRunner().invoke(app, ["ingest", str(SHEET_REPORTLAB), "--db", str(tmp_path / "x.duckdb"), "--runner", "spark"])
-    assert result.exit_code == 2 and "unknown runner 'spark'" in result.output
+    result = CliRunner().invoke(app, ["ingest", str(SHEET_REPORTLAB), "--db", str(tmp_path / "x.duckdb"), "--runner", "spark"],
+                                env={"COLUMNS": "300"})  # Click's message on one line of its box
+    assert result.exit_code == 2 and "'spark' is not one of 'process', 'thread', 'dask'" in result.output

@@ -41,7 +41,7 @@ def test_inspect_command_writes_a_png(tmp_path: Path) -> None:
 
 def test_inspect_missing_page_says_so(tmp_path: Path) -> None:
     run = CliRunner().invoke(app, ["inspect", str(SHEET_REPORTLAB), "--page", "9", "--out", str(tmp_path / "x.png")])
-    assert run.exit_code == 1, run.output
+    assert run.exit_code == 2, run.output  # a usage error, like a missing file
     assert "page 9 does not exist: the PDF has 2 page(s)" in run.stderr
     assert run.exception is None or isinstance(run.exception, SystemExit), run.exception  # no traceback
     assert not (tmp_path / "x.png").exists()
