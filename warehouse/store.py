@@ -576,6 +576,29 @@ def _normalize(value: Any, duck_type: str) -> Any:
     return value
 
 
+# Column types whose values Arrow converts (and refuses) exactly as `_normalize` would, but
+# for booleans among doubles (Arrow takes them as 0 and 1) and floats among integers
+# (Arrow truncates 1.5 to 1): those go value by value
+_PLAIN_TYPES = frozenset({"VARCHAR", "DOUBLE", "INTEGER", "BIGINT", "BOOLEAN"})
+
+
+def _plain_array(values: list[Any], duck_type: str, typ: pa.DataType) -> pa.Array | None:
+    """The column as Arrow converts it at C speed, or None when it needs `_normalize` (or is wrong)."""
+    import pyarrow as pa
+
+    upper = duck_type.upper()
+    if upper not in _PLAIN_TYPES:
+        return None
+    if upper == "DOUBLE" and any(type(v) is bool for v in values):
+        return None
+    if upper in ("INTEGER", "BIGINT") and any(type(v) is float for v in values):
+        return None
+    try:
+        return pa.array(values, type=typ, from_pandas=True)
+    except (TypeError, ValueError, pa.ArrowException):
+        return None
+
+
 def _to_arrow(table: str, rows: list[dict[str, Any]]) -> pa.Table:
     import pyarrow as pa
 
@@ -584,10 +607,14 @@ def _to_arrow(table: str, rows: list[dict[str, Any]]) -> pa.Table:
     fields = []
     for col in schema.get_table(table).columns:
         typ = _arrow_type(col.type)
-        try:
-            values = [_normalize(r.get(col.name), col.type) for r in rows]
-            arrays.append(pa.array(values, type=typ, from_pandas=True))
-        except (TypeError, ValueError, pa.ArrowException) as exc:
-            raise ContractError(f"{table}.{col.name} ({col.type}): {exc}") from exc
+        name = col.name
+        values = [r.get(name) for r in rows]
+        array = _plain_array(values, col.type, typ)
+        if array is None:  # anything Arrow does not take as is: normalized value by value
+            try:
+                array = pa.array([_normalize(v, col.type) for v in values], type=typ, from_pandas=True)
+            except (TypeError, ValueError, pa.ArrowException) as exc:
+                raise ContractError(f"{table}.{col.name} ({col.type}): {exc}") from exc
+        arrays.append(array)
         fields.append(pa.field(col.name, typ))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
