@@ -517,6 +517,30 @@ def test_artifacts_markdown_and_table(books: Books, tmp_path: Path) -> None:
         assert f"`{plant.check}`" in text
 
 
+def test_artifacts_link_the_report_by_absolute_file_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Prefect UI knows no working directory: the report's files are named by absolute `file://` URLs."""
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
+
+    from hyoka.report.artifacts import markdown
+    from hyoka.report.build import ReportPaths
+
+    monkeypatch.chdir(tmp_path)
+    folder = Path("出力 レポート")  # relative, as `--report-dir out/...` gives it; a space and Japanese
+    folder.mkdir()
+    paths = ReportPaths(out_dir=folder, html=folder / "report.html", csv=folder / "issues.csv",
+                        parquet=folder / "issues.parquet")
+    for path in (paths.html, paths.csv, paths.parquet):
+        path.write_text("x")
+    text = markdown(paths)
+    urls = re.findall(r"\]\((file://[^)\s]+)\)", text)
+    assert len(urls) == 3, text
+    for url, path in zip(urls, (paths.html, paths.csv, paths.parquet)):
+        target = Path(url2pathname(urlparse(url).path))
+        assert target.is_absolute() and target == (tmp_path / path).resolve() and target.is_file(), url
+    assert f"`{(tmp_path / paths.html).resolve()}`" in text  # the path itself, to copy
+
+
 # --------------------------------------------------------------------------------------
 # the cost of a report: only the crops and the font subset are cached, no matplotlib at all
 
