@@ -11,6 +11,7 @@ serves, and stops it on the way out (Ctrl-C, SIGTERM, an error).
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
@@ -96,12 +97,42 @@ def _die_with_parent() -> None:
         pass
 
 
+# UI settings the server is given: the UI (in the browser) asks its server for its API
+# address, which otherwise defaults to 127.0.0.1:4200 whatever port the server listens on
+UI_API_URL_SETTING = "PREFECT_SERVER_UI_API_URL"
+_UI_API_URL_ALIASES = ("PREFECT_UI_API_URL",)  # Prefect's older name; would compete with ours
+
+# Servers started by this process and not yet stopped: stopped at exit whatever the path out
+# (a failing test, an error between launch and the `finally` that stops it)
+_RUNNING: "set[PrefectServer]" = set()
+
+
+def stop_all_servers() -> None:
+    """Stop every Prefect server this process started and has not stopped."""
+    for server in list(_RUNNING):
+        server.stop(timeout=10.0)
+
+
+atexit.register(stop_all_servers)
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    """Send `signum` to a process group, if it still exists."""
+    try:
+        os.killpg(pgid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 class PrefectServer:
     """`prefect server start` as a child process (its own session: Ctrl-C reaches hyoka,
     which stops the server after the runner has shut down).
 
     `light=True` runs only the API (no UI, no background services): enough for a one-off
     run to report to, and lighter and quicker to start than the full server.
+
+    A server is stopped by `stop()`, else when this process exits (atexit), else when it
+    dies (a parent-death signal, Linux).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: Optional[int] = None, log_path: Optional[Path] = None,
@@ -114,18 +145,28 @@ class PrefectServer:
         self.log_path = log_path or Path(tempfile.gettempdir()) / f"hyoka-prefect-server-{self.port}.log"
         self.process: Optional[subprocess.Popen[bytes]] = None
 
-    def launch(self) -> None:
-        """Start the server process and return at once (`wait_until_healthy` waits for it)."""
+    def command(self) -> list[str]:
+        """The command line that starts this server."""
         command = [*_prefect_command(), "server", "start", "--host", self.host, "--port", str(self.port)]
         if self.light:
             command += ["--no-services", "--no-ui"]
-        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        return command
+
+    def environment(self) -> dict[str, str]:
+        """The server's environment: this one, its UI pointed at this server's own API."""
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL" and k not in _UI_API_URL_ALIASES}
+        env[UI_API_URL_SETTING] = self.api_url
         env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        return env
+
+    def launch(self) -> None:
+        """Start the server process and return at once (`wait_until_healthy` waits for it)."""
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-                start_new_session=True, preexec_fn=_die_with_parent,
+                self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env=self.environment(), start_new_session=True, preexec_fn=_die_with_parent,
             )
+        _RUNNING.add(self)
 
     def wait_until_healthy(self, timeout: float) -> None:
         """Wait until the health check answers; RuntimeError if the server stops or `timeout` passes."""
@@ -150,15 +191,21 @@ class PrefectServer:
         self.wait_until_healthy(timeout)
 
     def stop(self, timeout: float = 20.0) -> None:
-        """Stop the server (SIGTERM, then SIGKILL after `timeout` seconds)."""
+        """Stop the server and whatever it started (SIGTERM to its process group, then SIGKILL
+        after `timeout` seconds)."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
+        _RUNNING.discard(self)
+        if process is None:
             return
-        process.terminate()
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        # the server leads a session of its own: its group is the server and its children
+        if process.poll() is None:
+            _signal_group(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        _signal_group(process.pid, signal.SIGKILL)  # what is left of it (a worker that outlived it)
+        if process.poll() is None:
             process.wait(timeout=10)
 
     def __enter__(self) -> "PrefectServer":

@@ -185,17 +185,26 @@ def prefect_api() -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """SIGTERM (a CI job's time limit) ends the session like Ctrl-C: fixtures and `finish` clean up."""
+    """SIGTERM (a CI job's time limit) and SIGHUP (a closed terminal) end the session like Ctrl-C:
+    fixtures, `finish` and `pytest_sessionfinish` clean up (their default would end pytest at once,
+    leaving its Prefect servers running)."""
 
     def interrupt(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, interrupt)
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None and signal.getsignal(signum) == signal.SIG_DFL:
+            signal.signal(signum, interrupt)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Stop the temporary Prefect server this process started, if any (atexit would, unless killed)."""
+    """Stop every Prefect server this process started, passed or failed or interrupted: Prefect's
+    temporary server (the `prefect_api` fixture, flows run here) and hyoka's own
+    (`hyoka.service.PrefectServer`, e.g. `hyoka ingest` run in-process). Both also stop at exit
+    (atexit); hyoka's own even when pytest is killed outright (a parent-death signal)."""
+    service = sys.modules.get("hyoka.service")
+    if service is not None:
+        service.stop_all_servers()
     server = sys.modules.get("prefect.server.api.server")
     if server is None:
         return

@@ -411,7 +411,9 @@ def test_plot_y_ticks_are_distinct_and_nice() -> None:
     from hyoka.report import plots
 
     # values within 1 of each other: the old plots printed '170, 170, 169'
-    for low, high in ((169.6, 170.3), (0.0, 1_234.0), (0.0, 3.0), (5.0, 5.0), (-3.0, 12.0), (0.001, 0.0042), (0.0, 1e9)):
+    for low, high in ((169.6, 170.3), (169.0, 170.4), (0.0, 1_234.0), (0.0, 3.0), (5.0, 5.0), (-3.0, 12.0),
+                      (0.001, 0.0042), (0.0, 1e6), (0.0, 1e9), (-5.0, -1.0), (-1_234.5, -1_200.0), (-0.3, 0.2),
+                      (169.99, 170.01)):
         ticks = plots.nice_ticks(low, high)
         labels = [ticks.label(v) for v in ticks.values]
         assert len(set(labels)) == len(labels) >= 3, labels
@@ -435,6 +437,54 @@ def test_plot_titles_fit_the_panel() -> None:
         for line in plots.wrap_lines("受診率（国民健康保険）、特定健診（四十歳以上）の受診率", width, 12, 9):
             assert line[:1] not in "）、。」", (width, line)
     assert plots.wrap_lines("短い題", 300, 12, 2) == ["短い題"]
+
+
+TITLES = ("冬期（12-3月）観光客宿泊延数（各年度泊数）", "【施策】" + str(INDICATORS["indicator_name"][0]),
+          "観光入込客数 (千人) 「まちなか」の歩行者通行量（平日・休日の平均）", "KPI達成率（％）3.5%以上")
+
+
+def test_plot_titles_break_at_sensible_points() -> None:
+    from hyoka.report import plots
+
+    for title in TITLES:
+        groups = re.findall(r"[（(「【][^）)」】]*[）)」】]", title)
+        for width in range(60, 340, 5):
+            lines = plots.wrap_lines(title, width, 12, 20)  # lines enough for the whole title
+            assert "".join(lines).replace(" ", "") == title.replace(" ", ""), (width, lines)
+            for line in lines:
+                assert plots.text_width(line, 12) <= width, (width, line)
+                assert line[:1] not in plots.NO_LINE_START and line[-1:] not in plots.NO_LINE_END, (width, lines)
+            for a, b in zip(lines, lines[1:]):  # never inside '12-3', '3.5%', 'KPI'
+                assert not (a[-1].isascii() and b[0].isascii()), (width, lines)
+            for group in groups:  # a bracketed group that fits on a line is never split
+                if plots.text_width(group, 12) <= width:
+                    assert any(group in line for line in lines), (width, group, lines)
+    # the line stays whole when a short one will do: '冬期' then the bracket, not '冬期（12-'
+    assert plots.wrap_lines(TITLES[0], 80, 12, 3)[0] == "冬期"
+    assert not plots.ellipsize("受診率（国民", 60, 12).endswith("（…")
+
+
+def test_plot_titles_fit_their_panel_in_the_embedded_font() -> None:
+    """Measured with the font file itself (as the browser draws it), not with the plots' own sums."""
+    from PIL import ImageFont
+
+    from hyoka.report import fonts, plots
+
+    face = ImageFont.truetype(str(fonts.font_path()), plots.TITLE_SIZE)
+    names = [*TITLES, "Webサイト閲覧数 (WWW.mmm-window.com) mmmmwwwwMMMMWWWW"]  # wide Latin letters
+    kpis = pd.DataFrame({"kpi_id": [i for i in range(len(names)) for _ in range(2)],
+                         "kpi_name": [t * 9 for t in names for _ in range(2)],  # long: wrapped and ellipsized
+                         "slot": ["実績値", "目標値"] * len(names), "fiscal_year": [2021, 2024] * len(names),
+                         "value": [1.0, 2.0] * len(names), "unit": ["人"] * 2 * len(names)})
+    svg = plots.kpi_figure(kpis)
+    assert svg is not None
+    titles = [t for t in svg_texts(svg) if any(c in t for c in "期施観KW")]
+    assert len(titles) == len(names), titles
+    for title in titles:
+        lines = title.split("|")
+        assert len(lines) <= 3 and lines[-1].endswith("…"), lines
+        for line in lines:
+            assert face.getlength(line) <= plots.PANEL_W - 16, line
 
 
 def test_default_report_folder() -> None:
@@ -515,6 +565,30 @@ def test_artifacts_markdown_and_table(books: Books, tmp_path: Path) -> None:
     text = markdown(paths)
     for plant in books.plants:
         assert f"`{plant.check}`" in text
+
+
+def test_artifacts_link_the_report_by_absolute_file_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Prefect UI knows no working directory: the report's files are named by absolute `file://` URLs."""
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
+
+    from hyoka.report.artifacts import markdown
+    from hyoka.report.build import ReportPaths
+
+    monkeypatch.chdir(tmp_path)
+    folder = Path("出力 レポート")  # relative, as `--report-dir out/...` gives it; a space and Japanese
+    folder.mkdir()
+    paths = ReportPaths(out_dir=folder, html=folder / "report.html", csv=folder / "issues.csv",
+                        parquet=folder / "issues.parquet")
+    for path in (paths.html, paths.csv, paths.parquet):
+        path.write_text("x")
+    text = markdown(paths)
+    urls = re.findall(r"\]\((file://[^)\s]+)\)", text)
+    assert len(urls) == 3, text
+    for url, path in zip(urls, (paths.html, paths.csv, paths.parquet)):
+        target = Path(url2pathname(urlparse(url).path))
+        assert target.is_absolute() and target == (tmp_path / path).resolve() and target.is_file(), url
+    assert f"`{(tmp_path / paths.html).resolve()}`" in text  # the path itself, to copy
 
 
 # --------------------------------------------------------------------------------------

@@ -160,7 +160,23 @@ def test_serve_needs_a_schedule_or_once(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no inbox folder" in missing.output
 
 
+def test_the_server_tells_its_ui_its_own_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hyoka.service import PrefectServer
+
+    # a user's settings for another server (or Prefect's default, port 4200) must not reach the UI
+    monkeypatch.setenv("PREFECT_UI_API_URL", "http://127.0.0.1:4200/api")
+    monkeypatch.setenv("PREFECT_API_URL", "http://elsewhere:4200/api")
+    server = PrefectServer(port=54321)
+    env = server.environment()
+    assert env["PREFECT_SERVER_UI_API_URL"] == server.api_url == "http://127.0.0.1:54321/api"
+    assert "PREFECT_UI_API_URL" not in env and "PREFECT_API_URL" not in env
+    assert server.command()[-4:] == ["--host", "127.0.0.1", "--port", "54321"]
+
+
 def test_prefect_server_helper_starts_and_stops(tmp_path: Path) -> None:
+    import json
+    import urllib.request
+
     from hyoka.service import PrefectServer, is_healthy
 
     server = PrefectServer(log_path=tmp_path / "server.log")
@@ -169,6 +185,10 @@ def test_prefect_server_helper_starts_and_stops(tmp_path: Path) -> None:
         process = server.process
         assert process is not None and process.poll() is None
         assert is_healthy(server.api_url, timeout=30)
+        # the UI `hyoka serve` prints asks its server where the API is: this server, not port 4200
+        with urllib.request.urlopen(f"{server.ui_url}/ui-settings", timeout=30) as response:
+            ui_settings = json.load(response)
+        assert ui_settings["api_url"] == server.api_url, ui_settings
     finally:
         server.stop()  # also when start() was interrupted: the server runs in its own session
     assert process.poll() is not None

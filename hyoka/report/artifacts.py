@@ -8,6 +8,7 @@ only the newest artifact of a key as "latest".
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from hyoka.report.build import ReportPaths
@@ -32,6 +33,17 @@ def table_rows(paths: ReportPaths) -> list[dict[str, Any]]:
     ]
 
 
+def file_url(path: Path) -> str:
+    """An absolute `file://` URL of a report file: a relative path means nothing in the Prefect UI."""
+    return Path(path).resolve().as_uri()
+
+
+def file_link(path: Path) -> str:
+    """A markdown link to a report file: its absolute path (to copy: browsers may not follow a
+    `file://` link from a web page) linking to its `file://` URL (percent-encoded: no spaces)."""
+    return f"[`{Path(path).resolve()}`]({file_url(path)})"
+
+
 def markdown(paths: ReportPaths) -> str:
     """The summary as markdown: totals, checks that fired, per-document table, where the files are."""
     lines = [
@@ -50,7 +62,7 @@ def markdown(paths: ReportPaths) -> str:
     lines += ["| file | status | pages | records | errors | warnings |", "|---|---|---:|---:|---:|---:|"]
     lines += [f"| {r['file']} | {r['status']} | {r['pages']} | {r['records']} | {r['errors']} | {r['warnings']} |"
               for r in table_rows(paths)]
-    lines += ["", f"Report: `{paths.html}`  ", f"Issues: `{paths.csv}`, `{paths.parquet}`"]
+    lines += ["", f"Report: {file_link(paths.html)}  ", f"Issues: {file_link(paths.csv)}, {file_link(paths.parquet)}"]
     return "\n".join(lines)
 
 
@@ -58,6 +70,7 @@ def publish_artifacts(paths: ReportPaths) -> None:
     """Create the table and markdown artifacts (call inside a flow run)."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-    description = f"{len(paths.documents)} documents, {paths.errors} errors, {paths.warnings} warnings — {paths.html}"
+    description = (f"{len(paths.documents)} documents, {paths.errors} errors, {paths.warnings} warnings — "
+                   f"{file_url(paths.html)}")
     create_table_artifact(table=table_rows(paths), key=TABLE_KEY, description=description)
     create_markdown_artifact(markdown=markdown(paths), key=MARKDOWN_KEY, description=description)

@@ -3,8 +3,9 @@
 The SVG is built as plain text (no plotting library): a report's 70 figures take
 milliseconds. Its text uses the font the report embeds (`hyoka.report.fonts.FAMILY`, a
 subset of IPAexGothic that includes every character of the page, the SVG's too). Text
-widths are estimated from IPAexGothic's metrics (full-width characters 1 em, Latin
-proportional), so titles are wrapped and ellipsized to the panel's width.
+widths are IPAexGothic's own advances, so titles are wrapped and ellipsized to the panel's
+width: never before a closing bracket or after an opening one, never inside a number, and
+not inside a bracketed group that fits on a line of its own.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 from typing import Any, Iterable, Sequence
 
@@ -46,6 +48,9 @@ OTHER_COLORS = ("#f59e0b", "#7c3aed", "#059669")  # further kinds (見込 …): 
 Row = dict[str, Any]  # one row of a plotted frame
 BUDGET_TITLE = "事業費（千円）／ budget by stage"
 
+OPENING = set("（〔［｛〈《「『【〘〖([{")
+CLOSING = set("）〕］｝〉》」』】〙〗)]}")
+METRICS_SIZE = 1000  # px: the font size text widths are measured at (then scaled)
 NO_LINE_START = set("）〕］｝〉》」』】〙〗)]}、。，．,.:;：；!?！？ー～ゝゞヽヾ々…‥・ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ%％")
 NO_LINE_END = set("（〔［｛〈《「『【〘〖([{")
 
@@ -70,17 +75,35 @@ def year_label(year: int) -> str:
     return f"{era_year(year)}\n{year}"
 
 
+@lru_cache(maxsize=1)
+def _face() -> Any:
+    """IPAexGothic (the report's font) at METRICS_SIZE px for its advances, or None without it."""
+    try:
+        from PIL import ImageFont
+
+        from hyoka.report.fonts import font_path
+
+        return ImageFont.truetype(str(font_path()), METRICS_SIZE)
+    except (ImportError, OSError, RuntimeError):  # no font file: the estimates below
+        return None
+
+
+@lru_cache(maxsize=None)
 def char_width(char: str) -> float:
-    """The advance of a character in IPAexGothic, in em (full-width 1; Latin proportional, rounded up)."""
+    """The advance of a character in IPAexGothic, in em: the font's own, else an estimate rounded up
+    (full-width 1; Latin proportional)."""
+    face = _face()
+    if face is not None:
+        return float(face.getlength(char)) / METRICS_SIZE
     if unicodedata.east_asian_width(char) in ("W", "F", "A"):
         return 1.0
     if char.isdigit():
         return 0.63
     if char in " ,.:;'|!()[]":
         return 0.36
-    if char.isupper() or char in "%&@#MW":
-        return 0.86 if char in "%&@#MW" else 0.76
-    return 0.6
+    if char in "%&@#MWmw":
+        return 0.93
+    return 0.8 if char.isupper() else 0.68
 
 
 def text_width(text: str, size: float) -> float:
@@ -89,32 +112,65 @@ def text_width(text: str, size: float) -> float:
 
 
 def breakable(text: str, at: int) -> bool:
-    """Whether a line may break before text[at]: not before closing punctuation, after an opening one, or inside a number or word."""
+    """Whether a line may break before text[at]: not before closing punctuation, after an opening
+    one, or inside a run of Latin letters, digits and signs ('12-3', '3.5%', 'KPI')."""
     before, after = text[at - 1], text[at]
     if after in NO_LINE_START or before in NO_LINE_END:
         return False
-    return not (before.isascii() and after.isascii() and before.isalnum() and after.isalnum())
+    return not (before.isascii() and after.isascii() and not before.isspace() and not after.isspace())
+
+
+def open_group(text: str, at: int) -> int | None:
+    """Where the outermost bracket still open before text[at] opened (None when none is open)."""
+    depth, opened = 0, None
+    for i, char in enumerate(text[:at]):
+        if char in OPENING:
+            if depth == 0:
+                opened = i
+            depth += 1
+        elif char in CLOSING and depth:
+            depth -= 1
+    return opened if depth else None
+
+
+def group_end(text: str, opened: int) -> int:
+    """Just past the bracket that closes the group opened at text[opened] (the text's end if none)."""
+    depth = 0
+    for i in range(opened, len(text)):
+        if text[i] in OPENING:
+            depth += 1
+        elif text[i] in CLOSING:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return len(text)
 
 
 def line_end(text: str, start: int, width: float, size: float) -> int:
-    """Where the line starting at `start` ends: as many characters as fit, backed off to a good break."""
+    """Where the line starting at `start` ends: as many characters as fit, backed off to a good
+    break, and before a bracketed group that would be split though it fits on a line of its own."""
     end, used = start, 0.0
     while end < len(text) and used + char_width(text[end]) * size <= width:
         used += char_width(text[end]) * size
         end += 1
     if end >= len(text) or end == start:
         return max(end, start + 1)
-    for at in range(end, start, -1):
-        if breakable(text, at):
-            return at
-    return end
+    at = next((i for i in range(end, start, -1) if breakable(text, i)), None)
+    if at is None:
+        return end
+    opened = open_group(text, at)
+    if opened is not None and opened > start and text_width(text[opened:group_end(text, opened)], size) <= width:
+        before = next((i for i in range(opened, start, -1) if breakable(text, i)), None)
+        if before is not None:
+            return before
+    return at
 
 
 def ellipsize(line: str, width: float, size: float) -> str:
-    """`line` cut to fit `width` with a trailing '…'."""
-    while line and text_width(line + "…", size) > width:
+    """`line` cut to fit `width` with a trailing '…' (never just after an opening bracket)."""
+    while line and (text_width(line + "…", size) > width or line[-1] in NO_LINE_END or line[-1].isspace()):
         line = line[:-1]
-    return line.rstrip() + "…"
+    return line + "…"
 
 
 def wrap_lines(text: str, width: float, size: float, lines: int) -> list[str]:
