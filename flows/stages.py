@@ -225,7 +225,11 @@ def page_count_of(data: bytes, reader: Reader = Reader.PDFIUM) -> int | str:
 
 def assemble_document(path: str, document: dict[str, Any], page_count: int, parts: Iterable[PartResult],
                       municipality: str | None = None) -> DocumentResult:
-    """A document's parts (any split, any order) → its extraction, validated; a failed part fails it."""
+    """A document's parts (any split, any order) → its extraction, validated; a failed part fails it.
+
+    The parts are consumed: their pages are let go once the extraction is made (a book's
+    grids are tens of MiB, not needed to validate and load it).
+    """
     ordered = sorted(parts, key=lambda r: r.part.first)
     for result in ordered:
         if result.error is not None:
@@ -237,6 +241,10 @@ def assemble_document(path: str, document: dict[str, Any], page_count: int, part
         return failed_result(path, document, str(exc))
     except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files, nor show a traceback
         return failed_result(path, document, internal_error("reading", exc), traceback.format_exc())
+    finally:
+        for result in ordered:
+            result.pages = []
+        del pages
     try:
         return validated_result(path, document, extraction, municipality)
     except Exception as exc:  # noqa: BLE001
