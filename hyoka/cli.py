@@ -497,10 +497,10 @@ def changes(
     epilog=(
         "Example:\n\n"
         "  hyoka export --parquet export/ --db out/demo.duckdb\n\n"
-        "Every table and view becomes export/<name>.parquet, or a folder partitioned by fiscal year "
-        "(export/project_budgets/fiscal_year=2022/…) when it has one; export/_manifest.json lists them. "
-        "Read back with duckdb: read_parquet('export/project_budgets/*/*.parquet', hive_partitioning = true), "
-        "or pandas: pd.read_parquet('export/project_budgets', dtype_backend='pyarrow')."
+        "Every table and view becomes a folder, export/<name>/data_0.parquet (fiscal years stay integer "
+        "columns, not partition folders); export/_manifest.json lists them. Read back with pandas: "
+        "pd.read_parquet('export/current_project_budgets'), or duckdb: "
+        "read_parquet('export/current_project_budgets/*.parquet')."
     )
 )
 def export(
@@ -508,7 +508,7 @@ def export(
     db: Path = DB_OPTION,
     wait: float = typer.Option(60.0, help="Seconds to wait while another process is writing the warehouse."),
 ) -> None:
-    """Write every table and view as Parquet (partitioned by fiscal year) for BI tools and notebooks."""
+    """Write every table and view as Parquet, one folder each, for BI tools and notebooks."""
     from warehouse.export import export_parquet
 
     con = _open_read_only(db, wait)
@@ -520,10 +520,10 @@ def export(
     finally:
         con.close()
     table = Table(show_header=True, header_style="bold")
-    for column, justify in (("name", "left"), ("kind", "left"), ("rows", "right"), ("partitioned by", "left"), ("path", "left")):
+    for column, justify in (("name", "left"), ("kind", "left"), ("rows", "right"), ("path", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for e in written:
-        table.add_row(e.name, e.kind, f"{e.rows:,}", e.partition_by or "", e.path)
+        table.add_row(e.name, e.kind, f"{e.rows:,}", e.path)
     console.print(table)
     if missing:
         err.print(f"[yellow]not in this warehouse (written by an older hyoka? run an ingest to add them):[/yellow] "
