@@ -531,7 +531,15 @@ def export(
     console.print(f"wrote {len(written)} tables and views to [bold]{parquet.resolve()}[/bold]", soft_wrap=True)
 
 
-@app.command()
+@app.command(
+    epilog=(
+        "Example:\n\n"
+        "  hyoka templates\n\n"
+        "Every page of a PDF goes to the template that recognizes it best, so one run (even one PDF) "
+        "can mix cities; a PDF that no template fits fails as 'unknown template (closest: …)'. "
+        "Adding a city: docs/adding-a-template.md."
+    )
+)
 def templates() -> None:
     """List the sheet layouts (templates) hyoka can read."""
     from extractors.registry import TEMPLATES
