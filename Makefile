@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.hyoka-installed
 DEMO_DB ?= out/demo.duckdb
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench editions clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +14,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## demo: ingest the bundled samples into out/demo.duckdb and show what is in it
+## demo: ingest the bundled samples (and their generated later editions) into out/demo.duckdb and show what is in it
 demo: $(STAMP)
 	@mkdir -p out
 	@# samples/real/kobe and kyoto are cities no template reads yet: they would fail (by design), so not here
-	$(BIN)/hyoka ingest samples/*.pdf samples/real/ikeda/ --db $(DEMO_DB)
-	$(BIN)/hyoka sql "SELECT municipality, doc_type, count(*) AS documents, sum(record_count) AS rows, sum(warning_count) AS warnings FROM documents GROUP BY ALL ORDER BY ALL" --db $(DEMO_DB)
-	$(BIN)/hyoka sql "SELECT DISTINCT fiscal_year, stage, total_cost, general_revenue FROM project_budgets WHERE project_code = '121101' ORDER BY fiscal_year, stage" --db $(DEMO_DB)
-	$(BIN)/hyoka sql "SELECT kpi_name, slot, ref_fiscal_year, value FROM kpi_history WHERE kpi_name = '観光客のリピート率' ORDER BY slot, ref_fiscal_year" --db $(DEMO_DB)
+	$(BIN)/hyoka ingest samples/*.pdf samples/editions/ samples/real/ikeda/ --db $(DEMO_DB)
+	$(BIN)/hyoka sql "SELECT municipality, doc_type, results_fiscal_year, status, count(*) AS documents, sum(record_count) AS rows, sum(warning_count) AS warnings FROM documents GROUP BY ALL ORDER BY ALL" --db $(DEMO_DB)
+	$(BIN)/hyoka sql "SELECT fiscal_year, stage, total_cost, edition_count, revised, total_cost_reported FROM project_budget_history WHERE project_code = '121101' ORDER BY fiscal_year, stage" --db $(DEMO_DB)
+	$(BIN)/hyoka sql "SELECT kpi_name, slot, ref_fiscal_year, value, edition_count FROM kpi_history WHERE kpi_name = '観光客のリピート率' ORDER BY slot, ref_fiscal_year" --db $(DEMO_DB)
+	$(BIN)/hyoka changes --from 2022 --to 2023 --db $(DEMO_DB)
 
 ## test: the whole test suite
 test: $(STAMP)
@@ -30,6 +31,10 @@ test: $(STAMP)
 ## bench: hyoka ingest beside pdfplumber and pypdfium2 text, on a generated 400-page book and the real dev sheets
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py --sheets 200
+
+## editions: generate samples/editions/ again from the samples (synth/demo_editions.py)
+editions: $(STAMP)
+	$(BIN)/python -m synth.demo_editions samples/asahikawa_jimujigyo_R4_121101_reportlab.pdf samples/asahikawa_sogo_senryaku_kpi_R4.pdf samples/editions
 
 clean:
 	rm -rf out .pytest_cache

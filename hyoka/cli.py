@@ -668,10 +668,10 @@ def changes(
     epilog=(
         "Example:\n\n"
         "  hyoka export --parquet export/ --db out/demo.duckdb\n\n"
-        "Every table and view becomes export/<name>.parquet, or a folder partitioned by fiscal year "
-        "(export/project_budgets/fiscal_year=2022/…) when it has one; export/_manifest.json lists them. "
-        "Read back with duckdb: read_parquet('export/project_budgets/*/*.parquet', hive_partitioning = true), "
-        "or pandas: pd.read_parquet('export/project_budgets', dtype_backend='pyarrow')."
+        "Every table and view becomes a folder, export/<name>/data_0.parquet (fiscal years stay integer "
+        "columns, not partition folders); export/_manifest.json lists them. Read back with pandas: "
+        "pd.read_parquet('export/current_project_budgets'), or duckdb: "
+        "read_parquet('export/current_project_budgets/*.parquet')."
     )
 )
 def export(
@@ -679,7 +679,7 @@ def export(
     db: Path = DB_OPTION,
     wait: float = typer.Option(60.0, help="Seconds to wait while another process is writing the warehouse."),
 ) -> None:
-    """Write every table and view as Parquet (partitioned by fiscal year) for BI tools and notebooks."""
+    """Write every table and view as Parquet, one folder each, for BI tools and notebooks."""
     from warehouse.export import export_parquet
 
     if parquet.exists() and not parquet.is_dir():
@@ -692,10 +692,10 @@ def export(
     finally:
         con.close()
     table = Table(show_header=True, header_style="bold")
-    for column, justify in (("name", "left"), ("kind", "left"), ("rows", "right"), ("partitioned by", "left"), ("path", "left")):
+    for column, justify in (("name", "left"), ("kind", "left"), ("rows", "right"), ("path", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for e in written:
-        table.add_row(e.name, e.kind, f"{e.rows:,}", e.partition_by or "", e.path)
+        table.add_row(e.name, e.kind, f"{e.rows:,}", e.path)
     console.print(table)
     if missing:
         err.print(f"[yellow]not in this warehouse (written by an older hyoka? run an ingest to add them):[/yellow] "
@@ -703,7 +703,15 @@ def export(
     _hint(f"wrote {len(written)} tables and views to ", shell_command(parquet.resolve()), bold=True)
 
 
-@app.command()
+@app.command(
+    epilog=(
+        "Example:\n\n"
+        "  hyoka templates\n\n"
+        "Every page of a PDF goes to the template that recognizes it best, so one run (even one PDF) "
+        "can mix cities; a PDF that no template fits fails as 'unknown template (closest: …)'. "
+        "Adding a city: docs/adding-a-template.md."
+    )
+)
 def templates() -> None:
     """List the sheet layouts (templates) hyoka can read."""
     from extractors.registry import TEMPLATES

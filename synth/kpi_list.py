@@ -155,36 +155,47 @@ def _goal_cells(goal: SynthGoal, value_headers: list[str], top: float, page_widt
         _Cell(x_dept, top, x_end, top + HEADER_HEIGHT, "担当部"),
     ]
 
-    def kpi_row(y: float, kpi: SynthKpi) -> list[_Cell]:
+    def height(*texts: tuple[str, float]) -> float:
+        """The row height that holds every (text, cell width): ROW_HEIGHT, or more for a long text."""
+        lines = max(len(wrap(text, width - 2 * PADDING)) if text else 0 for text, width in texts)
+        return max(ROW_HEIGHT, lines * LINE_HEIGHT + 2 * PADDING)
+
+    def kpi_row(y: float, kpi: SynthKpi, side: tuple[str, float] = ("", 0.0)) -> tuple[list[_Cell], float]:
+        """The row's cells and height; `side` is a merged cell beside it that must fit too."""
         name = kpi.name + (f"\n{kpi.remark}" if kpi.remark else "")
         if len(kpi.values) != len(value_headers):
             raise ValueError(f"{kpi.name}: {len(kpi.values)} values for {len(value_headers)} columns")
+        h = height((name, x_unit - x_kpi), (kpi.unit, x_values[0] - x_unit), (kpi.department, x_end - x_dept),
+                   *((v, value_width) for v in kpi.values), side)
         return [
-            _Cell(x_kpi, y, x_unit, y + ROW_HEIGHT, name, "left"),
-            _Cell(x_unit, y, x_values[0], y + ROW_HEIGHT, kpi.unit),
-            *(_Cell(x_values[i], y, x_values[i + 1], y + ROW_HEIGHT, v) for i, v in enumerate(kpi.values)),
-            _Cell(x_dept, y, x_end, y + ROW_HEIGHT, kpi.department),
-        ]
+            _Cell(x_kpi, y, x_unit, y + h, name, "left"),
+            _Cell(x_unit, y, x_values[0], y + h, kpi.unit),
+            *(_Cell(x_values[i], y, x_values[i + 1], y + h, v) for i, v in enumerate(kpi.values)),
+            _Cell(x_dept, y, x_end, y + h, kpi.department),
+        ], h
 
     y = top + HEADER_HEIGHT
     for item in goal.items:
         item_top = y
         if item.subitems:
             placeholder = SynthKpi(PLACEHOLDER, PLACEHOLDER, [PLACEHOLDER] * len(value_headers), PLACEHOLDER)
-            cells.append(_Cell(x_sub, y, x_kpi, y + ROW_HEIGHT, item.text, "left"))
-            cells += kpi_row(y, placeholder)
-            y += ROW_HEIGHT
+            row, h = kpi_row(y, placeholder, (item.text, x_kpi - x_sub))
+            cells.append(_Cell(x_sub, y, x_kpi, y + h, item.text, "left"))
+            cells += row
+            y += h
             for sub in item.subitems:
                 sub_top = y
-                for kpi in sub.kpis:
-                    cells += kpi_row(y, kpi)
-                    y += ROW_HEIGHT
+                for kpi in sub.kpis:  # a one-row sub-item's text must fit its row (a longer one spans several)
+                    row, h = kpi_row(y, kpi, (sub.text, x_kpi - x_text) if len(sub.kpis) == 1 else ("", 0.0))
+                    cells += row
+                    y += h
                 cells.append(_Cell(x_sub, sub_top, x_text, y, sub.no))
                 cells.append(_Cell(x_text, sub_top, x_kpi, y, sub.text, "left"))
         else:
-            for kpi in item.kpis:
-                cells += kpi_row(y, kpi)
-                y += ROW_HEIGHT
+            for kpi in item.kpis:  # a one-row item's text must fit its row (a longer one spans several)
+                row, h = kpi_row(y, kpi, (item.text, x_kpi - x_sub) if len(item.kpis) == 1 else ("", 0.0))
+                cells += row
+                y += h
             cells.append(_Cell(x_sub, item_top, x_kpi, y, item.text, "left"))
         cells.append(_Cell(x_label, item_top, x_sub, y, item.label))
     return cells
@@ -195,7 +206,7 @@ def kpi_list_pdf(goals: list[SynthGoal], value_headers: list[str], *, title: str
     _register_font()
     page_width, page_height = landscape(A4)
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=(page_width, page_height))
+    pdf = canvas.Canvas(buffer, pagesize=(page_width, page_height), invariant=1)  # the same bytes every time
     pdf.setLineWidth(0.5)
     for index, goal in enumerate(goals):
         y = 36.0

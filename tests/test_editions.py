@@ -405,27 +405,17 @@ def test_export_parquet(editions, tmp_path: Path) -> None:  # type: ignore[no-un
     manifest = json.loads((out / "_manifest.json").read_text(encoding="utf-8"))
     exported = {r["name"]: r for r in manifest["relations"]}
     assert set(exported) == {name for name, _kind in relations()}
-    assert exported["project_budgets"]["partition_by"] == "fiscal_year"
-    assert {p.name for p in (out / "project_budgets").iterdir()} == {f"fiscal_year={y}" for y in (2021, 2022, 2023, 2024)}
-    assert exported["kpi_history"]["partition_by"] == "ref_fiscal_year"
-    assert exported["projects"]["partition_by"] is None and (out / "projects.parquet").is_file()
+    assert exported["project_budgets"]["sorted_by"] == "fiscal_year"
+    assert exported["kpi_history"]["sorted_by"] == "ref_fiscal_year"
+    assert exported["projects"]["sorted_by"] is None
     con = duckdb.connect(str(editions["db"]), read_only=True)
     try:
         for name, entry in exported.items():
             rows = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
             assert entry["rows"] == rows, name
-            if entry["partition_by"]:
-                files = list((out / name).glob("*/*.parquet"))
-                if rows:
-                    back = con.execute(f"SELECT count(*), count(DISTINCT {entry['partition_by']}) FROM "
-                                       f"read_parquet('{out / name}/*/*.parquet', hive_partitioning = true)").fetchone()
-                    assert back[0] == rows and len(files) >= back[1], name
-                else:
-                    assert files == [], name
-            else:
-                assert con.execute(f"SELECT count(*) FROM read_parquet('{out / entry['path']}')").fetchone()[0] == rows
+            assert con.execute(f"SELECT count(*) FROM read_parquet('{out / entry['path']}/*.parquet')").fetchone()[0] == rows
         history = con.execute(
-            f"SELECT total_cost FROM read_parquet('{out}/project_budget_history/*/*.parquet', hive_partitioning = true) "
+            f"SELECT total_cost FROM read_parquet('{out}/project_budget_history/*.parquet') "
             "WHERE project_code = ? AND fiscal_year = 2023 AND stage = '当初予算'", [PROJECT]).fetchall()
         assert history == [(11500,)]
     finally:

@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse.editions import is_live
 from warehouse.views import _BUDGET_VALUES
 
 # (key, 日本語, English): the sections, in the order they are shown
@@ -39,7 +40,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("new_kpis", "新しいKPI", "New KPIs"),
 )
 
-_LIVE = "status IN ('loaded', 'loaded_with_issues')"
+_LIVE = is_live("")
 _AMOUNTS = [c for c, _ja, _en in _BUDGET_VALUES]
 
 # Shared CTEs. Parameters: $from_year, $to_year. municipality is '' when unknown.
@@ -297,7 +298,7 @@ def latest_pairs(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int, list[st
                         WHEN EXISTS (SELECT 1 FROM strategy_kpis k WHERE k.document_id = d.document_id) THEN 'kpis'
                    END AS kind
             FROM documents AS d
-            WHERE d.status IN ('loaded', 'loaded_with_issues') AND d.results_fiscal_year IS NOT NULL
+            WHERE {is_live("d")} AND d.results_fiscal_year IS NOT NULL
         ),
         ranked AS (
             SELECT *, row_number() OVER (PARTITION BY municipality, kind ORDER BY results_fiscal_year DESC) AS n

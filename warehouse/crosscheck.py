@@ -16,9 +16,10 @@ import duckdb
 
 from hyoka.normalize import indicator_key
 from warehouse import store
+from warehouse.editions import is_live
 
 CHECK_NAME = "cross_document_mismatch"
-_LIVE = "d.status IN ('loaded', 'loaded_with_issues')"
+_LIVE = is_live("d")
 
 _SHEET_ACTUALS = f"""
 SELECT i.document_id, d.file_name, i.page, i.bbox, i.project_code, i.level, i.indicator_name AS name,

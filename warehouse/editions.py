@@ -25,13 +25,22 @@ from __future__ import annotations
 from typing import Any
 
 SUPERSEDED = "superseded"
+# The one definition of a live document: its rows count (the `current_*` views, the history
+# views, `hyoka changes`, the report, the cross-document checks). Superseded and failed ones do not.
 LIVE_STATUSES = ("loaded", "loaded_with_issues")
 
-_CANDIDATES = """
+
+def is_live(alias: str = "d") -> str:
+    """SQL condition: the `documents` row under `alias` ('' for none) is a live document."""
+    prefix = f"{alias}." if alias else ""
+    return f"{prefix}status IN ({', '.join(repr(s) for s in LIVE_STATUSES)})"
+
+
+_CANDIDATES = f"""
 SELECT d.document_id
 FROM documents AS d, documents AS n
 WHERE n.document_id = $doc AND d.document_id <> n.document_id
-  AND d.status IN ('loaded', 'loaded_with_issues')
+  AND {is_live("d")}
   AND d.municipality IS NOT DISTINCT FROM n.municipality
   AND d.template IS NOT DISTINCT FROM n.template
   AND d.results_fiscal_year = n.results_fiscal_year
@@ -98,7 +107,7 @@ def recheck_related(con: Any, superseded: list[str]) -> list[str]:
     rows = con.execute(
         f"""
         SELECT DISTINCT v.document_id FROM validation_issues AS v JOIN documents AS d USING (document_id)
-        WHERE v.check_name = '{crosscheck.CHECK_NAME}' AND d.status IN ('loaded', 'loaded_with_issues')
+        WHERE v.check_name = '{crosscheck.CHECK_NAME}' AND {is_live("d")}
           AND v.related_document_id IN (SELECT unnest($ids))
         ORDER BY 1
         """,

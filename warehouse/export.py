@@ -2,20 +2,24 @@
 
     export_parquet(con, "export/")
 
-writes one entry per table and view:
+writes one folder per table and view, each holding one Parquet file:
 
-* a table or view with a fiscal year column is a folder partitioned by it, Hive style
-  (`export/project_budgets/fiscal_year=2022/data_0.parquet`; rows without a year go to
-  `fiscal_year=__HIVE_DEFAULT_PARTITION__`, which readers turn back into NULL). The year
-  column is the first of `PARTITION_COLUMNS` the table has;
-* any other table is one file (`export/projects.parquet`);
-* `export/_manifest.json` lists them: name, kind, rows, path, partition column.
+    export/current_project_budgets/data_0.parquet
+    export/project_budgets/data_0.parquet
+    export/_manifest.json          name, kind, rows, path and year column of each
+
+The folders are not Hive-partitioned: a partition folder (`fiscal_year=2022/`) turns the
+year into a dictionary (categorical) column in pyarrow and pandas, where comparisons,
+sorting and NULLs break. The year stays an ordinary INTEGER column inside the file
+instead, and rows are sorted by it, so the row groups' statistics still let readers
+skip years. The files carry pandas metadata: integer and boolean columns read back as
+nullable `Int32` / `boolean` (NULL is `<NA>`, never a float NaN).
 
 Each entry is written next to its final place and then moved there, so a reader sees
 either the previous export of a table or the new one. Reading it back:
 
-    duckdb:  SELECT * FROM read_parquet('export/project_budgets/*/*.parquet', hive_partitioning = true)
-    pandas:  pd.read_parquet("export/project_budgets", dtype_backend="pyarrow")
+    pandas:  pd.read_parquet("export/current_project_budgets")
+    duckdb:  SELECT * FROM read_parquet('export/current_project_budgets/*.parquet')
 """
 
 from __future__ import annotations
@@ -32,9 +36,10 @@ from warehouse import schema
 from warehouse.schema import quote_ident, quote_literal
 from warehouse.views import ALL_VIEWS
 
-# The column a table is partitioned by: the first of these it has.
-PARTITION_COLUMNS = ("fiscal_year", "ref_fiscal_year", "column_fiscal_year", "results_fiscal_year")
+# The column a table's rows are sorted by: the first of these it has.
+YEAR_COLUMNS = ("fiscal_year", "ref_fiscal_year", "column_fiscal_year", "results_fiscal_year")
 MANIFEST = "_manifest.json"
+DATA_FILE = "data_0.parquet"
 
 
 @dataclass
@@ -44,8 +49,8 @@ class Exported:
     name: str
     kind: str  # table | view
     rows: int
-    path: str  # relative to the export folder
-    partition_by: str | None
+    path: str  # its folder, relative to the export folder
+    sorted_by: str | None  # the year column, if it has one
 
 
 def relations() -> list[tuple[str, str]]:
@@ -53,19 +58,23 @@ def relations() -> list[tuple[str, str]]:
     return [(t.name, "table") for t in schema.TABLES] + [(v.name, "view") for v in ALL_VIEWS]
 
 
-def _columns(con: Any, name: str) -> list[str] | None:
-    """The columns of a table or view in this warehouse; None when it does not exist."""
-    try:
-        cursor = con.execute(f"SELECT * FROM {quote_ident(name)} LIMIT 0")
-    except Exception:  # noqa: BLE001 - an older warehouse file may lack a view
-        return None
-    columns = [d[0] for d in cursor.description]
-    cursor.fetchall()
-    return columns
+def year_column(columns: list[str]) -> str | None:
+    return next((c for c in YEAR_COLUMNS if c in columns), None)
 
 
-def partition_column(columns: list[str]) -> str | None:
-    return next((c for c in PARTITION_COLUMNS if c in columns), None)
+def pandas_metadata(arrow_schema: Any) -> str:
+    """The `pandas` key of a Parquet file with this Arrow schema: integer and boolean
+    columns as pandas' nullable dtypes, everything else as pandas reads it anyway."""
+    import pyarrow as pa
+
+    frame = arrow_schema.empty_table().to_pandas()
+    for field in arrow_schema:
+        if pa.types.is_integer(field.type):
+            signed = "" if pa.types.is_signed_integer(field.type) else "U"
+            frame[field.name] = frame[field.name].astype(f"{signed}Int{field.type.bit_width}")
+        elif pa.types.is_boolean(field.type):
+            frame[field.name] = frame[field.name].astype("boolean")
+    return pa.Schema.from_pandas(frame, preserve_index=False).metadata[b"pandas"].decode()
 
 
 def _remove(path: Path) -> None:
@@ -73,6 +82,14 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
     elif path.exists():
         path.unlink()
+
+
+def _exists(con: Any, name: str) -> bool:
+    try:
+        con.execute(f"SELECT * FROM {quote_ident(name)} LIMIT 0").fetchall()
+    except Exception:  # noqa: BLE001 - an older warehouse file may lack a view
+        return False
+    return True
 
 
 def export_parquet(con: Any, out_dir: str | Path) -> tuple[list[Exported], list[str]]:
@@ -83,30 +100,31 @@ def export_parquet(con: Any, out_dir: str | Path) -> tuple[list[Exported], list[
     written: list[Exported] = []
     missing: list[str] = []
     for name, kind in relations():
-        columns = _columns(con, name)
-        if columns is None:
+        if not _exists(con, name):
             missing.append(name)
             continue
-        part = partition_column(columns)
-        final = out / name if part else out / f"{name}.parquet"
-        tmp = out / f".{final.name}.tmp-{os.getpid()}"
-        _remove(tmp)
+        relation = con.sql(f"SELECT * FROM {quote_ident(name)}")
+        year = year_column(relation.columns)
         select = f"SELECT * FROM {quote_ident(name)}"
-        if part:
-            select += f" ORDER BY {quote_ident(part)} NULLS LAST"
-            options = f"FORMAT parquet, PARTITION_BY ({quote_ident(part)})"
-        else:
-            options = "FORMAT parquet"
-        con.execute(f"COPY ({select}) TO {quote_literal(str(tmp))} ({options})")
-        if part and not tmp.exists():
-            tmp.mkdir()  # an empty table: an empty folder
+        if year:
+            select += f" ORDER BY {quote_ident(year)} NULLS LAST"
+        metadata = pandas_metadata(relation.limit(0).to_arrow_table().schema)
+        final = out / name
+        tmp = out / f".{name}.tmp-{os.getpid()}"
+        _remove(tmp)
+        tmp.mkdir()
+        con.execute(
+            f"COPY ({select}) TO {quote_literal(str(tmp / DATA_FILE))} "
+            f"(FORMAT parquet, KV_METADATA {{pandas: {quote_literal(metadata)}}})"
+        )
         rows = con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()[0]
         _remove(final)
         os.replace(tmp, final)
-        written.append(Exported(name, kind, int(rows), final.name, part))
+        _remove(out / f"{name}.parquet")  # what hyoka wrote before the one-folder layout
+        written.append(Exported(name, kind, int(rows), name, year))
     manifest = {
         "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "format": "parquet, Hive partitioning (partition column not repeated inside the files)",
+        "format": "parquet, one folder per table or view (not partitioned), rows sorted by the year column",
         "relations": [asdict(e) for e in written],
     }
     tmp_manifest = out / f".{MANIFEST}.tmp-{os.getpid()}"

@@ -14,6 +14,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from warehouse.editions import is_live
+
 __all__ = [
     "document_summary",
     "issues",
@@ -103,7 +105,7 @@ def project_titles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         f"""
         SELECT coalesce(d.municipality, '') AS municipality, p.project_code, p.project_name
         FROM projects AS p JOIN documents AS d USING (document_id)
-        WHERE p.project_code <> '' AND d.status <> 'superseded'
+        WHERE p.project_code <> '' AND {is_live('d')}
         QUALIFY row_number() OVER (
             PARTITION BY coalesce(d.municipality, ''), p.project_code ORDER BY {_EDITION_ORDER}
         ) = 1
@@ -120,7 +122,7 @@ def budget_series(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         SELECT coalesce(d.municipality, '') AS municipality, b.project_code, b.fiscal_year, b.stage,
                b.total_cost
         FROM project_budgets AS b JOIN documents AS d USING (document_id)
-        WHERE b.fiscal_year IS NOT NULL AND b.stage IS NOT NULL AND b.project_code <> '' AND d.status <> 'superseded'
+        WHERE b.fiscal_year IS NOT NULL AND b.stage IS NOT NULL AND b.project_code <> '' AND {is_live('d')}
         QUALIFY row_number() OVER (
             PARTITION BY coalesce(d.municipality, ''), b.project_code, b.fiscal_year, b.stage
             ORDER BY {_EDITION_ORDER}, b.page
@@ -140,7 +142,7 @@ def indicator_series(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                min(i.indicator_no) OVER w AS indicator_no
         FROM project_indicators AS i JOIN documents AS d USING (document_id)
         WHERE i.fiscal_year IS NOT NULL AND i.kind IS NOT NULL AND i.value IS NOT NULL
-          AND i.indicator_name <> '' AND i.project_code <> '' AND d.status <> 'superseded'
+          AND i.indicator_name <> '' AND i.project_code <> '' AND {is_live('d')}
         WINDOW w AS (PARTITION BY coalesce(d.municipality, ''), i.project_code, i.level, i.indicator_name)
         QUALIFY row_number() OVER (
             PARTITION BY coalesce(d.municipality, ''), i.project_code, i.level, i.indicator_name,
@@ -163,7 +165,7 @@ def kpi_series(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM strategy_kpi_values AS v
         JOIN strategy_kpis AS k USING (document_id, kpi_id)
         JOIN documents AS d USING (document_id)
-        WHERE v.value IS NOT NULL AND NOT coalesce(k.is_placeholder, false) AND d.status <> 'superseded'
+        WHERE v.value IS NOT NULL AND NOT coalesce(k.is_placeholder, false) AND {is_live('d')}
           AND coalesce(v.ref_fiscal_year_end, v.column_fiscal_year) IS NOT NULL
         QUALIFY row_number() OVER (
             PARTITION BY coalesce(d.municipality, ''), v.kpi_id, v.slot,

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from warehouse import schema
+from warehouse.editions import is_live
 from warehouse.views import ALL_VIEWS
 from warehouse.schema import quote_ident
 
@@ -364,10 +365,10 @@ def replace_issues(
             [document_id],
         )
         con.execute(
-            """
+            f"""
             UPDATE documents SET status = CASE WHEN error_count + warning_count > 0
                                                THEN 'loaded_with_issues' ELSE 'loaded' END
-            WHERE document_id = ? AND status IN ('loaded', 'loaded_with_issues')
+            WHERE document_id = ? AND {is_live("")}
             """,
             [document_id],
         )

@@ -1,4 +1,9 @@
-"""Views that follow values across editions (the yearly re-publications of a document).
+"""The analysts' views: the live documents' rows (`current_*`), and values followed across
+editions (the yearly re-publications of a document: `*_history`, `project_identity`).
+
+The base tables keep every document ever loaded, a superseded re-issue included, so a
+sum over `project_budgets` counts a re-issued sheet twice. `current_<table>` holds the
+rows of live documents only (`warehouse.editions.is_live`): what to query by default.
 
 An edition is a loaded document; its year is `documents.results_fiscal_year`, the
 newest edition of a value is the one with the latest results year (then the latest
@@ -8,11 +13,36 @@ column) is one observation.
 
 from __future__ import annotations
 
+from warehouse.editions import is_live
+from warehouse.schema import DOCUMENTS, FILE_CACHE, TABLES, Table, View, quote_ident
 from warehouse.schema import VIEWS as TABLE_VIEWS
-from warehouse.schema import View
 
 # Documents whose values count: loaded ones (a superseded re-issue, a failed file do not).
-_LIVE_DOCUMENTS = "d.status IN ('loaded', 'loaded_with_issues')"
+_LIVE_DOCUMENTS = is_live("d")
+
+CURRENT_PREFIX = "current_"
+
+
+def _current_view(table: Table) -> View:
+    """`current_<table>`: the table's rows of live documents, with its columns and comments."""
+    if table.name == DOCUMENTS.name:
+        sql = f"SELECT * FROM {quote_ident(table.name)} WHERE {is_live('')}"
+        ja, en = "取込済みの有効な文書（置き換えられた版・失敗を除く）", "Live documents: loaded ones, not superseded or failed"
+    else:
+        sql = (f"SELECT * FROM {quote_ident(table.name)}\n"
+               f"WHERE document_id IN (SELECT document_id FROM {quote_ident(CURRENT_PREFIX + DOCUMENTS.name)})")
+        ja, en = f"{table.comment_ja}（有効な文書のみ）", f"{table.comment_en}; rows of live documents only"
+    return View(
+        CURRENT_PREFIX + table.name,
+        ja + "。置き換えられた版の行は元テーブルに残る",
+        en + ". A superseded re-issue's rows stay in the base table, for history",
+        sql,
+        tuple((c.name, c.comment_ja, c.comment_en) for c in table.columns),
+    )
+
+
+# One per document table, documents first (the others read it).
+CURRENT_VIEWS: list[View] = [_current_view(t) for t in TABLES if t.name != FILE_CACHE.name]
 
 # The columns every history view ends with: the newest value and how the editions reported it.
 _EDITION_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -296,4 +326,4 @@ GROUP BY municipality, project_key, level, indicator_key, fiscal_year, kind
 )
 
 HISTORY_VIEWS: list[View] = [KPI_HISTORY, PROJECT_IDENTITY, PROJECT_BUDGET_HISTORY, PROJECT_INDICATOR_HISTORY]
-ALL_VIEWS: list[View] = [*TABLE_VIEWS, *HISTORY_VIEWS]
+ALL_VIEWS: list[View] = [*TABLE_VIEWS, *CURRENT_VIEWS, *HISTORY_VIEWS]

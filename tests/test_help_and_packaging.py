@@ -1,0 +1,38 @@
+"""Small promises to a new user: every command's help shows an example, and installing
+hyoka prints no setuptools deprecation (the license is an SPDX string)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT
+from hyoka.cli import app
+
+COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands)
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "version"])
+def test_every_command_help_has_an_example(command: str) -> None:
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert re.search(r"Examples?:", result.output), command
+    assert re.search(rf"^\s+hyoka {command}\b", result.output, flags=re.M), command
+
+
+def test_templates_help_example() -> None:
+    result = CliRunner().invoke(app, ["templates", "--help"], env={"COLUMNS": "200"})
+    assert "hyoka templates" in result.output and "docs/adding-a-template.md" in result.output
+
+
+def test_license_is_an_spdx_string_with_a_setuptools_that_reads_it() -> None:
+    """A TOML table (`license = {text = ...}`) makes setuptools warn three times at install."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["license"] == "MIT"
+    (setuptools,) = [r for r in project["build-system"]["requires"] if r.startswith("setuptools")]
+    minimum = re.fullmatch(r"setuptools>=(\d+)(?:\.\d+)*", setuptools)
+    assert minimum and int(minimum.group(1)) >= 77, setuptools  # PEP 639 strings: setuptools 77
+    assert not any("License ::" in c for c in project["project"].get("classifiers", []))  # deprecated beside it
