@@ -477,10 +477,12 @@ def _print_summary(summary: Any) -> None:
     epilog=(
         "Examples:\n\n"
         '  hyoka sql "SELECT project_code, project_name FROM projects"\n\n'
-        '  hyoka sql "SELECT * FROM project_budgets WHERE fiscal_year = 2021" --format csv > budgets.csv\n\n'
+        '  hyoka sql "SELECT * FROM current_project_budgets WHERE fiscal_year = 2021" --format csv > budgets.csv\n\n'
         "One statement per call: several (SELECT 1; SELECT 2) are refused, so that a script reading "
         "--format csv or json always gets exactly one result. When stdout is not a terminal, tables are "
         "printed full width (no value cut at 80 columns).\n\n"
+        "Query the current_<table> views (current_projects, current_project_budgets, …): they hold only "
+        "the live edition of each document, so nothing is counted twice; the tables keep every edition.\n\n"
         "Tables: documents, pages, projects, project_budgets, project_staffing, project_reform_viewpoints, "
         "project_evaluations, project_indicators, project_budget_sources, project_budget_items, project_sdgs, "
         "strategy_kpis, strategy_kpi_values, validation_issues. Views: document_summary, kpi_history, "
