@@ -44,6 +44,7 @@ from flows.stages import (
     failed_result,
     page_count_of,
     read_batch,
+    release_free_memory,
     split_into_batches,
 )
 
@@ -180,6 +181,7 @@ def run_ingest(
         else:
             if progress:
                 progress("report", str(db), None)
+            release_free_memory()
             summary.report_dir, summary.report_error = report_writer(str(db), wait_seconds)
     return summary
 
