@@ -16,9 +16,12 @@ from conftest import HANG, IKEDA_PDFS, fetch, finish, run_hyoka, spawn, stop, wa
 # the SIGINT the test sends; the deadline only bounds a test that forgot it)
 GATED_HYOKA = textwrap.dedent(
     f"""
-    import sys, time
+    import signal, sys, time
     from pathlib import Path
     from flows.runs import Tally
+    # Ctrl-C as at a terminal: a test run started in the background (`make test &`, a CI
+    # runner) hands its children SIGINT ignored, and Python then never raises KeyboardInterrupt
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from hyoka.cli import main
     reached = Path(sys.argv[1])
     real = Tally.finish
