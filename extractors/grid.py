@@ -225,7 +225,8 @@ _EDGE_VALUES = itemgetter("x0", "x1", "top", "bottom", "width", "height")
 
 
 def _edge(obj: dict) -> Edge:
-    return _EDGE_VALUES(obj)  # type: ignore[no-any-return]
+    edge: Edge = _EDGE_VALUES(obj)
+    return edge
 
 
 def snap_edges(edges: list[Edge], orientation: str, tolerance: float) -> list[Edge]:

@@ -222,5 +222,5 @@ def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehou
         assembled = [assemble_document(path, documents[path], page_counts[path], assembly.parts.pop(path), municipality)
                      for path in whole]
         with warehouse.open() as con:
-            for document in assembled:
-                tally.finish(Path(document.path), load_result(con, document))
+            for result in assembled:
+                tally.finish(Path(result.path), load_result(con, result))

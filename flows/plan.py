@@ -6,6 +6,8 @@ is only this and one query of the warehouse.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -25,7 +27,7 @@ def is_within(path: Path, folder: Path) -> bool:
         return False
 
 
-def collect_paths(inputs: list[str | Path]) -> tuple[list[Path], list[str]]:
+def collect_paths(inputs: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
     """Files to ingest from files and folders (folders: every *.pdf below, sorted); plus missing inputs."""
     files: list[Path] = []
     missing: list[str] = []

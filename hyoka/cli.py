@@ -56,6 +56,10 @@ class _Results(Console):
         # asked of the file itself: rich's is_terminal also follows FORCE_COLOR, which says nothing of width
         return size if isatty is not None and isatty() else ConsoleDimensions(PIPED_WIDTH, size.height)
 
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self.width, self.height = new_size  # as rich's own setter does
+
 
 console = _Results()
 # errors are single lines that scripts grep and users copy: never wrap them
@@ -330,8 +334,8 @@ def _answer_from_warehouse(paths: list[str], run: Any, db: Path, report: bool, w
     if report:
         summary.report_dir = report_is_current(str(db))
         if summary.report_dir is None and run.files:
-            paths, summary.report_error = write_report_safely(str(db), wait)
-            summary.report_dir = str(paths.out_dir) if paths is not None else None
+            written, summary.report_error = write_report_safely(str(db), wait)
+            summary.report_dir = str(written.out_dir) if written is not None else None
     return summary
 
 
