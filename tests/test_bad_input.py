@@ -43,9 +43,9 @@ def missing_path(folder: Path) -> Path:
 def mixed_run(tmp_path_factory: pytest.TempPathFactory,
               request: pytest.FixtureRequest) -> tuple[subprocess.CompletedProcess, Path, Path]:
     """`hyoka ingest` on a folder of every bad file plus one good sheet, and a path that does
-    not exist, exactly as a user runs it: one run of the real flow in a subprocess, which
-    starts Prefect's temporary server of its own in a Prefect home of its own (a new
-    user's: no PREFECT_API_URL, an empty database), and writes the report."""
+    not exist, exactly as a user runs it: one run in a subprocess, in a Prefect home of its
+    own (a new user's: no PREFECT_API_URL, so no Prefect server is started), which writes
+    the report."""
     folder = tmp_path_factory.mktemp("inbox")
     for name, (data, _) in BAD_FILES.items():
         (folder / name).write_bytes(data)
@@ -55,7 +55,8 @@ def mixed_run(tmp_path_factory: pytest.TempPathFactory,
     run = spawn(["-m", "hyoka", "ingest", str(folder), str(missing_path(folder)), "--db", str(db)],
                 env={"COLUMNS": "80", "PREFECT_HOME": str(home)})
     try:
-        # meanwhile, this session's own Prefect server starts (its start-up overlaps this run's)
+        # meanwhile, this session's own Prefect server starts (for the tests that run flows):
+        # its start-up overlaps this run
         request.getfixturevalue("prefect_api")
     finally:
         done = finish(run)
