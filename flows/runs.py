@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from flows.plan import Plan, collect_paths, is_within, plan_files
 from warehouse import crosscheck, editions, store
+from warehouse.status import FAILED
 
 if TYPE_CHECKING:  # the stages import the PDF readers and pandas: a run with nothing to read needs neither
     from flows.stages import DocumentResult
@@ -252,9 +253,9 @@ def load_result(con: Any, result: DocumentResult) -> DocumentOutcome:
             "SELECT status, error FROM documents WHERE document_id = ?", [document["document_id"]]
         ).fetchone()
         # the same failure again changes nothing (idempotence)
-        if previous != ("failed", document["error"]):
+        if previous != (FAILED, document["error"]):
             store.record_failure(con, document)
-        return DocumentOutcome(result.path, "failed", error=document["error"])
+        return DocumentOutcome(result.path, FAILED, error=document["error"])
     store.load_document(con, document, result.tables, result.issues)
     # checks against the other documents of the same municipality, now that this one is in
     cross_issues = crosscheck.record_cross_document_issues(con, document["document_id"])

@@ -24,16 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SUPERSEDED = "superseded"
-# The one definition of a live document: its rows count (the `current_*` views, the history
-# views, `hyoka changes`, the report, the cross-document checks). Superseded and failed ones do not.
-LIVE_STATUSES = ("loaded", "loaded_with_issues")
-
-
-def is_live(alias: str = "d") -> str:
-    """SQL condition: the `documents` row under `alias` ('' for none) is a live document."""
-    prefix = f"{alias}." if alias else ""
-    return f"{prefix}status IN ({', '.join(repr(s) for s in LIVE_STATUSES)})"
+from warehouse.status import LIVE_STATUSES, decide_status, is_live
 
 
 _CANDIDATES = f"""
@@ -84,8 +75,8 @@ def after_load(con: Any, document_id: str) -> list[str]:
         ids = superseded_by(con, document_id)
         if ids:
             con.execute(
-                f"UPDATE documents SET status = '{SUPERSEDED}' WHERE document_id IN (SELECT unnest($ids))",
-                {"ids": ids},
+                "UPDATE documents SET status = $status WHERE document_id IN (SELECT unnest($ids))",
+                {"status": decide_status(superseded=True), "ids": ids},
             )
         con.execute("COMMIT")
     except BaseException:

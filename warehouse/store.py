@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from warehouse import schema
-from warehouse.editions import is_live
+from warehouse.status import DOCUMENT_STATUSES, FAILED, SUPERSEDED, decide_status
 from warehouse.views import ALL_VIEWS
 from warehouse.schema import quote_ident
 
@@ -53,8 +53,6 @@ __all__ = [
     "SEVERITIES",
 ]
 
-# superseded: a corrected re-issue of the same edition was loaded later (warehouse.editions)
-DOCUMENT_STATUSES = ("loaded", "loaded_with_issues", "failed", "superseded")
 SEVERITIES = ("error", "warning")
 
 
@@ -279,8 +277,8 @@ def load_document(
 
     Documents-row defaults when the caller leaves them out: error_count and
     warning_count from the issues, record_count = rows of all record tables except
-    pages, status = loaded_with_issues if any error else loaded, ingested_at = now
-    (UTC), hyoka_version = the installed hyoka version.
+    pages, status as `warehouse.status.decide_status` decides it from those counts,
+    ingested_at = now (UTC), hyoka_version = the installed hyoka version.
     """
     doc_id = _document_id(document)
     unknown = set(tables) - set(schema.RECORD_TABLES)
@@ -319,7 +317,7 @@ def load_document(
             len(v) for k, v in prepared.items() if k not in ("pages", "validation_issues")
         )
     if doc_row.get("status") is None:
-        doc_row["status"] = "loaded_with_issues" if doc_row["error_count"] else "loaded"
+        doc_row["status"] = decide_status(doc_row["error_count"], doc_row["warning_count"])
     _check_status(doc_row["status"])
     doc_rows = _prepare_rows("documents", [_document_defaults(doc_row)], doc_id)
 
@@ -353,25 +351,22 @@ def replace_issues(
         )
         if table is not None:
             _insert(con, "validation_issues", table)
-        con.execute(
+        found = con.execute(
             """
-            UPDATE documents SET
-                error_count = (SELECT count(*) FROM validation_issues v
-                               WHERE v.document_id = documents.document_id AND v.severity = 'error'),
-                warning_count = (SELECT count(*) FROM validation_issues v
-                                 WHERE v.document_id = documents.document_id AND v.severity = 'warning')
-            WHERE document_id = ?
+            SELECT count(*) FILTER (WHERE v.severity = 'error'), count(*) FILTER (WHERE v.severity = 'warning'),
+                   any_value(d.status)
+            FROM documents AS d LEFT JOIN validation_issues AS v USING (document_id)
+            WHERE d.document_id = ?
             """,
             [document_id],
-        )
-        con.execute(
-            f"""
-            UPDATE documents SET status = CASE WHEN error_count + warning_count > 0
-                                               THEN 'loaded_with_issues' ELSE 'loaded' END
-            WHERE document_id = ? AND {is_live("")}
-            """,
-            [document_id],
-        )
+        ).fetchone()
+        if found is not None and found[2] is not None:  # else no documents row to bring in step
+            errors, warnings, status = found
+            status = decide_status(errors, warnings, failed=status == FAILED, superseded=status == SUPERSEDED)
+            con.execute(
+                "UPDATE documents SET error_count = ?, warning_count = ?, status = ? WHERE document_id = ?",
+                [errors, warnings, status, document_id],
+            )
         con.execute("COMMIT")
     except BaseException:
         _rollback(con)
@@ -383,7 +378,7 @@ def record_failure(con: duckdb.DuckDBPyConnection, document: Mapping[str, Any]) 
     caller's `error`), every other row of that document is deleted. One transaction."""
     doc_id = _document_id(document)
     doc_row = dict(document)
-    doc_row["status"] = "failed"
+    doc_row["status"] = decide_status(failed=True)
     for key in ("record_count", "error_count", "warning_count"):
         if doc_row.get(key) is None:
             doc_row[key] = 0
