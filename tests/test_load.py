@@ -1,14 +1,51 @@
-"""The one document-status rule.
-"""
+"""The transaction helper and the one document-status rule."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import pytest
 
 from warehouse import store
 from warehouse.status import DOCUMENT_STATUSES, LIVE_STATUSES, decide_status
 
 SHEET = "s" * 64
+
+
+# ---- the transaction helper -------------------------------------------------------------
+
+
+def test_transaction_commits_or_rolls_back(tmp_path: Path) -> None:
+    con = store.connect(tmp_path / "t.duckdb")
+    other = con.cursor()  # a second connection to the same database: sees only what is committed
+
+    def paths(c: duckdb.DuckDBPyConnection) -> list[str]:
+        return [r[0] for r in c.execute("SELECT path FROM file_cache ORDER BY 1").fetchall()]
+
+    def remember(path: str) -> None:
+        store.remember_files(con, [{"path": path, "size": 1, "mtime_ns": 1, "document_id": "x" * 64}])
+
+    with store.transaction(con):
+        remember("a")
+        remember("b")  # joins the open transaction
+        assert paths(other) == []  # nothing is committed before the outermost block ends
+    assert paths(other) == ["a", "b"]
+
+    for error in (RuntimeError("x"), KeyboardInterrupt()):
+        with pytest.raises(type(error)):
+            with store.transaction(con):
+                remember("c")
+                with store.transaction(con):
+                    remember("d")
+                raise error
+        assert paths(con) == ["a", "b"]  # the inner block's rows went with the outer one
+
+    with store.transaction(con):  # no transaction was left open
+        remember("e")
+    assert paths(other) == ["a", "b", "e"]
+    other.close()
+    con.close()
 
 
 # ---- the document-status rule -----------------------------------------------------------

@@ -8,6 +8,10 @@ document row and the issues): it never imports the extractors.
     load_document(con, document, {"projects": [...], "project_budgets": [...]}, issues)
     con.close()
 
+Every write is one transaction (`transaction`); writes inside another `transaction` of
+the same connection join it, so a caller can make several of them one
+(`warehouse.load.load_document_with_checks`).
+
 DuckDB lets only one process open a database file for writing (and while it does, no
 other process can open it at all). `connect` waits for the lock with backoff and raises
 `WarehouseLocked` with a message saying what to do when it does not get it in time.
@@ -19,7 +23,8 @@ import itertools
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +44,7 @@ __all__ = [
     "WarehouseLocked",
     "ContractError",
     "connect",
+    "transaction",
     "ensure_schema",
     "document_status",
     "document_states",
@@ -169,8 +175,7 @@ def connect(
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables (and add columns missing from older files), recreate the
     views and (re)apply every comment. Idempotent; one transaction."""
-    _begin(con)
-    try:
+    with transaction(con):
         existing = _existing_columns(con)
         for table in schema.TABLES:
             con.execute(table.create_sql())
@@ -191,10 +196,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         for view in ALL_VIEWS:
             for stmt in view.comment_sql():
                 con.execute(stmt)
-        con.execute("COMMIT")
-    except BaseException:
-        _rollback(con)
-        raise
 
 
 def _existing_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -324,17 +325,12 @@ def load_document(
     arrow = {name: _to_arrow(name, rows) for name, rows in prepared.items() if rows}
     arrow["documents"] = _to_arrow("documents", doc_rows)
 
-    _begin(con)
-    try:
+    with transaction(con):
         _delete_document_rows(con, doc_id)
         _insert(con, "documents", arrow["documents"])
         for name in schema.DOCUMENT_TABLES:
             if name != "documents" and name in arrow:
                 _insert(con, name, arrow[name])
-        con.execute("COMMIT")
-    except BaseException:
-        _rollback(con)
-        raise
 
 
 def replace_issues(
@@ -344,8 +340,7 @@ def replace_issues(
     loading) and bring its documents row's counts and status in step. One transaction."""
     rows = _prepare_rows("validation_issues", issues, document_id)
     table = _to_arrow("validation_issues", rows) if rows else None
-    _begin(con)
-    try:
+    with transaction(con):
         con.execute(
             "DELETE FROM validation_issues WHERE document_id = ? AND check_name = ?", [document_id, check_name]
         )
@@ -360,17 +355,14 @@ def replace_issues(
             """,
             [document_id],
         ).fetchone()
-        if found is not None and found[2] is not None:  # else no documents row to bring in step
-            errors, warnings, status = found
-            status = decide_status(errors, warnings, failed=status == FAILED, superseded=status == SUPERSEDED)
-            con.execute(
-                "UPDATE documents SET error_count = ?, warning_count = ?, status = ? WHERE document_id = ?",
-                [errors, warnings, status, document_id],
-            )
-        con.execute("COMMIT")
-    except BaseException:
-        _rollback(con)
-        raise
+        if found is None or found[2] is None:
+            return  # no documents row to bring in step
+        errors, warnings, status = found
+        status = decide_status(errors, warnings, failed=status == FAILED, superseded=status == SUPERSEDED)
+        con.execute(
+            "UPDATE documents SET error_count = ?, warning_count = ?, status = ? WHERE document_id = ?",
+            [errors, warnings, status, document_id],
+        )
 
 
 def record_failure(con: duckdb.DuckDBPyConnection, document: Mapping[str, Any]) -> None:
@@ -384,14 +376,9 @@ def record_failure(con: duckdb.DuckDBPyConnection, document: Mapping[str, Any]) 
             doc_row[key] = 0
     rows = _prepare_rows("documents", [_document_defaults(doc_row)], doc_id)
     table = _to_arrow("documents", rows)
-    _begin(con)
-    try:
+    with transaction(con):
         _delete_document_rows(con, doc_id)
         _insert(con, "documents", table)
-        con.execute("COMMIT")
-    except BaseException:
-        _rollback(con)
-        raise
 
 
 def remember_files(con: duckdb.DuckDBPyConnection, entries: Iterable[Mapping[str, Any]]) -> None:
@@ -406,36 +393,51 @@ def remember_files(con: duckdb.DuckDBPyConnection, entries: Iterable[Mapping[str
         if extra:
             raise ContractError(f"file_cache has no column(s) {sorted(extra)}")
     table = _to_arrow("file_cache", rows)
-    _begin(con)
-    try:
+    with transaction(con):
         con.execute(
             "DELETE FROM file_cache WHERE path IN (SELECT unnest(?::VARCHAR[]))", [[r["path"] for r in rows]]
         )
         _insert(con, "file_cache", table)
-        con.execute("COMMIT")
-    except BaseException:
-        _rollback(con)
-        raise
 
 
 def delete_document(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
     """Remove a document and all its rows from every table. One transaction."""
-    _begin(con)
-    try:
+    with transaction(con):
         _delete_document_rows(con, document_id)
+
+
+# --------------------------------------------------------------------------------------
+# Transactions
+# --------------------------------------------------------------------------------------
+
+# Connections (by id) inside a `transaction` now: DuckDB cannot nest transactions, so an
+# inner `transaction` joins the outer one instead of beginning its own.
+_OPEN: set[int] = set()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction around the block: committed when it ends, rolled back when anything
+    is raised (a Ctrl-C too), then re-raised.
+
+    Inside another `transaction` of the same connection the block joins that one: the
+    outermost commits or rolls back everything. (An exception caught inside the outer block
+    does not undo what the inner block wrote: DuckDB has no savepoints.)
+    """
+    key = id(con)
+    if key in _OPEN:
+        yield
+        return
+    con.execute("BEGIN TRANSACTION")
+    _OPEN.add(key)
+    try:
+        yield
         con.execute("COMMIT")
     except BaseException:
         _rollback(con)
         raise
-
-
-# --------------------------------------------------------------------------------------
-# Internals
-# --------------------------------------------------------------------------------------
-
-
-def _begin(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("BEGIN TRANSACTION")
+    finally:
+        _OPEN.discard(key)
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -443,6 +445,11 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ROLLBACK")
     except duckdb.Error:
         pass  # the transaction may already be gone (e.g. the connection was closed)
+
+
+# --------------------------------------------------------------------------------------
+# Internals
+# --------------------------------------------------------------------------------------
 
 
 def _delete_document_rows(con: duckdb.DuckDBPyConnection, doc_id: str) -> None:
