@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from flows.plan import Plan, collect_paths, is_within, plan_files
-from warehouse import crosscheck, editions, store
+from warehouse import store
+from warehouse.load import load_document_with_checks
+from warehouse.status import FAILED
 
 if TYPE_CHECKING:  # the stages import the PDF readers and pandas: a run with nothing to read needs neither
     from flows.stages import DocumentResult
@@ -252,21 +254,18 @@ def load_result(con: Any, result: DocumentResult) -> DocumentOutcome:
             "SELECT status, error FROM documents WHERE document_id = ?", [document["document_id"]]
         ).fetchone()
         # the same failure again changes nothing (idempotence)
-        if previous != ("failed", document["error"]):
+        if previous != (FAILED, document["error"]):
             store.record_failure(con, document)
-        return DocumentOutcome(result.path, "failed", error=document["error"])
-    store.load_document(con, document, result.tables, result.issues)
-    # checks against the other documents of the same municipality, now that this one is in
-    cross_issues = crosscheck.record_cross_document_issues(con, document["document_id"])
-    editions.after_load(con, document["document_id"])  # a corrected re-issue supersedes the earlier file
-    if cross_issues:
-        document = {**document, "warning_count": document["warning_count"] + cross_issues, "status": "loaded_with_issues"}
+        return DocumentOutcome(result.path, FAILED, error=document["error"])
+    # its rows, the checks against the other documents of its municipality and superseding
+    # an earlier file of its edition: one transaction
+    loaded = load_document_with_checks(con, document, result.tables, result.issues)
     return DocumentOutcome(
         result.path,
-        document["status"],
+        loaded.status,
         records=result.record_count,
-        errors=document["error_count"],
-        warnings=document["warning_count"],
+        errors=loaded.errors,
+        warnings=loaded.warnings,
         pages=document["page_count"] or 0,
     )
 

@@ -24,6 +24,7 @@ from extractors.pdf_input import DocumentError
 from extractors.records import Extraction, IssueRecord
 from extractors.registry import PageRead, assemble_extraction, count_pages, read_page_grids
 from schemas.validate import validate_extraction
+from warehouse.status import FAILED, decide_status
 
 @dataclass
 class DocumentResult:
@@ -36,7 +37,7 @@ class DocumentResult:
 
     @property
     def failed(self) -> bool:
-        return self.document["status"] == "failed"
+        return self.document["status"] == FAILED
 
     @property
     def record_count(self) -> int:
@@ -56,7 +57,7 @@ def document_row(path: str, file_size: int, document_id: str, ingested_at: datet
         "title": None,
         "results_fiscal_year": None,
         "page_count": None,
-        "status": "failed",
+        "status": decide_status(failed=True),  # until it is read
         "error": None,
         "record_count": 0,
         "error_count": 0,
@@ -110,6 +111,7 @@ def validated_result(path: str, document: dict[str, Any], extraction: Extraction
     issues = validate_extraction(extraction)
     rows = table_rows(extraction, document_id)
     errors = sum(1 for i in issues if i.severity == "error")
+    warnings = len(issues) - errors
     document = {
         **document,
         "doc_type": extraction.doc_type,
@@ -118,10 +120,10 @@ def validated_result(path: str, document: dict[str, Any], extraction: Extraction
         "title": extraction.title,
         "results_fiscal_year": extraction.results_fiscal_year,
         "page_count": extraction.page_count,
-        "status": "loaded_with_issues" if issues else "loaded",
+        "status": decide_status(errors, warnings),
         "record_count": sum(len(r) for t, r in rows.items() if t != "pages"),
         "error_count": errors,
-        "warning_count": len(issues) - errors,
+        "warning_count": warnings,
     }
     return DocumentResult(path, document, rows, [issue_row(i, document_id) for i in issues])
 

@@ -13,7 +13,10 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
+from hyoka.normalize import era_label
 from warehouse.changes import SECTIONS, EditionChanges
+
+era = era_label  # the name hyoka.cli knows it by
 
 # Columns shown per section in the table output: (key, header, numeric)
 TABLE_COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
@@ -36,11 +39,6 @@ TABLE_COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
 }
 
 
-def era(year: int) -> str:
-    """2022 → 'R4', 2019 → 'R1', 2018 → 'H30'."""
-    return f"R{year - 2018}" if year >= 2019 else f"H{year - 1988}"
-
-
 def cell(value: Any) -> str:
     if value is None:
         return ""
@@ -53,15 +51,15 @@ def cell(value: Any) -> str:
 
 def missing_message(changes: EditionChanges, years: list[tuple[int, int]], db: str) -> str:
     """The message for a year without any loaded document."""
-    have = ", ".join(f"{y} ({era(y)}, {n} document{'s' if n != 1 else ''})" for y, n in years) or "none"
-    missing = " and ".join(f"{y} ({era(y)})" for y in changes.missing_years)
+    have = ", ".join(f"{y} ({era_label(y)}, {n} document{'s' if n != 1 else ''})" for y, n in years) or "none"
+    missing = " and ".join(f"{y} ({era_label(y)})" for y in changes.missing_years)
     return (f"no edition with results fiscal year {missing} in {db}: nothing to compare. "
             f"Editions in the warehouse: {have}.")
 
 
 def print_tables(changes: EditionChanges, console: Console) -> None:
     """One rich table per section, with the editions compared on top."""
-    console.print(f"[bold]{era(changes.from_year)} ({changes.from_year}) → {era(changes.to_year)} ({changes.to_year})[/bold]"
+    console.print(f"[bold]{era_label(changes.from_year)} ({changes.from_year}) → {era_label(changes.to_year)} ({changes.to_year})[/bold]"
                   " 版の間の変化 / changes between editions")
     for e in changes.editions:
         files = ", ".join(e["files"][:3]) + (f" … (+{len(e['files']) - 3})" if len(e["files"]) > 3 else "")

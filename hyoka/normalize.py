@@ -25,6 +25,7 @@ __all__ = [
     "blank_to_none",
     "clean_text",
     "digits_only",
+    "era_label",
     "era_year",
     "find_all_fiscal_years",
     "find_fiscal_year",
@@ -155,6 +156,28 @@ def era_year(era: str, year_in_era: int) -> int:
         raise ValueError(f"year in era must be >= 1, got {year_in_era}")
     # No upper bound: plans drafted before 2019 print e.g. 平成32年度 for 2020.
     return base + year_in_era - 1
+
+
+# (first year, name, initial) of each era, newest first: ERAS read the other way round.
+_ERA_STARTS: tuple[tuple[int, str, str], ...] = tuple(sorted(
+    ((start, name, initial) for name, start in ERAS.items() if len(name) > 1
+     for initial, same in ERAS.items() if len(initial) == 1 and same == start),
+    reverse=True,
+))
+
+
+def era_label(year: int, *, long: bool = False) -> str:
+    """The 和暦 label of a fiscal year: 'R4' (long: '令和4年度'); the inverse of `era_year`.
+
+    An era's first year is 元, as the documents print it (2019 → 'R元' / '令和元年度', 1989 →
+    'H元'). A year before 明治 has no era label: it comes back as its Gregorian number.
+    """
+    for start, name, initial in _ERA_STARTS:
+        if year >= start:
+            n = year - start + 1
+            number = "元" if n == 1 else str(n)
+            return f"{name}{number}年度" if long else f"{initial}{number}"
+    return str(year)
 
 
 # All year patterns run on _fold_ascii(text), so ２/Ｒ/（ are already ASCII.

@@ -14,7 +14,7 @@ import pytest
 from conftest import SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch
 from extractors.pdf_input import sha256_hex
 from warehouse import schema
-from warehouse.editions import LIVE_STATUSES
+from warehouse.status import LIVE_STATUSES
 from warehouse.views import CURRENT_VIEWS
 
 SUPERSEDED_DOC = sha256_hex(SHEET_LIBREOFFICE.read_bytes())

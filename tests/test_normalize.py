@@ -14,6 +14,7 @@ from hyoka.normalize import (
     blank_to_none,
     clean_text,
     digits_only,
+    era_label,
     era_year,
     find_all_fiscal_years,
     find_fiscal_year,
@@ -183,6 +184,36 @@ def test_era_year(era: str, year: int, expected: int) -> None:
 def test_era_year_rejects(era: str, year: int) -> None:
     with pytest.raises(ValueError):
         era_year(era, year)
+
+
+@pytest.mark.parametrize(
+    ("year", "short", "long"),
+    [
+        (2022, "R4", "令和4年度"),
+        (2020, "R2", "令和2年度"),
+        (2019, "R元", "令和元年度"),  # an era's first year is 元, as the documents print it
+        (2018, "H30", "平成30年度"),
+        (1990, "H2", "平成2年度"),
+        (1989, "H元", "平成元年度"),
+        (1988, "S63", "昭和63年度"),
+        (1926, "S元", "昭和元年度"),
+        (1925, "T14", "大正14年度"),
+        (1868, "M元", "明治元年度"),
+        (1867, "1867", "1867"),  # before 明治: no era label, the Gregorian year
+    ],
+)
+def test_era_label(year: int, short: str, long: str) -> None:
+    assert era_label(year) == short
+    assert era_label(year, long=True) == long
+
+
+@PROPERTY
+@given(st.integers(min_value=1868, max_value=2099))
+def test_era_label_reads_back_as_its_year(year: int) -> None:
+    """The formatter is the parser's inverse: what it prints, find_fiscal_year reads as the same year."""
+    for label in (era_label(year), era_label(year, long=True)):
+        span = find_fiscal_year(label)
+        assert span is not None and (span.start, span.end, span.text) == (year, year, label)
 
 
 def test_eras_table() -> None:

@@ -399,7 +399,7 @@ def test_plots_are_inline_svg_with_the_embedded_font() -> None:
     # the fiscal years as 和暦 over 西暦, a bar per budget value, a legend entry per stage and kind
     for year in (2021, 2022, 2023):
         assert plots.year_label(year).replace("\n", "|") in texts
-    assert plots.era_year(2019) == "R元" and "R元|2019" not in texts
+    assert plots.year_label(2019) == "R元\n2019" and "R元|2019" not in texts
     assert len(re.findall(r"<rect [^>]*><title>", svg)) == len(BUDGETS)
     assert "R4 (2022) 当初予算: 1,300 千円" in svg
     for label in ("決算", "決算見込", "当初予算", "実績", "現状値", "目標"):

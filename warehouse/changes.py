@@ -27,7 +27,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.editions import is_live
+from warehouse.status import is_live
 from warehouse.views import _BUDGET_VALUES
 
 # (key, 日本語, English): the sections, in the order they are shown

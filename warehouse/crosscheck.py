@@ -16,7 +16,7 @@ import duckdb
 
 from hyoka.normalize import indicator_key
 from warehouse import store
-from warehouse.editions import is_live
+from warehouse.status import is_live
 
 CHECK_NAME = "cross_document_mismatch"
 _LIVE = is_live("d")

@@ -24,16 +24,9 @@ from __future__ import annotations
 
 from typing import Any
 
-SUPERSEDED = "superseded"
-# The one definition of a live document: its rows count (the `current_*` views, the history
-# views, `hyoka changes`, the report, the cross-document checks). Superseded and failed ones do not.
-LIVE_STATUSES = ("loaded", "loaded_with_issues")
-
-
-def is_live(alias: str = "d") -> str:
-    """SQL condition: the `documents` row under `alias` ('' for none) is a live document."""
-    prefix = f"{alias}." if alias else ""
-    return f"{prefix}status IN ({', '.join(repr(s) for s in LIVE_STATUSES)})"
+from warehouse import crosscheck
+from warehouse.status import LIVE_STATUSES, decide_status, is_live
+from warehouse.store import transaction
 
 
 _CANDIDATES = f"""
@@ -75,35 +68,24 @@ def superseded_by(con: Any, document_id: str) -> list[str]:
 def after_load(con: Any, document_id: str) -> list[str]:
     """Mark the documents this newly loaded one re-issues as `superseded`; return their ids.
 
-    One short transaction. Call it right after a document is loaded (and cross-checked).
-    Other documents whose cross-document warnings named a superseded one are checked
-    again, against what is live now (one short transaction each).
+    One transaction (or the caller's: `warehouse.load.load_document_with_checks`). Call it
+    right after a document is loaded (and cross-checked). Other documents whose
+    cross-document warnings named a superseded one are checked again, against what is live now.
     """
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         ids = superseded_by(con, document_id)
         if ids:
             con.execute(
-                f"UPDATE documents SET status = '{SUPERSEDED}' WHERE document_id IN (SELECT unnest($ids))",
-                {"ids": ids},
+                "UPDATE documents SET status = $status WHERE document_id IN (SELECT unnest($ids))",
+                {"status": decide_status(superseded=True), "ids": ids},
             )
-        con.execute("COMMIT")
-    except BaseException:
-        try:
-            con.execute("ROLLBACK")
-        except Exception:  # noqa: BLE001 - the transaction may already be gone
-            pass
-        raise
-    if ids:
-        recheck_related(con, ids)
+            recheck_related(con, ids)
     return ids
 
 
 def recheck_related(con: Any, superseded: list[str]) -> list[str]:
     """Re-run the cross-document check of the live documents whose warnings name one of
     `superseded`; return their ids."""
-    from warehouse import crosscheck
-
     rows = con.execute(
         f"""
         SELECT DISTINCT v.document_id FROM validation_issues AS v JOIN documents AS d USING (document_id)

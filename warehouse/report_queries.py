@@ -14,7 +14,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from warehouse.editions import is_live
+from warehouse.status import is_live
 
 __all__ = [
     "document_summary",

@@ -8,6 +8,10 @@ document row and the issues): it never imports the extractors.
     load_document(con, document, {"projects": [...], "project_budgets": [...]}, issues)
     con.close()
 
+Every write is one transaction (`transaction`); writes inside another `transaction` of
+the same connection join it, so a caller can make several of them one
+(`warehouse.load.load_document_with_checks`).
+
 DuckDB lets only one process open a database file for writing (and while it does, no
 other process can open it at all). `connect` waits for the lock with backoff and raises
 `WarehouseLocked` with a message saying what to do when it does not get it in time.
@@ -19,7 +23,8 @@ import itertools
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from warehouse import schema
-from warehouse.editions import is_live
+from warehouse.status import DOCUMENT_STATUSES, FAILED, SUPERSEDED, decide_status
 from warehouse.views import ALL_VIEWS
 from warehouse.schema import quote_ident
 
@@ -39,6 +44,7 @@ __all__ = [
     "WarehouseLocked",
     "ContractError",
     "connect",
+    "transaction",
     "ensure_schema",
     "document_status",
     "document_states",
@@ -53,8 +59,6 @@ __all__ = [
     "SEVERITIES",
 ]
 
-# superseded: a corrected re-issue of the same edition was loaded later (warehouse.editions)
-DOCUMENT_STATUSES = ("loaded", "loaded_with_issues", "failed", "superseded")
 SEVERITIES = ("error", "warning")
 
 
@@ -171,8 +175,7 @@ def connect(
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables (and add columns missing from older files), recreate the
     views and (re)apply every comment. Idempotent; one transaction."""
-    _begin(con)
-    try:
+    with transaction(con):
         existing = _existing_columns(con)
         for table in schema.TABLES:
             con.execute(table.create_sql())
@@ -193,10 +196,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         for view in ALL_VIEWS:
             for stmt in view.comment_sql():
                 con.execute(stmt)
-        con.execute("COMMIT")
-    except BaseException:
-        _rollback(con)
-        raise
 
 
 def _existing_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -279,8 +278,8 @@ def load_document(
 
     Documents-row defaults when the caller leaves them out: error_count and
     warning_count from the issues, record_count = rows of all record tables except
-    pages, status = loaded_with_issues if any error else loaded, ingested_at = now
-    (UTC), hyoka_version = the installed hyoka version.
+    pages, status as `warehouse.status.decide_status` decides it from those counts,
+    ingested_at = now (UTC), hyoka_version = the installed hyoka version.
     """
     doc_id = _document_id(document)
     unknown = set(tables) - set(schema.RECORD_TABLES)
@@ -319,24 +318,19 @@ def load_document(
             len(v) for k, v in prepared.items() if k not in ("pages", "validation_issues")
         )
     if doc_row.get("status") is None:
-        doc_row["status"] = "loaded_with_issues" if doc_row["error_count"] else "loaded"
+        doc_row["status"] = decide_status(doc_row["error_count"], doc_row["warning_count"])
     _check_status(doc_row["status"])
     doc_rows = _prepare_rows("documents", [_document_defaults(doc_row)], doc_id)
 
     arrow = {name: _to_arrow(name, rows) for name, rows in prepared.items() if rows}
     arrow["documents"] = _to_arrow("documents", doc_rows)
 
-    _begin(con)
-    try:
+    with transaction(con):
         _delete_document_rows(con, doc_id)
         _insert(con, "documents", arrow["documents"])
         for name in schema.DOCUMENT_TABLES:
             if name != "documents" and name in arrow:
                 _insert(con, name, arrow[name])
-        con.execute("COMMIT")
-    except BaseException:
-        _rollback(con)
-        raise
 
 
 def replace_issues(
@@ -346,36 +340,29 @@ def replace_issues(
     loading) and bring its documents row's counts and status in step. One transaction."""
     rows = _prepare_rows("validation_issues", issues, document_id)
     table = _to_arrow("validation_issues", rows) if rows else None
-    _begin(con)
-    try:
+    with transaction(con):
         con.execute(
             "DELETE FROM validation_issues WHERE document_id = ? AND check_name = ?", [document_id, check_name]
         )
         if table is not None:
             _insert(con, "validation_issues", table)
-        con.execute(
+        found = con.execute(
             """
-            UPDATE documents SET
-                error_count = (SELECT count(*) FROM validation_issues v
-                               WHERE v.document_id = documents.document_id AND v.severity = 'error'),
-                warning_count = (SELECT count(*) FROM validation_issues v
-                                 WHERE v.document_id = documents.document_id AND v.severity = 'warning')
-            WHERE document_id = ?
+            SELECT count(*) FILTER (WHERE v.severity = 'error'), count(*) FILTER (WHERE v.severity = 'warning'),
+                   any_value(d.status)
+            FROM documents AS d LEFT JOIN validation_issues AS v USING (document_id)
+            WHERE d.document_id = ?
             """,
             [document_id],
-        )
+        ).fetchone()
+        if found is None or found[2] is None:
+            return  # no documents row to bring in step
+        errors, warnings, status = found
+        status = decide_status(errors, warnings, failed=status == FAILED, superseded=status == SUPERSEDED)
         con.execute(
-            f"""
-            UPDATE documents SET status = CASE WHEN error_count + warning_count > 0
-                                               THEN 'loaded_with_issues' ELSE 'loaded' END
-            WHERE document_id = ? AND {is_live("")}
-            """,
-            [document_id],
+            "UPDATE documents SET error_count = ?, warning_count = ?, status = ? WHERE document_id = ?",
+            [errors, warnings, status, document_id],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        _rollback(con)
-        raise
 
 
 def record_failure(con: duckdb.DuckDBPyConnection, document: Mapping[str, Any]) -> None:
@@ -383,20 +370,15 @@ def record_failure(con: duckdb.DuckDBPyConnection, document: Mapping[str, Any]) 
     caller's `error`), every other row of that document is deleted. One transaction."""
     doc_id = _document_id(document)
     doc_row = dict(document)
-    doc_row["status"] = "failed"
+    doc_row["status"] = decide_status(failed=True)
     for key in ("record_count", "error_count", "warning_count"):
         if doc_row.get(key) is None:
             doc_row[key] = 0
     rows = _prepare_rows("documents", [_document_defaults(doc_row)], doc_id)
     table = _to_arrow("documents", rows)
-    _begin(con)
-    try:
+    with transaction(con):
         _delete_document_rows(con, doc_id)
         _insert(con, "documents", table)
-        con.execute("COMMIT")
-    except BaseException:
-        _rollback(con)
-        raise
 
 
 def remember_files(con: duckdb.DuckDBPyConnection, entries: Iterable[Mapping[str, Any]]) -> None:
@@ -411,36 +393,51 @@ def remember_files(con: duckdb.DuckDBPyConnection, entries: Iterable[Mapping[str
         if extra:
             raise ContractError(f"file_cache has no column(s) {sorted(extra)}")
     table = _to_arrow("file_cache", rows)
-    _begin(con)
-    try:
+    with transaction(con):
         con.execute(
             "DELETE FROM file_cache WHERE path IN (SELECT unnest(?::VARCHAR[]))", [[r["path"] for r in rows]]
         )
         _insert(con, "file_cache", table)
-        con.execute("COMMIT")
-    except BaseException:
-        _rollback(con)
-        raise
 
 
 def delete_document(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
     """Remove a document and all its rows from every table. One transaction."""
-    _begin(con)
-    try:
+    with transaction(con):
         _delete_document_rows(con, document_id)
+
+
+# --------------------------------------------------------------------------------------
+# Transactions
+# --------------------------------------------------------------------------------------
+
+# Connections (by id) inside a `transaction` now: DuckDB cannot nest transactions, so an
+# inner `transaction` joins the outer one instead of beginning its own.
+_OPEN: set[int] = set()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction around the block: committed when it ends, rolled back when anything
+    is raised (a Ctrl-C too), then re-raised.
+
+    Inside another `transaction` of the same connection the block joins that one: the
+    outermost commits or rolls back everything. (An exception caught inside the outer block
+    does not undo what the inner block wrote: DuckDB has no savepoints.)
+    """
+    key = id(con)
+    if key in _OPEN:
+        yield
+        return
+    con.execute("BEGIN TRANSACTION")
+    _OPEN.add(key)
+    try:
+        yield
         con.execute("COMMIT")
     except BaseException:
         _rollback(con)
         raise
-
-
-# --------------------------------------------------------------------------------------
-# Internals
-# --------------------------------------------------------------------------------------
-
-
-def _begin(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("BEGIN TRANSACTION")
+    finally:
+        _OPEN.discard(key)
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -448,6 +445,11 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ROLLBACK")
     except duckdb.Error:
         pass  # the transaction may already be gone (e.g. the connection was closed)
+
+
+# --------------------------------------------------------------------------------------
+# Internals
+# --------------------------------------------------------------------------------------
 
 
 def _delete_document_rows(con: duckdb.DuckDBPyConnection, doc_id: str) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Iterable
 
+from hyoka.normalize import era_label
 from schemas.checks import CHECKS, message_of
 
 SEVERITY_LABELS = {"error": "エラー error", "warning": "警告 warning"}
@@ -285,11 +286,6 @@ def _number(value: Any) -> str:
     return escape(str(value))
 
 
-def _era(year: int) -> str:
-    """2022 → 'R4', 2018 → 'H30' (short 和暦 for the changes' headings)."""
-    return f"R{year - 2018}" if year >= 2019 else f"H{year - 1988}"
-
-
 # (section key, columns: (key, header, numeric))
 CHANGE_COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
     "new_projects": [("project_code", "事業コード code", False), ("project_name", "事業名 project", False),
@@ -320,7 +316,7 @@ def changes_section(content: ReportContent) -> str:
     parts = ['<section id="changes"><h2>版の間の変化 <small>Changes between editions</small></h2>']
     for change in content.changes:
         municipalities = sorted({e["municipality"] for e in change.editions})
-        heading = f"{_era(change.from_year)} ({change.from_year}) → {_era(change.to_year)} ({change.to_year})"
+        heading = f"{era_label(change.from_year)} ({change.from_year}) → {era_label(change.to_year)} ({change.to_year})"
         parts.append(f'<div class="changes" data-from="{change.from_year}" data-to="{change.to_year}">'
                      f'<h3>{escape(heading)} <small>{escape("、".join(m for m in municipalities if m))}</small></h3>')
         counts = "".join(

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
+from hyoka.normalize import era_label
 from hyoka.report.fonts import FAMILY
 
 PANEL_W, PANEL_H = 340, 250  # pixels per panel
@@ -59,20 +60,9 @@ NO_LINE_END = set("（〔［｛〈《「『【〘〖([{")
 # years, numbers and text
 
 
-def era_year(year: int) -> str:
-    """2021 → 'R3', 2019 → 'R元', 2018 → 'H30' (short 和暦 for axis labels)."""
-    if year >= 2019:
-        n, letter = year - 2018, "R"
-    elif year >= 1989:
-        n, letter = year - 1988, "H"
-    else:
-        return str(year)
-    return f"{letter}{'元' if n == 1 else n}"
-
-
 def year_label(year: int) -> str:
     """Axis label of a fiscal year: 'R3\\n2021'."""
-    return f"{era_year(year)}\n{year}"
+    return f"{era_label(year)}\n{year}"
 
 
 @lru_cache(maxsize=1)
@@ -428,7 +418,7 @@ def budget_panel(budgets: list[Row]) -> Panel:
         x = years.index(year) - 0.4 + width * stages.index(stage)
         x0, x1 = frame.px(x + width * 0.04), frame.px(x + width * 0.96)
         y0, y1 = sorted((frame.py(0.0), frame.py(value[0])))
-        note = f"{era_year(year)} ({year}) {stage}: {number(value[0])} 千円"
+        note = f"{era_label(year)} ({year}) {stage}: {number(value[0])} 千円"
         bars.append(f'<rect {attrs(x=x0, y=y0, width=max(x1 - x0, 1.0), height=max(y1 - y0, 0.5), fill=STAGE_COLORS.get(stage, OTHER_STAGE_COLOR))}>'
                     f"{tooltip(note)}</rect>")
     body = head + y_axis(frame, None) + "".join(bars) + x_axis(frame, range(len(years)), years)
@@ -451,7 +441,7 @@ def series(points: list[tuple[float, float, int, float]], entry: LegendEntry, wi
     """A series drawn as its legend entry says: its line (if any) and a marker per point, with hover texts."""
     line = [polyline([(x, y) for x, y, _, _ in points], entry.color, width, entry.line or None)] \
         if entry.line is not None and len(points) > 1 else []
-    return "".join(line + [marker(entry.shape, x, y, entry.color, entry.hollow, f"{era_year(year)} ({year}) {entry.label}: {number(value)}")
+    return "".join(line + [marker(entry.shape, x, y, entry.color, entry.hollow, f"{era_label(year)} ({year}) {entry.label}: {number(value)}")
                            for x, y, year, value in points])
 
 
