@@ -192,7 +192,7 @@ def _log_summary(summary: IngestSummary) -> None:
     get_run_logger().info(
         "ingest into %s: %d files, %d loaded, %d unchanged, %d failed, %d parsed (%s), %d moved",
         summary.db_path, len(summary.outcomes) + len(summary.missing),
-        summary.count("loaded") + summary.count("loaded_with_issues"), summary.count("unchanged"),
+        summary.loaded, summary.count("unchanged"),
         summary.failed, summary.parsed, summary.runner or "-", summary.moved,
     )
 

@@ -294,7 +294,9 @@ def _run_ingest(
 
 def _interrupted(finished: list[Any], files: int | None) -> None:
     """Ctrl-C: one line on what was loaded and what was not, exit code 130 (128 + SIGINT)."""
-    loaded = sum(1 for o in finished if getattr(o, "status", "") in ("loaded", "loaded_with_issues"))
+    from warehouse.status import is_live
+
+    loaded = sum(1 for o in finished if is_live(getattr(o, "status", "")))
     settled = len(finished)
     rest = f", {files - settled} not yet" if files is not None else ""
     err.print(
