@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from synth.kpi_list import SynthGoal, SynthItem, SynthKpi, SynthSubItem, kpi_list_pdf
-from synth.sheets import BUDGET_KEYS, SheetTruth, _era, era_short, fmt_amount, fmt_number, round_half_up
+from synth.sheets import BUDGET_KEYS, SheetTruth, era_long, era_short, fmt_amount, fmt_number, round_half_up
 
 _SOURCES = ("national", "prefecture", "municipal_bonds", "other")
 
@@ -379,11 +379,8 @@ def kpi_list_from_extraction(extraction: Any) -> KpiListEdition:
 
 def _era_text(year: int, like: str) -> str:
     """'令和5' for 2023, in the digits (full or half width) of `like`."""
-    letter, name, n = _era(year)
-    digits = "元" if n == 1 else str(n)
-    if re.search(r"[０-９]", like):
-        digits = digits.translate(_FULL_WIDTH)
-    return f"{name}{digits}"
+    text = era_long(year)
+    return text.translate(_FULL_WIDTH) if re.search(r"[０-９]", like) else text
 
 
 def _shift_years(text: str, years: int) -> str:

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from synth import words as W
+from hyoka.normalize import era_label
 
 # ======================================================================================
 # Template labels (the same texts as the reference sheet)
@@ -94,26 +95,14 @@ PAGE_W, PAGE_H = 841.8898, 595.2756  # A4 landscape, points
 # ======================================================================================
 
 
-def _era(year: int) -> tuple[str, str, int]:
-    if year >= 2019:
-        return "R", "令和", year - 2018
-    if year >= 1989:
-        return "H", "平成", year - 1988
-    if year >= 1926:
-        return "S", "昭和", year - 1925
-    raise ValueError(f"year before 昭和: {year}")
-
-
 def era_short(year: int) -> str:
-    """2021 → 'R3', 2019 → 'R元', 2018 → 'H30'."""
-    letter, _, n = _era(year)
-    return f"{letter}{'元' if n == 1 else n}"
+    """2021 → 'R3', 2019 → 'R元', 2018 → 'H30' (hyoka's own 和暦 label)."""
+    return era_label(year)
 
 
 def era_long(year: int) -> str:
     """2021 → '令和3', 2019 → '令和元', 1972 → '昭和47' (add 年 / 年度 yourself)."""
-    _, name, n = _era(year)
-    return f"{name}{'元' if n == 1 else n}"
+    return era_label(year, long=True).removesuffix("年度")
 
 
 # ======================================================================================
