@@ -16,7 +16,6 @@ from rich.table import Table
 from hyoka.normalize import era_label
 from warehouse.changes import SECTIONS, EditionChanges
 
-era = era_label  # the name hyoka.cli knows it by
 
 # Columns shown per section in the table output: (key, header, numeric)
 TABLE_COLUMNS: dict[str, list[tuple[str, str, bool]]] = {

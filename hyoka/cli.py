@@ -645,12 +645,13 @@ def changes(
 ) -> None:
     """What changed between two editions (results fiscal years) of the documents."""
     from hyoka import changes_output
+    from hyoka.normalize import era_label
     from warehouse import changes as edition_changes
 
     if from_year == to_year:
         _error("--from and --to are the same year: give two editions")
     if from_year > to_year:
-        era = changes_output.era
+        era = era_label
         _error(f"--from {from_year} ({era(from_year)}) is after --to {to_year} ({era(to_year)}): the older edition "
                f"goes in --from — swap them: --from {to_year} --to {from_year}")
     con = _open_read_only(db, wait)
