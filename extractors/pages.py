@@ -23,7 +23,8 @@ import threading
 from ctypes import c_double, c_float, c_int, c_size_t, c_uint, c_ulong, c_ushort, c_void_p
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
+from collections.abc import Callable
 
 import pypdfium2.raw as pdfium_c
 from pypdfium2 import PdfiumError

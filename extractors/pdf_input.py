@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from contextlib import contextmanager
-from typing import Iterator
+from collections.abc import Iterator
 
 import pdfplumber
 import pypdfium2.raw as pdfium_c

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE

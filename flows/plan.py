@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import hyoka
 from hyoka.identity import sha256_hex

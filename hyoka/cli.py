@@ -15,7 +15,7 @@ import shlex
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Any, NoReturn, Optional
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console, ConsoleDimensions
@@ -159,14 +159,14 @@ WAIT_OPTION = typer.Option(60.0, "--wait", help="Seconds to wait while another h
 def ingest(
     paths: list[Path] = typer.Argument(..., help="PDF files or folders (every *.pdf below a folder)."),
     db: Path = DB_OPTION,
-    municipality: Optional[str] = typer.Option(
+    municipality: str | None = typer.Option(
         None, help="Municipality for documents that do not say (the document and its template come first)."
     ),
     wait: float = WAIT_OPTION,
     report: bool = typer.Option(True, "--report/--no-report", help="Write the validation report at the end."),
     runner: Runner = RUNNER_OPTION,
     workers: int = WORKERS_OPTION,
-    dask_address: Optional[str] = DASK_ADDRESS_OPTION,
+    dask_address: str | None = DASK_ADDRESS_OPTION,
     reader: Reader = READER_OPTION,
     orchestrator: Orchestrator = ORCHESTRATOR_OPTION,
 ) -> None:
@@ -197,7 +197,7 @@ def _check_inputs(paths: list[Path]) -> None:
         _warn(f"no PDF found in {folder} — skipped")
 
 
-def _check_runner(runner: str, dask_address: Optional[str]) -> str:
+def _check_runner(runner: str, dask_address: str | None) -> str:
     from flows.runs import RUNNERS
 
     if dask_address and runner != "dask":
@@ -216,13 +216,13 @@ def _run_ingest(
     paths: list[str],
     *,
     db: Path,
-    municipality: Optional[str],
+    municipality: str | None,
     wait: float,
     report: bool,
     runner: str,
     workers: int,
-    dask_address: Optional[str],
-    processed_dir: Optional[Path] = None,
+    dask_address: str | None,
+    processed_dir: Path | None = None,
     reader: Reader = Reader.PDFIUM,
     orchestrator: Orchestrator = Orchestrator.AUTO,
 ) -> int:
@@ -325,7 +325,7 @@ def _ingest_flow(paths: list[str], **parameters: Any) -> Any:
 
 
 def _answer_from_warehouse(paths: list[str], run: Any, db: Path, report: bool, wait: float,
-                           processed_dir: Optional[Path], hook: Any) -> Any:
+                           processed_dir: Path | None, hook: Any) -> Any:
     """The summary of a run with nothing to read: every file is unchanged or a known failure."""
     from flows.runs import IngestSummary, Tally, report_is_current, write_report_safely
 
@@ -358,20 +358,20 @@ def _answer_from_warehouse(paths: list[str], run: Any, db: Path, report: bool, w
 )
 def serve(
     inbox: Path = typer.Option(..., "--inbox", help="The folder new PDFs are dropped into (every *.pdf below it)."),
-    cron: Optional[str] = typer.Option(None, "--cron", help='A cron schedule, e.g. "0 6 * * *" (every day at 06:00).'),
-    interval: Optional[float] = typer.Option(None, "--interval", min=1, help="Seconds between runs, e.g. 3600."),
+    cron: str | None = typer.Option(None, "--cron", help='A cron schedule, e.g. "0 6 * * *" (every day at 06:00).'),
+    interval: float | None = typer.Option(None, "--interval", min=1, help="Seconds between runs, e.g. 3600."),
     timezone: str = typer.Option("Asia/Tokyo", "--timezone", help="The time zone of --cron (an IANA name)."),
     db: Path = DB_OPTION,
     once: bool = typer.Option(False, "--once", help="Ingest the inbox once and exit with ingest's exit code."),
-    processed_dir: Optional[Path] = typer.Option(
+    processed_dir: Path | None = typer.Option(
         None, "--processed-dir", help="Move each loaded file here (failed ones to its failed/ folder)."
     ),
-    municipality: Optional[str] = typer.Option(None, help="Municipality for documents that do not say."),
+    municipality: str | None = typer.Option(None, help="Municipality for documents that do not say."),
     wait: float = WAIT_OPTION,
     report: bool = typer.Option(True, "--report/--no-report", help="Write the validation report after each run that loaded something."),
     runner: Runner = RUNNER_OPTION,
     workers: int = WORKERS_OPTION,
-    dask_address: Optional[str] = DASK_ADDRESS_OPTION,
+    dask_address: str | None = DASK_ADDRESS_OPTION,
     name: str = typer.Option("inbox", "--name", help="The Prefect deployment's name (ingest/<name>)."),
     reader: Reader = READER_OPTION,
     orchestrator: Orchestrator = typer.Option(
@@ -571,7 +571,7 @@ def _one_statement(query: str, db: Path) -> None:
 )
 def report(
     db: Path = DB_OPTION,
-    out: Optional[Path] = typer.Option(
+    out: Path | None = typer.Option(
         None, "--out", "-o", help="Folder to write into (default: next to the warehouse, <db stem>-report/)."
     ),
     wait: float = typer.Option(60.0, help="Seconds to wait while another process is writing the warehouse."),
@@ -640,7 +640,7 @@ def changes(
     ),
     db: Path = DB_OPTION,
     format: OutputFormat = typer.Option(OutputFormat.table.value, "--format", "-f", help="How to print the changes."),
-    municipality: Optional[str] = typer.Option(None, help="Only this municipality."),
+    municipality: str | None = typer.Option(None, help="Only this municipality."),
     wait: float = typer.Option(60.0, help="Seconds to wait while another process is writing the warehouse."),
 ) -> None:
     """What changed between two editions (results fiscal years) of the documents."""

@@ -13,7 +13,8 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Iterator, Literal, TypeVar, cast
+from typing import Literal, TypeVar, cast
+from collections.abc import Callable, Iterator
 
 __all__ = [
     "BUDGET_STAGES",

@@ -25,7 +25,8 @@ import urllib.request
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
+from collections.abc import Callable, Iterator
 
 Say = Callable[[str], None]
 
@@ -54,7 +55,7 @@ def _prefect_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "prefect"]
 
 
-def configured_api_url() -> Optional[str]:
+def configured_api_url() -> str | None:
     """PREFECT_API_URL from the environment or the active Prefect profile, if any."""
     if os.environ.get("PREFECT_API_URL"):
         return os.environ["PREFECT_API_URL"]
@@ -104,7 +105,7 @@ _UI_API_URL_ALIASES = ("PREFECT_UI_API_URL",)  # Prefect's older name; would com
 
 # Servers started by this process and not yet stopped: stopped at exit whatever the path out
 # (a failing test, an error between launch and the `finally` that stops it)
-_RUNNING: "set[PrefectServer]" = set()
+_RUNNING: set[PrefectServer] = set()
 
 
 def stop_all_servers() -> None:
@@ -135,7 +136,7 @@ class PrefectServer:
     dies (a parent-death signal, Linux).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: Optional[int] = None, log_path: Optional[Path] = None,
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None, log_path: Path | None = None,
                  *, light: bool = False):
         self.host = host
         self.port = port or free_port(host)
@@ -143,7 +144,7 @@ class PrefectServer:
         self.api_url = f"http://{host}:{self.port}/api"
         self.ui_url = f"http://{host}:{self.port}"
         self.log_path = log_path or Path(tempfile.gettempdir()) / f"hyoka-prefect-server-{self.port}.log"
-        self.process: Optional[subprocess.Popen[bytes]] = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
         """The command line that starts this server."""
@@ -208,7 +209,7 @@ class PrefectServer:
         if process.poll() is None:
             process.wait(timeout=10)
 
-    def __enter__(self) -> "PrefectServer":
+    def __enter__(self) -> PrefectServer:
         self.start()
         return self
 
@@ -234,7 +235,7 @@ def _api_url_set(api_url: str) -> Iterator[None]:
 
 
 @contextmanager
-def prefect_api(say: Optional[Say] = None, *, host: str = "127.0.0.1", port: Optional[int] = None) -> Iterator[str]:
+def prefect_api(say: Say | None = None, *, host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:
     """The Prefect API to schedule with: the configured one, else a server started here for
     the duration of the block. PREFECT_API_URL is set for this process while it lasts."""
     configured = configured_api_url()
@@ -259,7 +260,7 @@ def prefect_api(say: Optional[Say] = None, *, host: str = "127.0.0.1", port: Opt
 
 
 @contextmanager
-def api_for_a_run(prepare: Optional[Callable[[], Any]] = None) -> Iterator[Optional[str]]:
+def api_for_a_run(prepare: Callable[[], Any] | None = None) -> Iterator[str | None]:
     """The Prefect API a one-off run reports to: the configured one (PREFECT_API_URL or the
     active profile), else a light temporary server started here for the block.
 
@@ -320,10 +321,10 @@ def serve_ingest(
     name: str,
     parameters: dict[str, Any],
     *,
-    cron: Optional[str] = None,
-    interval: Optional[float] = None,
-    timezone: Optional[str] = None,
-    say: Optional[Say] = None,
+    cron: str | None = None,
+    interval: float | None = None,
+    timezone: str | None = None,
+    say: Say | None = None,
 ) -> None:
     """Serve the `ingest` flow as deployment `ingest/<name>` with these parameters, on a cron
     schedule (in `timezone`) or every `interval` seconds, until interrupted."""

@@ -163,7 +163,7 @@ class SheetTruth:
         return copy.deepcopy(asdict(self))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SheetTruth":
+    def from_dict(cls, data: dict[str, Any]) -> SheetTruth:
         return cls(**copy.deepcopy(data))
 
     # convenience for tests
@@ -734,7 +734,7 @@ class Style:
     left_share: float
     weights: dict[str, list[float]]
 
-    def scaled(self, k: float) -> "Style":
+    def scaled(self, k: float) -> Style:
         st = copy.copy(self)
         st.body, st.small, st.bold = self.body * k, self.small * k, self.bold * k
         st.pad_y, st.row_extra, st.gap = self.pad_y * k, self.row_extra * k, self.gap * k

@@ -28,7 +28,7 @@ import json
 import os
 import shutil
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +123,7 @@ def export_parquet(con: Any, out_dir: str | Path) -> tuple[list[Exported], list[
         _remove(out / f"{name}.parquet")  # what hyoka wrote before the one-folder layout
         written.append(Exported(name, kind, int(rows), name, year))
     manifest = {
-        "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "format": "parquet, one folder per table or view (not partitioned), rows sorted by the year column",
         "relations": [asdict(e) for e in written],
     }

@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -384,7 +384,7 @@ def record_failure(con: duckdb.DuckDBPyConnection, document: Mapping[str, Any]) 
 def remember_files(con: duckdb.DuckDBPyConnection, entries: Iterable[Mapping[str, Any]]) -> None:
     """Record files in `file_cache` (keys path, size, mtime_ns, document_id; seen_at is
     now), replacing earlier entries of the same paths. One transaction."""
-    seen_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    seen_at = datetime.now(UTC).replace(tzinfo=None)
     rows = [{**entry, "seen_at": entry.get("seen_at") or seen_at} for entry in entries]
     if not rows:
         return
@@ -486,7 +486,7 @@ def _check_status(status: Any) -> None:
 
 def _document_defaults(row: dict[str, Any]) -> dict[str, Any]:
     if row.get("ingested_at") is None:
-        row["ingested_at"] = datetime.now(timezone.utc).replace(tzinfo=None)
+        row["ingested_at"] = datetime.now(UTC).replace(tzinfo=None)
     if row.get("hyoka_version") is None:
         row["hyoka_version"] = _hyoka_version()
     return row
@@ -563,7 +563,7 @@ def _normalize(value: Any, duck_type: str) -> Any:
         elif isinstance(value, date) and not isinstance(value, datetime):
             value = datetime(value.year, value.month, value.day)
         if isinstance(value, datetime) and value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value
     if t in ("INTEGER", "BIGINT"):
         if isinstance(value, float):

@@ -14,7 +14,7 @@ import hashlib
 import os
 import threading
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 CACHE_DIR = ".cache"
 

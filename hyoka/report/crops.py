@@ -20,7 +20,8 @@ import math
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
 
 from hyoka.identity import sha256_hex
 from hyoka.report.cache import DiskCache, digest

@@ -12,7 +12,8 @@ import base64
 import math
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from hyoka.normalize import era_label
 from schemas.checks import CHECKS, message_of

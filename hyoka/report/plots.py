@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, cache
 from html import escape
-from typing import Any, Iterable, Sequence
+from typing import Any
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
@@ -78,7 +79,7 @@ def _face() -> Any:
         return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def char_width(char: str) -> float:
     """The advance of a character in IPAexGothic, in em: the font's own, else an estimate rounded up
     (full-width 1; Latin proportional)."""
