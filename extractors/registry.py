@@ -162,13 +162,13 @@ def assemble_extraction(page_reads: list[PageRead], page_count: int, templates: 
         template_named(name).read(pages, extraction)
     extraction.doc_type = main.doc_type
     for record in skipped:
-        extraction.add("pages", record)
+        extraction.add(record)
         issues.append(
-            IssueRecord(record.page, "pages", f"page {record.page}", None, "page_skipped", "warning",
+            IssueRecord(record.page, record.TABLE, record.key(), None, "page_skipped", "warning",
                         f"ページを読み飛ばしました / page skipped: {record.note}")
         )
     extraction.issues += issues
-    extraction.tables["pages"] = sorted(extraction.rows("pages"), key=lambda r: r.page)
+    extraction.tables[PageRecord.TABLE] = sorted(extraction.rows(PageRecord), key=lambda r: r.page)
     return extraction
 
 
