@@ -1,8 +1,9 @@
 """The validate stage: records in, validation issues out (records are never dropped).
 
-Each table's records become a DataFrame, the table's Pandera schema validates it lazily
-(all failures at once), and every failure becomes an `IssueRecord` that knows its page,
-record key (the record's own `key()`), column, raw value and the cell's box on the page.
+Each table's records become a DataFrame, the table's Pandera schema (`schemas.registry`)
+validates it lazily (all failures at once), and every failure becomes an `IssueRecord`
+that knows its page, record key (the record's own `key()`), column, raw value and the
+cell's box on the page.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ import pandera.pandas as pa
 
 from extractors.records import Extraction, IssueRecord, Record
 from schemas.checks import message_of, severity_of
+from schemas.registry import schema_for
 from schemas.screen import screen_of
-from schemas.strategy import SCHEMAS as STRATEGY_SCHEMAS
-from schemas.tables import SCHEMAS
 
 _COLUMN_IN_NAME = re.compile(r"^(?P<check>[a-z_]+)\[(?P<column>[a-z_]+)\]$")
 # Record fields that are provenance helpers, not table columns (as in `Record.as_row`)
@@ -122,7 +122,7 @@ def failures_to_issues(table: str, records: list[Record], failure_cases: pd.Data
 
 def validate_table(table: str, records: list[Record]) -> list[IssueRecord]:
     """Validate one table's records with its schema; return its issues."""
-    schema = SCHEMAS.get(table) or STRATEGY_SCHEMAS.get(table)
+    schema = schema_for(table)
     if schema is None or not records:
         return []
     frame = records_frame(records)

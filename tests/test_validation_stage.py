@@ -22,11 +22,8 @@ from conftest import IKEDA_PDFS, KPI_LIST, SHEET_LIBREOFFICE, SHEET_REPORTLAB
 from extractors.records import Extraction, IssueRecord, Record
 from extractors.registry import extract_pdf
 from schemas.checks import message_of, severity_of
-from schemas.strategy import SCHEMAS as STRATEGY_SCHEMAS
-from schemas.tables import SCHEMAS
+from schemas.registry import SCHEMAS as ALL_SCHEMAS
 from schemas.validate import failures_to_issues, records_frame, split_check_name, validate_extraction, validate_table
-
-ALL_SCHEMAS = {**SCHEMAS, **STRATEGY_SCHEMAS}
 
 IKEDA_001 = IKEDA_PDFS[0]
 Plant = Callable[[Extraction], None]
