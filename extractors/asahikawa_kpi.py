@@ -35,7 +35,7 @@ from extractors.records import (
     StrategyKpiValueRecord,
 )
 from extractors.tables import Column, header_columns, union_bbox
-from extractors.template import PageMatch, best_role
+from extractors.template import PageMatch, best_role, new_extraction
 from hyoka.normalize import (
     FiscalYearSpan,
     clean_text,
@@ -97,9 +97,9 @@ class AsahikawaStrategyKpiList:
         """Score the page by the labels of the KPI table header and the 基本目標 heading."""
         return best_role(grid, ROLE_ANCHORS)
 
-    def read(self, pages: list[tuple[PageGrid, str]], extraction: Extraction) -> None:
+    def read(self, pages: list[tuple[PageGrid, str]]) -> Extraction:
         """Read every KPI row of the pages this template won, in page order."""
-        extraction.doc_type = DOC_TYPE
+        extraction = new_extraction(self, pages)
         state = ReadState()
         for grid, role in sorted(pages, key=lambda pair: pair[0].page_number):
             read_page(grid, role or PAGE_ROLE, state, extraction)
@@ -120,6 +120,7 @@ class AsahikawaStrategyKpiList:
             )
         extraction.results_fiscal_year = results_fiscal_year(extraction)
         extraction.issues += state.issues + empty_cell_issues(state)
+        return extraction
 
 
 def empty_cell_issues(state: ReadState) -> list[IssueRecord]:

@@ -42,7 +42,7 @@ from extractors.tables import (
     text_right,
     union_bbox,
 )
-from extractors.template import PageMatch, best_role
+from extractors.template import PageMatch, best_role, new_extraction
 from hyoka.normalize import (
     clean_text,
     digits_only,
@@ -90,19 +90,20 @@ class AsahikawaSheet:
 
     name = NAME
     doc_type = DOC_TYPE
-    municipality = MUNICIPALITY
+    municipality: str | None = MUNICIPALITY
     description = "旭川市 事務事業評価シート (2 pages per project: inputs, outputs, evaluation; policy outcomes)"
 
     def recognize(self, grid: PageGrid) -> PageMatch:
         """Score the page against the anchors of page 1 and page 2."""
         return best_role(grid, ROLE_ANCHORS)
 
-    def read(self, pages: list[tuple[PageGrid, str]], extraction: Extraction) -> None:
+    def read(self, pages: list[tuple[PageGrid, str]]) -> Extraction:
         """Read the pages this template won, grouping them into projects."""
-        extraction.doc_type = DOC_TYPE
+        extraction = new_extraction(self, pages)
         for group in group_project_pages(pages):
             read_project(group, extraction)
         extraction.results_fiscal_year = results_fiscal_year(extraction)
+        return extraction
 
 
 def results_fiscal_year(extraction: Extraction) -> int | None:

@@ -59,7 +59,7 @@ from extractors.tables import (
     text_right,
     union_bbox,
 )
-from extractors.template import PageMatch, best_role
+from extractors.template import PageMatch, best_role, new_extraction
 from hyoka.normalize import clean_text, digits_only, find_fiscal_year, fold_width, normalize_label
 
 NAME = "ikeda_mokuhyo_sheet"
@@ -104,7 +104,7 @@ class IkedaSheet:
 
     name = NAME
     doc_type = DOC_TYPE
-    municipality = MUNICIPALITY
+    municipality: str | None = MUNICIPALITY
     description = "大阪府池田市 事務事業評価「目標設定シート」 (1 page per project: 事業の概要, SDGs, 事業費等, 成果指標, 評価)"
     money_dash = MONEY_DASH
     indicator_dash = INDICATOR_DASH
@@ -113,14 +113,14 @@ class IkedaSheet:
     def recognize(self, grid: PageGrid) -> PageMatch:
         return best_role(grid, ROLE_ANCHORS)
 
-    def read(self, pages: list[tuple[PageGrid, str]], extraction: Extraction) -> None:
-        extraction.doc_type = DOC_TYPE
+    def read(self, pages: list[tuple[PageGrid, str]]) -> Extraction:
+        extraction = new_extraction(self, pages)
         for grid, _role in pages:
             read_sheet(grid, extraction)
             if extraction.title is None:
                 extraction.title = sheet_title(grid)
-        if extraction.results_fiscal_year is None:
-            extraction.results_fiscal_year = results_fiscal_year(extraction, [g for g, _ in pages])
+        extraction.results_fiscal_year = results_fiscal_year(extraction, [g for g, _ in pages])
+        return extraction
 
 
 # ---------------------------------------------------------------------------------------

@@ -391,12 +391,17 @@ R = TypeVar("R", bound=Record)
 
 @dataclass
 class Extraction:
-    """Everything read from one document, ready for validation and loading.
+    """Everything read from one document (or by one template), ready for validation and loading.
 
-    The document-level fields are the `documents` row's (hence `TABLE`).
+    The document-level fields are the `documents` row's (hence `TABLE`). A template's
+    `read` returns an `Extraction` of its own: its records, its issues, and the document
+    fields it read, with `page_count` the pages it read; the registry merges them
+    (`extractors.registry.merge_extractions`).
     """
 
     TABLE: ClassVar[str] = "documents"
+    # what a template may read about the document (the registry decides who owns each)
+    DOCUMENT_FIELDS: ClassVar[tuple[str, ...]] = ("municipality", "results_fiscal_year", "title")
 
     template: str
     doc_type: str
