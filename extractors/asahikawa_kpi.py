@@ -26,14 +26,16 @@ from dataclasses import dataclass, field
 
 from extractors.grid import Cell, PageGrid, TextLine
 from extractors.records import (
+    BBox,
     Extraction,
     IssueRecord,
     PageRecord,
+    Record,
     StrategyKpiRecord,
     StrategyKpiValueRecord,
 )
 from extractors.tables import Column, header_columns, union_bbox
-from extractors.template import PageMatch, best_role
+from extractors.template import PageMatch, best_role, new_extraction
 from hyoka.normalize import (
     FiscalYearSpan,
     clean_text,
@@ -61,9 +63,6 @@ ITEM_HEADER = "具体的な施策項目"
 CURRENT, ACTUAL, TARGET = "現状値", "実績値", "目標値"
 
 TOLERANCE = 2.5  # points: cell edges closer than this are the same ruling
-
-_TABLE_KPI = "strategy_kpis"
-_TABLE_VALUES = "strategy_kpi_values"
 
 # `基本目標１　若い世代の…` (full-width digits and kanji numerals accepted).
 _GOAL_HEADING = re.compile(r"^\s*基本目標\s*([0-9０-９]+|[一二三四五六七八九十]+)[\s:：.．、]*(.*)$", re.S)
@@ -98,9 +97,9 @@ class AsahikawaStrategyKpiList:
         """Score the page by the labels of the KPI table header and the 基本目標 heading."""
         return best_role(grid, ROLE_ANCHORS)
 
-    def read(self, pages: list[tuple[PageGrid, str]], extraction: Extraction) -> None:
+    def read(self, pages: list[tuple[PageGrid, str]]) -> Extraction:
         """Read every KPI row of the pages this template won, in page order."""
-        extraction.doc_type = DOC_TYPE
+        extraction = new_extraction(self, pages)
         state = ReadState()
         for grid, role in sorted(pages, key=lambda pair: pair[0].page_number):
             read_page(grid, role or PAGE_ROLE, state, extraction)
@@ -110,17 +109,18 @@ class AsahikawaStrategyKpiList:
         first_page = min((grid.page_number for grid, _ in pages), default=None)
         if not state.title:
             extraction.issues.append(
-                IssueRecord(first_page, "documents", "", "title", "missing_title", "warning",
+                IssueRecord(first_page, Extraction.TABLE, "", "title", "missing_title", "warning",
                             "表題が見つかりません / no document title (…総合戦略…一覧) found")
             )
         elif extraction.municipality is None:
             extraction.issues.append(
-                IssueRecord(first_page, "documents", "", "municipality", "missing_municipality", "warning",
+                IssueRecord(first_page, Extraction.TABLE, "", "municipality", "missing_municipality", "warning",
                             f"表題から自治体名が読めません / no municipality (…市/町/村) in the title: {state.title}",
                             raw_value=state.title)
             )
         extraction.results_fiscal_year = results_fiscal_year(extraction)
         extraction.issues += state.issues + empty_cell_issues(state)
+        return extraction
 
 
 def empty_cell_issues(state: ReadState) -> list[IssueRecord]:
@@ -132,11 +132,11 @@ def empty_cell_issues(state: ReadState) -> list[IssueRecord]:
     issues: list[IssueRecord] = []
     reported: set[str] = set()
     for empty in state.empty_cells:
-        label = empty.record_key.split(" ", 1)[-1]
+        label = empty.column_label
         if label not in state.filled_columns and label not in reported:
             reported.add(label)
             issues.append(
-                IssueRecord(empty.page, _TABLE_VALUES, label, "value", "empty_column", "warning",
+                IssueRecord(empty.page, empty.TABLE, label, "value", "empty_column", "warning",
                             f"この列は全KPIで空欄です（未集計の年度？） / the column {label} is empty in every KPI row")
             )
     return issues
@@ -146,8 +146,8 @@ def results_fiscal_year(extraction: Extraction) -> int | None:
     """The newest 実績値 column year that has at least one value."""
     years = [
         r.column_fiscal_year
-        for r in extraction.rows(_TABLE_VALUES)
-        if isinstance(r, StrategyKpiValueRecord) and r.slot == ACTUAL and r.status == "value" and r.column_fiscal_year
+        for r in extraction.rows(StrategyKpiValueRecord)
+        if r.slot == ACTUAL and r.status == "value" and r.column_fiscal_year
     ]
     return max(years) if years else None
 
@@ -191,11 +191,11 @@ class ReadState:
     issues: list[IssueRecord] = field(default_factory=list)
     # value columns (by label) with at least one non-empty cell in a KPI row, and the empty cells
     filled_columns: set[str] = field(default_factory=set)
-    empty_cells: list[IssueRecord] = field(default_factory=list)
+    empty_cells: list[StrategyKpiValueRecord] = field(default_factory=list)
 
-    def issue(self, page: int, table: str, key: str, column: str | None, check: str, message: str,
-              raw: str | None = None, bbox=None) -> None:  # type: ignore[no-untyped-def]
-        self.issues.append(IssueRecord(page, table, key, column, check, "warning", message, raw, bbox))
+    def issue(self, page: int, record_type: type[Record], key: str, column: str | None, check: str, message: str,
+              raw: str | None = None, bbox: BBox | None = None) -> None:
+        self.issues.append(IssueRecord(page, record_type.TABLE, key, column, check, "warning", message, raw, bbox))
 
 
 # ---------------------------------------------------------------------------------------
@@ -353,18 +353,18 @@ def find_tables(grid: PageGrid, state: ReadState) -> list[KpiTable]:
                     ValueColumn(kind, label, span.start if span else None, column.x0, column.x1, column.cell)
                 )
                 if span is None and kind != CURRENT:
-                    state.issue(grid.page_number, _TABLE_VALUES, label, "column_fiscal_year", "column_without_year",
+                    state.issue(grid.page_number, StrategyKpiValueRecord, label, "column_fiscal_year", "column_without_year",
                                 f"列見出しに年度がありません / the {kind} column header names no fiscal year: {label}",
                                 label, column.cell.bbox)
             else:
-                state.issue(grid.page_number, _TABLE_KPI, label, None, "unknown_column",
+                state.issue(grid.page_number, StrategyKpiRecord, label, None, "unknown_column",
                             f"不明な列見出し（読み飛ばし） / unknown column header, not read: {label}", label, column.cell.bbox)
         for kind, what in (("kpi", "KPI"), ("unit", "単位"), ("department", "担当部")):
             if getattr(table, kind) is None:
-                state.issue(grid.page_number, _TABLE_KPI, "", kind, "missing_column",
+                state.issue(grid.page_number, StrategyKpiRecord, "", kind, "missing_column",
                             f"{what}の列が見つかりません / no {what} column in the table header", None, header.bbox)
         if not table.values:
-            state.issue(grid.page_number, _TABLE_VALUES, "", None, "missing_column",
+            state.issue(grid.page_number, StrategyKpiValueRecord, "", None, "missing_column",
                         "現状値・実績値・目標値の列が見つかりません / no value columns in the table header", None, header.bbox)
         tables.append(table)
     return tables
@@ -380,11 +380,11 @@ def read_page(grid: PageGrid, role: str, state: ReadState, extraction: Extractio
     first_top = tables[0].top if tables else grid.height
     if state.title is None:
         state.title = find_title(grid, first_top)
-    note = None
+    page = PageRecord(page=grid.page_number, template=NAME, page_role=role, status="read")
     if not tables:
-        state.issue(grid.page_number, "pages", f"page {grid.page_number}", None, "missing_table",
+        state.issue(grid.page_number, PageRecord, page.key(), None, "missing_table",
                     "KPI表の見出し行（具体的な施策項目）が見つかりません / no KPI table header (具体的な施策項目) on this page")
-        note = "no KPI table"
+        page.note = "no KPI table"
     row_no = 0
     previous_top = 0.0
     for table in tables:
@@ -394,15 +394,12 @@ def read_page(grid: PageGrid, role: str, state: ReadState, extraction: Extractio
                 state.item = ItemContext()
             state.goal = goal
         elif state.goal is None:
-            state.issue(grid.page_number, _TABLE_KPI, "", "goal_no", "missing_goal_heading",
+            state.issue(grid.page_number, StrategyKpiRecord, "", "goal_no", "missing_goal_heading",
                         "基本目標の見出しが見つかりません / no 基本目標 heading above the table", None, table.item_header.bbox)
         row_no = read_table(grid, table, state, extraction, row_no)
         previous_top = table.top
-    extraction.add(
-        "pages",
-        PageRecord(page=grid.page_number, template=NAME, page_role=role, status="read", note=note,
-                   raw_text=state.goal.heading if state.goal else ""),
-    )
+    page.raw_text = state.goal.heading if state.goal else ""
+    extraction.add(page)
 
 
 def _page_texts(grid: PageGrid, top: float, bottom: float) -> list[tuple[str, tuple[float, float, float, float]]]:
@@ -522,7 +519,7 @@ def read_item_context(
         # nothing of the item area spans this row (a table continued from the last page)
         previous = state.item
         if previous.label is None and previous.title is None:
-            state.issue(grid.page_number, _TABLE_KPI, "", "item_label", "missing_item_label",
+            state.issue(grid.page_number, StrategyKpiRecord, "", "item_label", "missing_item_label",
                         "具体的な施策項目が読めません / no 具体的な施策項目 for this row", None,
                         (header.x0, y, header.x1, y))
         return previous
@@ -588,27 +585,13 @@ def read_row(
         kpi_id = placeholder_kpi_id(goal.no if goal else None, item)
     else:
         kpi_id = kpi_id_for(goal.no if goal else None, name)
-    if kpi_id in state.kpi_ids:
+    duplicate = kpi_id in state.kpi_ids
+    if duplicate:
         base, n = kpi_id, 2
         while f"{base}-{n}" in state.kpi_ids:
             n += 1
         kpi_id = f"{base}-{n}"
-        state.issue(page, _TABLE_KPI, kpi_id, "kpi_id", "duplicate_kpi_id",
-                    f"同じ基本目標に同名のKPIがあります / the same KPI name twice in one 基本目標: {name}", name, kpi_cell.bbox)
     state.kpi_ids.add(kpi_id)
-
-    if not placeholder:
-        if not name:
-            state.issue(page, _TABLE_KPI, kpi_id, "kpi_name", "missing_kpi_name",
-                        "KPI名が空欄です / the KPI name cell is empty", None, kpi_cell.bbox)
-        elif is_placeholder(name):
-            state.issue(page, _TABLE_KPI, kpi_id, "kpi_name", "placeholder_kpi_name",
-                        f"KPI名が「{name}」なのに値があります / the KPI name is a placeholder but the row has values",
-                        name, kpi_cell.bbox)
-        if not department or is_placeholder(department):
-            state.issue(page, _TABLE_KPI, kpi_id, "department", "missing_department",
-                        f"担当部がありません / no department for {name}", department,
-                        dept_cell.bbox if dept_cell else kpi_cell.bbox)
 
     row_cells = [c for c in [kpi_cell, unit_cell, *value_cells, dept_cell] if c is not None]
     record = StrategyKpiRecord(
@@ -635,7 +618,8 @@ def read_row(
     for key, cell in (("unit", unit_cell), ("department", dept_cell), *item.cells.items()):
         if cell is not None:
             record.cell_bboxes[key] = cell.bbox
-    extraction.add(_TABLE_KPI, record)
+    check_row(state, record, duplicate, kpi_cell, dept_cell)
+    extraction.add(record)
 
     for column, cell, raw in zip(table.values, value_cells, value_raws):
         value = read_value(column, raw)
@@ -647,10 +631,31 @@ def read_row(
             value.bbox = cell.bbox
             value.cell_bboxes = {"value": cell.bbox}
         else:
-            state.issue(page, _TABLE_VALUES, f"{kpi_id} {column.label}", "value", "missing_cell",
+            state.issue(page, StrategyKpiValueRecord, value.key(), "value", "missing_cell",
                         f"値のセルがありません / no cell under {column.label} for {name}", None, kpi_cell.bbox)
-        check_value(state, page, kpi_id, name, column, value, placeholder)
-        extraction.add(_TABLE_VALUES, value)
+        check_value(state, column, value, placeholder)
+        extraction.add(value)
+
+
+def check_row(state: ReadState, record: StrategyKpiRecord, duplicate: bool, kpi_cell: Cell, dept_cell: Cell | None) -> None:
+    """Warnings for a KPI row: a renamed duplicate id, a missing name or department."""
+    page, key, name, department = record.page, record.key(), record.kpi_name, record.department
+    if duplicate:
+        state.issue(page, StrategyKpiRecord, key, "kpi_id", "duplicate_kpi_id",
+                    f"同じ基本目標に同名のKPIがあります / the same KPI name twice in one 基本目標: {name}", name, kpi_cell.bbox)
+    if record.is_placeholder:
+        return
+    if not name:
+        state.issue(page, StrategyKpiRecord, key, "kpi_name", "missing_kpi_name",
+                    "KPI名が空欄です / the KPI name cell is empty", None, kpi_cell.bbox)
+    elif is_placeholder(name):
+        state.issue(page, StrategyKpiRecord, key, "kpi_name", "placeholder_kpi_name",
+                    f"KPI名が「{name}」なのに値があります / the KPI name is a placeholder but the row has values",
+                    name, kpi_cell.bbox)
+    if not department or is_placeholder(department):
+        state.issue(page, StrategyKpiRecord, key, "department", "missing_department",
+                    f"担当部がありません / no department for {name}", department,
+                    dept_cell.bbox if dept_cell else kpi_cell.bbox)
 
 
 # ---------------------------------------------------------------------------------------
@@ -746,24 +751,18 @@ def _set_ref_years(record: StrategyKpiValueRecord, column: ValueColumn, span: Fi
 
 
 def check_value(
-    state: ReadState, page: int, kpi_id: str, name: str, column: ValueColumn, value: StrategyKpiValueRecord,
-    placeholder_row: bool,
+    state: ReadState, column: ValueColumn, value: StrategyKpiValueRecord, placeholder_row: bool,
 ) -> None:
     """Warnings for value cells that need a look."""
     if placeholder_row:
         return
-    key = f"{kpi_id} {column.label}"
-    raw = value.value_text
     # value checks (numbers parse, units, reference years) are the schema's: schemas/strategy.py
     if value.status == "value" and value.note:
-        state.issue(page, _TABLE_VALUES, key, "annotation", "unknown_annotation",
+        state.issue(value.page, StrategyKpiValueRecord, value.key(), "annotation", "unknown_annotation",
                     f"値の後の注記が年度注記ではありません（noteとして保存） / text after the value is not a year annotation, kept as note: {value.note!r}",
-                    raw, value.bbox)
+                    value.value_text, value.bbox)
     if value.status == "empty":
-        state.empty_cells.append(
-            IssueRecord(page, _TABLE_VALUES, key, "value", "empty_value", "warning",
-                        f"値が空欄です / no value printed ({name}, {column.label})", None, value.bbox)
-        )
+        state.empty_cells.append(value)  # an issue only if the whole column is empty: `empty_cell_issues`
     else:
         state.filled_columns.add(column.label)
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 import functools
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from extractors.grid import Cell, PageGrid
 from extractors.records import (
     BUDGET_AMOUNT_COLUMNS,
+    BBox,
     BudgetRecord,
     EvaluationRecord,
     Extraction,
@@ -27,6 +28,7 @@ from extractors.records import (
     IssueRecord,
     PageRecord,
     ProjectRecord,
+    Record,
     ReformViewpointRecord,
     StaffingRecord,
 )
@@ -40,7 +42,7 @@ from extractors.tables import (
     text_right,
     union_bbox,
 )
-from extractors.template import PageMatch, best_role
+from extractors.template import PageMatch, best_role, new_extraction
 from hyoka.normalize import (
     clean_text,
     digits_only,
@@ -88,28 +90,29 @@ class AsahikawaSheet:
 
     name = NAME
     doc_type = DOC_TYPE
-    municipality = MUNICIPALITY
+    municipality: str | None = MUNICIPALITY
     description = "旭川市 事務事業評価シート (2 pages per project: inputs, outputs, evaluation; policy outcomes)"
 
     def recognize(self, grid: PageGrid) -> PageMatch:
         """Score the page against the anchors of page 1 and page 2."""
         return best_role(grid, ROLE_ANCHORS)
 
-    def read(self, pages: list[tuple[PageGrid, str]], extraction: Extraction) -> None:
+    def read(self, pages: list[tuple[PageGrid, str]]) -> Extraction:
         """Read the pages this template won, grouping them into projects."""
-        extraction.doc_type = DOC_TYPE
+        extraction = new_extraction(self, pages)
         for group in group_project_pages(pages):
             read_project(group, extraction)
         extraction.results_fiscal_year = results_fiscal_year(extraction)
+        return extraction
 
 
 def results_fiscal_year(extraction: Extraction) -> int | None:
     """The year whose results the sheets report: 人工's year, else the newest 決算(見込) row."""
-    staff_years = [r.fiscal_year for r in extraction.rows("project_staffing") if r.fiscal_year]
+    staff_years = [r.fiscal_year for r in extraction.rows(StaffingRecord) if r.fiscal_year]
     if staff_years:
         return max(staff_years)
     result_years = [
-        r.fiscal_year for r in extraction.rows("project_budgets") if r.fiscal_year and r.stage in ("決算", "決算見込")
+        r.fiscal_year for r in extraction.rows(BudgetRecord) if r.fiscal_year and r.stage in ("決算", "決算見込")
     ]
     return max(result_years) if result_years else None
 
@@ -640,7 +643,7 @@ def read_project(group: ProjectPages, extraction: Extraction) -> None:
     header = read_header_table(first)
     if header is None or not header.project_code:
         extraction.issues.append(
-            IssueRecord(first.page_number, "projects", "", "project_code", "missing_project_code", "error",
+            IssueRecord(first.page_number, ProjectRecord.TABLE, "", "project_code", "missing_project_code", "error",
                         "事業コードが読めません / no 事業コード found on this page")
         )
     code = header.project_code if header else ""
@@ -667,52 +670,49 @@ def read_project(group: ProjectPages, extraction: Extraction) -> None:
                 _mark(project, first, cell, column)
         for record in header.budgets:
             record.project_code = code
-            extraction.add("project_budgets", record)
+            extraction.add(record)
             # the same figures in the long table every template fills: 北海道 → 都道府県
-            for source in budget_source_records(record, header.budget_labels):
-                extraction.add("project_budget_sources", source)
+            extraction.extend(budget_source_records(record, header.budget_labels))
         if header.staffing:
             header.staffing.project_code = code
-            extraction.add("project_staffing", header.staffing)
-        for record in header.outcome:
-            record.project_code = code
-            extraction.add("project_indicators", record)
+            extraction.add(header.staffing)
+        for indicator in header.outcome:
+            indicator.project_code = code
+            extraction.add(indicator)
     if group.page1 is not None:
         read_basic_info(group.page1, project)
         footer = [line.text for line in group.page1.loose_lines if normalize_label(line.text).startswith("(参考)")]
         project.footer_text = footer[0] if footer else None
         evaluation, viewpoints = read_first_evaluation(group.page1, code)
-        for viewpoint in viewpoints:
-            extraction.add("project_reform_viewpoints", viewpoint)
+        extraction.extend(viewpoints)
         if evaluation:
-            extraction.add("project_evaluations", evaluation)
+            extraction.add(evaluation)
         for label, evaluator in (("外部評価", "外部"), ("2次評価", "2次")):
             box = read_review_box(group.page1, code, label, evaluator)
             if box:
-                extraction.add("project_evaluations", box)
+                extraction.add(box)
     else:
         extraction.issues.append(
-            IssueRecord(first.page_number, "projects", code, None, "missing_page1", "warning",
+            IssueRecord(first.page_number, project.TABLE, project.key(), None, "missing_page1", "warning",
                         "1ページ目がありません / page 1 of this project is missing: only page 2 was read")
         )
     if group.page2 is not None:
         read_policy(group.page2, project)
         read_pledge(group.page2, project)
-        for record in read_outcome_tables(group.page2, code):
-            extraction.add("project_indicators", record)
+        extraction.extend(read_outcome_tables(group.page2, code))
         if group.page1 is not None and header is not None:
             second = read_header_table(group.page2)
             if second is not None:
                 extraction.issues += compare_header_tables(header, second)
     elif group.page1 is not None:
         extraction.issues.append(
-            IssueRecord(first.page_number, "projects", code, None, "missing_page2", "warning",
+            IssueRecord(first.page_number, project.TABLE, project.key(), None, "missing_page2", "warning",
                         "2ページ目がありません / page 2 of this project is missing")
         )
-    extraction.add("projects", project)
+    extraction.add(project)
     for grid, role in ((group.page1, "sheet_page1"), (group.page2, "sheet_page2")):
         if grid is not None:
-            extraction.add("pages", PageRecord(page=grid.page_number, template=NAME, page_role=role, project_code=code))
+            extraction.add(PageRecord(page=grid.page_number, template=NAME, page_role=role, project_code=code))
 
 
 def _same_text(a: str | None, b: str | None) -> bool:
@@ -725,12 +725,13 @@ def compare_header_tables(page1: HeaderTable, page2: HeaderTable) -> list[IssueR
     issues: list[IssueRecord] = []
     code = page1.project_code
 
-    def differ(table: str, key: str, column: str, first: str | None, second: str | None, bbox=None) -> None:  # type: ignore[no-untyped-def]
+    def differ(record_type: type[Record], key: str, column: str, first: str | None, second: str | None,
+               bbox: BBox | None = None) -> None:
         if not _same_text(first, second):
             issues.append(
                 IssueRecord(
                     page=page2.page,
-                    table_name=table,
+                    table_name=record_type.TABLE,
                     record_key=key,
                     column_name=column,
                     check_name="page_header_mismatch",
@@ -744,30 +745,35 @@ def compare_header_tables(page1: HeaderTable, page2: HeaderTable) -> list[IssueR
                 )
             )
 
-    differ("projects", code, "project_code", page1.project_code_raw, page2.project_code_raw)
-    differ("projects", code, "project_name", page1.project_name, page2.project_name)
-    differ("projects", code, "summary", page1.summary, page2.summary, page2.summary_cell.bbox if page2.summary_cell else None)
-    differ("projects", code, "outputs_text", page1.outputs_text, page2.outputs_text)
+    def budget_key(budget: BudgetRecord) -> str:
+        return replace(budget, project_code=code).key()  # a page-2 row has no project code of its own
+
+    differ(ProjectRecord, code, "project_code", page1.project_code_raw, page2.project_code_raw)
+    differ(ProjectRecord, code, "project_name", page1.project_name, page2.project_name)
+    differ(ProjectRecord, code, "summary", page1.summary, page2.summary, page2.summary_cell.bbox if page2.summary_cell else None)
+    differ(ProjectRecord, code, "outputs_text", page1.outputs_text, page2.outputs_text)
     second_budgets = {(b.fiscal_year, b.stage): b for b in page2.budgets}
     for budget in page1.budgets:
-        key = f"{code} {budget.label}"
+        key = budget_key(budget)
         other = second_budgets.pop((budget.fiscal_year, budget.stage), None)
         if other is None:
-            differ("project_budgets", key, "label", budget.label, None)
+            differ(BudgetRecord, key, "label", budget.label, None)
             continue
         for column in BUDGET_AMOUNT_COLUMNS:
-            differ("project_budgets", key, column, budget.raw.get(column), other.raw.get(column), other.cell_bboxes.get(column))
+            differ(BudgetRecord, key, column, budget.raw.get(column), other.raw.get(column), other.cell_bboxes.get(column))
     for other in second_budgets.values():
-        differ("project_budgets", f"{code} {other.label}", "label", None, other.label)
+        differ(BudgetRecord, budget_key(other), "label", None, other.label)
+    # These keys name the repeated header cell as they always have (`code year`, `code 事業 label`),
+    # not StaffingRecord / IndicatorRecord.key(): released validation_issues keep their keys.
     if page1.staffing and page2.staffing:
         for column in ("regular_staff", "fiscal_year_staff"):
-            differ("project_staffing", f"{code} {page1.staffing.fiscal_year}", column,
+            differ(StaffingRecord, f"{code} {page1.staffing.fiscal_year}", column,
                    page1.staffing.raw.get(column), page2.staffing.raw.get(column), page2.staffing.cell_bboxes.get(column))
     first_outcome = {(o.fiscal_year, o.kind): o for o in page1.outcome}
-    for other in page2.outcome:
-        mine = first_outcome.get((other.fiscal_year, other.kind))
-        differ("project_indicators", f"{code} 事業 {other.column_label}", "value",
-               mine.value_text if mine else None, other.value_text, other.cell_bboxes.get("value"))
+    for outcome in page2.outcome:
+        mine = first_outcome.get((outcome.fiscal_year, outcome.kind))
+        differ(IndicatorRecord, f"{code} 事業 {outcome.column_label}", "value",
+               mine.value_text if mine else None, outcome.value_text, outcome.cell_bboxes.get("value"))
     return issues
 
 

@@ -59,7 +59,7 @@ from extractors.tables import (
     text_right,
     union_bbox,
 )
-from extractors.template import PageMatch, best_role
+from extractors.template import PageMatch, best_role, new_extraction
 from hyoka.normalize import clean_text, digits_only, find_fiscal_year, fold_width, normalize_label
 
 NAME = "ikeda_mokuhyo_sheet"
@@ -104,7 +104,7 @@ class IkedaSheet:
 
     name = NAME
     doc_type = DOC_TYPE
-    municipality = MUNICIPALITY
+    municipality: str | None = MUNICIPALITY
     description = "大阪府池田市 事務事業評価「目標設定シート」 (1 page per project: 事業の概要, SDGs, 事業費等, 成果指標, 評価)"
     money_dash = MONEY_DASH
     indicator_dash = INDICATOR_DASH
@@ -113,14 +113,14 @@ class IkedaSheet:
     def recognize(self, grid: PageGrid) -> PageMatch:
         return best_role(grid, ROLE_ANCHORS)
 
-    def read(self, pages: list[tuple[PageGrid, str]], extraction: Extraction) -> None:
-        extraction.doc_type = DOC_TYPE
+    def read(self, pages: list[tuple[PageGrid, str]]) -> Extraction:
+        extraction = new_extraction(self, pages)
         for grid, _role in pages:
             read_sheet(grid, extraction)
             if extraction.title is None:
                 extraction.title = sheet_title(grid)
-        if extraction.results_fiscal_year is None:
-            extraction.results_fiscal_year = results_fiscal_year(extraction, [g for g, _ in pages])
+        extraction.results_fiscal_year = results_fiscal_year(extraction, [g for g, _ in pages])
+        return extraction
 
 
 # ---------------------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def results_fiscal_year(extraction: Extraction, grids: list[PageGrid]) -> int | 
         span = find_fiscal_year(match.group(1)) if match else None
         if span:
             return span.start
-    years = [r.fiscal_year for r in extraction.rows("project_budgets") if r.fiscal_year and r.stage == "決算"]
+    years = [r.fiscal_year for r in extraction.rows(BudgetRecord) if r.fiscal_year and r.stage == "決算"]
     return max(years) if years else None
 
 
@@ -209,7 +209,7 @@ def read_sheet(grid: PageGrid, extraction: Extraction) -> None:
     code = digits_only(no_raw)
     if not code:
         extraction.issues.append(
-            IssueRecord(grid.page_number, "projects", "", "project_code", "missing_project_code", "error",
+            IssueRecord(grid.page_number, ProjectRecord.TABLE, "", "project_code", "missing_project_code", "error",
                         "NO. が読めません / no sheet number (NO.) found on this page")
         )
     project = ProjectRecord(
@@ -223,20 +223,15 @@ def read_sheet(grid: PageGrid, extraction: Extraction) -> None:
         raw_text=no_raw,
     )
     read_outline(grid, project)
-    for record in read_sdgs(grid, code):
-        extraction.add("project_sdgs", record)
-    for record in read_viewpoints(grid, code):
-        extraction.add("project_reform_viewpoints", record)
+    extraction.extend(read_sdgs(grid, code))
+    extraction.extend(read_viewpoints(grid, code))
     budgets, sources, items = read_budget_table(grid, code)
-    for record in budgets:
-        extraction.add("project_budgets", record)
-    for record in sources:
-        extraction.add("project_budget_sources", record)
-    for record in items:
-        extraction.add("project_budget_items", record)
+    extraction.extend(budgets)
+    extraction.extend(sources)
+    extraction.extend(items)
     if not budgets:
         extraction.issues.append(
-            IssueRecord(grid.page_number, "project_budgets", code, None, "missing_budget_table", "warning",
+            IssueRecord(grid.page_number, BudgetRecord.TABLE, code, None, "missing_budget_table", "warning",
                         "事業費等の表が読めません / the 事業費等 table was not found on this page")
         )
     other_label = _label_containing(grid, "「その他」財源の主な内容")
@@ -244,16 +239,15 @@ def read_sheet(grid: PageGrid, extraction: Extraction) -> None:
     project.other_funding_text = _text(other_cells)
     if other_cells:
         project.cell_bboxes["other_funding_text"] = other_cells[0].bbox
-    for record in read_indicators(grid, code):
-        extraction.add("project_indicators", record)
+    extraction.extend(read_indicators(grid, code))
     evaluation = read_evaluation(grid, code)
     if evaluation is not None:
-        extraction.add("project_evaluations", evaluation)
+        extraction.add(evaluation)
     project.remarks, box = read_remarks(grid)
     if box is not None:
         project.cell_bboxes["remarks"] = box.bbox
-    extraction.add("projects", project)
-    extraction.add("pages", PageRecord(page=grid.page_number, template=NAME, page_role=PAGE_ROLE, project_code=code))
+    extraction.add(project)
+    extraction.add(PageRecord(page=grid.page_number, template=NAME, page_role=PAGE_ROLE, project_code=code))
 
 
 # ProjectRecord field -> (labels of the cell left of its value, match label starts only)

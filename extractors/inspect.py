@@ -23,6 +23,7 @@ from PIL import Image, ImageDraw, ImageFont
 from extractors.grid import PageGrid, build_grid
 from extractors.pages import DEFAULT_READER, Reader
 from extractors.pdf_input import open_document, open_pdf
+from extractors.records import PageRecord
 from extractors.registry import choose_template, extract_pdf, TEMPLATES
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom
@@ -230,7 +231,7 @@ def field_boxes(data: bytes, page_number: int, reader: Reader = DEFAULT_READER) 
     extraction = extract_pdf(data, reader=reader)
     boxes: list[tuple[str, tuple[float, float, float, float]]] = []
     for table, records in extraction.tables.items():
-        if table == "pages":
+        if table == PageRecord.TABLE:
             continue
         for record in records:
             for column, bbox in record.cell_bboxes.items():

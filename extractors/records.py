@@ -1,9 +1,15 @@
 """Plain data objects that extractors produce and the later stages consume.
 
-One dataclass per warehouse table. Every record carries its provenance: the page it was
-read from, the bounding box of its source cell(s) on that page (PDF points, top-left
-origin as pdfplumber gives them) and the text as printed. The document id (sha256) is
-not repeated here: it belongs to the `Extraction` that holds the records.
+One dataclass per warehouse table, and the one place that ties a record to its table:
+each record type declares `TABLE` (the warehouse table it fills) and `key()` (how a person
+finds the row: `validation_issues.record_key`). `Extraction.add(record)` files a record
+under its own table; `RECORD_TYPES` lists every record type by table, for the validation
+schemas (`schemas/registry.py`) and the warehouse DDL (`warehouse/schema.py`).
+
+Every record carries its provenance: the page it was read from, the bounding box of its
+source cell(s) on that page (PDF points, top-left origin as pdfplumber gives them) and
+the text as printed. The document id (sha256) is not repeated here: it belongs to the
+`Extraction` that holds the records.
 
 Values that could not be parsed stay None and keep their printed text in `raw`, so the
 validation stage can flag them and nothing the document said is lost.
@@ -11,15 +17,25 @@ validation stage can flag them and nothing the document said is lost.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, ClassVar, TypeVar, cast, overload
 
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom
+
+# table -> the record type that fills it, in the order the types are declared below
+RECORD_TYPES: dict[str, type[Record]] = {}
 
 
 @dataclass
 class Record:
-    """Fields every record has: where it came from."""
+    """Fields every record has: where it came from.
+
+    A subclass is a record type: it must set `TABLE` and say its `key()`. Declaring it
+    registers it in `RECORD_TYPES` (a table has one record type).
+    """
+
+    TABLE: ClassVar[str]
 
     page: int = 0
     bbox: BBox | None = None
@@ -31,6 +47,19 @@ class Record:
     # column name -> the page of that column's cell, where it is not `page` (a project's
     # page-2 fields, say)
     cell_pages: dict[str, int] = field(default_factory=dict)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        table = cls.__dict__.get("TABLE")
+        if not table:
+            raise TypeError(f"record type {cls.__name__} declares no TABLE")
+        if table in RECORD_TYPES:
+            raise TypeError(f"table {table!r} already has a record type: {RECORD_TYPES[table].__name__}")
+        RECORD_TYPES[table] = cls
+
+    def key(self) -> str:
+        """A short key a person can find the row by: 事業コード + year + stage, KPI id + slot …"""
+        raise NotImplementedError
 
     def page_of(self, column: str | None) -> int:
         """The page a column's value was read from."""
@@ -46,6 +75,8 @@ class Record:
 
 @dataclass
 class ProjectRecord(Record):
+    TABLE: ClassVar[str] = "projects"
+
     project_code: str = ""
     project_code_raw: str = ""
     project_name: str | None = None
@@ -88,9 +119,14 @@ class ProjectRecord(Record):
     other_funding_text: str | None = None  # 「その他」財源の主な内容
     remarks: str | None = None  # 備考
 
+    def key(self) -> str:
+        return self.project_code or ""
+
 
 @dataclass
 class BudgetRecord(Record):
+    TABLE: ClassVar[str] = "project_budgets"
+
     project_code: str = ""
     fiscal_year: int | None = None
     stage: str | None = None
@@ -106,6 +142,9 @@ class BudgetRecord(Record):
     national_prefecture: float | None = None  # 国・府支出金 printed as one row (国 and 都道府県 together)
     beneficiary_burden: float | None = None  # うち受益者負担: a part of `other`, not beside it
     beneficiary_burden_pct: float | None = None  # 受益者負担率 (B÷A) in percent, as printed
+
+    def key(self) -> str:
+        return f"{self.project_code} {self.label}"
 
 
 BUDGET_AMOUNT_COLUMNS = (
@@ -133,6 +172,8 @@ class BudgetSourceRecord(Record):
     be checked on this table alone, whatever the template's matrix looks like.
     """
 
+    TABLE: ClassVar[str] = "project_budget_sources"
+
     project_code: str = ""
     fiscal_year: int | None = None
     stage: str | None = None
@@ -145,10 +186,15 @@ class BudgetSourceRecord(Record):
     label: str = ""  # the budget column / row heading as printed, e.g. R3決算見込
     blank_is_zero: bool = False  # the template prints no figure for a zero source (a blank counts as 0)
 
+    def key(self) -> str:
+        return f"{self.project_code} {self.label} {self.source}"
+
 
 @dataclass
 class BudgetItemRecord(Record):
     """One line of a cost breakdown (主な内訳) in one budget column."""
+
+    TABLE: ClassVar[str] = "project_budget_items"
 
     project_code: str = ""
     fiscal_year: int | None = None
@@ -159,28 +205,43 @@ class BudgetItemRecord(Record):
     amount_text: str | None = None
     label: str = ""  # the budget column heading as printed
 
+    def key(self) -> str:
+        return f"{self.project_code} {self.label} 内訳#{self.item_no}"
+
 
 @dataclass
 class SdgRecord(Record):
     """One SDG goal marked for a project."""
+
+    TABLE: ClassVar[str] = "project_sdgs"
 
     project_code: str = ""
     goal_no: int = 0  # 1..17
     goal_label: str = ""  # the goal as printed, e.g. ４　質の高い教育をみんなに
     mark: str = ""  # the mark as printed (○)
 
+    def key(self) -> str:
+        return f"{self.project_code} SDG {self.goal_no}"
+
 
 @dataclass
 class StaffingRecord(Record):
+    TABLE: ClassVar[str] = "project_staffing"
+
     project_code: str = ""
     fiscal_year: int | None = None
     label: str = ""
     regular_staff: float | None = None
     fiscal_year_staff: float | None = None
 
+    def key(self) -> str:
+        return f"{self.project_code} 人工 {self.fiscal_year}"
+
 
 @dataclass
 class ReformViewpointRecord(Record):
+    TABLE: ClassVar[str] = "project_reform_viewpoints"
+
     project_code: str = ""
     viewpoint_no: int = 0
     viewpoint: str = ""
@@ -188,9 +249,14 @@ class ReformViewpointRecord(Record):
     mark: str = ""
     viewpoint_group: str | None = None  # the heading the viewpoint is listed under, if the table has groups
 
+    def key(self) -> str:
+        return self.project_code or ""
+
 
 @dataclass
 class EvaluationRecord(Record):
+    TABLE: ClassVar[str] = "project_evaluations"
+
     project_code: str = ""
     evaluator: str = ""  # 1次 / 外部 / 2次
     title: str | None = None
@@ -207,6 +273,9 @@ class EvaluationRecord(Record):
     direction_rating: str | None = None  # 今後の事業の方向性, e.g. 現状維持, 廃止
     direction_reason: str | None = None
 
+    def key(self) -> str:
+        return self.project_code or ""
+
 
 @dataclass
 class IndicatorRecord(Record):
@@ -215,6 +284,8 @@ class IndicatorRecord(Record):
     `baseline`, `achievement_rate` and `progress_text` belong to the indicator and are
     repeated on each of its rows, so that any row can be read on its own.
     """
+
+    TABLE: ClassVar[str] = "project_indicators"
 
     project_code: str = ""
     level: str = ""  # 事業 / 施策 / 基本政策 / 総合戦略施策 / 総合戦略
@@ -233,10 +304,15 @@ class IndicatorRecord(Record):
     progress_text: str | None = None
     resilience_mark: str | None = None  # 国土強靭化地域計画の指標に該当: the mark as printed
 
+    def key(self) -> str:
+        return f"{self.project_code} {self.level}#{self.indicator_no} {self.column_label}"
+
 
 @dataclass
 class StrategyKpiRecord(Record):
     """One KPI row of a 総合戦略 KPI一覧 (placeholder rows of parent items included)."""
+
+    TABLE: ClassVar[str] = "strategy_kpis"
 
     kpi_id: str = ""  # stable across editions: derived from the normalized goal and KPI name
     row_no: int = 0  # order on its page, from 1
@@ -252,10 +328,15 @@ class StrategyKpiRecord(Record):
     department: str | None = None
     is_placeholder: bool = False  # every cell is －: the parent row of an item with sub-items
 
+    def key(self) -> str:
+        return self.kpi_id
+
 
 @dataclass
 class StrategyKpiValueRecord(Record):
     """One value cell of a KPI row: what it says and the years it really refers to."""
+
+    TABLE: ClassVar[str] = "strategy_kpi_values"
 
     kpi_id: str = ""
     slot: str = ""  # 現状値 / 実績値 / 目標値
@@ -270,16 +351,24 @@ class StrategyKpiValueRecord(Record):
     annotation: str | None = None  # e.g. （令和元年度）
     note: str | None = None
 
+    def key(self) -> str:
+        return f"{self.kpi_id} {self.column_label}"
+
 
 @dataclass
 class PageRecord(Record):
     """What each page of the document turned out to be."""
+
+    TABLE: ClassVar[str] = "pages"
 
     template: str | None = None
     page_role: str | None = None  # e.g. sheet_page1, sheet_page2, kpi_goal, unknown
     project_code: str | None = None
     status: str = "read"  # read / skipped
     note: str | None = None
+
+    def key(self) -> str:
+        return f"page {self.page}"
 
 
 @dataclass
@@ -297,9 +386,22 @@ class IssueRecord:
     bbox: BBox | None = None
 
 
+R = TypeVar("R", bound=Record)
+
+
 @dataclass
 class Extraction:
-    """Everything read from one document, ready for validation and loading."""
+    """Everything read from one document (or by one template), ready for validation and loading.
+
+    The document-level fields are the `documents` row's (hence `TABLE`). A template's
+    `read` returns an `Extraction` of its own: its records, its issues, and the document
+    fields it read, with `page_count` the pages it read; the registry merges them
+    (`extractors.registry.merge_extractions`).
+    """
+
+    TABLE: ClassVar[str] = "documents"
+    # what a template may read about the document (the registry decides who owns each)
+    DOCUMENT_FIELDS: ClassVar[tuple[str, ...]] = ("municipality", "results_fiscal_year", "title")
 
     template: str
     doc_type: str
@@ -310,8 +412,21 @@ class Extraction:
     tables: dict[str, list[Record]] = field(default_factory=dict)
     issues: list[IssueRecord] = field(default_factory=list)
 
-    def add(self, table: str, record: Record) -> None:
-        self.tables.setdefault(table, []).append(record)
+    def add(self, record: Record) -> None:
+        """File a record under its own table."""
+        self.tables.setdefault(record.TABLE, []).append(record)
 
-    def rows(self, table: str) -> list[Record]:
-        return self.tables.get(table, [])
+    def extend(self, records: Iterable[Record]) -> None:
+        for record in records:
+            self.add(record)
+
+    @overload
+    def rows(self, table: type[R]) -> list[R]: ...
+
+    @overload
+    def rows(self, table: str) -> list[Record]: ...
+
+    def rows(self, table: type[Record] | str) -> list[Any]:
+        """The records of a table, by record type (typed) or by table name."""
+        name = table if isinstance(table, str) else table.TABLE
+        return cast(list[Any], self.tables.get(name, []))

@@ -7,14 +7,14 @@ several processes and put together in one place:
 - `assemble_extraction`: every page's `PageRead` → an `Extraction` (records + issues).
   Every template scores each page; the best one above `MIN_SCORE` gets the page. Pages no
   template wants are reported and skipped; a document where no page is wanted fails as
-  `unknown template`.
+  `unknown template`. Each template reads its own pages into an extraction of its own,
+  and `merge_extractions` puts them together (it says who owns the document's fields).
 
 `extract_pdf` is both steps in one. The result is the same however the pages were split.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -155,21 +155,40 @@ def assemble_extraction(page_reads: list[PageRead], page_count: int, templates: 
             f"unknown template (closest: {closest}, score {score:.2f})",
             "see `hyoka templates` for the layouts hyoka reads, and docs/adding-a-template.md to add one",
         )
-    counts = Counter({name: len(pages) for name, pages in won.items()})
-    main = template_named(counts.most_common(1)[0][0])
-    extraction = Extraction(template=main.name, doc_type=main.doc_type, municipality=main.municipality, page_count=page_count)
-    for name, pages in won.items():
-        template_named(name).read(pages, extraction)
-    extraction.doc_type = main.doc_type
+    # the given templates by name (not `template_named`: they need not be registered)
+    by_name = {template.name: template for template in templates}
+    extraction = merge_extractions([by_name[name].read(pages) for name, pages in won.items()], page_count)
     for record in skipped:
-        extraction.add("pages", record)
+        extraction.add(record)
         issues.append(
-            IssueRecord(record.page, "pages", f"page {record.page}", None, "page_skipped", "warning",
+            IssueRecord(record.page, record.TABLE, record.key(), None, "page_skipped", "warning",
                         f"ページを読み飛ばしました / page skipped: {record.note}")
         )
     extraction.issues += issues
-    extraction.tables["pages"] = sorted(extraction.rows("pages"), key=lambda r: r.page)
+    extraction.tables[PageRecord.TABLE] = sorted(extraction.rows(PageRecord), key=lambda r: r.page)
     return extraction
+
+
+def merge_extractions(parts: list[Extraction], page_count: int) -> Extraction:
+    """One document's extraction from what each template read (`parts`, in the order they first won a page).
+
+    Records and issues are concatenated in that order. The document-level fields follow
+    one rule: the *main* template, the one that read the most pages (a tie goes to the
+    earlier part), names the document (`template`, `doc_type`) and owns every document
+    field it read (`Extraction.DOCUMENT_FIELDS`: municipality, results_fiscal_year,
+    title); a field it left None is owned by the first other part that read it. No part
+    overwrites a field another part owns. `page_count` is the whole document's.
+    """
+    main = max(parts, key=lambda part: part.page_count)  # max keeps the first of equals
+    merged = Extraction(template=main.template, doc_type=main.doc_type, page_count=page_count)
+    for name in Extraction.DOCUMENT_FIELDS:
+        owner = next((part for part in [main, *parts] if getattr(part, name) is not None), main)
+        setattr(merged, name, getattr(owner, name))
+    for part in parts:
+        for table, records in part.tables.items():
+            merged.tables.setdefault(table, []).extend(records)
+        merged.issues += part.issues
+    return merged
 
 
 def extract_pdf(

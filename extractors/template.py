@@ -2,7 +2,7 @@
 
 Each city's sheet layout is one template module in `extractors/` that provides a
 `Template` object. `extractors.registry` asks every template to score each page, picks
-the best, and hands each template the pages it won.
+the best, hands each template the pages it won, and merges what the templates return.
 """
 
 from __future__ import annotations
@@ -39,7 +39,15 @@ class Template(Protocol):
 
     def recognize(self, grid: PageGrid) -> PageMatch: ...
 
-    def read(self, pages: list[tuple[PageGrid, str]], extraction: Extraction) -> None: ...
+    def read(self, pages: list[tuple[PageGrid, str]]) -> Extraction:
+        """The records, issues and document fields read from `pages` (start from `new_extraction`)."""
+        ...
+
+
+def new_extraction(template: Template, pages: list[tuple[PageGrid, str]]) -> Extraction:
+    """An empty extraction of `template`'s own: its name, doc type and municipality, the pages it reads."""
+    return Extraction(template=template.name, doc_type=template.doc_type, municipality=template.municipality,
+                      page_count=len(pages))
 
 
 def anchor_score(grid: PageGrid, anchors: tuple[str, ...]) -> float:

@@ -21,7 +21,7 @@ import hyoka
 from hyoka.identity import sha256_hex
 from extractors.pages import Reader
 from extractors.pdf_input import DocumentError
-from extractors.records import Extraction, IssueRecord
+from extractors.records import Extraction, IssueRecord, PageRecord
 from extractors.registry import PageRead, assemble_extraction, count_pages, read_page_grids
 from schemas.validate import validate_extraction
 from warehouse.status import FAILED, decide_status
@@ -41,7 +41,7 @@ class DocumentResult:
 
     @property
     def record_count(self) -> int:
-        return sum(len(rows) for name, rows in self.tables.items() if name != "pages")
+        return sum(len(rows) for name, rows in self.tables.items() if name != PageRecord.TABLE)
 
 
 def document_row(path: str, file_size: int, document_id: str, ingested_at: datetime | None = None) -> dict[str, Any]:
@@ -121,7 +121,7 @@ def validated_result(path: str, document: dict[str, Any], extraction: Extraction
         "results_fiscal_year": extraction.results_fiscal_year,
         "page_count": extraction.page_count,
         "status": decide_status(errors, warnings),
-        "record_count": sum(len(r) for t, r in rows.items() if t != "pages"),
+        "record_count": sum(len(r) for t, r in rows.items() if t != PageRecord.TABLE),
         "error_count": errors,
         "warning_count": warnings,
     }

@@ -102,8 +102,3 @@ STRATEGY_KPI_VALUES = pa.DataFrameSchema(
     ],
     strict=False,
 )
-
-SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    "strategy_kpis": STRATEGY_KPIS,
-    "strategy_kpi_values": STRATEGY_KPI_VALUES,
-}

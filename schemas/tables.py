@@ -350,14 +350,6 @@ PROJECT_INDICATORS = pa.DataFrameSchema(
     strict=False,
 )
 
-SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    "projects": PROJECTS,
-    "project_budgets": PROJECT_BUDGETS,
-    "project_staffing": PROJECT_STAFFING,
-    "project_indicators": PROJECT_INDICATORS,
-}
-
-
 # ---------------------------------------------------------------------------------------
 # funding sources, cost items and SDGs (issue 6): long tables that every template fills,
 # so that the arithmetic is checked the same way whatever the city's matrix looks like.
@@ -485,13 +477,4 @@ PROJECT_BUDGETS = pa.DataFrameSchema(
         frame_check(burden_rate, name="burden_rate[beneficiary_burden_pct]"),
     ],
     strict=False,
-)
-
-SCHEMAS.update(
-    {
-        "project_budgets": PROJECT_BUDGETS,
-        "project_budget_sources": PROJECT_BUDGET_SOURCES,
-        "project_budget_items": PROJECT_BUDGET_ITEMS,
-        "project_sdgs": PROJECT_SDGS,
-    }
 )

@@ -1,8 +1,9 @@
 """The validate stage: records in, validation issues out (records are never dropped).
 
-Each table's records become a DataFrame, the table's Pandera schema validates it lazily
-(all failures at once), and every failure becomes an `IssueRecord` that knows its page,
-record key, column, raw value and the cell's box on the page.
+Each table's records become a DataFrame, the table's Pandera schema (`schemas.registry`)
+validates it lazily (all failures at once), and every failure becomes an `IssueRecord`
+that knows its page, record key (the record's own `key()`), column, raw value and the
+cell's box on the page.
 """
 
 from __future__ import annotations
@@ -18,35 +19,12 @@ import pandera.pandas as pa
 
 from extractors.records import Extraction, IssueRecord, Record
 from schemas.checks import message_of, severity_of
+from schemas.registry import schema_for
 from schemas.screen import screen_of
-from schemas.strategy import SCHEMAS as STRATEGY_SCHEMAS
-from schemas.tables import SCHEMAS
 
 _COLUMN_IN_NAME = re.compile(r"^(?P<check>[a-z_]+)\[(?P<column>[a-z_]+)\]$")
 # Record fields that are provenance helpers, not table columns (as in `Record.as_row`)
 _NOT_COLUMNS = frozenset({"raw", "cell_bboxes", "cell_pages", "bbox"})
-
-
-def record_key(table: str, record: Record) -> str:
-    """A short key a person can find the row by: 事業コード + year + stage, KPI id + slot …"""
-    get = lambda name: getattr(record, name, None)  # noqa: E731
-    if table == "project_budgets":
-        return f"{get('project_code')} {get('label')}"
-    if table == "project_staffing":
-        return f"{get('project_code')} 人工 {get('fiscal_year')}"
-    if table == "project_indicators":
-        return f"{get('project_code')} {get('level')}#{get('indicator_no')} {get('column_label')}"
-    if table == "strategy_kpis":
-        return str(get("kpi_id"))
-    if table == "strategy_kpi_values":
-        return f"{get('kpi_id')} {get('column_label')}"
-    if table == "project_budget_sources":
-        return f"{get('project_code')} {get('label')} {get('source')}"
-    if table == "project_budget_items":
-        return f"{get('project_code')} {get('label')} 内訳#{get('item_no')}"
-    if table == "project_sdgs":
-        return f"{get('project_code')} SDG {get('goal_no')}"
-    return str(get("project_code") or get("kpi_id") or "")
 
 
 @functools.cache
@@ -106,7 +84,7 @@ def _row_issue(table: str, record: Record, check: str, column: str | None) -> Is
     return IssueRecord(
         page=record.page_of(column),
         table_name=table,
-        record_key=record_key(table, record),
+        record_key=record.key(),
         column_name=column,
         check_name=check,
         severity=severity_of(check),
@@ -144,7 +122,7 @@ def failures_to_issues(table: str, records: list[Record], failure_cases: pd.Data
 
 def validate_table(table: str, records: list[Record]) -> list[IssueRecord]:
     """Validate one table's records with its schema; return its issues."""
-    schema = SCHEMAS.get(table) or STRATEGY_SCHEMAS.get(table)
+    schema = schema_for(table)
     if schema is None or not records:
         return []
     frame = records_frame(records)

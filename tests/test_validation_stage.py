@@ -22,11 +22,9 @@ from conftest import IKEDA_PDFS, KPI_LIST, SHEET_LIBREOFFICE, SHEET_REPORTLAB
 from extractors.records import Extraction, IssueRecord, Record
 from extractors.registry import extract_pdf
 from schemas.checks import message_of, severity_of
-from schemas.strategy import SCHEMAS as STRATEGY_SCHEMAS
-from schemas.tables import SCHEMAS
-from schemas.validate import failures_to_issues, record_key, records_frame, split_check_name, validate_extraction, validate_table
+from schemas.registry import SCHEMAS as ALL_SCHEMAS
+from schemas.validate import failures_to_issues, records_frame, split_check_name, validate_extraction, validate_table
 
-ALL_SCHEMAS = {**SCHEMAS, **STRATEGY_SCHEMAS}
 IKEDA_001 = IKEDA_PDFS[0]
 Plant = Callable[[Extraction], None]
 Expected = list[tuple[str, str, str | None, str, str]]  # table, check, column, record key, severity
@@ -229,7 +227,7 @@ def reference_failures_to_issues(table: str, records: list[Record], failure_case
             value = getattr(record, column, None)
             raw_value = None if value is None else str(value)
         issues.append(IssueRecord(
-            page=record.page_of(column), table_name=table, record_key=record_key(table, record), column_name=column,
+            page=record.page_of(column), table_name=table, record_key=record.key(), column_name=column,
             check_name=check, severity=severity_of(check),
             message=message_of(check, f"{column} = {raw_value!r}" if column else ""), raw_value=raw_value,
             bbox=record.cell_bboxes.get(column or "", record.bbox)))

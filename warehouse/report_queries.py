@@ -23,6 +23,7 @@ __all__ = [
     "indicator_series",
     "kpi_series",
     "project_titles",
+    "flagged_project_codes",
 ]
 
 # Newest edition first: used to keep one value per (series, year) across editions.
@@ -175,3 +176,20 @@ def kpi_series(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ORDER BY municipality, k.goal_no, min(k.page) OVER (PARTITION BY v.kpi_id), min(k.row_no) OVER (PARTITION BY v.kpi_id), v.kpi_id, fiscal_year, v.slot
         """,
     )
+
+
+def flagged_project_codes(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Project codes of the pages that have a validation issue (a sheet page belongs to one project).
+
+    Read from `pages.project_code`, not parsed out of `record_key`: a key is for people.
+    """
+    rows = con.execute(
+        """
+        SELECT DISTINCT p.project_code
+        FROM validation_issues AS v
+        JOIN documents AS d USING (document_id)
+        JOIN pages AS p ON p.document_id = v.document_id AND p.page = v.page
+        WHERE p.project_code <> ''
+        """
+    ).fetchall()
+    return {code for (code,) in rows}

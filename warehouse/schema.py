@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from extractors.records import RECORD_TYPES
+
 # --------------------------------------------------------------------------------------
 # Building blocks
 # --------------------------------------------------------------------------------------
@@ -42,7 +44,6 @@ class Table:
     comment_ja: str
     comment_en: str
     columns: tuple[Column, ...]
-    record: str | None = None  # name of the extractor dataclass whose as_row() feeds it
 
     @property
     def comment(self) -> str:
@@ -170,7 +171,6 @@ PAGES = Table(
               "Bounding box of the page content [x0, top, x1, bottom] in PDF points"),
         _raw_text("ページの抽出テキスト（空の場合あり）", "Extracted text of the page (may be empty)"),
     ),
-    record="PageRecord",
 )
 
 PROJECTS = Table(
@@ -231,7 +231,6 @@ PROJECTS = Table(
                "Main contents of the 'other' funding source (「その他」財源の主な内容), as printed"),
         Column("remarks", "VARCHAR", "備考", "Remarks (備考); NULL when blank"),
     ),
-    record="ProjectRecord",
 )
 
 PROJECT_BUDGETS = Table(
@@ -262,7 +261,6 @@ PROJECT_BUDGETS = Table(
         Column("beneficiary_burden_pct", "DOUBLE", "受益者負担率（％、B÷A、印字のまま）",
                "Beneficiary share (B÷A) in percent, as printed; NULL when blank"),
     ),
-    record="BudgetRecord",
 )
 
 PROJECT_BUDGET_SOURCES = Table(
@@ -290,7 +288,6 @@ PROJECT_BUDGET_SOURCES = Table(
         Column("blank_is_zero", "BOOLEAN", "空欄の財源を0とみなす様式か（amount は空欄のまま NULL）",
                "Whether the template leaves a zero source blank, so a blank counts as 0 in the sum (amount stays NULL)"),
     ),
-    record="BudgetSourceRecord",
 )
 
 PROJECT_BUDGET_ITEMS = Table(
@@ -309,7 +306,6 @@ PROJECT_BUDGET_ITEMS = Table(
         Column("label", "VARCHAR", "列見出しの印字テキスト", "Budget column heading as printed"),
         *_provenance(),
     ),
-    record="BudgetItemRecord",
 )
 
 PROJECT_SDGS = Table(
@@ -324,7 +320,6 @@ PROJECT_SDGS = Table(
         Column("mark", "VARCHAR", "印字された記号（○など）", "Mark as printed (○, …)"),
         *_provenance(),
     ),
-    record="SdgRecord",
 )
 
 PROJECT_STAFFING = Table(
@@ -341,7 +336,6 @@ PROJECT_STAFFING = Table(
         Column("label", "VARCHAR", "列見出しの印字テキスト", "Column heading as printed"),
         *_provenance(),
     ),
-    record="StaffingRecord",
 )
 
 PROJECT_REFORM_VIEWPOINTS = Table(
@@ -359,7 +353,6 @@ PROJECT_REFORM_VIEWPOINTS = Table(
         Column("viewpoint_group", "VARCHAR", "視点の見出し（例 「持続可能な都市経営」の視点）、見出しがなければ NULL",
                "Heading the viewpoint is listed under (e.g. 持続可能な都市経営), NULL when the table has none"),
     ),
-    record="ReformViewpointRecord",
 )
 
 PROJECT_EVALUATIONS = Table(
@@ -388,7 +381,6 @@ PROJECT_EVALUATIONS = Table(
                "Direction decided for the project's next years as printed, e.g. 現状維持 (continue), 廃止 (abolish)"),
         Column("direction_reason", "VARCHAR", "方向性の判断理由", "Reason given for the direction"),
     ),
-    record="EvaluationRecord",
 )
 
 PROJECT_INDICATORS = Table(
@@ -422,7 +414,6 @@ PROJECT_INDICATORS = Table(
         Column("resilience_mark", "VARCHAR", "国土強靭化地域計画の指標に該当する印（印字のまま、指標ごとに繰り返し）",
                "Mark that the indicator is one of the national resilience plan's, as printed, repeated on every row"),
     ),
-    record="IndicatorRecord",
 )
 
 STRATEGY_KPIS = Table(
@@ -450,7 +441,6 @@ STRATEGY_KPIS = Table(
         _bbox(),
         _raw_text(),
     ),
-    record="StrategyKpiRecord",
 )
 
 STRATEGY_KPI_VALUES = Table(
@@ -478,7 +468,6 @@ STRATEGY_KPI_VALUES = Table(
         Column("annotation", "VARCHAR", "セル内の注記（例 （令和元年度））", "Annotation in the cell, e.g. （令和元年度）"),
         *_provenance(),
     ),
-    record="StrategyKpiValueRecord",
 )
 
 VALIDATION_ISSUES = Table(
@@ -541,11 +530,12 @@ TABLES: list[Table] = [
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
-# Extractor dataclass name -> table (names only: the warehouse never imports extractors).
-TABLE_FOR_RECORD: dict[str, str] = {t.record: t.name for t in TABLES if t.record}
+# Record type name -> table. Which table a record fills is said once, by the record type
+# (`TABLE` in extractors/records.py); tests/test_warehouse.py holds each to its DDL here.
+TABLE_FOR_RECORD: dict[str, str] = {record.__name__: table for table, record in RECORD_TYPES.items()}
 
-# Tables that hold one document's extracted records (what `load_document(tables=...)` takes).
-RECORD_TABLES: list[str] = [t.name for t in TABLES if t.record]
+# Tables that hold one document's extracted records (what `load_document(tables=...)` takes), in DDL order.
+RECORD_TABLES: list[str] = [t.name for t in TABLES if t.name in RECORD_TYPES]
 
 # Every table with a document_id, i.e. everything a (re)load of a document replaces.
 # (file_cache is not one: it remembers files, not a document's rows.)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -101,16 +100,6 @@ def add_crops(issues: list[dict[str, Any]], max_crops: int, cache: DiskCache | N
         for issue, crop in zip(group, results):
             issue["crop_png"], issue["crop_note"] = crop.png, crop.note
             budget -= 1 if crop.png else 0
-
-
-def flagged_projects(issues: list[dict[str, Any]]) -> set[str]:
-    """Project codes named by the record keys of issues (e.g. '121101 R3決算見込' → 121101)."""
-    codes = set()
-    for issue in issues:
-        match = re.match(r"^(\d+)\b", str(issue.get("record_key") or ""))
-        if match:
-            codes.add(match.group(1))
-    return codes
 
 
 def group_rows(frame: pd.DataFrame, keys: list[str]) -> Callable[[Any], pd.DataFrame]:
@@ -238,7 +227,7 @@ def write_report(
         documents = records(report_queries.document_summary(con))
         issue_frame = report_queries.issues(con)
         issues = records(with_check_text(issue_frame))
-        figures, left_out = project_plots(con, flagged_projects(issues), max_project_plots)
+        figures, left_out = project_plots(con, report_queries.flagged_project_codes(con), max_project_plots)
         goals = kpi_plots(con, MAX_KPI_PLOTS)
         try:
             edition_changes = [changes.compare(con, f, t, m) for f, t, m in changes.latest_pairs(con)]
