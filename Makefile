@@ -24,8 +24,11 @@ demo: $(STAMP)
 	$(BIN)/hyoka sql "SELECT kpi_name, slot, ref_fiscal_year, value, edition_count FROM kpi_history WHERE kpi_name = '観光客のリピート率' ORDER BY slot, ref_fiscal_year" --db $(DEMO_DB)
 	$(BIN)/hyoka changes --from 2022 --to 2023 --db $(DEMO_DB)
 
-## test: the whole test suite
+## test: style (ruff), types (mypy), the import layers (import-linter), then the whole test suite
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 ## bench: hyoka ingest beside pdfplumber and pypdfium2 text, on a generated 400-page book and the real dev sheets

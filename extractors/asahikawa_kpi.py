@@ -277,7 +277,7 @@ def _kanji_number(text: str) -> int:
 def kpi_id_for(goal_no: int | None, kpi_name: str) -> str:
     """`g{goal}-` + sha1 of the goal number and the normalized KPI name (12 hex)."""
     goal = goal_no if goal_no is not None else 0
-    digest = hashlib.sha1(f"{goal}|{normalize_label(kpi_name)}".encode("utf-8")).hexdigest()[:12]
+    digest = hashlib.sha1(f"{goal}|{normalize_label(kpi_name)}".encode()).hexdigest()[:12]
     return f"g{goal}-{digest}"
 
 

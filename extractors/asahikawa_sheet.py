@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 
 import re
+from typing import Any
 from dataclasses import dataclass, field, replace
 
 from extractors.grid import Cell, PageGrid
@@ -282,13 +283,13 @@ def read_budget_matrix(grid: PageGrid, data_top: float, data_bottom: float) -> l
         )
         used: list[Cell] = [label_cell]
         for column, header in columns.items():
-            cell = cell_in_column(band, header.x0, header.x1)
-            raw = cell.text.strip() if cell else ""
+            value_cell = cell_in_column(band, header.x0, header.x1)
+            raw = value_cell.text.strip() if value_cell else ""
             setattr(record, column, parse_number(raw).value)
             record.raw[column] = raw
-            if cell:
-                record.cell_bboxes[column] = cell.bbox
-                used.append(cell)
+            if value_cell:
+                record.cell_bboxes[column] = value_cell.bbox
+                used.append(value_cell)
         record.bbox = union_bbox(used)
         record.raw_text = " | ".join([record.label] + [record.raw[c] for c in BUDGET_AMOUNT_COLUMNS if c in record.raw])
         records.append(record)
@@ -440,7 +441,7 @@ def read_first_evaluation(grid: PageGrid, code: str) -> tuple[EvaluationRecord |
                     mark=mark,
                 )
             )
-    texts: dict[str, str | None] = {}
+    texts: dict[str, Any] = {}  # the evaluation's text fields, passed to EvaluationRecord by name
     used: list[Cell] = []
     for attr, label_text in (("issues", "課題"), ("direction", "改善・対策の方向性"), ("expected_effect", "見込まれる効果")):
         label = grid.find_label(label_text, startswith=True)
@@ -574,7 +575,8 @@ def read_outcome_tables(grid: PageGrid, code: str) -> list[IndicatorRecord]:
     return records
 
 
-def read_indicator_row(grid, code, level, row_no, name_cell, band, columns) -> list[IndicatorRecord]:  # type: ignore[no-untyped-def]
+def read_indicator_row(grid: PageGrid, code: str, level: str, row_no: int, name_cell: Cell, band: list[Cell],
+                       columns: list[Any]) -> list[IndicatorRecord]:
     """One indicator row: name, 単位, 基準値, 実績 per year, 達成率 / 進捗, 目標値."""
     cells = {column.full_label: cell_in_column(band, column.x0, column.x1) for column in columns}
     texts = {label: (cell.text.strip() if cell else "") for label, cell in cells.items()}
@@ -662,8 +664,9 @@ def read_project(group: ProjectPages, extraction: Extraction) -> None:
         project.outputs_text = header.outputs_text
         project.outcome_header = header.outcome_header
         project.raw_text = header.project_code_raw
-        if header.code_cells:
-            project.cell_bboxes["project_code"] = union_bbox(header.code_cells)  # type: ignore[assignment]
+        code_box = union_bbox(header.code_cells)
+        if code_box is not None:
+            project.cell_bboxes["project_code"] = code_box
         for column, cell in (("project_name", header.name_cell), ("summary", header.summary_cell),
                              ("outputs_text", header.outputs_cell)):
             if cell is not None:

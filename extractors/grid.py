@@ -279,10 +279,16 @@ def join_edges(edges: list[Edge], orientation: str, tolerance: float) -> list[Ed
                         current[WIDTH] = edge[end] - current[X0]
                     current[end] = edge[end]
             else:
-                joined.append(tuple(current))  # type: ignore[arg-type]
+                joined.append(_as_edge(current))
                 current = list(edge)
-        joined.append(tuple(current))  # type: ignore[arg-type]
+        joined.append(_as_edge(current))
     return joined
+
+
+def _as_edge(values: list[float]) -> Edge:
+    """An edge being joined (a list, to resize it in place) as the tuple it is again."""
+    x0, x1, top, bottom, width, height = values
+    return (x0, x1, top, bottom, width, height)
 
 
 Crossings = dict[tuple[float, float], tuple[set[BBox], set[BBox]]]

@@ -25,6 +25,7 @@ zero, but in the indicator table it means "no figure" (see `MONEY_DASH`, `INDICA
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from extractors.grid import Cell, PageGrid, TextLine
 from extractors.records import (
@@ -42,6 +43,7 @@ from extractors.records import (
 )
 from extractors.tables import (
     DASH_IS_NO_FIGURE,
+    Column,
     DASH_IS_ZERO,
     DashRule,
     StageColumn,
@@ -399,7 +401,7 @@ def _item_records(grid: PageGrid, code: str, columns: list[StageColumn], label: 
                   values: dict[str, Cell | None], item_no: int) -> list[BudgetItemRecord]:
     """One 主な内訳 line: a record per column, when the line carries a name or a value."""
     name = clean_text(label.text) or ""
-    texts = {c.label: (values[c.label].text.strip() if values.get(c.label) else "") for c in columns}
+    texts = {c.label: (found.text.strip() if (found := values.get(c.label)) else "") for c in columns}
     if not name and not any(texts.values()):
         return []
     records = []
@@ -444,7 +446,7 @@ def read_indicators(grid: PageGrid, code: str) -> list[IndicatorRecord]:
     for row_no, name_cell in enumerate(stacked_below(grid, header), start=1):
         middle = (name_cell.top + name_cell.bottom) / 2
 
-        def text_at(column) -> tuple[str, Cell | None]:  # type: ignore[no-untyped-def]
+        def text_at(column: Column | None, middle: float = middle) -> tuple[str, Cell | None]:
             cell = cell_at(grid, (column.x0 + column.x1) / 2, middle) if column else None
             return (cell.text.strip() if cell else ""), cell
 
@@ -505,7 +507,7 @@ def read_evaluation(grid: PageGrid, code: str) -> EvaluationRecord | None:
             boxes[column] = cells[0].bbox
         return _text(cells)
 
-    fields = {
+    fields: dict[str, Any] = {  # the evaluation's fields, passed to EvaluationRecord by name
         "achievement_rating": rating("achievement_rating", achievement),
         "achievement_reason": reason("achievement_reason", achievement),
         "effectiveness_rating": rating("effectiveness_rating", effectiveness),

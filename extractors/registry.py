@@ -16,7 +16,7 @@ several processes and put together in one place:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
 from extractors.asahikawa_sheet import TEMPLATE as ASAHIKAWA_SHEET

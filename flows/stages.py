@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
+from collections.abc import Callable, Iterable, Mapping
 
 import hyoka
 from hyoka.identity import sha256_hex
@@ -62,7 +63,7 @@ def document_row(path: str, file_size: int, document_id: str, ingested_at: datet
         "record_count": 0,
         "error_count": 0,
         "warning_count": 0,
-        "ingested_at": ingested_at or datetime.now(timezone.utc).replace(tzinfo=None),
+        "ingested_at": ingested_at or datetime.now(UTC).replace(tzinfo=None),
         "hyoka_version": hyoka.__version__,
     }
 

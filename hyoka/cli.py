@@ -701,8 +701,8 @@ def export(
     finally:
         con.close()
     table = Table(show_header=True, header_style="bold")
-    for column, justify in (("name", "left"), ("kind", "left"), ("rows", "right"), ("path", "left")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for column in ("name", "kind", "rows", "path"):
+        table.add_column(column, justify="right" if column == "rows" else "left")
     for e in written:
         table.add_row(e.name, e.kind, f"{e.rows:,}", e.path)
     console.print(table)

@@ -403,12 +403,13 @@ def part_exceeds_whole(df: pd.DataFrame) -> pd.Series:
     parts = np.flatnonzero((part_of.notna() & df["amount"].notna()).to_numpy(dtype=bool))
     codes, amount, sources = _budget_column_codes(df), _floats(df, "amount"), df["source"].tolist()
     # the amount (blank as 0) of the first row of each budget column's source a part names
-    wanted, whole_amount = set(part_of.iloc[parts].tolist()), {}
+    wanted = set(part_of.iloc[parts].tolist())
+    whole_amount: dict[tuple[int, str], float] = {}
     for position, source in enumerate(sources):
         if source in wanted:
             whole_amount.setdefault((codes[position], source), 0.0 if np.isnan(amount[position]) else float(amount[position]))
     parent = part_of.tolist()
-    failing = [p for p in parts if amount[p] > whole_amount.get((codes[p], parent[p]), 0.0) + FUNDING_TOLERANCE]
+    failing = [int(p) for p in parts if amount[p] > whole_amount.get((codes[p], parent[p]), 0.0) + FUNDING_TOLERANCE]
     return _passes(df, failing)
 
 

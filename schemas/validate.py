@@ -12,7 +12,8 @@ import functools
 import operator
 import re
 from dataclasses import fields
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import pandas as pd
 import pandera.pandas as pa
@@ -43,7 +44,7 @@ def _raw_column(column: str) -> str:
 
 def _frame_row(record: Record) -> dict[str, Any]:
     """`record.as_row()` plus `raw__<column>` for its printed text, without re-reading its fields each time."""
-    names, getter = _row_getter(type(record))
+    names, getter = _row_getter(type(record))  # type: ignore[arg-type]  # a class is hashable: mypy reads its instances' __hash__ = None
     row = dict(zip(names, getter(record)))
     row["bbox"] = list(record.bbox) if record.bbox else None
     for column, text in record.raw.items():

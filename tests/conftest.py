@@ -16,7 +16,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 # Prefect must be configured before it is imported: a private home per test session,
 # quiet logs, no telemetry. No Prefect server is needed (Prefect starts a temporary one).

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import io
-from functools import lru_cache
+from functools import cache
 
 import pdfplumber
 import pytest
@@ -43,7 +43,7 @@ from schemas.validate import validate_table
 SHEET_001 = IKEDA / "ikeda-r7-001.pdf"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _grid(path: str) -> PageGrid:
     with pdfplumber.open(path) as pdf:
         return build_grid(pdf.pages[0])
@@ -107,7 +107,7 @@ def test_a_grid_of_filled_rects_without_rulings_takes_the_fills_as_cells() -> No
         pdf.setFillGray(0.95)
         pdf.rect(40, 560, 400, 200, stroke=0, fill=1)  # a table-wide background under the cells
         pdf.setFillGray(0.85)
-        for row, (label, value) in enumerate((("Name", "Alpha"), ("Cost", "1,200"), ("Unit", "yen"))):
+        for row, (_label, _value) in enumerate((("Name", "Alpha"), ("Cost", "1,200"), ("Unit", "yen"))):
             top = 740 - 40 * row
             pdf.rect(50, top - 30, 100, 30, stroke=0, fill=1)  # gaps between fills are the borders
             pdf.rect(152, top - 30, 200, 30, stroke=0, fill=1)

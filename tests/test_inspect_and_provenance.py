@@ -68,7 +68,7 @@ def test_a_label_takes_the_longest_text_that_fits_in_a_free_corner() -> None:
     narrow, tiny = (0.0, 50.0, 40.0, 70.0), (0.0, 80.0, 6.0, 86.0)
     labels, key, unmarked = place_labels(
         [("table.column", narrow), ("table.other_column", (50.0, 50.0, 62.0, 70.0)), ("t.x", tiny)], [], fake_measure)
-    assert [(l.field, l.text) for l in labels] == [("table.column", "column"), ("table.other_column", "1")]
+    assert [(lab.field, lab.text) for lab in labels] == [("table.column", "column"), ("table.other_column", "1")]
     assert key == {"table.other_column": 1} and unmarked == ["t.x"]
 
 
@@ -84,13 +84,13 @@ def test_labels_on_dense_real_pages_clear_the_values_and_each_other() -> None:
         boxes = [label.box for label in layout.labels]
         assert len(boxes) > 30, pdf
         assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if intersects(a, b)], pdf
-        assert not [(l.text, v) for l in layout.labels for v in values if intersects(l.box, v)], pdf
+        assert not [(lab.text, v) for lab in layout.labels for v in values if intersects(lab.box, v)], pdf
         assert all(inside(label.box, label.cell) for label in layout.labels), pdf
         # every field is labelled or named in the band as too small; few are
         fields = Counter(label for label, _ in plan.fields)
-        assert Counter(l.field for l in layout.labels) + Counter(layout.unmarked) == fields, pdf
+        assert Counter(lab.field for lab in layout.labels) + Counter(layout.unmarked) == fields, pdf
         assert len(layout.unmarked) <= sum(fields.values()) // 5, layout.unmarked
-        assert all(l.text == str(layout.key[l.field]) for l in layout.labels if l.numbered)
+        assert all(lab.text == str(layout.key[lab.field]) for lab in layout.labels if lab.numbered)
         # the band below the page: each colour explained, the key spelt out, nothing overlapping
         legend = layout.legend
         assert [(i.color, i.text) for i in legend if i.kind == "colour"] == list(LEGEND)

@@ -27,7 +27,7 @@ import pickle
 import random
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
+from functools import lru_cache, cache
 from pathlib import Path
 
 import pytest
@@ -93,7 +93,7 @@ def rotated_pdf(source: Path, degrees: int) -> bytes:
     return buffer.getvalue()
 
 
-@lru_cache(maxsize=None)
+@cache
 def generated_pdf(name: str) -> bytes:
     if name == "generated book (3 sheets)":
         import tempfile
@@ -288,7 +288,8 @@ def test_a_bad_file_is_one_line_with_either_reader(name: str) -> None:
     data, reason = BAD_FILES[name]
     messages: dict[Reader, set[str]] = {}
     for reader in Reader:
-        calls = [lambda: count_pages(data, reader), lambda: read_page_grids(data, reader=reader), lambda: extract_pdf(data, reader=reader)]
+        calls = [lambda r=reader: count_pages(data, r), lambda r=reader: read_page_grids(data, reader=r),
+                 lambda r=reader: extract_pdf(data, reader=r)]
         for call in calls:
             with pytest.raises(DocumentError) as caught:
                 call()

@@ -10,7 +10,8 @@ answer as its reference.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -303,8 +304,8 @@ def same_answer(new: Callable[[pd.DataFrame], pd.Series], reference: Callable[[p
 def test_unparseable_and_negative_as_before(df: pd.DataFrame) -> None:
     """The per-column checks fail the rows they failed."""
     for column in ("value", "other"):
-        same_answer(lambda d: tables.number_parsed(d, column), lambda d: reference_unparseable(d, column), df)
-        same_answer(lambda d: tables.not_negative(d, column), lambda d: reference_negative(d, column), df)
+        same_answer(lambda d, c=column: tables.number_parsed(d, c), lambda d, c=column: reference_unparseable(d, c), df)
+        same_answer(lambda d, c=column: tables.not_negative(d, c), lambda d, c=column: reference_negative(d, c), df)
     same_answer(lambda d: tables.number_parsed(d, "total_cost"), lambda d: reference_unparseable(d, "total_cost"), df)
 
 

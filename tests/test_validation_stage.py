@@ -12,7 +12,8 @@ from __future__ import annotations
 import copy
 from dataclasses import astuple
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import pandas as pd
 import pandera.pandas as pa
@@ -277,6 +278,6 @@ def test_a_check_that_raised_is_reported_once_without_a_row() -> None:
 
 def test_the_frame_is_each_records_row_and_printed_texts(extractions: dict[Path, Extraction]) -> None:
     for extraction in extractions.values():
-        for table, records in extraction.tables.items():
+        for records in extraction.tables.values():
             expected = pd.DataFrame([{**r.as_row(), **{f"raw__{c}": t for c, t in r.raw.items()}} for r in records])
             pd.testing.assert_frame_equal(records_frame(records), expected, check_exact=True)

@@ -16,7 +16,8 @@ import copy
 import hashlib
 import warnings
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 # (path as given to read_and_process, sha256 of its bytes) -> its DocumentResult: a document
 # read once per test session, however many warehouses hold it (its rows carry the same
