@@ -27,13 +27,14 @@ from extractors.pages import Reader
 from flows.runs import Orchestrator
 
 # Prefect is chatty and phones home by default; a CLI user wants neither. Users who want
-# Prefect's logs set these themselves.
-_LOG_LEVEL_CHOSEN = "PREFECT_LOGGING_LEVEL" in os.environ  # `hyoka serve` logs its runs at INFO unless told
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
-# a local Dask cluster (--runner dask) logs every worker's start and stop at INFO
-os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+# Prefect's logs set these themselves. (Set when a command runs, before Prefect is imported,
+# not when this module is imported: a library importing it keeps its environment.)
+QUIET_DEFAULTS = {
+    "PREFECT_LOGGING_LEVEL": "WARNING",  # `hyoka serve` logs its runs at INFO unless told
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_TO_API_ENABLED": "false",
+    "DASK_LOGGING__DISTRIBUTED": "warning",  # a local Dask cluster logs every worker's start and stop at INFO
+}
 
 app = typer.Typer(
     name="hyoka",
@@ -59,6 +60,18 @@ class _Results(Console):
     @size.setter
     def size(self, new_size: tuple[int, int]) -> None:
         self.width, self.height = new_size  # as rich's own setter does
+
+
+# whether the user set Prefect's log level (else `hyoka serve` logs its runs at INFO)
+_USER_CHOSE = {"log_level": False}
+
+
+@app.callback()
+def _quiet_prefect() -> None:
+    """Before any command: Prefect and Dask quiet unless the user chose otherwise."""
+    _USER_CHOSE["log_level"] = "PREFECT_LOGGING_LEVEL" in os.environ
+    for name, value in QUIET_DEFAULTS.items():
+        os.environ.setdefault(name, value)
 
 
 console = _Results()
@@ -392,7 +405,7 @@ def serve(
     if not cron and not interval:
         _error('give a schedule (--cron "0 6 * * *" or --interval 3600), or --once')
     checked = _check_runner(runner.value, dask_address)
-    if not _LOG_LEVEL_CHOSEN:
+    if not _USER_CHOSE["log_level"]:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"  # each run's summary line, in the terminal or the journal
     from hyoka.service import serve_ingest
 

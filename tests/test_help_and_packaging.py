@@ -3,7 +3,11 @@ hyoka prints no setuptools deprecation (the license is an SPDX string)."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -36,3 +40,14 @@ def test_license_is_an_spdx_string_with_a_setuptools_that_reads_it() -> None:
     minimum = re.fullmatch(r"setuptools>=(\d+)(?:\.\d+)*", setuptools)
     assert minimum and int(minimum.group(1)) >= 77, setuptools  # PEP 639 strings: setuptools 77
     assert not any("License ::" in c for c in project["project"].get("classifiers", []))  # deprecated beside it
+
+
+def test_importing_the_cli_leaves_the_environment_alone() -> None:
+    """Prefect's quiet defaults are set when a command runs, not when a library imports hyoka.cli."""
+    code = (
+        "import os, json; before = dict(os.environ); import hyoka.cli; "
+        "print(json.dumps(sorted(k for k in os.environ if os.environ.get(k) != before.get(k))))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_LOGGING", "PREFECT_SERVER_ANALYTICS", "DASK_"))}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert json.loads(out.stdout) == []
