@@ -40,12 +40,6 @@ class PageChoice:
     closest: str  # the best template's name, even below MIN_SCORE
 
 
-def register(template: Template) -> None:
-    """Add a template (e.g. from a plugin) so `hyoka ingest` recognizes its pages."""
-    if all(t.name != template.name for t in TEMPLATES):
-        TEMPLATES.append(template)
-
-
 def template_named(name: str) -> Template:
     for template in TEMPLATES:
         if template.name == name:
