@@ -33,10 +33,10 @@ CheckFunction = Callable[[Any], Any]
 _OWN_FUNCTIONS: set[CheckFunction] = set()
 
 
-def _registered(function: CheckFunction, name: str) -> pa.Check:
+def _registered(function: CheckFunction, name: str, ignore_na: bool = True) -> pa.Check:
     """A Pandera check whose function is remembered as one the screen may call."""
     _OWN_FUNCTIONS.add(function)
-    return pa.Check(function, name=name)
+    return pa.Check(function, name=name, ignore_na=ignore_na)
 
 
 def frame_check(function: Callable[[pd.DataFrame], pd.Series], name: str) -> pa.Check:
@@ -44,9 +44,13 @@ def frame_check(function: Callable[[pd.DataFrame], pd.Series], name: str) -> pa.
     return _registered(function, name)
 
 
-def column_check(function: Callable[[pd.Series], pd.Series], name: str) -> pa.Check:
-    """A one-column Pandera check whose function the screen may call directly."""
-    return _registered(function, name)
+def column_check(function: Callable[[pd.Series], pd.Series], name: str, *, ignore_na: bool = True) -> pa.Check:
+    """A one-column Pandera check whose function the screen may call directly.
+
+    Pandera hands a column check its column without the missing values (`ignore_na`); a
+    check about missing values themselves needs `ignore_na=False`.
+    """
+    return _registered(function, name, ignore_na)
 
 
 def _function_of(check: pa.Check) -> CheckFunction | None:

@@ -308,7 +308,7 @@ PROJECT_BUDGETS = pa.DataFrameSchema(
         "fiscal_year": _nullable(
             float,
             column_check(_year_in_range, name="fiscal_year_range"),
-            column_check(lambda s: s.notna(), name="fiscal_year_missing"),
+            column_check(lambda s: s.notna(), name="fiscal_year_missing", ignore_na=False),
         ),
         "tax_allocation_pct": _nullable(float, column_check(lambda s: s.isna() | s.between(0, 100), name="percent_range")),
         **{column: _nullable(float) for column in AMOUNT_COLUMNS},
@@ -432,7 +432,7 @@ PROJECT_BUDGET_SOURCES = pa.DataFrameSchema(
         "fiscal_year": _nullable(
             float,
             column_check(_year_in_range, name="fiscal_year_range"),
-            column_check(lambda s: s.notna(), name="fiscal_year_missing"),
+            column_check(lambda s: s.notna(), name="fiscal_year_missing", ignore_na=False),
         ),
         "source": pa.Column(str, checks=[column_check(lambda s: s.isin(BUDGET_SOURCES), name="unknown_funding_source")]),
         "amount": _nullable(float),

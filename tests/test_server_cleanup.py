@@ -38,7 +38,10 @@ TINY_TEST = textwrap.dedent(
         ours.start(timeout=600)
         temporary = SubprocessASGIServer()
         record = {"pids": [ours.process.pid, temporary.server_process.pid], "api_urls": [ours.api_url, prefect_api]}
-        Path(os.environ["TINY_RECORD"]).write_text(json.dumps(record))
+        # written whole, then renamed: the test reads it as soon as it exists
+        path = Path(os.environ["TINY_RECORD"])
+        path.with_suffix(".tmp").write_text(json.dumps(record))
+        path.with_suffix(".tmp").replace(path)
         if os.environ.get("TINY_HOLD"):  # wait here to be interrupted
             deadline = time.monotonic() + 900
             while time.monotonic() < deadline:
