@@ -109,14 +109,12 @@ class AsahikawaStrategyKpiList:
         first_page = min((grid.page_number for grid, _ in pages), default=None)
         if not state.title:
             extraction.issues.append(
-                IssueRecord(first_page, Extraction.TABLE, "", "title", "missing_title", "warning",
-                            "表題が見つかりません / no document title (…総合戦略…一覧) found")
+                IssueRecord(first_page, Extraction.TABLE, "", "title", "missing_title")
             )
         elif extraction.municipality is None:
             extraction.issues.append(
-                IssueRecord(first_page, Extraction.TABLE, "", "municipality", "missing_municipality", "warning",
-                            f"表題から自治体名が読めません / no municipality (…市/町/村) in the title: {state.title}",
-                            raw_value=state.title)
+                IssueRecord(first_page, Extraction.TABLE, "", "municipality", "missing_municipality",
+                            raw_value=state.title, detail=state.title)
             )
         extraction.results_fiscal_year = results_fiscal_year(extraction)
         extraction.issues += state.issues + empty_cell_issues(state)
@@ -136,8 +134,7 @@ def empty_cell_issues(state: ReadState) -> list[IssueRecord]:
         if label not in state.filled_columns and label not in reported:
             reported.add(label)
             issues.append(
-                IssueRecord(empty.page, empty.TABLE, label, "value", "empty_column", "warning",
-                            f"この列は全KPIで空欄です（未集計の年度？） / the column {label} is empty in every KPI row")
+                IssueRecord(empty.page, empty.TABLE, label, "value", "empty_column", detail=label)
             )
     return issues
 
@@ -193,9 +190,10 @@ class ReadState:
     filled_columns: set[str] = field(default_factory=set)
     empty_cells: list[StrategyKpiValueRecord] = field(default_factory=list)
 
-    def issue(self, page: int, record_type: type[Record], key: str, column: str | None, check: str, message: str,
+    def issue(self, page: int, record_type: type[Record], key: str, column: str | None, check: str, detail: str = "",
               raw: str | None = None, bbox: BBox | None = None) -> None:
-        self.issues.append(IssueRecord(page, record_type.TABLE, key, column, check, "warning", message, raw, bbox))
+        """Report a finding: the validate stage gives it the registry's severity and message."""
+        self.issues.append(IssueRecord(page, record_type.TABLE, key, column, check, raw_value=raw, bbox=bbox, detail=detail))
 
 
 # ---------------------------------------------------------------------------------------
@@ -354,18 +352,17 @@ def find_tables(grid: PageGrid, state: ReadState) -> list[KpiTable]:
                 )
                 if span is None and kind != CURRENT:
                     state.issue(grid.page_number, StrategyKpiValueRecord, label, "column_fiscal_year", "column_without_year",
-                                f"列見出しに年度がありません / the {kind} column header names no fiscal year: {label}",
-                                label, column.cell.bbox)
+                                label, label, column.cell.bbox)
             else:
                 state.issue(grid.page_number, StrategyKpiRecord, label, None, "unknown_column",
-                            f"不明な列見出し（読み飛ばし） / unknown column header, not read: {label}", label, column.cell.bbox)
+                            label, label, column.cell.bbox)
         for kind, what in (("kpi", "KPI"), ("unit", "単位"), ("department", "担当部")):
             if getattr(table, kind) is None:
                 state.issue(grid.page_number, StrategyKpiRecord, "", kind, "missing_column",
-                            f"{what}の列が見つかりません / no {what} column in the table header", None, header.bbox)
+                            what, None, header.bbox)
         if not table.values:
             state.issue(grid.page_number, StrategyKpiValueRecord, "", None, "missing_column",
-                        "現状値・実績値・目標値の列が見つかりません / no value columns in the table header", None, header.bbox)
+                        "現状値・実績値・目標値", None, header.bbox)
         tables.append(table)
     return tables
 
@@ -382,8 +379,7 @@ def read_page(grid: PageGrid, role: str, state: ReadState, extraction: Extractio
         state.title = find_title(grid, first_top)
     page = PageRecord(page=grid.page_number, template=NAME, page_role=role, status="read")
     if not tables:
-        state.issue(grid.page_number, PageRecord, page.key(), None, "missing_table",
-                    "KPI表の見出し行（具体的な施策項目）が見つかりません / no KPI table header (具体的な施策項目) on this page")
+        state.issue(grid.page_number, PageRecord, page.key(), None, "missing_table")
         page.note = "no KPI table"
     row_no = 0
     previous_top = 0.0
@@ -395,7 +391,7 @@ def read_page(grid: PageGrid, role: str, state: ReadState, extraction: Extractio
             state.goal = goal
         elif state.goal is None:
             state.issue(grid.page_number, StrategyKpiRecord, "", "goal_no", "missing_goal_heading",
-                        "基本目標の見出しが見つかりません / no 基本目標 heading above the table", None, table.item_header.bbox)
+                        bbox=table.item_header.bbox)
         row_no = read_table(grid, table, state, extraction, row_no)
         previous_top = table.top
     page.raw_text = state.goal.heading if state.goal else ""
@@ -520,8 +516,7 @@ def read_item_context(
         previous = state.item
         if previous.label is None and previous.title is None:
             state.issue(grid.page_number, StrategyKpiRecord, "", "item_label", "missing_item_label",
-                        "具体的な施策項目が読めません / no 具体的な施策項目 for this row", None,
-                        (header.x0, y, header.x1, y))
+                        bbox=(header.x0, y, header.x1, y))
         return previous
     label_cell = item.cells.get("item_label")
     if label_cell is not None:
@@ -632,7 +627,7 @@ def read_row(
             value.cell_bboxes = {"value": cell.bbox}
         else:
             state.issue(page, StrategyKpiValueRecord, value.key(), "value", "missing_cell",
-                        f"値のセルがありません / no cell under {column.label} for {name}", None, kpi_cell.bbox)
+                        f"{column.label} / {name}", None, kpi_cell.bbox)
         check_value(state, column, value, placeholder)
         extraction.add(value)
 
@@ -642,19 +637,17 @@ def check_row(state: ReadState, record: StrategyKpiRecord, duplicate: bool, kpi_
     page, key, name, department = record.page, record.key(), record.kpi_name, record.department
     if duplicate:
         state.issue(page, StrategyKpiRecord, key, "kpi_id", "duplicate_kpi_id",
-                    f"同じ基本目標に同名のKPIがあります / the same KPI name twice in one 基本目標: {name}", name, kpi_cell.bbox)
+                    name, name, kpi_cell.bbox)
     if record.is_placeholder:
         return
     if not name:
-        state.issue(page, StrategyKpiRecord, key, "kpi_name", "missing_kpi_name",
-                    "KPI名が空欄です / the KPI name cell is empty", None, kpi_cell.bbox)
+        state.issue(page, StrategyKpiRecord, key, "kpi_name", "missing_kpi_name", bbox=kpi_cell.bbox)
     elif is_placeholder(name):
         state.issue(page, StrategyKpiRecord, key, "kpi_name", "placeholder_kpi_name",
-                    f"KPI名が「{name}」なのに値があります / the KPI name is a placeholder but the row has values",
-                    name, kpi_cell.bbox)
+                    f"KPI名「{name}」", name, kpi_cell.bbox)
     if not department or is_placeholder(department):
         state.issue(page, StrategyKpiRecord, key, "department", "missing_department",
-                    f"担当部がありません / no department for {name}", department,
+                    name, department,
                     dept_cell.bbox if dept_cell else kpi_cell.bbox)
 
 
@@ -759,8 +752,7 @@ def check_value(
     # value checks (numbers parse, units, reference years) are the schema's: schemas/strategy.py
     if value.status == "value" and value.note:
         state.issue(value.page, StrategyKpiValueRecord, value.key(), "annotation", "unknown_annotation",
-                    f"値の後の注記が年度注記ではありません（noteとして保存） / text after the value is not a year annotation, kept as note: {value.note!r}",
-                    value.value_text, value.bbox)
+                    repr(value.note), value.value_text, value.bbox)
     if value.status == "empty":
         state.empty_cells.append(value)  # an issue only if the whole column is empty: `empty_cell_issues`
     else:

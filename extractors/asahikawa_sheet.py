@@ -645,8 +645,7 @@ def read_project(group: ProjectPages, extraction: Extraction) -> None:
     header = read_header_table(first)
     if header is None or not header.project_code:
         extraction.issues.append(
-            IssueRecord(first.page_number, ProjectRecord.TABLE, "", "project_code", "missing_project_code", "error",
-                        "事業コードが読めません / no 事業コード found on this page")
+            IssueRecord(first.page_number, ProjectRecord.TABLE, "", "project_code", "missing_project_code")
         )
     code = header.project_code if header else ""
     project = ProjectRecord(
@@ -696,8 +695,7 @@ def read_project(group: ProjectPages, extraction: Extraction) -> None:
                 extraction.add(box)
     else:
         extraction.issues.append(
-            IssueRecord(first.page_number, project.TABLE, project.key(), None, "missing_page1", "warning",
-                        "1ページ目がありません / page 1 of this project is missing: only page 2 was read")
+            IssueRecord(first.page_number, project.TABLE, project.key(), None, "missing_page1")
         )
     if group.page2 is not None:
         read_policy(group.page2, project)
@@ -709,8 +707,7 @@ def read_project(group: ProjectPages, extraction: Extraction) -> None:
                 extraction.issues += compare_header_tables(header, second)
     elif group.page1 is not None:
         extraction.issues.append(
-            IssueRecord(first.page_number, project.TABLE, project.key(), None, "missing_page2", "warning",
-                        "2ページ目がありません / page 2 of this project is missing")
+            IssueRecord(first.page_number, project.TABLE, project.key(), None, "missing_page2")
         )
     extraction.add(project)
     for grid, role in ((group.page1, "sheet_page1"), (group.page2, "sheet_page2")):
@@ -738,13 +735,9 @@ def compare_header_tables(page1: HeaderTable, page2: HeaderTable) -> list[IssueR
                     record_key=key,
                     column_name=column,
                     check_name="page_header_mismatch",
-                    severity="warning",
-                    message=(
-                        f"2ページ目の見出し表が1ページ目と異なります: 1ページ目 {first or '(空欄)'!s} / 2ページ目 {second or '(空欄)'!s}"
-                        f" — page 2 repeats the header table with a different value: page 1 {first!r}, page 2 {second!r}"
-                    ),
                     raw_value=second,
                     bbox=bbox,
+                    detail=f"1ページ目 {first or '(空欄)'} / 2ページ目 {second or '(空欄)'}",
                 )
             )
 

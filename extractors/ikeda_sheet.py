@@ -211,8 +211,7 @@ def read_sheet(grid: PageGrid, extraction: Extraction) -> None:
     code = digits_only(no_raw)
     if not code:
         extraction.issues.append(
-            IssueRecord(grid.page_number, ProjectRecord.TABLE, "", "project_code", "missing_project_code", "error",
-                        "NO. が読めません / no sheet number (NO.) found on this page")
+            IssueRecord(grid.page_number, ProjectRecord.TABLE, "", "project_code", "missing_project_code", detail="NO.")
         )
     project = ProjectRecord(
         page=grid.page_number,
@@ -233,8 +232,7 @@ def read_sheet(grid: PageGrid, extraction: Extraction) -> None:
     extraction.extend(items)
     if not budgets:
         extraction.issues.append(
-            IssueRecord(grid.page_number, BudgetRecord.TABLE, code, None, "missing_budget_table", "warning",
-                        "事業費等の表が読めません / the 事業費等 table was not found on this page")
+            IssueRecord(grid.page_number, BudgetRecord.TABLE, code, None, "missing_budget_table")
         )
     other_label = _label_containing(grid, "「その他」財源の主な内容")
     other_cells = grid.right_of(other_label) if other_label else []

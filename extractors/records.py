@@ -373,17 +373,24 @@ class PageRecord(Record):
 
 @dataclass
 class IssueRecord:
-    """A validation issue found by an extractor (before the schema stage)."""
+    """A validation issue: an extractor's finding, or a schema check's failure.
+
+    An extractor reports a finding: the check's name, where it is and `detail` (the
+    specific part: the values that differ, the column label …). Severity and wording
+    belong to the check registry (`schemas/checks.py`), which extractors may not import:
+    the validate stage fills in `severity` and `message` (`schemas.validate.complete_findings`).
+    """
 
     page: int | None
     table_name: str
     record_key: str
     column_name: str | None
     check_name: str
-    severity: str  # error / warning
-    message: str
+    severity: str | None = None  # error / warning; None until the validate stage completes it
+    message: str | None = None  # None until the validate stage completes it
     raw_value: str | None = None
     bbox: BBox | None = None
+    detail: str = ""  # the finding's specifics, appended to the registry's message
 
 
 R = TypeVar("R", bound=Record)

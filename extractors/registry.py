@@ -155,8 +155,7 @@ def assemble_extraction(page_reads: list[PageRead], page_count: int, templates: 
     for record in skipped:
         extraction.add(record)
         issues.append(
-            IssueRecord(record.page, record.TABLE, record.key(), None, "page_skipped", "warning",
-                        f"ページを読み飛ばしました / page skipped: {record.note}")
+            IssueRecord(record.page, record.TABLE, record.key(), None, "page_skipped", detail=record.note or "")
         )
     extraction.issues += issues
     extraction.tables[PageRecord.TABLE] = sorted(extraction.rows(PageRecord), key=lambda r: r.page)

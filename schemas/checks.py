@@ -38,15 +38,20 @@ CHECKS: dict[str, CheckInfo] = {
     ),
     # consistency within a document
     "page_header_mismatch": CheckInfo(
-        "warning", "2ページ目の見出し表が1ページ目と異なります", "page 2 repeats the header table with a different value"
+        "warning", "2ページ目の見出し表が1ページ目と異なります",
+        "page 2 repeats the header table with a different value (page 1 / page 2)",
     ),
-    "missing_project_code": CheckInfo("error", "事業コードがありません", "no 事業コード on the sheet"),
-    "missing_page1": CheckInfo("warning", "1ページ目がありません", "page 1 of a project is missing"),
+    "missing_project_code": CheckInfo("error", "事業コード（NO.）が読めません", "no 事業コード (or sheet NO.) found on the sheet"),
+    "missing_page1": CheckInfo(
+        "warning", "1ページ目がありません（2ページ目だけを読みました）", "page 1 of a project is missing: only page 2 was read"
+    ),
     "missing_page2": CheckInfo("warning", "2ページ目がありません", "page 2 of a project is missing"),
     "check_failed": CheckInfo(
         "error", "検証処理そのものが失敗しました（hyokaの不具合）", "a validation check itself failed to run (a hyoka bug): please report it"
     ),
-    "page_skipped": CheckInfo("warning", "ページを読み飛ばしました", "a page matched no template and was skipped"),
+    "page_skipped": CheckInfo(
+        "warning", "ページを読み飛ばしました", "a page was skipped (unreadable, no text layer, or no template matched)"
+    ),
     # cross-row checks over a whole table of one document
     "budget_year_out_of_range": CheckInfo(
         "error",
@@ -92,21 +97,34 @@ CHECKS.update(
             "warning", "評価シートとKPI一覧で同じ指標・年度の値が異なります",
             "an indicator has different values for the same year in an evaluation sheet and a KPI list",
         ),
-        "missing_title": CheckInfo("warning", "表題がありません", "the KPI list has no title"),
-        "missing_municipality": CheckInfo("warning", "表題から自治体名が読めません", "no municipality in the title"),
-        "missing_table": CheckInfo("warning", "KPIの表が見つかりません", "no KPI table on the page"),
-        "missing_goal_heading": CheckInfo("warning", "基本目標の見出しがありません", "no 基本目標 heading above the table"),
-        "missing_column": CheckInfo("warning", "必要な列がありません", "a required column is missing from the header"),
-        "unknown_column": CheckInfo("warning", "未知の列見出しです", "a header column hyoka does not know"),
-        "column_without_year": CheckInfo("warning", "列見出しに年度がありません", "a value column header without a fiscal year"),
-        "missing_item_label": CheckInfo("warning", "施策項目の記号がありません", "a KPI row without its item label"),
+        "missing_title": CheckInfo("warning", "表題が見つかりません", "no document title (…総合戦略…一覧) found"),
+        "missing_municipality": CheckInfo("warning", "表題から自治体名が読めません", "no municipality (…市/町/村) in the title"),
+        "missing_table": CheckInfo(
+            "warning", "KPI表の見出し行（具体的な施策項目）が見つかりません", "no KPI table header (具体的な施策項目) on the page"
+        ),
+        "missing_goal_heading": CheckInfo("warning", "基本目標の見出しが見つかりません", "no 基本目標 heading above the table"),
+        "missing_column": CheckInfo("warning", "必要な列が見つかりません", "a required column is missing from the table header"),
+        "unknown_column": CheckInfo("warning", "不明な列見出しです（読み飛ばし）", "a header column hyoka does not know (not read)"),
+        "column_without_year": CheckInfo(
+            "warning", "列見出しに年度がありません", "a 実績値 / 目標値 column header names no fiscal year"
+        ),
+        "missing_item_label": CheckInfo(
+            "warning", "具体的な施策項目が読めません", "a KPI row without its 具体的な施策項目 (item label)"
+        ),
         "missing_kpi_name": CheckInfo("warning", "KPI名が空欄です", "the KPI name cell is empty"),
-        "placeholder_kpi_name": CheckInfo("warning", "KPI名が「－」なのに値があります", "KPI name is a placeholder but the row has values"),
+        "placeholder_kpi_name": CheckInfo(
+            "warning", "KPI名が「－」などの記号なのに値があります", "the KPI name is a placeholder but the row has values"
+        ),
         "missing_department": CheckInfo("warning", "担当部がありません", "no department for a KPI"),
         "duplicate_kpi_id": CheckInfo("warning", "同じ基本目標に同名のKPIがあります", "the same KPI name twice in one 基本目標"),
-        "missing_cell": CheckInfo("warning", "セルが見つかりません", "a cell expected under a header is missing"),
-        "unknown_annotation": CheckInfo("warning", "値の後の注記が年度注記ではありません", "text after a value is not a year annotation (kept as note)"),
-        "empty_column": CheckInfo("warning", "列全体が空欄です", "a value column is empty in every row (year not reported yet)"),
+        "missing_cell": CheckInfo("warning", "値のセルがありません", "no cell under a value column for a KPI (column / KPI)"),
+        "unknown_annotation": CheckInfo(
+            "warning", "値の後の注記が年度注記ではありません（noteとして保存）",
+            "text after a value is not a year annotation (kept as note)",
+        ),
+        "empty_column": CheckInfo(
+            "warning", "この列は全KPIで空欄です（未集計の年度？）", "a value column is empty in every KPI row (a year not reported yet?)"
+        ),
     }
 )
 
@@ -127,6 +145,6 @@ CHECKS.update(
             "error", "財源の区分が不明です", "a funding source outside 国, 都道府県, 国・都道府県, 市債, その他, 受益者負担, 一般財源",
         ),
         "sdg_goal_range": CheckInfo("error", "SDGsのゴール番号が1〜17の範囲外です", "an SDG goal number outside 1–17"),
-        "missing_budget_table": CheckInfo("warning", "事業費等の表が見つかりません", "no budget table (事業費等) on the sheet"),
+        "missing_budget_table": CheckInfo("warning", "事業費等の表が見つかりません", "no budget table (事業費等) found on the sheet"),
     }
 )

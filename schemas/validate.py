@@ -3,7 +3,8 @@
 Each table's records become a DataFrame, the table's Pandera schema (`schemas.registry`)
 validates it lazily (all failures at once), and every failure becomes an `IssueRecord`
 that knows its page, record key (the record's own `key()`), column, raw value and the
-cell's box on the page.
+cell's box on the page. The extractors' own findings come without severity or message:
+`complete_findings` gives them the check registry's (`schemas.checks`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 from collections.abc import Callable
 
@@ -82,6 +83,7 @@ def _row_issue(table: str, record: Record, check: str, column: str | None) -> Is
     if raw_value is None and column:
         value = getattr(record, column, None)
         raw_value = None if value is None else str(value)
+    detail = f"{column} = {raw_value!r}" if column else ""
     return IssueRecord(
         page=record.page_of(column),
         table_name=table,
@@ -89,7 +91,7 @@ def _row_issue(table: str, record: Record, check: str, column: str | None) -> Is
         column_name=column,
         check_name=check,
         severity=severity_of(check),
-        message=message_of(check, f"{column} = {raw_value!r}" if column else ""),
+        message=message_of(check, detail),
         raw_value=raw_value,
         bbox=record.cell_bboxes.get(column or "", record.bbox),
     )
@@ -138,9 +140,25 @@ def validate_table(table: str, records: list[Record]) -> list[IssueRecord]:
     return []
 
 
+def complete_finding(issue: IssueRecord) -> IssueRecord:
+    """An extractor's finding with the registry's severity and message (what it set itself is kept)."""
+    if issue.severity is not None and issue.message is not None:
+        return issue
+    return replace(
+        issue,
+        severity=issue.severity or severity_of(issue.check_name),
+        message=issue.message if issue.message is not None else message_of(issue.check_name, issue.detail),
+    )
+
+
+def complete_findings(issues: list[IssueRecord]) -> list[IssueRecord]:
+    """`complete_finding` of each issue, in order."""
+    return [complete_finding(issue) for issue in issues]
+
+
 def validate_extraction(extraction: Extraction) -> list[IssueRecord]:
-    """Every issue of a document: the extractor's own and each table schema's."""
-    issues = list(extraction.issues)
+    """Every issue of a document: the extractor's findings (completed from the registry) and each table schema's."""
+    issues = complete_findings(extraction.issues)
     for table, records in extraction.tables.items():
         issues += validate_table(table, records)
     return issues

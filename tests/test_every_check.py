@@ -52,7 +52,7 @@ from hyoka.identity import sha256_hex
 from hyoka.normalize import normalize_label
 from pdf_factory import text_pdf
 from schemas.checks import CHECKS
-from schemas.validate import validate_extraction, validate_table
+from schemas.validate import complete_findings, validate_extraction, validate_table
 from synth.kpi_list import SynthGoal, SynthItem, SynthKpi, kpi_list_pdf
 
 
@@ -74,7 +74,9 @@ class Found(NamedTuple):
 
 
 def found_in(issues: list[IssueRecord]) -> list[Found]:
-    return [Found(i.check_name, i.severity, Where(i.page, i.table_name, i.record_key, i.column_name)) for i in issues]
+    # an extractor's findings get their severity from the registry, as the validate stage gives it
+    return [Found(i.check_name, i.severity or "", Where(i.page, i.table_name, i.record_key, i.column_name))
+            for i in complete_findings(issues)]
 
 
 @dataclass(frozen=True)

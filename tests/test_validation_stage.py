@@ -24,7 +24,7 @@ from extractors.records import Extraction, IssueRecord, Record
 from extractors.registry import extract_pdf
 from schemas.checks import message_of, severity_of
 from schemas.registry import SCHEMAS as ALL_SCHEMAS
-from schemas.validate import failures_to_issues, records_frame, split_check_name, validate_extraction, validate_table
+from schemas.validate import complete_findings, failures_to_issues, records_frame, split_check_name, validate_extraction, validate_table
 
 IKEDA_001 = IKEDA_PDFS[0]
 Plant = Callable[[Extraction], None]
@@ -40,7 +40,7 @@ def extractions() -> dict[Path, Extraction]:
 def schema_issues(extraction: Extraction) -> list[IssueRecord]:
     """What the validate stage adds to the extractor's own issues."""
     issues = validate_extraction(extraction)
-    assert issues[: len(extraction.issues)] == extraction.issues
+    assert issues[: len(extraction.issues)] == complete_findings(extraction.issues)
     return issues[len(extraction.issues):]
 
 
