@@ -183,3 +183,17 @@ def test_load_document_default_status_follows_the_rule() -> None:
     store.load_document(con, {"document_id": SHEET}, {"projects": [{"project_code": "1"}]}, [warning])
     assert store.document_status(con, SHEET) == "loaded_with_issues"
     con.close()
+
+
+def test_a_failed_insert_in_a_transaction_raises_its_own_error(tmp_path: Path) -> None:
+    """DuckDB aborts the transaction on a failed insert and then refuses any statement: the error
+    the caller sees is the insert's (a value out of range), not that refusal."""
+    import pyarrow as pa
+
+    con = store.connect(tmp_path / "t.duckdb")
+    con.execute("CREATE TABLE small (n INTEGER)")
+    with pytest.raises(duckdb.ConversionException, match="3000000000"):
+        with store.transaction(con):
+            store._insert(con, "small", pa.table({"n": pa.array([3_000_000_000], type=pa.int64())}))
+    assert con.execute("SELECT count(*) FROM small").fetchone() == (0,)
+    con.close()

@@ -468,8 +468,15 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
     con.register(view, data)
     try:
         con.execute(f"INSERT INTO {quote_ident(table)} BY NAME SELECT * FROM {quote_ident(view)}")
-    finally:
-        con.unregister(view)
+    except BaseException:
+        # the failed insert aborted the transaction: DuckDB refuses to unregister the view
+        # until the rollback (which drops it), and that refusal would hide the real error
+        try:
+            con.unregister(view)
+        except duckdb.Error:
+            pass
+        raise
+    con.unregister(view)
 
 
 def _document_id(document: Mapping[str, Any]) -> str:
