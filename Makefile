@@ -5,6 +5,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.hyoka-installed
 DEMO_DB ?= out/demo.duckdb
+# the sources laid out as they install (hyoka.extractors, ...) for mypy and import-linter
+CHECK_TREE := build/check-tree
 
 .PHONY: demo test bench editions clean
 
@@ -27,17 +29,18 @@ demo: $(STAMP)
 ## test: style (ruff), types (mypy), the import layers (import-linter), then the whole test suite
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/python tools/check_tree.py $(CHECK_TREE)
 	$(BIN)/mypy
-	$(BIN)/lint-imports
+	cd $(CHECK_TREE) && $(abspath $(BIN))/lint-imports --config $(CURDIR)/pyproject.toml --no-cache
 	$(BIN)/python -m pytest
 
 ## bench: hyoka ingest beside pdfplumber and pypdfium2 text, on a generated 400-page book and the real dev sheets
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py --sheets 200
 
-## editions: generate samples/editions/ again from the samples (synth/demo_editions.py)
+## editions: generate samples/editions/ again from the samples (tests/synth/demo_editions.py)
 editions: $(STAMP)
-	$(BIN)/python -m synth.demo_editions samples/asahikawa_jimujigyo_R4_121101_reportlab.pdf samples/asahikawa_sogo_senryaku_kpi_R4.pdf samples/editions
+	PYTHONPATH=tests $(BIN)/python -m synth.demo_editions samples/asahikawa_jimujigyo_R4_121101_reportlab.pdf samples/asahikawa_sogo_senryaku_kpi_R4.pdf samples/editions
 
 clean:
 	rm -rf out .pytest_cache

@@ -40,7 +40,7 @@ IKEDA = ROOT / "samples" / "real" / "ikeda"
 
 def make_book_file(n_sheets: int, folder: Path, seed: int) -> Path:
     """A generated book of n sheets (kept in `folder` by size and seed)."""
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "tests"))  # the generator lives with the tests
     from synth.sheets import make_book
 
     path = folder / f"book-{n_sheets}-seed{seed}.pdf"

@@ -25,13 +25,13 @@ MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
 
 
 def make_commands(target: str) -> list[list[str]]:
-    """The `hyoka` / `python` commands of a Makefile target, as argument lists ($(BIN) and $(DEMO_DB) filled in)."""
+    """The `hyoka` / `python` commands of a Makefile target, as argument lists ($(BIN) and $(DEMO_DB) filled in, VAR=value kept)."""
     body = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", MAKEFILE, flags=re.M)
     assert body, target
     commands = []
     for line in body.group(1).splitlines():
         line = line.strip()
-        if line.startswith("$(BIN)/"):
+        if re.match(r"(\w+=\S+ )*\$\(BIN\)/", line):  # optionally after VAR=value
             commands.append(shlex.split(line.replace("$(BIN)/", "").replace("$(DEMO_DB)", "DEMO_DB")))
     return commands
 
@@ -57,8 +57,8 @@ def generated() -> Any:
     from synth.demo_editions import build
 
     (command,) = make_commands("editions")
-    assert command[:3] == ["python", "-m", "synth.demo_editions"], command
-    sheet, kpi_list, out = command[3:6]
+    assert command[:4] == ["PYTHONPATH=tests", "python", "-m", "synth.demo_editions"], command
+    sheet, kpi_list, out = command[4:7]
     return build((ROOT / sheet).read_bytes(), (ROOT / kpi_list).read_bytes()), ROOT / out
 
 
@@ -106,12 +106,12 @@ def test_the_makefile_queries_return_rows(demo: Path) -> None:
 def test_generated_files_are_what_the_generator_makes(generated: Any, tmp_path: Path) -> None:
     """The committed PDFs hold what `make editions` draws (compared as read, not byte for byte:
     another reportlab may lay the same content out a little differently)."""
-    from extractors.registry import extract_pdf
+    from hyoka.extractors.registry import extract_pdf
     from synth.demo_editions import write
 
     editions, out = generated
     (command,) = make_commands("editions")
-    fresh = write(ROOT / command[3], ROOT / command[4], tmp_path)
+    fresh = write(ROOT / command[4], ROOT / command[5], tmp_path)
     assert sorted(p.name for p in fresh) == sorted(p.name for p in out.glob("*.pdf"))
 
     def content(data: bytes) -> dict[str, list[dict]]:
@@ -182,7 +182,7 @@ def _cells(extraction: Any, table: str, columns: tuple[str, ...]) -> set[tuple]:
 def test_the_samples_read_back_as_the_generators_input(tmp_path: Path) -> None:
     """An extracted sample, drawn again by the generators, reads back the same: so the next
     editions carry the samples' real content, not an approximation."""
-    from extractors.registry import extract_pdf
+    from hyoka.extractors.registry import extract_pdf
     from synth.editions import kpi_list_from_extraction, truths_from_extraction
     from synth.sheets import render_book
 

@@ -1,5 +1,6 @@
 """Small promises to a new user: every command's help shows an example, and installing
-hyoka prints no setuptools deprecation (the license is an SPDX string)."""
+hyoka prints no setuptools deprecation (the license is an SPDX string) and installs
+only names under `hyoka.`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -51,3 +53,27 @@ def test_importing_the_cli_leaves_the_environment_alone() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_LOGGING", "PREFECT_SERVER_ANALYTICS", "DASK_"))}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert json.loads(out.stdout) == []
+
+
+def test_every_source_folder_installs_under_the_hyoka_name() -> None:
+    """Each folder of code is a declared package, named hyoka.<folder>: PyPI has its own `extractors`, `flows`, `schemas`."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    mapping = {name: ROOT / folder for name, folder in setuptools["package-dir"].items()}
+    mapping["hyoka"] = ROOT / "hyoka"
+    on_disk = set()
+    for name, folder in mapping.items():
+        for init in folder.rglob("__init__.py"):
+            relative = init.parent.relative_to(folder).parts
+            on_disk.add(".".join((name, *relative)))
+    assert sorted(setuptools["packages"]) == sorted(on_disk)
+    assert all(name == "hyoka" or name.startswith("hyoka.") for name in setuptools["packages"])
+
+
+def test_the_installed_names_are_hyokas_only(tmp_path: Path) -> None:
+    """Outside the repository, the stages import as hyoka.extractors, ... and no bare `extractors` exists."""
+    code = (
+        "import importlib.util as u, json; import hyoka.extractors.grid, hyoka.flows.engine, hyoka.warehouse.store, hyoka.schemas.checks; "
+        "print(json.dumps([hyoka.extractors.grid.__name__, *[n for n in ('extractors', 'schemas', 'warehouse', 'flows', 'synth') if u.find_spec(n)]]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert json.loads(out.stdout) == ["hyoka.extractors.grid"]

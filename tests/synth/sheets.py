@@ -8,7 +8,7 @@ generator returns what it drew (`SheetTruth`), in warehouse terms, so that a tes
 compare the warehouse with it.
 
     truths = make_book("book.pdf", n_sheets=200, seed=1)
-    python -m synth.sheets book.pdf --sheets 200 --seed 1 --truth book.json
+    PYTHONPATH=tests python -m synth.sheets book.pdf --sheets 200 --seed 1 --truth book.json
 
 Text is wrapped here (the PDF holds one text run per printed line). Rules that keep the
 printed text readable by a cell reader:
