@@ -31,7 +31,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python tools/check_tree.py $(CHECK_TREE)
 	$(BIN)/mypy
-	cd $(CHECK_TREE) && $(abspath $(BIN))/lint-imports --config $(CURDIR)/pyproject.toml --no-cache
+	cd $(CHECK_TREE) && $(abspath $(BIN))/lint-imports --no-cache $(CURDIR)/pyproject.toml
 	$(BIN)/python -m pytest
 
 ## bench: hyoka ingest beside pdfplumber and pypdfium2 text, on a generated 400-page book and the real dev sheets

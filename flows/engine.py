@@ -24,11 +24,11 @@ from collections.abc import Callable, Iterator
 
 from hyoka.extractors.pages import Reader
 from hyoka.flows.runs import (
-    DEFAULT_RUNNER,
-    DEFAULT_WORKERS,
     DocumentOutcome,
+    IngestSettings,
     IngestSummary,
     ProgressHook,
+    Runner,
     Tally,
     Warehouse,
     collect_garbage_less_often,
@@ -65,11 +65,12 @@ class BatchReading(Protocol):
                  progress: ProgressHook | None) -> BatchResults: ...
 
 
-def runner_for(runner: str, workers: int, pages: int) -> str:
+def runner_for(runner: Runner | str, workers: int, pages: int) -> str:
     """The runner a run really needs: no process pool for one worker or a run too small to repay it."""
-    if runner == "process" and (workers <= 1 or pages < 2 * MIN_PAGES_PER_PROCESS):
-        return "thread"
-    return runner
+    chosen = Runner(runner)
+    if chosen is Runner.PROCESS and (workers <= 1 or pages < 2 * MIN_PAGES_PER_PROCESS):
+        return Runner.THREAD.value
+    return chosen.value
 
 
 def page_progress(progress: ProgressHook | None) -> Callable[[str, int, int], None] | None:
@@ -144,52 +145,44 @@ def write_report(db: str, wait_seconds: float) -> tuple[str | None, str | None]:
 
 def run_ingest(
     paths: list[str],
-    db: str = "hyoka.duckdb",
+    settings: IngestSettings = IngestSettings(),
     *,
-    municipality: str | None = None,
     progress: ProgressHook | None = None,
-    wait_seconds: float = 60.0,
     on_wait: Callable[[str], None] | None = None,
-    report: bool = True,
-    runner: str = DEFAULT_RUNNER,
-    workers: int = DEFAULT_WORKERS,
-    processed_dir: str | None = None,
-    reader: Reader = Reader.PDFIUM,
     read_batches: BatchReading = read_locally,
     report_writer: Callable[[str, float], tuple[str | None, str | None]] = write_report,
 ) -> IngestSummary:
-    """Ingest PDF files and folders into the warehouse at `db`; then write its validation report.
+    """Ingest PDF files and folders into the warehouse `settings.db`; then write its validation report.
 
-    With `processed_dir`, each file is moved there once dealt with: loaded or unchanged
-    ones to it, failed ones to its failed/ (files below it are never ingested).
+    With `settings.processed_dir`, each file is moved there once dealt with: loaded or
+    unchanged ones to it, failed ones to its failed/ (files below it are never ingested).
     """
-    warehouse = Warehouse(str(db), wait_seconds, on_wait)
+    db, processed_dir = settings.db, settings.processed_dir
+    warehouse = Warehouse(db, settings.wait_seconds, on_wait)
     try:
         run = plan_run(paths, warehouse, processed_dir)
         summary = IngestSummary(db_path=str(db), missing=run.missing)
         tally = Tally(summary, [str(p) for p in paths], processed_dir, progress)
         tally.settle_plan(run.plan)
         summary.parsed = len(run.plan.todo)
-        read_and_load(run.plan.todo, tally, warehouse, municipality=municipality, reader=Reader(reader),
-                      runner=runner, workers=workers, progress=progress, read_batches=read_batches)
+        read_and_load(run.plan.todo, tally, warehouse, settings, progress=progress, read_batches=read_batches)
     finally:
         warehouse.close()
     tally.close(run.files)
-    if report and str(db) != ":memory:":
-        current = report_is_current(str(db)) if summary.parsed == 0 else None
+    if settings.report and db != ":memory:":
+        current = report_is_current(db) if summary.parsed == 0 else None
         if current:
             summary.report_dir = current  # nothing changed: the report there is current
         else:
             if progress:
                 progress("report", str(db), None)
             release_free_memory()
-            summary.report_dir, summary.report_error = report_writer(str(db), wait_seconds)
+            summary.report_dir, summary.report_error = report_writer(db, settings.wait_seconds)
     return summary
 
 
-def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehouse, *, municipality: str | None,
-                  reader: Reader, runner: str, workers: int, progress: ProgressHook | None,
-                  read_batches: BatchReading) -> None:
+def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehouse, settings: IngestSettings, *,
+                  progress: ProgressHook | None, read_batches: BatchReading) -> None:
     """Read the planned files by page ranges; load each document as soon as it is whole."""
     documents: dict[str, dict[str, Any]] = {}
     page_counts: dict[str, int] = {}
@@ -200,27 +193,28 @@ def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehou
             tally.finish(path, DocumentOutcome(str(path), "failed", error=f"cannot read the file ({exc.strerror or exc})"))
             continue
         document = document_row(str(path), len(data), document_id)
-        count = page_count_of(data, reader)
+        count = page_count_of(data, settings.reader)
         if isinstance(count, str):  # not a PDF, damaged, encrypted…: fails before any page is read
             with warehouse.open() as con:
                 tally.finish(path, load_result(con, failed_result(str(path), document, count)))
             continue
         documents[str(path)] = document
         page_counts[str(path)] = count
-    kind = runner_for(runner, workers, sum(page_counts.values()))
+    workers = settings.workers
+    kind = runner_for(settings.runner, workers, sum(page_counts.values()))
     batches = split_into_batches(page_counts, workers if kind != "thread" else 1)
     if not batches:
         return
     tally.summary.runner = kind
     assembly = Assembly(page_counts)
-    for _batch, results in read_batches(batches, kind, workers, reader, progress):
+    for _batch, results in read_batches(batches, kind, workers, settings.reader, progress):
         whole = [result.part.path for result in results if assembly.add(result)]
         if not whole:
             continue
         # the documents a batch completed share one connection (opening the warehouse costs
         # tens of ms), each in its own transaction; it is closed again while pages are read,
         # so that an analyst's query gets in between
-        assembled = [assemble_document(path, documents[path], page_counts[path], assembly.parts.pop(path), municipality)
+        assembled = [assemble_document(path, documents[path], page_counts[path], assembly.parts.pop(path), settings.municipality)
                      for path in whole]
         with warehouse.open() as con:
             for result in assembled:

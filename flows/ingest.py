@@ -22,18 +22,17 @@ from prefect.futures import as_completed
 from hyoka.extractors.pages import Reader
 from hyoka.flows.engine import BatchResults, batch_error, page_progress, run_ingest, runner_for
 from hyoka.flows.runs import (
-    DEFAULT_RUNNER,
-    DEFAULT_WORKERS,
-    RUNNERS,
     DocumentOutcome,
+    IngestSettings,
     IngestSummary,
     ProgressHook,
+    Runner,
     load_result,
     write_report_safely,
 )
 from hyoka.flows.stages import Part, PartResult, read_batch
 
-__all__ = ["DocumentOutcome", "IngestSummary", "ingest", "load_result", "RUNNERS", "runner_for"]
+__all__ = ["DocumentOutcome", "IngestSettings", "IngestSummary", "Runner", "ingest", "load_result", "runner_for"]
 
 
 # hyoka's own cache is the document's sha256 in the warehouse: Prefect's result cache
@@ -50,7 +49,7 @@ def read_pages(batch: list[Part], label: str, reader: Reader = Reader.PDFIUM,
 # --------------------------------------------------------------------------------------
 
 
-def make_task_runner(runner: str = DEFAULT_RUNNER, workers: int = DEFAULT_WORKERS, dask_address: str | None = None) -> Any:
+def make_task_runner(runner: Runner | str = Runner.PROCESS, workers: int = 2, dask_address: str | None = None) -> Any:
     """A Prefect task runner: `thread` (ThreadPoolTaskRunner), `process` (ProcessPoolTaskRunner)
     or `dask` (prefect-dask's DaskTaskRunner: the cluster at `dask_address`, or a local
     cluster of `workers` single-threaded worker processes)."""
@@ -71,7 +70,7 @@ def make_task_runner(runner: str = DEFAULT_RUNNER, workers: int = DEFAULT_WORKER
         return DaskTaskRunner(
             cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
         )
-    raise ValueError(f"unknown task runner {runner!r}: use one of {', '.join(RUNNERS)}")
+    raise ValueError(f"unknown task runner {runner!r}: use one of {', '.join(r.value for r in Runner)}")
 
 
 class LocalCallback:
@@ -156,31 +155,17 @@ def read_with_prefect(dask_address: str | None = None) -> Callable[..., BatchRes
 @flow(name="ingest", validate_parameters=False, log_prints=False)
 def ingest(
     paths: list[str],
-    db: str = "hyoka.duckdb",
-    municipality: str | None = None,
+    settings: IngestSettings | dict[str, Any] | None = None,
     progress: ProgressHook | None = None,
-    wait_seconds: float = 60.0,
     on_wait: Callable[[str], None] | None = None,
-    report: bool = True,
-    runner: str = DEFAULT_RUNNER,
-    workers: int = DEFAULT_WORKERS,
-    dask_address: str | None = None,
-    processed_dir: str | None = None,
-    reader: str = Reader.PDFIUM.value,
 ) -> IngestSummary:
-    """Ingest PDF files and folders into the DuckDB warehouse at `db`; then write its validation report.
-
-    `runner`/`workers`/`dask_address` choose where pages are read (`make_task_runner`);
-    `reader` which PDF library reads them (pdfium, pdfplumber). With `processed_dir`, each
-    file is moved there once dealt with: loaded or unchanged ones to it, failed ones to its
-    failed/ (files below it are never ingested).
-    """
-    if runner not in RUNNERS:
-        raise ValueError(f"unknown task runner {runner!r}: use one of {', '.join(RUNNERS)}")
+    """`run_ingest` as a Prefect flow run: the batches of pages are read as Prefect tasks, on
+    the task runner `settings.runner` names (`make_task_runner`). A deployment passes
+    `settings` as JSON parameters (`IngestSettings.as_parameters`)."""
+    settings = IngestSettings.of(settings)
     summary = run_ingest(
-        paths, str(db), municipality=municipality, progress=progress, wait_seconds=wait_seconds,
-        on_wait=on_wait, report=report, runner=runner, workers=workers, processed_dir=processed_dir,
-        reader=Reader(reader), read_batches=read_with_prefect(dask_address), report_writer=write_validation_report,
+        paths, settings, progress=progress, on_wait=on_wait,
+        read_batches=read_with_prefect(settings.dask_address), report_writer=write_validation_report,
     )
     _log_summary(summary)
     return summary

@@ -12,16 +12,19 @@ import os
 import shutil
 import tomllib
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from collections.abc import Callable, Iterator
 
+from hyoka.extractors.pages import Reader
 from hyoka.flows.plan import Plan, collect_paths, is_within, plan_files
 from hyoka.warehouse import store
 from hyoka.warehouse.load import load_document_with_checks
 from hyoka.warehouse.status import FAILED, is_live
+
+E = TypeVar("E", bound=Enum)
 
 if TYPE_CHECKING:  # the stages import the PDF readers and pandas: a run with nothing to read needs neither
     from hyoka.flows.stages import DocumentResult
@@ -82,11 +85,69 @@ class IngestSummary:
         return sum(o.pages for o in self.outcomes)
 
 
-# Where pages are read (hyoka.flows.ingest.make_task_runner). Pages are CPU work: threads share
-# one core (the GIL), processes use them all.
-RUNNERS = ("process", "thread", "dask")
-DEFAULT_RUNNER = "process"
-DEFAULT_WORKERS = 2
+class Runner(str, Enum):
+    """Where pages are read (the choices `--runner` lists). Pages are CPU work: threads share
+    one core (the GIL), processes use them all."""
+
+    PROCESS = "process"  # a pool of local processes
+    THREAD = "thread"  # this process (one core)
+    DASK = "dask"  # a Dask cluster, through prefect-dask (always a Prefect flow)
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """How an ingest runs, checked once here, whoever starts it: the CLI, `hyoka serve`'s
+    deployment (as JSON parameters), the Prefect flow or a test."""
+
+    db: str = "hyoka.duckdb"
+    municipality: str | None = None  # for documents that do not say
+    wait_seconds: float = 60.0  # how long to wait for another process's lock on the warehouse
+    report: bool = True  # write the validation report at the end
+    runner: Runner = Runner.PROCESS
+    workers: int = 2
+    dask_address: str | None = None  # a Dask scheduler: implies the dask runner
+    processed_dir: str | None = None  # move each dealt-with file there (failed ones to its failed/)
+    reader: Reader = Reader.PDFIUM
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen: normalize once, here
+        set_(self, "db", str(self.db))
+        set_(self, "runner", _choice(Runner, self.runner, "runner"))
+        set_(self, "reader", _choice(Reader, self.reader, "reader"))
+        if self.dask_address:
+            set_(self, "runner", Runner.DASK)  # an address means a Dask cluster
+        if self.processed_dir is not None:
+            set_(self, "processed_dir", str(self.processed_dir))
+        if not isinstance(self.workers, int) or self.workers < 1:
+            raise ValueError(f"workers must be a whole number of at least 1, not {self.workers!r}")
+        if not self.wait_seconds >= 0:
+            raise ValueError(f"wait_seconds must be 0 or more, not {self.wait_seconds!r}")
+
+    @classmethod
+    def of(cls, value: IngestSettings | dict[str, Any] | None) -> IngestSettings:
+        """Settings from themselves, from JSON parameters (a deployment's), or the defaults."""
+        if value is None:
+            return cls()
+        if isinstance(value, IngestSettings):
+            return value
+        unknown = set(value) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown ingest settings: {', '.join(sorted(unknown))}")
+        return cls(**value)
+
+    def as_parameters(self) -> dict[str, Any]:
+        """JSON-ready values (what a Prefect deployment stores and shows)."""
+        return {f.name: getattr(self, f.name).value if isinstance(getattr(self, f.name), Enum) else getattr(self, f.name)
+                for f in fields(self)}
+
+
+def _choice(enum: type[E], value: Any, name: str) -> E:
+    """`value` as a member of `enum`, or a ValueError listing the choices."""
+    try:
+        return enum(value)
+    except ValueError:
+        raise ValueError(f"unknown {name} {value!r}: use one of {', '.join(m.value for m in enum)}") from None
+
 
 class Orchestrator(str, Enum):
     """Who runs an ingest: Prefect (a flow run, visible in its UI) or hyoka alone (`hyoka.flows.engine`)."""
@@ -96,7 +157,7 @@ class Orchestrator(str, Enum):
     LOCAL = "local"  # never Prefect: no server to start, seconds sooner
 
 
-def uses_prefect(orchestrator: Orchestrator | str, runner: str) -> bool:
+def uses_prefect(orchestrator: Orchestrator | str, runner: Runner | str) -> bool:
     """Whether an ingest runs as a Prefect flow (the one place that decides it)."""
     choice = Orchestrator(orchestrator)
     if choice is Orchestrator.AUTO:

@@ -13,6 +13,7 @@ import json
 import os
 import shlex
 import sys
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from hyoka.extractors.pages import Reader
-from hyoka.flows.runs import Orchestrator
+from hyoka.flows.runs import IngestSettings, Orchestrator, Runner
 
 # Prefect is chatty and phones home by default; a CLI user wants neither. Users who want
 # Prefect's logs set these themselves. (Set when a command runs, before Prefect is imported,
@@ -104,14 +105,6 @@ def _warn(message: str) -> None:
     err.print(f"[yellow]warning:[/yellow] {escape(message)}")
 
 
-class Runner(str, Enum):
-    """Where documents are parsed (hyoka.flows.runs.RUNNERS; a test keeps the two the same)."""
-
-    process = "process"
-    thread = "thread"
-    dask = "dask"
-
-
 class OutputFormat(str, Enum):
     """How `sql` and `changes` print their results."""
 
@@ -128,7 +121,7 @@ def _say_wait(message: str) -> None:
 
 
 RUNNER_OPTION = typer.Option(
-    Runner.process.value, "--runner", envvar="HYOKA_RUNNER",
+    Runner.PROCESS.value, "--runner", envvar="HYOKA_RUNNER",
     help="Where documents are parsed: process (a pool of local processes), thread, or dask (prefect-dask).",
 )
 WORKERS_OPTION = typer.Option(2, "--workers", min=1, envvar="HYOKA_WORKERS", help="Processes, threads or local Dask workers.")
@@ -185,9 +178,9 @@ def ingest(
 ) -> None:
     """Read PDFs, validate them and load them into the warehouse."""
     _check_inputs(paths)
-    code = _run_ingest([str(p) for p in paths], db=db, municipality=municipality, wait=wait, report=report,
-                       runner=runner.value, workers=workers, dask_address=dask_address, reader=reader,
-                       orchestrator=orchestrator)
+    settings = _settings(db=db, municipality=municipality, wait_seconds=wait, report=report, runner=runner,
+                         workers=workers, dask_address=dask_address, reader=reader)
+    code = _run_ingest([str(p) for p in paths], settings, orchestrator)
     raise typer.Exit(code)
 
 
@@ -210,35 +203,21 @@ def _check_inputs(paths: list[Path]) -> None:
         _warn(f"no PDF found in {folder} — skipped")
 
 
-def _check_runner(runner: str, dask_address: str | None) -> str:
-    from hyoka.flows.runs import RUNNERS
-
-    if dask_address and runner != "dask":
-        runner = "dask"  # an address means a Dask cluster
-    if runner not in RUNNERS:
-        _error(f"unknown runner {runner!r}: use one of {', '.join(RUNNERS)}")
-    if runner == "dask":
+def _settings(**options: Any) -> IngestSettings:
+    """The run's settings, checked once (IngestSettings); a bad one is one line, exit code 2."""
+    try:
+        settings = IngestSettings(**options)
+    except ValueError as exc:
+        _error(str(exc))
+    if settings.runner is Runner.DASK:
         try:
             import prefect_dask  # noqa: F401
         except ImportError:
             _error("--runner dask needs prefect-dask: pip install 'hyoka[dask]'")
-    return runner
+    return settings
 
 
-def _run_ingest(
-    paths: list[str],
-    *,
-    db: Path,
-    municipality: str | None,
-    wait: float,
-    report: bool,
-    runner: str,
-    workers: int,
-    dask_address: str | None,
-    processed_dir: Path | None = None,
-    reader: Reader = Reader.PDFIUM,
-    orchestrator: Orchestrator = Orchestrator.AUTO,
-) -> int:
+def _run_ingest(paths: list[str], settings: IngestSettings, orchestrator: Orchestrator = Orchestrator.AUTO) -> int:
     """One ingest run with a progress bar and the closing summary; its exit code.
 
     The warehouse is asked first which files need reading: a run with nothing to read
@@ -247,7 +226,6 @@ def _run_ingest(
     """
     from hyoka.flows.runs import DocumentOutcome, Warehouse, plan_run, uses_prefect
 
-    runner = _check_runner(runner, dask_address)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -277,23 +255,18 @@ def _run_ingest(
                                            soft_wrap=True, highlight=False)
 
         try:
-            warehouse = Warehouse(str(db), wait, _say_wait)
-            run = plan_run(paths, warehouse, str(processed_dir) if processed_dir else None)
+            warehouse = Warehouse(settings.db, settings.wait_seconds, _say_wait)
+            run = plan_run(paths, warehouse, settings.processed_dir)
             progress.update(bar, total=len(run.files))
-            parameters: dict[str, Any] = dict(
-                db=str(db), municipality=municipality, progress=hook, wait_seconds=wait, on_wait=_say_wait,
-                report=report, runner=runner, workers=workers,
-                processed_dir=str(processed_dir) if processed_dir else None,
-            )
             if not run.plan.has_work:
-                summary = _answer_from_warehouse(paths, run, db, report, wait, processed_dir, hook)
-            elif uses_prefect(orchestrator, runner):
+                summary = _answer_from_warehouse(paths, run, settings, hook)
+            elif uses_prefect(orchestrator, settings.runner):
                 progress.update(bar, current="starting Prefect…")
-                summary = _ingest_flow(paths, **parameters, dask_address=dask_address, reader=reader.value)
+                summary = _ingest_flow(paths, settings, progress=hook, on_wait=_say_wait)
             else:
                 from hyoka.flows.engine import run_ingest
 
-                summary = run_ingest(paths, **parameters, reader=reader)
+                summary = run_ingest(paths, settings, progress=hook, on_wait=_say_wait)
         except KeyboardInterrupt:
             progress.stop()
             _interrupted(finished, len(run.files) if "run" in locals() else None)
@@ -320,7 +293,7 @@ def _interrupted(finished: list[Any], files: int | None) -> None:
     raise typer.Exit(130)
 
 
-def _ingest_flow(paths: list[str], **parameters: Any) -> Any:
+def _ingest_flow(paths: list[str], settings: IngestSettings, **callbacks: Any) -> Any:
     """Run the `ingest` flow, reporting to the configured Prefect API or a temporary server.
 
     The server starts while Prefect and the flow are imported; one that does not start
@@ -334,22 +307,21 @@ def _ingest_flow(paths: list[str], **parameters: Any) -> Any:
     with api_for_a_run(prepare=import_flow):
         from hyoka.flows.ingest import ingest as ingest_flow
 
-        return ingest_flow(paths, **parameters)
+        return ingest_flow(paths, settings, **callbacks)
 
 
-def _answer_from_warehouse(paths: list[str], run: Any, db: Path, report: bool, wait: float,
-                           processed_dir: Path | None, hook: Any) -> Any:
+def _answer_from_warehouse(paths: list[str], run: Any, settings: IngestSettings, hook: Any) -> Any:
     """The summary of a run with nothing to read: every file is unchanged or a known failure."""
     from hyoka.flows.runs import IngestSummary, Tally, report_is_current, write_report_safely
 
-    summary = IngestSummary(db_path=str(db), missing=run.missing)
-    tally = Tally(summary, paths, str(processed_dir) if processed_dir else None, hook)
+    summary = IngestSummary(db_path=settings.db, missing=run.missing)
+    tally = Tally(summary, paths, settings.processed_dir, hook)
     tally.settle_plan(run.plan)
     tally.close(run.files)
-    if report:
-        summary.report_dir = report_is_current(str(db))
+    if settings.report:
+        summary.report_dir = report_is_current(settings.db)
         if summary.report_dir is None and run.files:
-            written, summary.report_error = write_report_safely(str(db), wait)
+            written, summary.report_error = write_report_safely(settings.db, settings.wait_seconds)
             summary.report_dir = str(written.out_dir) if written is not None else None
     return summary
 
@@ -397,30 +369,19 @@ def serve(
         _error(f"no inbox folder at {inbox}")
     if cron and interval:
         _error("give --cron or --interval, not both")
+    settings = _settings(db=db, municipality=municipality, wait_seconds=wait, report=report, runner=runner,
+                         workers=workers, dask_address=dask_address, reader=reader, processed_dir=processed_dir)
     if once:
-        code = _run_ingest([str(inbox)], db=db, municipality=municipality, wait=wait, report=report,
-                           runner=runner.value, workers=workers, dask_address=dask_address, processed_dir=processed_dir,
-                           reader=reader, orchestrator=orchestrator)
-        raise typer.Exit(code)
+        raise typer.Exit(_run_ingest([str(inbox)], settings, orchestrator))
     if not cron and not interval:
         _error('give a schedule (--cron "0 6 * * *" or --interval 3600), or --once')
-    checked = _check_runner(runner.value, dask_address)
     if not _USER_CHOSE["log_level"]:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"  # each run's summary line, in the terminal or the journal
     from hyoka.service import serve_ingest
 
-    parameters = {
-        "paths": [str(inbox.resolve())],
-        "db": str(db.resolve()),
-        "municipality": municipality,
-        "wait_seconds": wait,
-        "report": report,
-        "runner": checked,
-        "workers": workers,
-        "dask_address": dask_address,
-        "processed_dir": str(processed_dir.resolve()) if processed_dir else None,
-        "reader": reader.value,
-    }
+    # a deployment stores JSON parameters; the runs it starts may run from another folder
+    located = replace(settings, db=str(db.resolve()), processed_dir=str(processed_dir.resolve()) if processed_dir else None)
+    parameters = {"paths": [str(inbox.resolve())], "settings": located.as_parameters()}
     try:
         serve_ingest(name, parameters, cron=cron, interval=interval, timezone=timezone, say=lambda m: err.print(m))
     except Exception as exc:  # noqa: BLE001

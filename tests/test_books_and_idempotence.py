@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from conftest import SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, fetch_dicts
+from hyoka.flows.runs import IngestSettings
 from hyoka.extractors.pdf_input import sha256_hex
 from hyoka.extractors.registry import extract_pdf
 from hyoka.flows.ingest import IngestSummary, ingest
@@ -89,11 +90,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     copy_lo.write_bytes(SHEET_LIBREOFFICE.read_bytes())
     files = [str(SHEET_LIBREOFFICE), str(SHEET_REPORTLAB), str(broken), str(copy_rl)]
     # threads: which runner parses is tested in test_concurrency; here it is the flow's bookkeeping
-    first = ingest(files, db=str(db), runner="thread", report=False)
+    first = ingest(files, IngestSettings(db=str(db), runner="thread", report=False))
     after_first = _snapshot(db)
-    second = ingest(files, db=str(db), runner="thread", report=False)
+    second = ingest(files, IngestSettings(db=str(db), runner="thread", report=False))
     after_second = _snapshot(db)
-    third = ingest([str(copy_lo)], db=str(db), runner="thread", report=False)
+    third = ingest([str(copy_lo)], IngestSettings(db=str(db), runner="thread", report=False))
     return Runs(db, copy_rl, copy_lo, first, second, third, after_first, after_second, _snapshot(db))
 
 

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from hyoka.flows.plan import InputCheck, check_inputs
-from hyoka.flows.runs import RUNNERS, DocumentOutcome, IngestSummary
-from hyoka.cli import OutputFormat, Runner, _fiscal_year, _print_summary, app
+from hyoka.flows.runs import DocumentOutcome, IngestSummary
+from hyoka.cli import OutputFormat, _fiscal_year, _print_summary, app
 from hyoka.warehouse import store
 
 # A folder name a Japanese user may well have: a space and kanji, to be pasted back into a shell.
@@ -95,7 +95,7 @@ def test_a_mistyped_path_beside_readable_ones_is_said_before_the_run(tmp_path: P
     empty.mkdir()
     said_before: list[list[str]] = []
 
-    def run(paths: list[str], **options: object) -> int:  # the run itself is the flow's tests' business
+    def run(paths: list[str], *settings: object) -> int:  # the run itself is the flow's tests' business
         said_before.append(paths)
         return 1
     monkeypatch.setattr(hyoka.cli, "_run_ingest", run)
@@ -195,7 +195,6 @@ def test_export_into_an_existing_file_is_one_line(tmp_path: Path) -> None:
 
 
 def test_fixed_choices_are_enums_refused_at_once(tmp_path: Path) -> None:
-    assert [r.value for r in Runner] == list(RUNNERS)  # the CLI offers exactly the runners the flow knows
     db = tmp_path / "x.duckdb"
     runner = invoke("ingest", str(tmp_path), "--db", str(db), "--runner", "foo", env=WIDE)
     assert runner.exit_code == 2
@@ -253,3 +252,22 @@ def test_changes_from_after_to_is_refused_and_r_years_are_taken(tmp_path: Path) 
     # R4 → R5 passes the checks: it gets as far as the (missing) warehouse
     forwards = invoke("changes", "--from", "R4", "--to", "R5", "--db", str(db))
     assert forwards.exit_code == 2 and "no warehouse at" in forwards.stderr
+
+
+def test_ingest_settings_are_checked_once_and_travel_as_json() -> None:
+    """One dataclass holds how a run goes (CLI, flow, deployment): checked when made, JSON both ways."""
+    import json
+
+    from hyoka.extractors.pages import Reader
+    from hyoka.flows.runs import IngestSettings, Runner
+
+    settings = IngestSettings(db=Path("x.duckdb"), runner="thread", workers=3, reader="pdfplumber")  # strings, as JSON gives them
+    assert (settings.db, settings.runner, settings.reader) == ("x.duckdb", Runner.THREAD, Reader.PDFPLUMBER)
+    assert IngestSettings.of(json.loads(json.dumps(settings.as_parameters()))) == settings
+    assert IngestSettings(dask_address="tcp://10.0.0.5:8786").runner is Runner.DASK  # an address means Dask
+    with pytest.raises(ValueError, match=r"^unknown runner 'foo': use one of process, thread, dask$"):
+        IngestSettings(runner="foo")  # a wrong string, as a user could write it
+    with pytest.raises(ValueError, match=r"^workers must be a whole number of at least 1, not 0$"):
+        IngestSettings(workers=0)
+    with pytest.raises(ValueError, match=r"^unknown ingest settings: dbb$"):
+        IngestSettings.of({"dbb": "x.duckdb"})

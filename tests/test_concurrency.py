@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import HANG, KPI_LIST, SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, finish, spawn, stop, wait_until
+from hyoka.flows.runs import IngestSettings
 from hyoka.flows.ingest import ingest
 from hyoka.cli import app
 from hyoka.warehouse import store
@@ -159,8 +160,7 @@ def test_ingest_waits_for_a_writer_too(tmp_path: Path) -> None:
         release.touch()  # told it waits: now the other run lets go
 
     try:
-        summary = ingest([str(SHEET_REPORTLAB)], db=str(db), on_wait=on_wait, wait_seconds=600, runner="thread",
-                         report=False)
+        summary = ingest([str(SHEET_REPORTLAB)], IngestSettings(db=str(db), wait_seconds=600, runner="thread", report=False), on_wait=on_wait)
     finally:
         release.touch()
         finish(holder)
@@ -185,7 +185,7 @@ def rows(db: Path) -> dict[str, list[tuple]]:
 @pytest.fixture(scope="module")
 def by_thread(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("threads") / "thread.duckdb"
-    summary = ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], db=str(db), runner="thread", report=False)
+    summary = ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], IngestSettings(db=str(db), runner="thread", report=False))
     assert summary.runner == "thread" and summary.parsed == 2
     return db
 
@@ -196,7 +196,7 @@ def test_process_runner(by_thread: Path, tmp_path: Path, monkeypatch: pytest.Mon
     # the samples are too few pages to repay a pool's start-up: lower the bar, not the work
     monkeypatch.setattr(hyoka.flows.engine, "MIN_PAGES_PER_PROCESS", 1)
     db = tmp_path / "process.duckdb"
-    summary = ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], db=str(db), runner="process", workers=2, report=False)
+    summary = ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], IngestSettings(db=str(db), runner="process", workers=2, report=False))
     assert (summary.runner, summary.parsed, summary.failed) == ("process", 2, 0)
     assert rows(db) == rows(by_thread)
 
@@ -207,11 +207,10 @@ def test_without_prefect_in_a_process_pool(by_thread: Path, tmp_path: Path, monk
 
     monkeypatch.setattr(hyoka.flows.engine, "MIN_PAGES_PER_PROCESS", 1)
     db = tmp_path / "local.duckdb"
-    summary = hyoka.flows.engine.run_ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], str(db), runner="process", workers=2,
-                                      report=False)
+    summary = hyoka.flows.engine.run_ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], IngestSettings(db=str(db), runner="process", workers=2, report=False))
     assert (summary.runner, summary.parsed, summary.failed) == ("process", 2, 0)
     assert rows(db) == rows(by_thread)
-    again = hyoka.flows.engine.run_ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], str(db), report=False)
+    again = hyoka.flows.engine.run_ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], IngestSettings(db=str(db), report=False))
     assert (again.count("unchanged"), again.parsed) == (2, 0)
 
 
@@ -241,7 +240,7 @@ def test_a_small_run_reads_in_the_flow(tmp_path: Path) -> None:
     """No process pool to start (seconds) for a run of a few pages, nor for one worker."""
     from hyoka.flows.engine import MIN_PAGES_PER_PROCESS, runner_for
 
-    summary = ingest([str(SHEET_REPORTLAB)], db=str(tmp_path / "one.duckdb"), runner="process", workers=2, report=False)
+    summary = ingest([str(SHEET_REPORTLAB)], IngestSettings(db=str(tmp_path / "one.duckdb"), runner="process", workers=2, report=False))
     assert (summary.runner, summary.parsed, summary.failed) == ("thread", 1, 0)
     assert fetch(tmp_path / "one.duckdb", "SELECT project_code FROM projects") == [("121101",)]
     large = 100 * MIN_PAGES_PER_PROCESS
@@ -255,8 +254,7 @@ def test_dask_runner_on_a_local_cluster(by_thread: Path, tmp_path: Path) -> None
     pytest.importorskip("prefect_dask")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         db = tmp_path / "dask.duckdb"
-        summary = ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], db=str(db), runner="dask",
-                         dask_address=cluster.scheduler_address, report=False)
+        summary = ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], IngestSettings(db=str(db), runner="dask", dask_address=cluster.scheduler_address, report=False))
     assert (summary.runner, summary.parsed, summary.failed) == ("dask", 2, 0)
     assert rows(db) == rows(by_thread)
 

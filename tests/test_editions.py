@@ -33,6 +33,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT, fetch, fetch_dicts
+from hyoka.flows.runs import IngestSettings
 from hyoka.extractors.pdf_input import sha256_hex
 from synth.editions import budget_row, next_edition, set_budget, set_code, set_indicator
 from synth.kpi_list import SynthGoal, SynthItem, SynthKpi, kpi_list_pdf
@@ -181,7 +182,7 @@ def test_superseded_file_again_stays_superseded(editions, tmp_path: Path) -> Non
     from hyoka.flows.ingest import ingest
 
     db, docs = editions["db"], editions["docs"]
-    summary = ingest([str(editions["made"] / "kpi_R5.pdf")], db=str(db), runner="thread", report=False)
+    summary = ingest([str(editions["made"] / "kpi_R5.pdf")], IngestSettings(db=str(db), runner="thread", report=False))
     assert [o.status for o in summary.outcomes] == ["unchanged"]
     assert fetch(db, "SELECT status FROM documents WHERE document_id = ?", [docs["kpi_R5"]]) == [("superseded",)]
     assert fetch(db, "SELECT status FROM documents WHERE document_id = ?", [docs["kpi_R5_corrected"]]) == [("loaded",)]

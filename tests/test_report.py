@@ -25,6 +25,7 @@ import pytest
 
 from conftest import KPI_LIST, ROOT, fetch, fetch_dicts
 from pdf_factory import book
+from hyoka.flows.runs import IngestSettings
 from synth.sheets import BUDGET_KEYS, SheetTruth, era_short, fmt_amount, make_truths, render_book
 
 YEAR = 2022
@@ -166,7 +167,7 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> Books:
     folder = tmp_path_factory.mktemp("planted")
     clean_pdf, planted_pdf, plants = planted_book(folder)
     db = folder / "books.duckdb"
-    summary = ingest([str(clean_pdf), str(planted_pdf)], db=str(db))
+    summary = ingest([str(clean_pdf), str(planted_pdf)], IngestSettings(db=str(db)))
     assert summary.failed == 0, [o.error for o in summary.outcomes]
     assert summary.report_error is None
     return Books(db, Path(summary.report_dir), plants)
@@ -523,7 +524,7 @@ def test_a_report_failure_never_fails_the_ingest(tmp_path: Path, monkeypatch: py
     from conftest import SHEET_REPORTLAB
     from hyoka.flows.ingest import ingest
 
-    skipped = ingest([str(SHEET_REPORTLAB)], db=str(tmp_path / "a.duckdb"), report=False)
+    skipped = ingest([str(SHEET_REPORTLAB)], IngestSettings(db=str(tmp_path / "a.duckdb"), report=False))
     assert (skipped.report_dir, skipped.report_error) == (None, None)
     assert not (tmp_path / "a-report").exists()
 
@@ -531,7 +532,7 @@ def test_a_report_failure_never_fails_the_ingest(tmp_path: Path, monkeypatch: py
         raise OSError("disk full")
 
     monkeypatch.setattr(hyoka.report, "write_report", broken)
-    summary = ingest([str(SHEET_REPORTLAB)], db=str(tmp_path / "b.duckdb"))
+    summary = ingest([str(SHEET_REPORTLAB)], IngestSettings(db=str(tmp_path / "b.duckdb")))
     assert summary.failed == 0 and summary.count("loaded_with_issues") == 1
     assert summary.report_dir is None and "disk full" in summary.report_error
 

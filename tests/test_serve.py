@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, fetch_dicts, run_hyoka
+from hyoka.flows.runs import IngestSettings
 from hyoka.extractors.pdf_input import sha256_hex
 from hyoka.flows import plan as plan_module
 from hyoka.flows.ingest import ingest
@@ -88,7 +89,7 @@ def test_processed_files_are_moved(served: dict) -> None:
         "processed/city/sheet-reportlab.pdf", "processed/failed/broken.pdf", "processed/sheet.pdf"]
     assert (done / "sheet.pdf").read_bytes() == SHEET_LIBREOFFICE.read_bytes()
     # a third pass finds nothing new: the processed folder inside the inbox is left alone
-    summary = ingest([str(inbox)], db=str(served["db"]), processed_dir=str(done), report=False)
+    summary = ingest([str(inbox)], IngestSettings(db=str(served["db"]), processed_dir=str(done), report=False))
     assert summary.outcomes == [] and summary.parsed == 0 and summary.failed == 0
 
 
@@ -110,18 +111,18 @@ def test_a_known_file_is_not_even_hashed(tmp_path: Path, monkeypatch: pytest.Mon
     shutil.copy(SHEET_REPORTLAB, sheet)
     db = str(tmp_path / "cache.duckdb")
     # threads: the file cache is the flow's planning, whichever runner reads the pages
-    assert ingest([str(inbox)], db=db, runner="thread", report=False).parsed == 1
+    assert ingest([str(inbox)], IngestSettings(db=db, runner="thread", report=False)).parsed == 1
 
     hashed: list[Path] = []
     real = plan_module.content_id  # the flow's planning hashes a file it does not know
     monkeypatch.setattr(plan_module, "content_id", lambda path: hashed.append(path) or real(path))
-    again = ingest([str(inbox)], db=db, runner="thread", report=False)
+    again = ingest([str(inbox)], IngestSettings(db=db, runner="thread", report=False))
     assert (again.parsed, [o.status for o in again.outcomes], hashed) == (0, ["unchanged"], [])
 
     # touched (new mtime, same bytes): hashed once more, still unchanged, and the cache follows
     stat = sheet.stat()
     os.utime(sheet, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
-    touched = ingest([str(inbox)], db=db, runner="thread", report=False)
+    touched = ingest([str(inbox)], IngestSettings(db=db, runner="thread", report=False))
     assert (touched.parsed, [o.status for o in touched.outcomes]) == (0, ["unchanged"])
     assert hashed == [sheet.resolve()]
     (row,) = fetch_dicts(Path(db), "SELECT * FROM file_cache")
@@ -129,7 +130,7 @@ def test_a_known_file_is_not_even_hashed(tmp_path: Path, monkeypatch: pytest.Mon
 
     # new bytes under the same name: a new document
     shutil.copy(SHEET_LIBREOFFICE, sheet)
-    changed = ingest([str(inbox)], db=db, runner="thread", report=False)
+    changed = ingest([str(inbox)], IngestSettings(db=db, runner="thread", report=False))
     assert changed.parsed == 1 and fetch(Path(db), "SELECT count(*) FROM documents")[0][0] == 2
 
 
