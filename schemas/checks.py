@@ -23,6 +23,8 @@ class CheckInfo:
 CHECKS: dict[str, CheckInfo] = {
     # type and range checks
     "unparseable_number": CheckInfo("error", "数値として読めません", "a number cell could not be parsed"),
+    # Pandera's own not_nullable: a column every record must fill came out empty
+    "required_value_missing": CheckInfo("error", "必須の値がありません", "a value every record must have is empty"),
     "fiscal_year_range": CheckInfo("error", "年度が妥当な範囲にありません", "fiscal year outside 1868–2100"),
     "fiscal_year_missing": CheckInfo("error", "年度が読み取れません", "no fiscal year could be read from the label"),
     "project_code_format": CheckInfo("error", "事業コードの形式が不正です", "事業コード is not a code of digits"),

@@ -295,7 +295,10 @@ def _nullable(dtype: type, *checks: pa.Check) -> pa.Column:
 
 PROJECTS = pa.DataFrameSchema(
     {
-        "project_code": pa.Column(str, checks=[column_check(lambda s: s.str.fullmatch(r"\d+"), name="project_code_format")]),
+        # an empty code is the template's finding (missing_project_code, where it looked), not a format error
+        "project_code": pa.Column(
+            str, checks=[column_check(lambda s: s.eq("") | s.str.fullmatch(r"\d+"), name="project_code_format")]
+        ),
         "start_fiscal_year": _nullable(float, column_check(_year_in_range, name="fiscal_year_range")),
         "page": pa.Column(int, coerce=True),
     },

@@ -97,6 +97,27 @@ def _row_issue(table: str, record: Record, check: str, column: str | None) -> Is
     )
 
 
+def _is_missing(value: object) -> bool:
+    """None or NaN (a failure case may also be a list or an array: never missing)."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def registry_name(check: str) -> str:
+    """The registry's name for a Pandera failure: its built-in checks get ours, ours keep theirs."""
+    if check.startswith(("coerce_dtype(", "dtype(")):
+        return "unparseable_number"  # a value that is not of the column's type
+    if check == "not_nullable":
+        return "required_value_missing"
+    return check
+
+
+def uncoercible_cells(failure_cases: pd.DataFrame) -> list[tuple[str, int]]:
+    """(column, row) of each value Pandera could not coerce to its column's type."""
+    cases = failure_cases[failure_cases["check"].astype(str).str.startswith("coerce_dtype(")
+                          & failure_cases["index"].notna() & failure_cases["failure_case"].notna()]
+    return sorted({(str(column), int(index)) for column, index in zip(cases["column"], cases["index"])})
+
+
 def failures_to_issues(table: str, records: list[Record], failure_cases: pd.DataFrame) -> list[IssueRecord]:
     """One issue per (check, column, row) from Pandera's failure cases, in their order.
 
@@ -114,8 +135,9 @@ def failures_to_issues(table: str, records: list[Record], failure_cases: pd.Data
                 seen.add(("check_failed", check, -1))
                 issues.append(_check_failed_issue(table, check, column, failure_cases["failure_case"].iloc[position]))
             continue
-        if check.startswith("coerce_dtype"):
-            check = "unparseable_number"
+        check = registry_name(check)
+        if check == "unparseable_number" and _is_missing(failure_cases["failure_case"].iloc[position]):
+            continue  # an empty value is not a wrong one: not_nullable (required_value_missing) says it
         key = (check, column, int(index))
         if key not in seen:
             seen.add(key)
@@ -136,8 +158,27 @@ def validate_table(table: str, records: list[Record]) -> list[IssueRecord]:
         # the frame is this call's own: Pandera need not copy it
         schema.validate(frame, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as exc:
-        return failures_to_issues(table, records, exc.failure_cases)
-    return []
+        failures = exc.failure_cases
+    else:
+        return []
+    unparseable = uncoercible_cells(failures)
+    if not unparseable:
+        return failures_to_issues(table, records, failures)
+    # A value of the wrong type leaves its column uncoerced, and every other check of that
+    # column (or of the table) would then fail on the type instead of judging the rows: each
+    # such value is an issue of its own, and the rest is validated again without it.
+    issues = [_row_issue(table, records[row], "unparseable_number", column) for column, row in unparseable]
+    frame = records_frame(records)
+    for column, row in unparseable:
+        frame.iat[row, frame.columns.get_loc(column)] = None
+    try:
+        schema.validate(frame, lazy=True, inplace=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        said = set(unparseable)  # one issue per unreadable value: not also "missing" once it is set aside
+        other = [pd.isna(row) or (str(column), int(row)) not in said for column, row in zip(cases["column"], cases["index"])]
+        issues += failures_to_issues(table, records, cases[other])
+    return issues
 
 
 def complete_finding(issue: IssueRecord) -> IssueRecord:

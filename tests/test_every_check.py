@@ -183,6 +183,10 @@ SCHEMA_CASES = [
     Case("unparseable_number", "coercion",
          lambda bad: schema("project_sdgs", [sdg("四" if bad else "4")]),
          (Where(1, "project_sdgs", f"{CODE} SDG 四", "goal_no"),)),
+    # a value every record must have (Pandera's not_nullable): a funding-source row without its source
+    Case("required_value_missing", "",
+         lambda bad: schema("project_budget_sources", [source(None if bad else "その他", 100.0)]),
+         (Where(1, "project_budget_sources", f"{BUDGET_KEY} None", "source"),)),
     Case("fiscal_year_range", "budget_item",
          lambda bad: schema("project_budget_items", [BudgetItemRecord(page=1, project_code=CODE, fiscal_year=1867 if bad else 1868,
                                                                       stage="決算", item_no=1, item_name="委託料", amount=10.0,
@@ -406,7 +410,7 @@ SHEET_CASES = [
     Case("page_skipped", "",
          lambda bad: validated([*sheet_pages(), on_page(foreign_page(), 3)] if bad else sheet_pages()),
          (Where(3, "pages", "page 3", None),)),
-    # the code's cells printed blank on both pages (that also fails the schema's project_code_format)
+    # the code's cells printed blank on both pages
     Case("missing_project_code", "asahikawa", sheet_without_code,
          (Where(1, "projects", "", "project_code"),)),
 ]
@@ -437,7 +441,6 @@ def ikeda_no_box() -> BBox | None:
 
 
 IKEDA_CASES = [
-    # no code also fails the schema's project_code_format
     Case("missing_project_code", "ikeda", lambda bad: ikeda(bad, lambda c: c.bbox == ikeda_no_box()),
          (Where(1, "projects", "", "project_code"),)),
     # the 事業費等 table is found by its 区分 corner
@@ -627,6 +630,20 @@ def test_the_defect_trips_its_check(case: Case) -> None:
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_the_close_input_does_not(case: Case) -> None:
     assert case.issues(False) == []
+
+
+def test_a_value_of_the_wrong_type_is_one_issue_and_the_other_checks_still_judge_the_rows() -> None:
+    """Not also "year missing", a dtype failure or a check that crashed on the uncoerced column."""
+    found = schema("project_budgets", [budget(fiscal_year="abc"), budget(other=-5.0)])
+    assert [(f.check, f.where.column) for f in found] == [("unparseable_number", "fiscal_year"), ("negative_amount", "other")]
+    assert schema("project_sdgs", [sdg(None)]) == [
+        Found("required_value_missing", "error", Where(1, "project_sdgs", f"{CODE} SDG None", "goal_no"))
+    ]
+
+
+def test_an_empty_project_code_is_said_once_where_the_template_looked() -> None:
+    """The template says the code is missing (missing_project_code); the schema does not add a format error."""
+    assert schema("projects", [project("")]) == []
 
 
 def test_every_registered_check_has_a_case() -> None:
