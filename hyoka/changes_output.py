@@ -14,28 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hyoka.normalize import era_label
-from hyoka.warehouse.changes import SECTIONS, EditionChanges
-
-
-# Columns shown per section in the table output: (key, header, numeric)
-TABLE_COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
-    "new_projects": [("project_code", "事業コード", False), ("project_name", "事業名", False),
-                     ("policy_code", "施策", False), ("department", "部署", False)],
-    "vanished_projects": [("project_code", "事業コード", False), ("project_name", "事業名", False),
-                          ("policy_code", "施策", False), ("department", "部署", False)],
-    "budget_changes": [("project_code", "事業コード", False), ("project_name", "事業名", False),
-                       ("label", "列", False), ("change", "change", False),
-                       ("from_total_cost", "事業費 from", True), ("to_total_cost", "事業費 to", True),
-                       ("difference", "差 diff", True), ("changed_columns", "changed", False)],
-    "revised_values": [("source", "source", False), ("project_code", "事業コード", False), ("level", "階層", False),
-                       ("name", "指標・KPI", False), ("kind", "区分", False), ("fiscal_year", "年度 FY", True),
-                       ("from_text", "from", True), ("to_text", "to", True)],
-    "pending_to_number": [("source", "source", False), ("project_code", "事業コード", False), ("level", "階層", False),
-                          ("name", "指標・KPI", False), ("kind", "区分", False), ("fiscal_year", "年度 FY", True),
-                          ("from_text", "from", False), ("to_text", "to", True)],
-    "new_kpis": [("goal_no", "基本目標", True), ("kpi_name", "KPI名", False), ("unit", "単位", False),
-                 ("department", "担当", False)],
-}
+from hyoka.warehouse.changes import CHANGE_COLUMNS, MUNICIPALITY_COLUMN, SECTIONS, EditionChanges
 
 
 def cell(value: Any) -> str:
@@ -72,11 +51,11 @@ def print_tables(changes: EditionChanges, console: Console) -> None:
             console.print(f"\n[bold]{title}[/bold] — なし / none")
             continue
         table = Table(title=title, title_justify="left", title_style="bold", show_header=True, header_style="bold")
-        columns = ([("municipality", "自治体", False)] if several else []) + TABLE_COLUMNS[key]
-        for _key, header, numeric in columns:
-            table.add_column(header, justify="right" if numeric else "left")
+        columns = ((MUNICIPALITY_COLUMN,) if several else ()) + CHANGE_COLUMNS[key]
+        for column in columns:
+            table.add_column(column.header, justify="right" if column.numeric else "left")
         for row in rows:
-            table.add_row(*(cell(row.get(k)) for k, _h, _n in columns))
+            table.add_row(*(cell(row.get(column.key)) for column in columns))
         console.print()
         console.print(table)
 

@@ -40,6 +40,45 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("new_kpis", "新しいKPI", "New KPIs"),
 )
 
+
+
+@dataclass(frozen=True)
+class ChangeColumn:
+    """A column a section of the changes is shown with (in `hyoka changes` and the report)."""
+
+    key: str
+    ja: str
+    en: str = ""
+    numeric: bool = False  # right-aligned, with thousands separators
+
+    @property
+    def header(self) -> str:
+        return f"{self.ja} {self.en}" if self.en else self.ja
+
+
+def _columns(*spec: tuple[str, str] | tuple[str, str, str] | tuple[str, str, str, bool]) -> tuple[ChangeColumn, ...]:
+    return tuple(ChangeColumn(*s) for s in spec)
+
+
+_PROJECT = _columns(("project_code", "事業コード", "code"), ("project_name", "事業名", "project"),
+                    ("policy_code", "施策", "policy"), ("department", "部署", "department"))
+_VALUE = _columns(("source", "出典", "source"), ("project_code", "事業コード", "code"), ("level", "階層", "level"),
+                  ("name", "指標・KPI"), ("kind", "区分", "kind"), ("fiscal_year", "年度", "FY", True))
+MUNICIPALITY_COLUMN = ChangeColumn("municipality", "自治体", "municipality")  # first, when several are compared
+# the columns of each section, in order
+CHANGE_COLUMNS: dict[str, tuple[ChangeColumn, ...]] = {
+    "new_projects": _PROJECT,
+    "vanished_projects": _PROJECT,
+    "budget_changes": _PROJECT[:2] + _columns(
+        ("label", "列", "column"), ("change", "変化", "change"), ("from_total_cost", "旧版の事業費", "from", True),
+        ("to_total_cost", "新版の事業費", "to", True), ("difference", "差", "difference", True),
+        ("changed_columns", "変わった列", "changed")),
+    "revised_values": _VALUE + _columns(("from_text", "旧版", "from", True), ("to_text", "新版", "to", True)),
+    "pending_to_number": _VALUE + _columns(("from_text", "旧版", "from"), ("to_text", "新版", "to", True)),
+    "new_kpis": _columns(("goal_no", "基本目標", "goal", True), ("kpi_name", "KPI名", "KPI"), ("unit", "単位", "unit"),
+                         ("department", "担当", "department")),
+}
+
 _LIVE = is_live("")
 _AMOUNTS = [c for c, _ja, _en in _BUDGET_VALUES]
 
@@ -85,23 +124,20 @@ _PROJECT_ROWS = """r.document_id = p.document_id
        AND (p.project_code = r.project_code
             OR (p.project_code IS NULL AND nullif(r.project_code, '') IS NULL AND r.page BETWEEN p.first_page AND p.last_page))"""
 
-_NEW_PROJECTS = _BASE + """
-SELECT t.municipality, t.project_key, t.project_code, t.project_name, t.department, t.policy_code
-FROM proj AS t
-WHERE t.side = 'to' AND t.municipality IN (SELECT municipality FROM proj_munis)
-  AND NOT EXISTS (SELECT 1 FROM proj AS f WHERE f.side = 'from' AND f.municipality = t.municipality
-                                             AND f.project_key = t.project_key)
-ORDER BY t.municipality, t.project_key
+def _projects_only_in(side: str, other: str) -> str:
+    """The projects of one edition (`side`) that the other edition does not have."""
+    return _BASE + f"""
+SELECT a.municipality, a.project_key, a.project_code, a.project_name, a.department, a.policy_code
+FROM proj AS a
+WHERE a.side = '{side}' AND a.municipality IN (SELECT municipality FROM proj_munis)
+  AND NOT EXISTS (SELECT 1 FROM proj AS b WHERE b.side = '{other}' AND b.municipality = a.municipality
+                                             AND b.project_key = a.project_key)
+ORDER BY a.municipality, a.project_key
 """
 
-_VANISHED_PROJECTS = _BASE + """
-SELECT f.municipality, f.project_key, f.project_code, f.project_name, f.department, f.policy_code
-FROM proj AS f
-WHERE f.side = 'from' AND f.municipality IN (SELECT municipality FROM proj_munis)
-  AND NOT EXISTS (SELECT 1 FROM proj AS t WHERE t.side = 'to' AND t.municipality = f.municipality
-                                             AND t.project_key = f.project_key)
-ORDER BY f.municipality, f.project_key
-"""
+
+_NEW_PROJECTS = _projects_only_in("to", "from")
+_VANISHED_PROJECTS = _projects_only_in("from", "to")
 
 _BUDGET_CHANGES = _BASE + f"""
 , bud AS (

@@ -287,30 +287,9 @@ def _number(value: Any) -> str:
     return escape(str(value))
 
 
-# (section key, columns: (key, header, numeric))
-CHANGE_COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
-    "new_projects": [("project_code", "事業コード code", False), ("project_name", "事業名 project", False),
-                     ("policy_code", "施策 policy", False), ("department", "部署 department", False)],
-    "vanished_projects": [("project_code", "事業コード code", False), ("project_name", "事業名 project", False),
-                          ("policy_code", "施策 policy", False), ("department", "部署 department", False)],
-    "budget_changes": [("project_code", "事業コード code", False), ("project_name", "事業名 project", False),
-                       ("label", "列 column", False), ("change", "変化 change", False),
-                       ("from_total_cost", "旧版の事業費 from", True), ("to_total_cost", "新版の事業費 to", True),
-                       ("difference", "差 difference", True), ("changed_columns", "変わった列 changed", False)],
-    "revised_values": [("source", "出典 source", False), ("project_code", "事業コード code", False),
-                       ("level", "階層 level", False), ("name", "指標・KPI", False), ("kind", "区分 kind", False),
-                       ("fiscal_year", "年度 FY", True), ("from_text", "旧版 from", True), ("to_text", "新版 to", True)],
-    "pending_to_number": [("source", "出典 source", False), ("project_code", "事業コード code", False),
-                          ("level", "階層 level", False), ("name", "指標・KPI", False), ("kind", "区分 kind", False),
-                          ("fiscal_year", "年度 FY", True), ("from_text", "旧版 from", False), ("to_text", "新版 to", True)],
-    "new_kpis": [("goal_no", "基本目標 goal", True), ("kpi_name", "KPI名 KPI", False), ("unit", "単位 unit", False),
-                 ("department", "担当 department", False)],
-}
-
-
 def changes_section(content: ReportContent) -> str:
     """Changes between the two newest editions of each municipality's documents (only when there are two)."""
-    from hyoka.warehouse.changes import SECTIONS
+    from hyoka.warehouse.changes import CHANGE_COLUMNS, MUNICIPALITY_COLUMN, SECTIONS
 
     if not content.changes:
         return ""
@@ -330,20 +309,20 @@ def changes_section(content: ReportContent) -> str:
             rows = change.sections.get(key, [])
             if not rows:
                 continue
-            columns = ([("municipality", "自治体", False)] if several else []) + CHANGE_COLUMNS[key]
+            columns = ((MUNICIPALITY_COLUMN,) if several else ()) + CHANGE_COLUMNS[key]
             body = []
             for row in rows[:MAX_CHANGE_ROWS]:
                 cells = []
-                for column, _header, numeric in columns:
-                    value = row.get(column)
+                for column in columns:
+                    value = row.get(column.key)
                     if isinstance(value, (list, tuple)):
                         value = ", ".join(map(str, value))
-                    cells.append(_number(value) if numeric and not isinstance(value, str) else text(value))
+                    cells.append(_number(value) if column.numeric and not isinstance(value, str) else text(value))
                 body.append(cells)
             more = len(rows) - MAX_CHANGE_ROWS
             note = f'<p class="note">ほか {more:,} 行 / {more:,} more rows: hyoka changes --from {change.from_year} --to {change.to_year}</p>' if more > 0 else ""
             parts.append(f'<h3 data-section="{key}">{escape(ja)} <small>{escape(en)} · {len(rows):,}</small></h3>'
-                         f'{table([(h, n) for _k, h, n in columns], body)}{note}')
+                         f'{table([(c.header, c.numeric) for c in columns], body)}{note}')
         parts.append("</div>")
     parts.append("</section>")
     return "".join(parts)
