@@ -51,3 +51,88 @@ def book(pages: list[tuple[Path | bytes, int]]) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+# ---- the same pages turned and moved (what the readers must read like the upright page) ----
+
+# a quarter turn counter-clockwise, as an exact matrix per angle (cos/sin would leave 1e-16
+# where the rulings need 0, and no real generator writes those)
+_TURN_CCW = {90: (0, 1, -1, 0), 180: (-1, 0, 0, -1), 270: (0, -1, 1, 0)}
+
+
+def _written(writer: PdfWriter) -> bytes:
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def rotated_copy(source: Path, degrees: int) -> bytes:
+    """Every page with /Rotate `degrees` added: the sheet is displayed turned clockwise."""
+    writer = PdfWriter(clone_from=str(source))
+    for page in writer.pages:
+        page.rotate(degrees)
+    return _written(writer)
+
+
+def drawn_turned_copy(source: Path, degrees: int, rotate: int = 0) -> bytes:
+    """Every page's content drawn turned `degrees` counter-clockwise on a page that fits it, then /Rotate `rotate`.
+
+    `drawn_turned_copy(p, 90)`: a landscape sheet stored sideways on a portrait page;
+    `drawn_turned_copy(p, 90, rotate=90)`: the same, displayed upright by its /Rotate.
+    """
+    from pypdf import Transformation
+    from pypdf.generic import RectangleObject
+
+    writer = PdfWriter(clone_from=str(source))
+    for page in writer.pages:
+        box = page.mediabox
+        width, height = float(box.width), float(box.height)
+        page.add_transformation(Transformation((1, 0, 0, 1, -float(box.left), -float(box.bottom))))
+        shift = {90: (height, 0), 180: (width, height), 270: (0, width)}[degrees]
+        page.add_transformation(Transformation((*_TURN_CCW[degrees], *shift)))
+        page.mediabox = RectangleObject([0, 0, width, height] if degrees == 180 else [0, 0, height, width])
+        if "/CropBox" in page:
+            del page["/CropBox"]
+        if rotate:
+            page.rotate(rotate)
+    return _written(writer)
+
+
+def moved_copy(source: Path, dx: float, dy: float, *, invert: bool = False, crop: float = 0.0, rotate: int = 0) -> bytes:
+    """Every page's content and MediaBox moved by (dx, dy): a negative or offset MediaBox.
+
+    `invert`: the MediaBox written from its top-right corner; `crop`: a CropBox inset this
+    much; `rotate`: a /Rotate added as well.
+    """
+    from pypdf import Transformation
+    from pypdf.generic import RectangleObject
+
+    writer = PdfWriter(clone_from=str(source))
+    for page in writer.pages:
+        page.add_transformation(Transformation((1, 0, 0, 1, dx, dy)))
+        box = page.mediabox
+        left, bottom, right, top = float(box.left) + dx, float(box.bottom) + dy, float(box.right) + dx, float(box.top) + dy
+        page.mediabox = RectangleObject([right, top, left, bottom] if invert else [left, bottom, right, top])
+        if "/CropBox" in page:
+            del page["/CropBox"]
+        if crop:
+            page.cropbox = RectangleObject([left + crop, bottom + crop, right - crop, top - crop])
+        if rotate:
+            page.rotate(rotate)
+    return _written(writer)
+
+
+def huge_page_pdf(side: float = 14_400.0) -> bytes:
+    """One page of side × side points (14,400 is the most a PDF page may be) with a small ruled
+    table at its top left: two rows of three cells, 150 × 20 pt each, from (100, 100)."""
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(side, side))
+    for i in range(3):
+        pdf.line(100, side - 100 - 20 * i, 550, side - 100 - 20 * i)
+    for j in range(4):
+        pdf.line(100 + 150 * j, side - 100, 100 + 150 * j, side - 140)
+    pdf.setFont("Helvetica", 12)
+    pdf.drawString(110, side - 115, "12,345")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
