@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Iterator
 
+from extractors.failures import MISSING, count_failures
 from flows.plan import Plan, collect_paths, is_within, plan_files
 from warehouse import store
 from warehouse.load import load_document_with_checks
@@ -64,6 +65,12 @@ class IngestSummary:
     @property
     def failed(self) -> int:
         return self.count("failed") + len(self.missing)
+
+    @property
+    def failures(self) -> dict[str, int]:
+        """Failed documents (and paths not found) by kind of reason (`extractors.failures`), most first."""
+        lines = [o.error for o in self.outcomes if o.status == FAILED] + [MISSING.reason] * len(self.missing)
+        return count_failures(lines)
 
     @property
     def records(self) -> int:

@@ -136,3 +136,83 @@ def huge_page_pdf(side: float = 14_400.0) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+# ---- text layers that are not what they seem ------------------------------------------
+
+
+def _junk_to_unicode(two_bytes: bool) -> bytes:
+    """A ToUnicode CMap sending every code to the private use area (E000–F7FF), as a broken export does."""
+    if two_bytes:
+        space = "<0000> <FFFF>"
+        ranges = [f"<{hi:02X}00> <{hi:02X}FF> <{0xE000 + (hi % 24) * 256:04X}>" for hi in range(256)]
+    else:
+        space, ranges = "<00> <FF>", ["<00> <FF> <E000>"]
+    blocks = "\n".join(f"{len(ranges[i:i + 100])} beginbfrange\n" + "\n".join(ranges[i:i + 100]) + "\nendbfrange"
+                       for i in range(0, len(ranges), 100))
+    return ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CMapName /Junk def\n/CMapType 2 def\n"
+            f"1 begincodespacerange\n{space}\nendcodespacerange\n{blocks}\nendcmap\n"
+            "CMapName currentdict /CMap defineresource pop\nend\nend\n").encode()
+
+
+def garbled_copy(source: Path, *, drop: bool = False) -> bytes:
+    """The source with fonts whose text maps to junk: each ToUnicode CMap rewritten to the private
+    use area, or (`drop`) removed, so that the readers fall back on raw glyph codes. The pages
+    look the same; their text layer does not."""
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    writer = PdfWriter(clone_from=str(source))
+    for page in writer.pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            if drop:
+                font.pop(NameObject("/ToUnicode"), None)
+                continue
+            stream = DecodedStreamObject()
+            stream.set_data(_junk_to_unicode(font["/Subtype"] == "/Type0"))
+            font[NameObject("/ToUnicode")] = writer._add_object(stream)
+    return _written(writer)
+
+
+# painting operators of paths: replaced by `n` (end the path unpainted) to take the rulings out
+_PAINT = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
+
+
+def ocr_layered_copy(source: Path, *, rulings: bool = True, dpi: int = 50) -> bytes:
+    """The source as an OCR tool leaves a scan: each page an image, its text laid over it invisible
+    (render mode 3). `rulings=False` takes the drawn rulings out too (an OCR tool draws none)."""
+    import pypdfium2
+    from pypdf import PageObject
+    from pypdf.generic import ContentStream, NameObject, NumberObject
+    from reportlab.lib.utils import ImageReader
+
+    rendered = pypdfium2.PdfDocument(source.read_bytes())
+    images = []
+    for page in rendered:
+        images.append((page.render(scale=dpi / 72).to_pil(), page.get_width(), page.get_height()))
+        page.close()
+    rendered.close()
+    buffer = io.BytesIO()
+    scans = canvas.Canvas(buffer)
+    for image, width, height in images:
+        scans.setPageSize((width, height))
+        scans.drawImage(ImageReader(image), 0, 0, width, height)
+        scans.showPage()
+    scans.save()
+    writer = PdfWriter(clone_from=io.BytesIO(buffer.getvalue()))
+    text = PdfWriter(clone_from=str(source))
+    for scan, page in zip(writer.pages, text.pages):
+        content = ContentStream(page.get_contents(), text)
+        operations = []
+        for operands, operator in content.operations:
+            if operator == b"Tr":
+                continue  # the source's own render modes: all text is invisible here
+            operations.append(([], b"n") if not rulings and operator in _PAINT else (operands, operator))
+            if operator == b"BT":
+                operations.append(([NumberObject(3)], b"Tr"))
+        content.operations = operations
+        page.replace_contents(content)
+        overlay: PageObject = page
+        scan.merge_page(overlay)
+        scan[NameObject("/MediaBox")] = page.mediabox
+    return _written(writer)
