@@ -177,7 +177,8 @@ def assemble_extraction(page_reads: list[PageRead], page_count: int, templates: 
         )
     # the given templates by name (not `template_named`: they need not be registered)
     by_name = {template.name: template for template in templates}
-    extraction = merge_extractions([by_name[name].read(pages) for name, pages in won.items()], page_count)
+    parts = [nothing_read_flagged(by_name[name], pages, by_name[name].read(pages)) for name, pages in won.items()]
+    extraction = merge_extractions(parts, page_count)
     for record in skipped:
         extraction.add(record)
         issues.append(
@@ -186,6 +187,21 @@ def assemble_extraction(page_reads: list[PageRead], page_count: int, templates: 
     extraction.issues += issues
     extraction.tables[PageRecord.TABLE] = sorted(extraction.rows(PageRecord), key=lambda r: r.page)
     return extraction
+
+
+def nothing_read_flagged(template: Template, pages: list[tuple[PageGrid, str]], part: Extraction) -> Extraction:
+    """A template's part, with an error issue when its pages gave none of its main records.
+
+    The pages were recognized by their labels, so the document is this template's; a part
+    without a single project (or KPI) read from them is a failure of reading, which must
+    not pass as a document loaded with nothing in it.
+    """
+    table = template.main_record.TABLE
+    if not part.rows(table):
+        numbers = [grid.page_number for grid, _ in pages]
+        detail = f"{len(numbers)} page(s) from page {min(numbers)} matched {template.name}, no {table} row was read"
+        part.issues.append(IssueRecord(min(numbers), table, "", None, "no_records", detail=detail))
+    return part
 
 
 def merge_extractions(parts: list[Extraction], page_count: int) -> Extraction:
