@@ -101,13 +101,15 @@ def generated_pdf(name: str) -> bytes:
         return rotated_copy(*turned[name])
     if name == "sheet drawn sideways":  # a landscape sheet stored turned on a portrait page, no /Rotate
         return drawn_turned_copy(SHEET_LIBREOFFICE, 270)
+    if name == "kpi list stored sideways, shown upright by /Rotate":  # how landscape A3 sheets are often saved
+        return drawn_turned_copy(KPI_LIST, 90, rotate=90)
     if name == "ikeda on an inverted negative MediaBox":  # with a CropBox, and turned by /Rotate
         return moved_copy(IKEDA_PDFS[0], -700.0, -900.0, invert=True, crop=5.0, rotate=90)
     raise KeyError(name)
 
 
 GENERATED = ["generated book (3 sheets)", "form xobject + invisible text", "ikeda turned 90", "sheet turned 270", "kpi list turned 180",
-             "sheet drawn sideways", "ikeda on an inverted negative MediaBox"]
+             "sheet drawn sideways", "kpi list stored sideways, shown upright by /Rotate", "ikeda on an inverted negative MediaBox"]
 
 
 def pdf_bytes(name: str) -> bytes:
@@ -255,7 +257,8 @@ def test_read_page_grids_is_build_grid_of_each_page() -> None:
 
 
 @pytest.mark.parametrize("name, turn", [("sheet turned 270", 90), ("kpi list turned 180", 180), ("ikeda turned 90", 270),
-                                        ("sheet drawn sideways", 270), ("ikeda on an inverted negative MediaBox", 270)])
+                                        ("sheet drawn sideways", 270), ("ikeda on an inverted negative MediaBox", 270),
+                                        ("kpi list stored sideways, shown upright by /Rotate", 0)])
 def test_a_page_is_turned_until_its_text_reads_upright(name: str, turn: int) -> None:
     """Both readers turn the page as far, and reading it again gives the same (pdfium's /Rotate is set back)."""
     for reader in Reader:
