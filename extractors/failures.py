@@ -4,8 +4,8 @@ A failed document carries one line (`DocumentError`, `documents.error`): its kin
 reason first, then what was found, then what to do. That line is all that crosses a
 process boundary and all the warehouse keeps, so the run's summary counts failures by
 kind by reading the line back (`failure_kind`), and whoever refuses a file builds its
-line from the same `Failure` (`extractors.pdf_input`, `extractors.registry`,
-`flows.stages`). Light on purpose: no PDF library, so that a run answered from the
+line from the same `Failure` (`hyoka.extractors.pdf_input`, `hyoka.extractors.registry`,
+`hyoka.flows.stages`). Light on purpose: no PDF library, so that a run answered from the
 warehouse alone can count its failures too.
 """
 

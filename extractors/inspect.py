@@ -20,12 +20,12 @@ from collections.abc import Callable, Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
-from extractors.grid import PageGrid, build_grid
-from extractors.pages import DEFAULT_READER, PDFIUM_LOCK, Reader
-from extractors.pdf_input import open_document
-from extractors.render import render_region, scale_for, view_of
-from extractors.records import PageRecord
-from extractors.registry import choose_template, extract_pdf, TEMPLATES
+from hyoka.extractors.grid import PageGrid, build_grid
+from hyoka.extractors.pages import DEFAULT_READER, PDFIUM_LOCK, Reader
+from hyoka.extractors.pdf_input import open_document
+from hyoka.extractors.render import render_region, scale_for, view_of
+from hyoka.extractors.records import PageRecord
+from hyoka.extractors.registry import choose_template, extract_pdf, TEMPLATES
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom
 Color = tuple[int, int, int]

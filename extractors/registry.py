@@ -8,7 +8,7 @@ several processes and put together in one place:
   Every template scores each page; the best one above `MIN_SCORE` gets the page. Pages no
   template wants are reported and skipped; a document where no page is wanted fails as
   `unknown template`. A page no template wants whose text is mostly characters no sheet
-  prints (`extractors.text_layer`: fonts without a usable Unicode map) fails the document:
+  prints (`hyoka.extractors.text_layer`: fonts without a usable Unicode map) fails the document:
   a garbled text layer must stop, never pass as data or as an unknown layout. Each template reads its own pages into an extraction of its own,
   and `merge_extractions` puts them together (it says who owns the document's fields).
 
@@ -20,16 +20,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from collections.abc import Callable
 
-from extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
-from extractors.asahikawa_sheet import TEMPLATE as ASAHIKAWA_SHEET
-from extractors.failures import GARBLED, NO_PAGES, NO_TEXT, UNKNOWN_TEMPLATE, UNREADABLE
-from extractors.grid import PageGrid, build_grid
-from extractors.ikeda_sheet import TEMPLATE as IKEDA_SHEET
-from extractors.pages import DEFAULT_READER, PageSource, Reader
-from extractors.pdf_input import DocumentError, open_document
-from extractors.records import Extraction, IssueRecord, PageRecord
-from extractors.template import PageMatch, Template
-from extractors.text_layer import DEFAULT_TEXT_LAYER, TextCount, TextLayerSettings, count_text
+from hyoka.extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
+from hyoka.extractors.asahikawa_sheet import TEMPLATE as ASAHIKAWA_SHEET
+from hyoka.extractors.failures import GARBLED, NO_PAGES, NO_TEXT, UNKNOWN_TEMPLATE, UNREADABLE
+from hyoka.extractors.grid import PageGrid, build_grid
+from hyoka.extractors.ikeda_sheet import TEMPLATE as IKEDA_SHEET
+from hyoka.extractors.pages import DEFAULT_READER, PageSource, Reader
+from hyoka.extractors.pdf_input import DocumentError, open_document
+from hyoka.extractors.records import Extraction, IssueRecord, PageRecord
+from hyoka.extractors.template import PageMatch, Template
+from hyoka.extractors.text_layer import DEFAULT_TEXT_LAYER, TextCount, TextLayerSettings, count_text
 
 TEMPLATES: list[Template] = [ASAHIKAWA_SHEET, ASAHIKAWA_KPI_LIST, IKEDA_SHEET]
 

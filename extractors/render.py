@@ -1,8 +1,8 @@
 """A region of a page rendered as the readers see it: turned upright, within a pixel budget.
 
 The boxes the extractors give (cells, fields, `validation_issues.bbox`) are in the
-upright page's coordinates (`extractors.pages`): a sheet saved sideways is read turned.
-The visual debugger (`extractors.inspect`) and the validation report's crops
+upright page's coordinates (`hyoka.extractors.pages`): a sheet saved sideways is read turned.
+The visual debugger (`hyoka.extractors.inspect`) and the validation report's crops
 (`hyoka.report.crops`) draw those boxes on a rendering turned the same way
 (`PageView`). pdfium renders only the region asked for, at a scale that keeps the
 image within its pixel budget, however large the page: a 14,400-pt page costs what an
@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from extractors.pages import PDFIUM_LOCK, BBox, PageView, page_view
+from hyoka.extractors.pages import PDFIUM_LOCK, BBox, PageView, page_view
 
 if TYPE_CHECKING:
     import pypdfium2

@@ -3,7 +3,7 @@
 A PDF whose fonts lack a usable Unicode map (no ToUnicode, or a broken one) still has a
 text layer, and both readers read it: every glyph comes out as a junk code point, so a
 page looks like text and only its labels fail to match. Such a page must stop the
-document with its reason, never pass as data (`extractors.registry`).
+document with its reason, never pass as data (`hyoka.extractors.registry`).
 
 A character is *readable* when it is one a Japanese sheet prints: the repertoire of the
 Japanese character sets (JIS X 0208/0213: ASCII and Latin-1, Greek, Cyrillic, kana,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import IKEDA_PDFS, SHEET_LIBREOFFICE, fetch_dicts, finish, spawn
-from extractors.failures import failure_kind
-from extractors.pdf_input import DocumentError, sha256_hex
-from extractors.registry import extract_pdf
+from hyoka.extractors.failures import failure_kind
+from hyoka.extractors.pdf_input import DocumentError, sha256_hex
+from hyoka.extractors.registry import extract_pdf
 from pdf_factory import encrypted_copy, garbled_copy, scanned_pdf, text_pdf
 
 GOOD = SHEET_LIBREOFFICE.read_bytes()

@@ -13,11 +13,11 @@ import math
 import pytest
 
 from conftest import IKEDA_PDFS, KPI_LIST, SHEET_LIBREOFFICE
-from extractors.failures import GARBLED, UNKNOWN_TEMPLATE, failure_kind
-from extractors.pages import Reader
-from extractors.pdf_input import DocumentError
-from extractors.registry import extract_pdf, read_page_grids
-from extractors.text_layer import TextCount, TextLayerSettings, count_text, is_readable
+from hyoka.extractors.failures import GARBLED, UNKNOWN_TEMPLATE, failure_kind
+from hyoka.extractors.pages import Reader
+from hyoka.extractors.pdf_input import DocumentError
+from hyoka.extractors.registry import extract_pdf, read_page_grids
+from hyoka.extractors.text_layer import TextCount, TextLayerSettings, count_text, is_readable
 from pdf_factory import garbled_copy, ocr_layered_copy, text_pdf
 
 

@@ -25,8 +25,8 @@ import test_ikeda_ground_truth as ikeda_truth
 import test_kpi_warehouse as kpi_truth
 import test_sheet_ground_truth as sheet_truth
 from conftest import IKEDA, KPI_LIST, SHEET_LIBREOFFICE
-from extractors.pages import Reader
-from extractors.pdf_input import sha256_hex
+from hyoka.extractors.pages import Reader
+from hyoka.extractors.pdf_input import sha256_hex
 from pdf_factory import drawn_turned_copy, moved_copy, rotated_copy
 
 IKEDA_SHEET = IKEDA / ikeda_truth.SHEETS[0]
@@ -65,9 +65,9 @@ def relabelled(result: Any, document_id: str) -> Any:
 @pytest.fixture(scope="module")
 def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str, Reader], Path]]:
     """The warehouse of one variant read by one reader (made once): the copies of all three documents."""
-    from flows.runs import load_result
-    from flows.stages import process_document
-    from warehouse import store
+    from hyoka.flows.runs import load_result
+    from hyoka.flows.stages import process_document
+    from hyoka.warehouse import store
 
     made: dict[tuple[str, Reader], Path] = {}
 

@@ -7,7 +7,7 @@ was ingested, the crop says so instead of showing a page that may not be the one
 
 pdfium renders only the region of the crop, at 144 dpi or less: every image holds at
 most `MAX_CROP_PIXELS` pixels (a whole-page thumbnail `MAX_PAGE_PIXELS`), however large
-the page (`extractors.render`). The page is turned as the readers turned it (a sheet
+the page (`hyoka.extractors.render`). The page is turned as the readers turned it (a sheet
 saved sideways or upside down), so the boxes land on the cells they name. Each source
 PDF is read and opened once per report, and only for the crops the report folder's
 cache does not hold yet. pdfium is not thread-safe: every pdfium call runs under the
@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
 
-from extractors.pages import PDFIUM_LOCK
-from extractors.render import PageView, Rendered, render_region, scale_for, view_of
+from hyoka.extractors.pages import PDFIUM_LOCK
+from hyoka.extractors.render import PageView, Rendered, render_region, scale_for, view_of
 from hyoka.identity import sha256_hex
 from hyoka.report.cache import DiskCache, digest
 
