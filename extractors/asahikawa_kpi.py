@@ -92,6 +92,7 @@ class AsahikawaStrategyKpiList:
     doc_type = DOC_TYPE
     municipality: str | None = None
     description = "まち・ひと・しごと創生総合戦略 KPI一覧 (one 基本目標 per page: KPIs by 施策項目 with 現状値 / 実績値 / 目標値)"
+    main_record: type[Record] = StrategyKpiRecord
 
     def recognize(self, grid: PageGrid) -> PageMatch:
         """Score the page by the labels of the KPI table header and the 基本目標 heading."""

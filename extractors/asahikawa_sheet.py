@@ -93,6 +93,7 @@ class AsahikawaSheet:
     doc_type = DOC_TYPE
     municipality: str | None = MUNICIPALITY
     description = "旭川市 事務事業評価シート (2 pages per project: inputs, outputs, evaluation; policy outcomes)"
+    main_record: type[Record] = ProjectRecord
 
     def recognize(self, grid: PageGrid) -> PageMatch:
         """Score the page against the anchors of page 1 and page 2."""

@@ -38,6 +38,7 @@ from hyoka.extractors.records import (
     IssueRecord,
     PageRecord,
     ProjectRecord,
+    Record,
     ReformViewpointRecord,
     SdgRecord,
 )
@@ -108,6 +109,7 @@ class IkedaSheet:
     doc_type = DOC_TYPE
     municipality: str | None = MUNICIPALITY
     description = "大阪府池田市 事務事業評価「目標設定シート」 (1 page per project: 事業の概要, SDGs, 事業費等, 成果指標, 評価)"
+    main_record: type[Record] = ProjectRecord
     money_dash = MONEY_DASH
     indicator_dash = INDICATOR_DASH
     money_blank_is_zero = MONEY_BLANK_IS_ZERO

@@ -21,8 +21,9 @@ from collections.abc import Callable, Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 from hyoka.extractors.grid import PageGrid, build_grid
-from hyoka.extractors.pages import DEFAULT_READER, Reader
-from hyoka.extractors.pdf_input import open_document, open_pdf
+from hyoka.extractors.pages import DEFAULT_READER, PDFIUM_LOCK, Reader
+from hyoka.extractors.pdf_input import open_document
+from hyoka.extractors.render import render_region, scale_for, view_of
 from hyoka.extractors.records import PageRecord
 from hyoka.extractors.registry import choose_template, extract_pdf, TEMPLATES
 
@@ -35,6 +36,9 @@ FIELD_COLOR: Color = (20, 160, 60)
 LOOSE_COLOR: Color = (240, 140, 0)
 LABEL_INK: Color = (0, 100, 35)  # darker than the box: small text must read on the green tint
 SUMMARY_INK: Color = (200, 0, 0)
+# the page's picture holds at most this many pixels: an A3 sheet at the default 110 dpi
+# (2.3 M) is drawn at that resolution, a 14,400-pt page at a lower one
+MAX_PIXELS = 4_000_000
 LABEL_SIZE = 9  # pixels: small enough to fit in a table cell beside its value
 LEGEND_SIZE = 12
 PAD = 1.0  # pixels around a label's text
@@ -285,7 +289,7 @@ def plan_page(data: bytes, page_number: int, *, resolution: int = 110, reader: R
         if choice.template
         else f"no template (closest {choice.closest}, score {choice.match.score:.2f})"
     )
-    scale = resolution / 72
+    scale = scale_for(grid.width, grid.height, resolution, MAX_PIXELS)
     summary = f"page {page_number}: {len(grid.cells)} cells, {len(fields)} fields; {verdict}"
     layout = layout_page(
         [(label, scaled(bbox, scale)) for label, bbox in fields], [scaled(b, scale) for b in text_boxes(grid)],
@@ -319,21 +323,45 @@ def draw_layout(picture: Image.Image, layout: Layout) -> Image.Image:
     return canvas
 
 
+def page_picture(data: bytes, page_number: int, scale: float) -> Image.Image:
+    """The page as the readers see it (turned upright), `scale` pixels a point, on white where
+    its CropBox hides part of its MediaBox."""
+    import pypdfium2
+
+    with PDFIUM_LOCK:
+        pdf = pypdfium2.PdfDocument(data)
+        try:
+            page = pdf[page_number - 1]
+            view = view_of(page)
+            rendered = render_region(page, view, view.visible, scale)
+            page.close()
+        finally:
+            pdf.close()
+    picture = Image.new("RGB", (round(view.width * scale), round(view.height * scale)), "white")
+    picture.paste(rendered.image, (round(rendered.origin[0] * scale), round(rendered.origin[1] * scale)))
+    return picture
+
+
+def draw_boxes(picture: Image.Image, boxes: Sequence[Box], scale: float, color: Color, alpha: int, width: int) -> None:
+    """Boxes (PDF points) on the picture: a translucent fill and an opaque outline."""
+    draw = ImageDraw.Draw(picture, "RGBA")
+    for box in boxes:
+        x0, top, x1, bottom = scaled(box, scale)
+        draw.rectangle((x0, top, max(x0, x1), max(top, bottom)), fill=color + (alpha,), outline=color + (255,), width=width)
+
+
 def render_page(data: bytes, page_number: int, out: str | Path, *, resolution: int = 110, reader: Reader = DEFAULT_READER) -> str:
     """Write a PNG of one page with cells, fields and loose text drawn, labels placed clear of the
     printed values, and a legend below; return a summary line.
 
-    The grid is read as the ingest reads it (`reader`); pdfplumber draws the picture.
+    The grid is read as the ingest reads it (`reader`); pdfium draws the picture, turned as
+    the reader turned the page, at `resolution` or less (`MAX_PIXELS`).
     """
     plan = plan_page(data, page_number, resolution=resolution, reader=reader)
     grid, fields = plan.grid, plan.fields
-    with open_pdf(data) as pdf:
-        image = pdf.pages[page_number - 1].to_image(resolution=resolution)
-        image.draw_rects([c.bbox for c in grid.cells], stroke=CELL_COLOR + (255,), fill=CELL_COLOR + (18,), stroke_width=1)
-        image.draw_rects(
-            [(line.x0, line.top, line.x1, line.bottom) for line in grid.loose_lines],
-            stroke=LOOSE_COLOR + (255,), fill=LOOSE_COLOR + (30,), stroke_width=1,
-        )
-        image.draw_rects([bbox for _, bbox in fields], stroke=FIELD_COLOR + (255,), fill=FIELD_COLOR + (40,), stroke_width=2)
-        draw_layout(image.annotated.convert("RGB"), plan.layout).save(str(out))
+    picture = page_picture(data, page_number, plan.scale)
+    draw_boxes(picture, [c.bbox for c in grid.cells], plan.scale, CELL_COLOR, 18, 1)
+    draw_boxes(picture, [(line.x0, line.top, line.x1, line.bottom) for line in grid.loose_lines], plan.scale, LOOSE_COLOR, 30, 1)
+    draw_boxes(picture, [bbox for _, bbox in fields], plan.scale, FIELD_COLOR, 40, 2)
+    draw_layout(picture, plan.layout).save(str(out))
     return f"page {page_number}: {len(grid.cells)} cells, {len(fields)} fields, {plan.verdict}"

@@ -2,8 +2,12 @@
 
 `build_grid` needs only what is printed on a page: each character with its box, and the
 straight lines, rects and curves that are drawn, with how they are painted. Both readers
-give these as the same plain dicts, in pdfplumber's conventions: PDF points, origin at
-the page's top-left, a box as `x0`/`x1`/`top`/`bottom`.
+give these as the same plain dicts, in pdfplumber's conventions (a box as
+`x0`/`x1`/`top`/`bottom`, PDF points), in the *upright page's* coordinates: the origin is
+the top-left corner of the page turned so that its text reads upright, whatever its
+/Rotate, however its content was drawn and wherever its MediaBox lies (`upright_page`).
+A sheet saved sideways or upside down is read like the upright one: the same cells, the
+same boxes.
 
 - `Reader.PDFIUM` (the default): pdfium through pypdfium2's raw API, 10-25 ms of CPU a
   page (a real 池田 sheet, a generated sheet), where pdfplumber takes 130-290 ms.
@@ -24,13 +28,15 @@ from ctypes import c_double, c_float, c_int, c_size_t, c_uint, c_ulong, c_ushort
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 
 import pypdfium2.raw as pdfium_c
 from pypdfium2 import PdfiumError
 
 Obj = dict[str, Any]
 Point = tuple[float, float]
+BBox = tuple[float, float, float, float]  # x0, top, x1, bottom
 Matrix = tuple[float, float, float, float, float, float]  # a b c d e f: (x, y) → (ax + cy + e, bx + dy + f)
 
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -48,11 +54,13 @@ DEFAULT_READER = Reader.PDFIUM
 
 @dataclass
 class PageObjects:
-    """What is printed on one page, as plain dicts in pdfplumber's conventions.
+    """What is printed on one page, as plain dicts in pdfplumber's conventions, on the upright page.
 
     chars: text, x0, x1, top, bottom, size, upright, fontname (pdfplumber adds more keys).
     lines, rects, curves: object_type, x0, x1, top, bottom, y0, y1, doctop, width, height,
     pts, stroke, fill, evenodd, stroking_color, non_stroking_color.
+    turn: how far (degrees clockwise) the page as displayed (its /Rotate applied) was turned
+    for its text to read upright; a renderer turns it as much to draw these boxes on it.
     """
 
     page_number: int
@@ -62,6 +70,119 @@ class PageObjects:
     lines: list[Obj] = field(default_factory=list)
     rects: list[Obj] = field(default_factory=list)
     curves: list[Obj] = field(default_factory=list)
+    turn: int = 0
+
+
+# ---- the upright page: the same for both readers ---------------------------------------
+
+TURNS = (0, 90, 180, 270)
+
+
+def baseline_quarter(a: float, b: float) -> int:
+    """Which way a baseline (a, b) points in pdfminer's space (y up): 0 right, 1 up, 2 left, 3 down."""
+    if abs(a) >= abs(b):
+        return 0 if a >= 0 else 2
+    return 1 if b > 0 else 3
+
+
+def upright_turn(quarters: Mapping[int, int]) -> int:
+    """The clockwise turn (degrees) after which most characters read left to right.
+
+    `quarters` counts the printed (not blank) characters by `baseline_quarter`. A page
+    whose text mostly runs up is turned 90°, down 270°, upside down 180°; a tie keeps
+    the page as it is. Sideways labels in a few narrow cells do not turn a sheet.
+    """
+    if not quarters:
+        return 0
+    best = max(sorted(quarters), key=lambda q: (quarters[q], q == 0))
+    return 90 * best
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A clockwise turn of a `width` × `height` page (points, top-left origin) by a multiple of 90°."""
+
+    degrees: int
+    width: float
+    height: float
+
+    def __post_init__(self) -> None:
+        if self.degrees not in TURNS:
+            raise ValueError(f"a page turns by one of {TURNS} degrees, not {self.degrees!r}")
+
+    @property
+    def across(self) -> bool:
+        """Whether widths become heights (a quarter turn)."""
+        return self.degrees in (90, 270)
+
+    @property
+    def size(self) -> tuple[float, float]:
+        """The turned page's width and height."""
+        return (self.height, self.width) if self.across else (self.width, self.height)
+
+    def point(self, x: float, top: float) -> Point:
+        """Where a point of the page lands on the turned page."""
+        if self.degrees == 90:
+            return self.height - top, x
+        if self.degrees == 180:
+            return self.width - x, self.height - top
+        if self.degrees == 270:
+            return top, self.width - x
+        return x, top
+
+    def box(self, box: BBox) -> BBox:
+        """A box (x0, top, x1, bottom) of the page on the turned page."""
+        (ax, at), (bx, bt) = self.point(box[0], box[1]), self.point(box[2], box[3])
+        return min(ax, bx), min(at, bt), max(ax, bx), max(at, bt)
+
+
+def moved(obj: Obj, point: Callable[[float, float], Point], height: float, across: bool = False) -> Obj:
+    """A copy of a char or shape with its box and points placed by `point` on a page `height` high.
+
+    `across` (a quarter turn): a char's size becomes its new height (pdfminer's size of a
+    horizontal glyph) and its upright flag flips; pdfminer's `matrix` of a char, which
+    describes the unturned page, is left out.
+    """
+    copy = {k: v for k, v in obj.items() if not (across and k == "matrix")}
+    (ax, at), (bx, bt) = point(obj["x0"], obj["top"]), point(obj["x1"], obj["bottom"])
+    x0, x1, top, bottom = min(ax, bx), max(ax, bx), min(at, bt), max(at, bt)
+    copy.update(x0=x0, x1=x1, top=top, bottom=bottom)
+    if "doctop" in obj:
+        copy["doctop"] = obj["doctop"] - obj["top"] + top  # pdfplumber counts doctop from the document's start
+    if "y0" in obj:
+        copy["y0"], copy["y1"] = height - bottom, height - top
+    if "width" in obj:
+        copy["width"], copy["height"] = x1 - x0, bottom - top
+    if "pts" in obj:
+        copy["pts"] = [point(x, t) for x, t in obj["pts"]]
+    if "path" in obj:  # pdfplumber's path: (op, point, …)
+        copy["path"] = [(op, *(point(x, t) for x, t in pts)) for op, *pts in obj["path"]]
+    if across and "size" in obj:
+        copy["size"] = bottom - top
+        copy["upright"] = not obj.get("upright", True)
+    return copy
+
+
+def moved_page(objects: PageObjects, point: Callable[[float, float], Point], size: tuple[float, float],
+               turn: int = 0) -> PageObjects:
+    """Every object of a page placed by `point` on a page of `size`, turned by `turn` in all."""
+    across = (turn - objects.turn) % 180 == 90
+    height = size[1]
+
+    def place(objs: list[Obj]) -> list[Obj]:
+        return [moved(obj, point, height, across) for obj in objs]
+
+    return PageObjects(objects.page_number, size[0], size[1], place(objects.chars), place(objects.lines),
+                       place(objects.rects), place(objects.curves), turn)
+
+
+def upright_page(objects: PageObjects, quarters: Mapping[int, int]) -> PageObjects:
+    """The page turned so that most of its text reads left to right (itself when it does already)."""
+    degrees = upright_turn(quarters)
+    if degrees == 0:
+        return objects
+    turn = Turn(degrees, objects.width, objects.height)
+    return moved_page(objects, turn.point, turn.size, (objects.turn + degrees) % 360)
 
 
 class PageLike(Protocol):
@@ -106,8 +227,8 @@ def open_pages(data: bytes, reader: Reader = DEFAULT_READER) -> PageSource:
 
 
 def from_pdfplumber(page: Any) -> PageObjects:
-    """A pdfplumber page's objects, as pdfplumber gives them."""
-    return PageObjects(
+    """A pdfplumber page's objects, on the upright page (its MediaBox's corner at the origin)."""
+    objects = PageObjects(
         page_number=page.page_number,
         width=float(page.width),
         height=float(page.height),
@@ -116,6 +237,20 @@ def from_pdfplumber(page: Any) -> PageObjects:
         rects=page.rects,
         curves=page.curves,
     )
+    dx, dy = pdfplumber_offset(page)
+    if dx or dy:
+        objects = moved_page(objects, lambda x, t: (x - dx, t - dy), (objects.width, objects.height))
+    quarters = Counter(baseline_quarter(*c["matrix"][:2]) for c in page.chars if c["text"] and not c["text"].isspace())
+    return upright_page(objects, quarters)
+
+
+def pdfplumber_offset(page: Any) -> Point:
+    """Where pdfplumber puts the upright page's origin: its MediaBox's corner, and pdfminer's
+    reading of an inverted MediaBox (taken as given) beside `frame_for`'s (ordered)."""
+    x0, y0, x1, y1 = (float(v) for v in page.page_obj.mediabox)
+    ours = frame_for(x0, y0, x1, y1, page.rotation).ctm
+    theirs = pdfminer_ctm(x0, y0, x1, y1, page.rotation)
+    return float(page.bbox[0]) + theirs[4] - ours[4], float(page.bbox[1]) - theirs[5] + ours[5]
 
 
 class PdfplumberPages:
@@ -174,6 +309,7 @@ _ClosePage = _fn("FPDF_ClosePage", None)
 _GetMediaBox = _fn("FPDFPage_GetMediaBox", c_int)
 _GetPageBoundingBox = _fn("FPDF_GetPageBoundingBox", c_int)
 _GetRotation = _fn("FPDFPage_GetRotation", c_int)
+_SetRotation = _fn("FPDFPage_SetRotation", None)
 _TextLoadPage = _fn("FPDFText_LoadPage", Handle)
 _TextClosePage = _fn("FPDFText_ClosePage", None)
 _CountChars = _fn("FPDFText_CountChars", c_int)
@@ -225,6 +361,10 @@ FORM_DEPTH = 15  # form XObjects nested deeper than this are not read (pypdfium2
 _MAYBE_GENERATED = frozenset((0x20, 0x0D, 0x0A))
 # What a character that maps to no Unicode reads as (pdfminer writes "(cid:N)").
 UNMAPPED = "\ufffd"
+# Code points pdfium gives that are not the printed character: none (0), and 0xFFFE for a
+# hyphen it took for a word broken at the end of a line (on a turned page, the bullet `-`
+# that starts one).
+_NOT_PRINTED = {0: UNMAPPED, 0xFFFE: "-"}
 _ONE = c_float(1.0)
 
 
@@ -255,47 +395,97 @@ class PdfiumPages:
 
 
 def read_pdfium_page(document: c_void_p, number: int) -> PageObjects:
-    """One page of an open pdfium document (call under `PDFIUM_LOCK`)."""
+    """One page of an open pdfium document, on the upright page (call under `PDFIUM_LOCK`).
+
+    A page whose text does not read left to right as displayed is read a second time
+    with its /Rotate turned by `upright_turn` (in memory, set back after): pdfium's text
+    page follows lines in the displayed order, and upside down it drops spaces and takes
+    a line's leading `-` for a hyphen at a line's end.
+    """
     page = _LoadPage(document, number - 1)
     if not page:
         raise PdfiumError(f"pdfium cannot load page {number}")
+    quarters = max(0, int(_GetRotation(page)))
+    turn = 0
     try:
         reading = _PageReading(page_frame(page), number)
         chars = read_chars(page, reading)
+        turn = upright_turn(reading.quarters)
+        if turn:
+            _SetRotation(page, c_int((quarters + turn // 90) % 4))
+            reading = _PageReading(page_frame(page), number)
+            chars = read_chars(page, reading)
         drawings = read_objects(page, reading)
     finally:
+        if turn:
+            _SetRotation(page, c_int(quarters))
         _ClosePage(page)
     return PageObjects(number, reading.frame.width, reading.frame.height, chars + drawings.spaces,
-                       drawings.lines, drawings.rects, drawings.curves)
+                       drawings.lines, drawings.rects, drawings.curves, turn)
 
 
-# ---- from PDF user space to pdfplumber's page space ------------------------------------
+@dataclass(frozen=True)
+class PageView:
+    """A page as the readers place it, for drawing their boxes on a rendering of it.
+
+    width, height: the upright page's (its MediaBox, turned); turn: the degrees a renderer
+    turns the displayed page by (pdfium's `rotation`); visible: what pdfium renders (the
+    MediaBox cut to the CropBox) as a box of the upright page.
+    """
+
+    width: float
+    height: float
+    turn: int
+    visible: BBox
+
+
+def page_view(page: Any) -> PageView:
+    """How the readers turn and place an open pdfium page (its handle; call under `PDFIUM_LOCK`).
+
+    The turn is decided as `read_pdfium_page` decides it, from the page's characters.
+    """
+    frame = page_frame(page)
+    reading = _PageReading(frame, 0)
+    read_chars(page, reading)
+    turn = Turn(upright_turn(reading.quarters), frame.width, frame.height)
+    rect = pdfium_c.FS_RECTF()
+    _GetPageBoundingBox(page, ctypes.byref(rect))  # MediaBox ∩ CropBox, inherited
+    visible = turn.box(frame.box(rect.left, rect.bottom, rect.right, rect.top))
+    return PageView(*turn.size, turn.degrees, visible)
+
+
+# ---- from PDF user space to the page's space ------------------------------------------
 
 
 @dataclass(frozen=True)
 class Frame:
-    """pdfminer's page transform (MediaBox origin, /Rotate) followed by pdfplumber's flip."""
+    """pdfminer's page transform (MediaBox corner to the origin, /Rotate), then the flip to a top-left origin."""
 
-    ctm: Matrix  # user space → pdfminer's space
-    x_shift: float  # pdfplumber adds the MediaBox's x0 back
-    flip: float  # pdfplumber: top = flip - y
+    ctm: Matrix  # user space → pdfminer's space (y up, origin at the turned MediaBox's lower left)
     width: float
     height: float
 
     @property
     def to_page(self) -> Matrix:
-        """User space → pdfplumber's (x, top), as one matrix."""
+        """User space → the page's (x, top), as one matrix."""
         a, b, c, d, e, f = self.ctm
-        return (a, -b, c, -d, e + self.x_shift, self.flip - f)
+        return (a, -b, c, -d, e, self.height - f)
 
     @property
     def upright(self) -> bool:
         """Whether the page is not turned (/Rotate 0)."""
         return self.ctm[:4] == (1.0, 0.0, 0.0, 1.0)
 
+    def box(self, left: float, bottom: float, right: float, top: float) -> BBox:
+        """A user-space box as the page's (x0, top, x1, bottom)."""
+        a, b, c, d, e, f = self.to_page
+        xs = [a * x + c * y + e for x, y in ((left, bottom), (right, top))]
+        ys = [b * x + d * y + f for x, y in ((left, bottom), (right, top))]
+        return min(xs), min(ys), max(xs), max(ys)
+
 
 def page_frame(page: c_void_p) -> Frame:
-    """The page's frame, from its MediaBox and rotation, as pdfminer and pdfplumber set it up."""
+    """The page's frame, from its MediaBox and rotation, as pdfminer sets it up."""
     box = [c_float(), c_float(), c_float(), c_float()]
     if _GetMediaBox(page, *(ctypes.byref(v) for v in box)):
         x0, y0, x1, y1 = (v.value for v in box)
@@ -306,24 +496,30 @@ def page_frame(page: c_void_p) -> Frame:
     return frame_for(x0, y0, x1, y1, 90 * max(0, int(_GetRotation(page))))
 
 
-def frame_for(x0: float, y0: float, x1: float, y1: float, rotation: int) -> Frame:
-    """The frame of a page with this MediaBox and /Rotate (pdfminer's ctm, pdfplumber's boxes)."""
+def pdfminer_ctm(x0: float, y0: float, x1: float, y1: float, rotation: int) -> Matrix:
+    """pdfminer's page transform for a MediaBox given as (x0, y0, x1, y1) and a /Rotate."""
     rotation %= 360
-    ctm: Matrix
     if rotation == 90:
-        ctm = (0.0, -1.0, 1.0, 0.0, -y0, x1)
-    elif rotation == 180:
-        ctm = (-1.0, 0.0, 0.0, -1.0, x1, y1)
-    elif rotation == 270:
-        ctm = (0.0, 1.0, -1.0, 0.0, y1, -x0)
-    else:
-        ctm = (1.0, 0.0, 0.0, 1.0, -x0, -y0)
+        return (0.0, -1.0, 1.0, 0.0, -y0, x1)
+    if rotation == 180:
+        return (-1.0, 0.0, 0.0, -1.0, x1, y1)
+    if rotation == 270:
+        return (0.0, 1.0, -1.0, 0.0, y1, -x0)
+    return (1.0, 0.0, 0.0, 1.0, -x0, -y0)
+
+
+def frame_for(x0: float, y0: float, x1: float, y1: float, rotation: int) -> Frame:
+    """The frame of a page with this MediaBox (any two opposite corners) and /Rotate.
+
+    pdfminer takes the MediaBox's corners as given; ordered here, so that an inverted box
+    (its first corner top-right) still puts the page between 0 and its width and height.
+    """
     lx, hx = sorted((x0, x1))
     ly, hy = sorted((y0, y1))
-    if rotation in (90, 270):
-        lx, ly, hx, hy = ly, lx, hy, hx
-    height = hy - ly
-    return Frame(ctm=ctm, x_shift=lx, flip=height - ly, width=hx - lx, height=height)
+    width, height = hx - lx, hy - ly
+    if rotation % 180 == 90:
+        width, height = height, width
+    return Frame(ctm=pdfminer_ctm(lx, ly, hx, hy, rotation), width=width, height=height)
 
 
 def compose(outer: Matrix, inner: Matrix) -> Matrix:
@@ -346,6 +542,7 @@ class _TextStyle:
     descent: float  # the font's descent at that size, in text space (negative)
     fontname: str
     upright: bool
+    quarter: int  # which way the baseline runs on the page (`baseline_quarter`)
     # upright, unturned text on an unturned page: x0 = origin x + x_offset, x1 = loose
     # right + x_offset, top = top_offset - origin y, bottom = bottom_offset - origin y
     simple: bool
@@ -377,6 +574,7 @@ class _PageReading:
         self.to_page = frame.to_page
         self.number = number
         self.styles: dict[int, _TextStyle] = {}  # by text object: those the text page read
+        self.quarters: Counter[int] = Counter()  # printed characters by the way their baseline runs
         self._style_cache: dict[tuple[Any, ...], _TextStyle] = {}
         self._fonts: dict[int, _Font] = {}
         self.x, self.y = c_float(), c_float()
@@ -411,7 +609,7 @@ class _PageReading:
         ra, rb, rc, rd = raw
         descent = font.descent * size
         simple = self.frame.upright and rb == 0.0 and rc == 0.0 and ra > 0.0 and rd > 0.0
-        base = self.frame.flip - ff
+        base = self.frame.height - ff
         return _TextStyle(
             raw=raw,
             matrix=(ma, mb, mc, md),
@@ -419,8 +617,9 @@ class _PageReading:
             descent=descent,
             fontname=font.name,
             upright=ma * md > 0 and mb * mc <= 0,
+            quarter=baseline_quarter(ma, mb),
             simple=simple,
-            x_offset=fe + self.frame.x_shift,
+            x_offset=fe,
             top_offset=base - rd * (descent + size),
             bottom_offset=base - rd * descent,
         )
@@ -471,11 +670,12 @@ def _chars(text_page: c_void_p, reading: _PageReading) -> list[Obj]:
         return []
     codes = _codes(text_page, count)
     frame, styles = reading.frame, reading.styles
+    counts = [0, 0, 0, 0]  # printed characters by `baseline_quarter` (a list: this loop runs per char)
     fast_styles: dict[int, tuple[float, float, float, str, bool] | None] = {}
     ox, oy, loose = c_double(), c_double(), pdfium_c.FS_RECTF()
     ox_ref, oy_ref, loose_ref = ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(loose)
     is_generated, text_object, origin, loose_box = _IsGenerated, _GetTextObject, _GetCharOrigin, _GetLooseCharBox
-    maybe_generated = _MAYBE_GENERATED
+    maybe_generated, not_printed = _MAYBE_GENERATED, _NOT_PRINTED
     chars: list[Obj] = []
     append = chars.append
     for i in range(count):
@@ -496,12 +696,16 @@ def _chars(text_page: c_void_p, reading: _PageReading) -> list[Obj]:
             right = loose.right
             x0, x1 = x + x_offset, (right if right > x else x) + x_offset
             top, bottom = top_offset - y, bottom_offset - y
+            quarter = 0
         else:
             style = styles[handle]
-            fontname, upright = style.fontname, style.upright
+            fontname, upright, quarter = style.fontname, style.upright, style.quarter
             x0, top, x1, bottom = _char_box(style, frame, x, y, _advance(style, x, y, loose))
+        text = chr(code) if code not in not_printed else not_printed[code]
+        if not text.isspace():
+            counts[quarter] += 1
         append({
-            "text": chr(code) if code else UNMAPPED,
+            "text": text,
             "fontname": fontname,
             "size": bottom - top,
             "upright": upright,
@@ -510,6 +714,7 @@ def _chars(text_page: c_void_p, reading: _PageReading) -> list[Obj]:
             "top": top,
             "bottom": bottom,
         })
+    reading.quarters.update({quarter: n for quarter, n in enumerate(counts) if n})
     return chars
 
 
@@ -562,7 +767,7 @@ def _char_box(style: _TextStyle, frame: Frame, ox: float, oy: float, advance: fl
     y1 = y0 + style.size
     xs = (px + c * y0, px + a * advance + c * y0, px + a * advance + c * y1, px + c * y1)
     ys = (py + d * y0, py + b * advance + d * y0, py + b * advance + d * y1, py + d * y1)
-    return (min(xs) + frame.x_shift, frame.flip - max(ys), max(xs) + frame.x_shift, frame.flip - min(ys))
+    return (min(xs), frame.height - max(ys), max(xs), frame.height - min(ys))
 
 
 # ---- page objects: drawings, and the whitespace the text page leaves out ----------------
@@ -648,10 +853,14 @@ def _distance_to(following: Handle, outer: Matrix, matrix: Matrix, reading: _Pag
     if _ObjGetType(obj) != OBJ_TEXT:
         return None
     a, b, c, d, e, f = matrix
-    if abs(b) + abs(c) > 1e-6 * (abs(a) + abs(d)) or not a or not d:
-        return None  # only a horizontal baseline is measured
+    det = a * d - b * c
+    if not det:
+        return None
     _, _, _, _, ne, nf = compose(outer, reading.object_matrix(obj))
-    along, across = (ne - e) / a, (nf - f) / d
+    # the next origin in this object's text space (the matrix inverted): along and across its baseline,
+    # whichever way the baseline runs (content drawn turned)
+    dx, dy = ne - e, nf - f
+    along, across = (d * dx - c * dy) / det, (a * dy - b * dx) / det
     if abs(across) > 0.05 or along <= 0:
         return None
     return along
@@ -774,8 +983,8 @@ def _shape(kind: str, pts: list[Point], paint: Obj, frame: Frame, page_number: i
         "top": top,
         "bottom": bottom,
         "doctop": top,
-        "y0": frame.flip - bottom,
-        "y1": frame.flip - top,
+        "y0": frame.height - bottom,
+        "y1": frame.height - top,
         "width": x1 - x0,
         "height": bottom - top,
         "pts": pts,

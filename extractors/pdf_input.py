@@ -19,6 +19,7 @@ from pdfminer.psparser import PSException
 from pypdfium2 import PdfiumError
 
 from hyoka.identity import sha256_hex  # noqa: F401 - re-exported: the document id belongs with opening a file
+from hyoka.extractors.failures import DAMAGED, EMPTY, ENCRYPTED, NOT_PDF, TRUNCATED, UNREADABLE
 from hyoka.extractors.pages import DEFAULT_READER, PageSource, Reader, open_pages
 
 # Where a PDF's header must appear, and how far from the end its %%EOF may sit.
@@ -43,13 +44,13 @@ class DocumentError(Exception):
 def check_pdf_bytes(data: bytes) -> None:
     """Refuse bytes that are empty, not a PDF, or cut short, before parsing them."""
     if not data:
-        raise DocumentError("empty file (0 bytes)", "re-download or re-export the PDF")
+        raise DocumentError(f"{EMPTY.reason} (0 bytes)", "re-download or re-export the PDF")
     if b"%PDF-" not in data[:HEADER_WINDOW]:
         # repr() alone escapes what cannot be shown (\n, \x00) once; an escape before it doubled every backslash
         start = data[:64].decode("utf-8", "replace")[:16]  # 16 characters, not a character cut in half
-        raise DocumentError(f"not a PDF (the file starts with {start!r})", "hyoka reads PDF files only")
+        raise DocumentError(f"{NOT_PDF.reason} (the file starts with {start!r})", "hyoka reads PDF files only")
     if b"%%EOF" not in data[-TRAILER_WINDOW:]:
-        raise DocumentError("truncated PDF (no %%EOF at the end of the file)", "the download or copy was cut short: fetch the file again")
+        raise DocumentError(f"{TRUNCATED.reason} (no %%EOF at the end of the file)", "the download or copy was cut short: fetch the file again")
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -79,12 +80,12 @@ def classify_open_error(exc: BaseException) -> DocumentError:
         or any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes)
         or any("password" in str(c).lower() or "encrypt" in str(c).lower() for c in causes)
     ):
-        return DocumentError("encrypted PDF (a password is needed to open it)", "save an unprotected copy and ingest that")
+        return DocumentError(f"{ENCRYPTED.reason} (a password is needed to open it)", "save an unprotected copy and ingest that")
     root = causes[-1]
     detail = " ".join(f"{type(root).__name__}: {root}".split()).rstrip(":")
     if pdfium_codes & PDFIUM_DAMAGED or any(isinstance(c, (PDFSyntaxError, PSException)) for c in causes):
-        return DocumentError(f"damaged PDF ({detail})", "re-export the PDF from its source")
-    return DocumentError(f"unreadable PDF ({detail})", "re-export the PDF from its source")
+        return DocumentError(f"{DAMAGED.reason} ({detail})", "re-export the PDF from its source")
+    return DocumentError(f"{UNREADABLE.reason} ({detail})", "re-export the PDF from its source")
 
 
 @contextmanager

@@ -7,7 +7,7 @@ under its own table; `RECORD_TYPES` lists every record type by table, for the va
 schemas (`schemas/registry.py`) and the warehouse DDL (`warehouse/schema.py`).
 
 Every record carries its provenance: the page it was read from, the bounding box of its
-source cell(s) on that page (PDF points, top-left origin as pdfplumber gives them) and
+source cell(s) on that page (PDF points, top-left origin of the upright page: `hyoka.extractors.pages`) and
 the text as printed. The document id (sha256) is not repeated here: it belongs to the
 `Extraction` that holds the records.
 

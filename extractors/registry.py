@@ -7,7 +7,9 @@ several processes and put together in one place:
 - `assemble_extraction`: every page's `PageRead` → an `Extraction` (records + issues).
   Every template scores each page; the best one above `MIN_SCORE` gets the page. Pages no
   template wants are reported and skipped; a document where no page is wanted fails as
-  `unknown template`. Each template reads its own pages into an extraction of its own,
+  `unknown template`. A page no template wants whose text is mostly characters no sheet
+  prints (`hyoka.extractors.text_layer`: fonts without a usable Unicode map) fails the document:
+  a garbled text layer must stop, never pass as data or as an unknown layout. Each template reads its own pages into an extraction of its own,
   and `merge_extractions` puts them together (it says who owns the document's fields).
 
 `extract_pdf` is both steps in one. The result is the same however the pages were split.
@@ -20,12 +22,14 @@ from collections.abc import Callable
 
 from hyoka.extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
 from hyoka.extractors.asahikawa_sheet import TEMPLATE as ASAHIKAWA_SHEET
+from hyoka.extractors.failures import GARBLED, NO_PAGES, NO_TEXT, UNKNOWN_TEMPLATE, UNREADABLE
 from hyoka.extractors.grid import PageGrid, build_grid
 from hyoka.extractors.ikeda_sheet import TEMPLATE as IKEDA_SHEET
 from hyoka.extractors.pages import DEFAULT_READER, PageSource, Reader
 from hyoka.extractors.pdf_input import DocumentError, open_document
 from hyoka.extractors.records import Extraction, IssueRecord, PageRecord
 from hyoka.extractors.template import PageMatch, Template
+from hyoka.extractors.text_layer import DEFAULT_TEXT_LAYER, TextCount, TextLayerSettings, count_text
 
 TEMPLATES: list[Template] = [ASAHIKAWA_SHEET, ASAHIKAWA_KPI_LIST, IKEDA_SHEET]
 
@@ -64,13 +68,14 @@ class PageRead:
     grid: PageGrid | None
     has_text: bool
     unreadable: str | None = None  # "ErrorType: message" when the page could not be read
+    text: TextCount = TextCount()  # its printed characters, and how many no sheet prints
 
 
 def read_page(source: PageSource, number: int) -> PageRead:
     """Read page `number` of an open document into its grid; a broken page is noted, not raised."""
     try:
         objects = source.read(number)
-        return PageRead(number, build_grid(objects), has_text=bool(objects.chars))
+        return PageRead(number, build_grid(objects), has_text=bool(objects.chars), text=count_text(objects.chars))
     except Exception as exc:  # a broken page must not stop the book
         return PageRead(number, None, has_text=False, unreadable=f"{type(exc).__name__}: {exc}")
 
@@ -111,16 +116,33 @@ def count_pages(data: bytes, reader: Reader = DEFAULT_READER) -> int:
         return source.page_count
 
 
-def assemble_extraction(page_reads: list[PageRead], page_count: int, templates: list[Template] | None = None) -> Extraction:
+def garbled_error(garbled: list[PageRead], text_pages: int) -> DocumentError:
+    """The one line for a document with garbled pages: how much is unreadable, and where when not everywhere."""
+    share = sum(r.text.unreadable for r in garbled) / max(1, sum(r.text.printed for r in garbled))
+    where = ""
+    if len(garbled) < text_pages:
+        numbers = [str(r.page) for r in garbled]
+        shown = ", ".join(numbers[:5]) + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
+        where = f" on page{'s' if len(numbers) > 1 else ''} {shown}"
+    return DocumentError(
+        f"{GARBLED.reason} ({share:.0%} of characters unreadable{where})",
+        "its text layer maps glyphs to junk code points: re-export the PDF with its fonts' Unicode maps "
+        "(ToUnicode), or OCR it (e.g. ocrmypdf --force-ocr) and ingest the result",
+    )
+
+
+def assemble_extraction(page_reads: list[PageRead], page_count: int, templates: list[Template] | None = None,
+                        text_layer: TextLayerSettings = DEFAULT_TEXT_LAYER) -> Extraction:
     """Every page's grid → records, by the templates that recognize the pages (in page order)."""
     templates = templates or TEMPLATES
     if page_count == 0:
-        raise DocumentError("PDF has no pages", "re-export the PDF from its source")
+        raise DocumentError(NO_PAGES.reason, "re-export the PDF from its source")
     won: dict[str, list[tuple[PageGrid, str]]] = {}
     skipped: list[PageRecord] = []
     issues: list[IssueRecord] = []
     text_pages = 0
     unreadable: list[str] = []
+    garbled: list[PageRead] = []
     best_miss: tuple[float, str] = (0.0, "")
     for read in sorted(page_reads, key=lambda r: r.page):
         if read.unreadable is not None or read.grid is None:
@@ -134,24 +156,29 @@ def assemble_extraction(page_reads: list[PageRead], page_count: int, templates: 
         text_pages += 1
         choice = choose_template(read.grid, templates)
         if choice.template is None:
+            if read.text.garbled(text_layer):  # no known label, and text no sheet prints: not an unknown layout
+                garbled.append(read)
             best_miss = max(best_miss, (choice.match.score, choice.closest))
             note = f"unknown template (closest: {choice.closest}, score {choice.match.score:.2f})"
             skipped.append(PageRecord(page=read.page, status="skipped", note=note))
             continue
         won.setdefault(choice.template.name, []).append((read.grid, choice.match.role or ""))
     if text_pages == 0 and unreadable:
-        raise DocumentError(f"unreadable PDF: no page could be read ({unreadable[0]})", "re-export the PDF from its source")
+        raise DocumentError(f"{UNREADABLE.reason}: no page could be read ({unreadable[0]})", "re-export the PDF from its source")
     if text_pages == 0:
-        raise DocumentError("no text layer (scanned image?)", "run OCR first (e.g. ocrmypdf) and ingest the result")
+        raise DocumentError(f"{NO_TEXT.reason} (scanned image?)", "run OCR first (e.g. ocrmypdf) and ingest the result")
+    if garbled:
+        raise garbled_error(garbled, text_pages)
     if not won:
         score, closest = best_miss
         raise DocumentError(
-            f"unknown template (closest: {closest}, score {score:.2f})",
+            f"{UNKNOWN_TEMPLATE.reason} (closest: {closest}, score {score:.2f})",
             "see `hyoka templates` for the layouts hyoka reads, and docs/adding-a-template.md to add one",
         )
     # the given templates by name (not `template_named`: they need not be registered)
     by_name = {template.name: template for template in templates}
-    extraction = merge_extractions([by_name[name].read(pages) for name, pages in won.items()], page_count)
+    parts = [nothing_read_flagged(by_name[name], pages, by_name[name].read(pages)) for name, pages in won.items()]
+    extraction = merge_extractions(parts, page_count)
     for record in skipped:
         extraction.add(record)
         issues.append(
@@ -160,6 +187,21 @@ def assemble_extraction(page_reads: list[PageRead], page_count: int, templates: 
     extraction.issues += issues
     extraction.tables[PageRecord.TABLE] = sorted(extraction.rows(PageRecord), key=lambda r: r.page)
     return extraction
+
+
+def nothing_read_flagged(template: Template, pages: list[tuple[PageGrid, str]], part: Extraction) -> Extraction:
+    """A template's part, with an error issue when its pages gave none of its main records.
+
+    The pages were recognized by their labels, so the document is this template's; a part
+    without a single project (or KPI) read from them is a failure of reading, which must
+    not pass as a document loaded with nothing in it.
+    """
+    table = template.main_record.TABLE
+    if not part.rows(table):
+        numbers = [grid.page_number for grid, _ in pages]
+        detail = f"{len(numbers)} page(s) from page {min(numbers)} matched {template.name}, no {table} row was read"
+        part.issues.append(IssueRecord(min(numbers), table, "", None, "no_records", detail=detail))
+    return part
 
 
 def merge_extractions(parts: list[Extraction], page_count: int) -> Extraction:

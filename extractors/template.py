@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from hyoka.extractors.grid import PageGrid
-from hyoka.extractors.records import Extraction
+from hyoka.extractors.records import Extraction, Record
 from hyoka.normalize import normalize_label
 
 
@@ -36,6 +36,9 @@ class Template(Protocol):
     doc_type: str
     municipality: str | None
     description: str
+    # the record its documents are about (a sheet's project, a list's KPI): pages it recognized
+    # that give none of them are an error, never a document loaded with nothing in it
+    main_record: type[Record]
 
     def recognize(self, grid: PageGrid) -> PageMatch: ...
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from collections.abc import Callable, Iterator
 
+from hyoka.extractors.failures import MISSING, count_failures
 from hyoka.extractors.pages import Reader
 from hyoka.flows.plan import Plan, collect_paths, is_within, plan_files
 from hyoka.warehouse import store
@@ -67,6 +68,12 @@ class IngestSummary:
     @property
     def failed(self) -> int:
         return self.count("failed") + len(self.missing)
+
+    @property
+    def failures(self) -> dict[str, int]:
+        """Failed documents (and paths not found) by kind of reason (`hyoka.extractors.failures`), most first."""
+        lines = [o.error for o in self.outcomes if o.status == FAILED] + [MISSING.reason] * len(self.missing)
+        return count_failures(lines)
 
     @property
     def records(self) -> int:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import hyoka
 from hyoka.identity import sha256_hex
+from hyoka.extractors.failures import CANNOT_READ, INTERNAL
 from hyoka.extractors.pages import Reader
 from hyoka.extractors.pdf_input import DocumentError
 from hyoka.extractors.records import Extraction, IssueRecord, PageRecord
@@ -103,7 +104,7 @@ def failed_result(path: str, document: dict[str, Any], error: str, trace: str | 
 
 def internal_error(stage: str, exc: BaseException) -> str:
     """The one line a user sees for a hyoka bug (the file is named beside it)."""
-    return f"internal error while {stage} ({type(exc).__name__}: {exc}); please report it with the file"
+    return f"{INTERNAL.reason} while {stage} ({type(exc).__name__}: {exc}); please report it with the file"
 
 
 def validated_result(path: str, document: dict[str, Any], extraction: Extraction, municipality: str | None = None) -> DocumentResult:
@@ -209,7 +210,7 @@ def read_batch(batch: list[Part], *, reader: Reader = Reader.PDFIUM, on_page: Ca
         try:
             data = Path(part.path).read_bytes()
         except OSError as exc:
-            results.append(PartResult(part, error=f"cannot read the file ({exc.strerror or exc})"))
+            results.append(PartResult(part, error=f"{CANNOT_READ.reason} ({exc.strerror or exc})"))
             continue
         hook = (lambda page, total, path=part.path: on_page(path, page, total)) if on_page else None
         results.append(read_part(part, data, reader=reader, on_page=hook))
@@ -295,5 +296,5 @@ def read_and_process(path: str, *, municipality: str | None = None, on_page: Cal
         data = Path(path).read_bytes()
     except OSError as exc:
         document = document_row(path, 0, sha256_hex(f"unreadable:{path}".encode()))
-        return failed_result(path, document, f"cannot read the file ({exc.strerror or exc})")
+        return failed_result(path, document, f"{CANNOT_READ.reason} ({exc.strerror or exc})")
     return process_document(path, data, municipality=municipality, on_page=on_page, reader=reader)

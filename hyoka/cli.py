@@ -24,6 +24,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hyoka.extractors.failures import MISSING
 from hyoka.extractors.pages import Reader
 from hyoka.flows.runs import IngestSettings, Orchestrator, Runner
 
@@ -273,7 +274,7 @@ def _run_ingest(paths: list[str], settings: IngestSettings, orchestrator: Orches
         except Exception as exc:  # noqa: BLE001 - the user gets one line, not a traceback
             _fail(exc)
     for missing in summary.missing:
-        err.print(f"[red]failed[/red] {escape(missing)}: no such file or folder", soft_wrap=True, highlight=False)
+        err.print(f"[red]failed[/red] {escape(missing)}: {MISSING.reason}", soft_wrap=True, highlight=False)
     _print_summary(summary)
     return 1 if summary.failed else 0
 
@@ -441,6 +442,9 @@ def _print_summary(summary: Any) -> None:
     for what, count in rows:
         style = "red" if what == "failed" and count else ""
         table.add_row(what, f"[{style}]{count}[/{style}]" if style else str(count))
+        if what == "failed":  # each kind of reason apart (garbled text, scanned, unknown template…)
+            for kind, n in getattr(summary, "failures", {}).items():
+                table.add_row(f"  failed: {escape(kind)}", str(n))
     if getattr(summary, "moved", 0):
         table.add_row("moved to --processed-dir", str(summary.moved))
     console.print(table)

@@ -48,6 +48,10 @@ CHECKS: dict[str, CheckInfo] = {
         "warning", "1ページ目がありません（2ページ目だけを読みました）", "page 1 of a project is missing: only page 2 was read"
     ),
     "missing_page2": CheckInfo("warning", "2ページ目がありません", "page 2 of a project is missing"),
+    "no_records": CheckInfo(
+        "error", "様式は一致しましたが、事業・KPIを1件も読めませんでした",
+        "the pages matched a template, yet no project (or KPI) was read from them",
+    ),
     "check_failed": CheckInfo(
         "error", "検証処理そのものが失敗しました（hyokaの不具合）", "a validation check itself failed to run (a hyoka bug): please report it"
     ),

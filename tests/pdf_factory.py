@@ -51,3 +51,168 @@ def book(pages: list[tuple[Path | bytes, int]]) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+# ---- the same pages turned and moved (what the readers must read like the upright page) ----
+
+# a quarter turn counter-clockwise, as an exact matrix per angle (cos/sin would leave 1e-16
+# where the rulings need 0, and no real generator writes those)
+_TURN_CCW = {90: (0, 1, -1, 0), 180: (-1, 0, 0, -1), 270: (0, -1, 1, 0)}
+
+
+def _written(writer: PdfWriter) -> bytes:
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def rotated_copy(source: Path, degrees: int) -> bytes:
+    """Every page with /Rotate `degrees` added: the sheet is displayed turned clockwise."""
+    writer = PdfWriter(clone_from=str(source))
+    for page in writer.pages:
+        page.rotate(degrees)
+    return _written(writer)
+
+
+def drawn_turned_copy(source: Path, degrees: int, rotate: int = 0) -> bytes:
+    """Every page's content drawn turned `degrees` counter-clockwise on a page that fits it, then /Rotate `rotate`.
+
+    `drawn_turned_copy(p, 90)`: a landscape sheet stored sideways on a portrait page;
+    `drawn_turned_copy(p, 90, rotate=90)`: the same, displayed upright by its /Rotate.
+    """
+    from pypdf import Transformation
+    from pypdf.generic import RectangleObject
+
+    writer = PdfWriter(clone_from=str(source))
+    for page in writer.pages:
+        box = page.mediabox
+        width, height = float(box.width), float(box.height)
+        page.add_transformation(Transformation((1, 0, 0, 1, -float(box.left), -float(box.bottom))))
+        shift = {90: (height, 0), 180: (width, height), 270: (0, width)}[degrees]
+        page.add_transformation(Transformation((*_TURN_CCW[degrees], *shift)))
+        page.mediabox = RectangleObject([0, 0, width, height] if degrees == 180 else [0, 0, height, width])
+        if "/CropBox" in page:
+            del page["/CropBox"]
+        if rotate:
+            page.rotate(rotate)
+    return _written(writer)
+
+
+def moved_copy(source: Path, dx: float, dy: float, *, invert: bool = False, crop: float = 0.0, rotate: int = 0) -> bytes:
+    """Every page's content and MediaBox moved by (dx, dy): a negative or offset MediaBox.
+
+    `invert`: the MediaBox written from its top-right corner; `crop`: a CropBox inset this
+    much; `rotate`: a /Rotate added as well.
+    """
+    from pypdf import Transformation
+    from pypdf.generic import RectangleObject
+
+    writer = PdfWriter(clone_from=str(source))
+    for page in writer.pages:
+        page.add_transformation(Transformation((1, 0, 0, 1, dx, dy)))
+        box = page.mediabox
+        left, bottom, right, top = float(box.left) + dx, float(box.bottom) + dy, float(box.right) + dx, float(box.top) + dy
+        page.mediabox = RectangleObject([right, top, left, bottom] if invert else [left, bottom, right, top])
+        if "/CropBox" in page:
+            del page["/CropBox"]
+        if crop:
+            page.cropbox = RectangleObject([left + crop, bottom + crop, right - crop, top - crop])
+        if rotate:
+            page.rotate(rotate)
+    return _written(writer)
+
+
+def huge_page_pdf(side: float = 14_400.0) -> bytes:
+    """One page of side × side points (14,400 is the most a PDF page may be) with a small ruled
+    table at its top left: two rows of three cells, 150 × 20 pt each, from (100, 100)."""
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(side, side))
+    for i in range(3):
+        pdf.line(100, side - 100 - 20 * i, 550, side - 100 - 20 * i)
+    for j in range(4):
+        pdf.line(100 + 150 * j, side - 100, 100 + 150 * j, side - 140)
+    pdf.setFont("Helvetica", 12)
+    pdf.drawString(110, side - 115, "12,345")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+# ---- text layers that are not what they seem ------------------------------------------
+
+
+def _junk_to_unicode(two_bytes: bool) -> bytes:
+    """A ToUnicode CMap sending every code to the private use area (E000–F7FF), as a broken export does."""
+    if two_bytes:
+        space = "<0000> <FFFF>"
+        ranges = [f"<{hi:02X}00> <{hi:02X}FF> <{0xE000 + (hi % 24) * 256:04X}>" for hi in range(256)]
+    else:
+        space, ranges = "<00> <FF>", ["<00> <FF> <E000>"]
+    blocks = "\n".join(f"{len(ranges[i:i + 100])} beginbfrange\n" + "\n".join(ranges[i:i + 100]) + "\nendbfrange"
+                       for i in range(0, len(ranges), 100))
+    return ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CMapName /Junk def\n/CMapType 2 def\n"
+            f"1 begincodespacerange\n{space}\nendcodespacerange\n{blocks}\nendcmap\n"
+            "CMapName currentdict /CMap defineresource pop\nend\nend\n").encode()
+
+
+def garbled_copy(source: Path, *, drop: bool = False) -> bytes:
+    """The source with fonts whose text maps to junk: each ToUnicode CMap rewritten to the private
+    use area, or (`drop`) removed, so that the readers fall back on raw glyph codes. The pages
+    look the same; their text layer does not."""
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    writer = PdfWriter(clone_from=str(source))
+    for page in writer.pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            if drop:
+                font.pop(NameObject("/ToUnicode"), None)
+                continue
+            stream = DecodedStreamObject()
+            stream.set_data(_junk_to_unicode(font["/Subtype"] == "/Type0"))
+            font[NameObject("/ToUnicode")] = writer._add_object(stream)
+    return _written(writer)
+
+
+# painting operators of paths: replaced by `n` (end the path unpainted) to take the rulings out
+_PAINT = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
+
+
+def ocr_layered_copy(source: Path, *, rulings: bool = True, dpi: int = 50) -> bytes:
+    """The source as an OCR tool leaves a scan: each page an image, its text laid over it invisible
+    (render mode 3). `rulings=False` takes the drawn rulings out too (an OCR tool draws none)."""
+    import pypdfium2
+    from pypdf import PageObject
+    from pypdf.generic import ContentStream, NameObject, NumberObject
+    from reportlab.lib.utils import ImageReader
+
+    rendered = pypdfium2.PdfDocument(source.read_bytes())
+    images = []
+    for page in rendered:
+        images.append((page.render(scale=dpi / 72).to_pil(), page.get_width(), page.get_height()))
+        page.close()
+    rendered.close()
+    buffer = io.BytesIO()
+    scans = canvas.Canvas(buffer)
+    for image, width, height in images:
+        scans.setPageSize((width, height))
+        scans.drawImage(ImageReader(image), 0, 0, width, height)
+        scans.showPage()
+    scans.save()
+    writer = PdfWriter(clone_from=io.BytesIO(buffer.getvalue()))
+    text = PdfWriter(clone_from=str(source))
+    for scan, page in zip(writer.pages, text.pages):
+        content = ContentStream(page.get_contents(), text)
+        operations = []
+        for operands, operator in content.operations:
+            if operator == b"Tr":
+                continue  # the source's own render modes: all text is invisible here
+            operations.append(([], b"n") if not rulings and operator in _PAINT else (operands, operator))
+            if operator == b"BT":
+                operations.append(([NumberObject(3)], b"Tr"))
+        content.operations = operations
+        page.replace_contents(content)
+        overlay: PageObject = page
+        scan.merge_page(overlay)
+        scan[NameObject("/MediaBox")] = page.mediabox
+    return _written(writer)

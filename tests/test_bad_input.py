@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import SHEET_LIBREOFFICE, fetch_dicts, finish, spawn
+from conftest import IKEDA_PDFS, SHEET_LIBREOFFICE, fetch_dicts, finish, spawn
+from hyoka.extractors.failures import failure_kind
 from hyoka.extractors.pdf_input import DocumentError, sha256_hex
 from hyoka.extractors.registry import extract_pdf
-from pdf_factory import encrypted_copy, scanned_pdf, text_pdf
+from pdf_factory import encrypted_copy, garbled_copy, scanned_pdf, text_pdf
 
 GOOD = SHEET_LIBREOFFICE.read_bytes()
 
@@ -22,6 +24,8 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "encrypted.pdf": (encrypted_copy(SHEET_LIBREOFFICE), "encrypted PDF (a password is needed to open it)"),
     "scanned.pdf": (scanned_pdf(), "no text layer (scanned image?)"),
     "minutes.pdf": (text_pdf(["Minutes of the council meeting", "Item 1: budget"]), "unknown template (closest: "),
+    # a real sheet whose fonts lost their ToUnicode maps: it looks right, its text is glyph ids
+    "garbled.pdf": (garbled_copy(IKEDA_PDFS[0], drop=True), "the PDF's fonts have no usable text mapping ("),
 }
 
 
@@ -99,6 +103,16 @@ def test_good_file_in_the_same_run_loads(mixed_run) -> None:  # type: ignore[no-
     projects = fetch_dicts(db, "SELECT project_code FROM projects WHERE document_id = ?", [row["document_id"]])
     assert [p["project_code"] for p in projects] == ["121101"]
     assert "failed" in run.stdout and "loaded with issues" in run.stdout
+
+
+def test_the_summary_counts_each_kind_of_failure_apart(mixed_run) -> None:  # type: ignore[no-untyped-def]
+    """One row per kind under `failed` (garbled text apart from scanned, unknown template…), each file once."""
+    run, folder, _ = mixed_run
+    rows = dict(re.findall(r"^\s+failed: (.+?)\s{2,}(\d+)\s*$", run.stdout, flags=re.MULTILINE))
+    expected = {failure_kind(reason).summary_label: "1" for _, reason in BAD_FILES.values()}
+    expected["no such file or folder"] = "1"
+    assert rows == expected, run.stdout
+    assert "garbled text (no usable text mapping)" in rows
 
 
 def test_missing_path_is_reported(mixed_run) -> None:  # type: ignore[no-untyped-def]

@@ -488,6 +488,17 @@ def blank_if(picked: Callable[[Cell], bool]) -> Callable[[Cell], Cell]:
     return lambda c: printed(c, "") if picked(c) else c
 
 
+def kpi_without_rows(bad: bool) -> list[Found]:
+    """The KPI list with, when `bad`, every ruled cell below its table's header taken out: a page the template
+    recognizes by its labels, with no KPI row to read."""
+    (read,) = read_page_grids(kpi_pdf())
+    assert read.grid is not None
+    if bad:
+        header = next(c for c in read.grid.cells if labelled("具体的な施策項目")(c))
+        read = replace(read, grid=edited(read.grid, lambda c: None if c.top >= header.bottom - 0.5 else c))
+    return validated([read])
+
+
 MOVERS_ID = kpi_id_for(1, "転入者数")
 CONSULTS_ID = kpi_id_for(1, "相談件数")
 PLACEHOLDER_ID = "g1-ア-placeholder"  # a row without a KPI name is named after its item
@@ -550,6 +561,8 @@ KPI_CASES = [
          lambda bad: kpi_issues(kpi_pdf(MOVERS, consults(
              values=["5", "66\n（参考値）" if bad else "66\n（令和２年度）", "70"]))),
          (Where(1, "strategy_kpi_values", f"{CONSULTS_ID} {ACTUAL}", "annotation"),)),
+    # a KPI page by its labels, yet not one KPI row read: never a document loaded with nothing in it
+    Case("no_records", "", kpi_without_rows, (Where(1, "strategy_kpis", "", None),)),
     # one empty cell is no issue; a column empty in every row is
     Case("empty_column", "",
          lambda bad: kpi_issues(kpi_pdf(SynthKpi("転入者数", "人", ["100", "", "130"], "総合政策部"),

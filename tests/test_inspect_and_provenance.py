@@ -124,3 +124,41 @@ def test_the_picture_has_the_legend_below_the_page(tmp_path: Path) -> None:
     for label in numbered:  # drawn as a badge: the field's colour behind the number
         x0, top, _, _ = label.box
         assert picture.getpixel((int(x0) + 1, int(top) + 1)) == FIELD_COLOR, label
+
+
+def test_the_picture_of_a_huge_page_stays_within_its_pixel_budget(tmp_path: Path) -> None:
+    """A 14,400-pt page is drawn at a lower resolution, not 22,000 pixels a side, with its cells where they are."""
+    from hyoka.extractors.inspect import CELL_COLOR, MAX_PIXELS, plan_page, render_page
+    from pdf_factory import huge_page_pdf
+
+    data = huge_page_pdf()
+    out = tmp_path / "huge.png"
+    render_page(data, 1, out)
+    plan = plan_page(data, 1)
+    assert len(plan.grid.cells) == 6
+    with Image.open(out) as image:
+        picture = image.convert("RGB")
+    page_pixels = picture.width * plan.layout.page_height
+    assert MAX_PIXELS * 0.95 <= page_pixels <= MAX_PIXELS, page_pixels
+    assert picture.width == round(14_400 * plan.scale)
+    x0, top, x1, bottom = (round(v * plan.scale) for v in plan.grid.cells[0].bbox)
+    assert (x0, top) == (round(100 * plan.scale), round(100 * plan.scale))
+    outline = [picture.getpixel((x, (top + bottom) // 2)) for x in range(x0 - 1, x0 + 2)]
+    assert CELL_COLOR in outline, f"the first cell's outline is drawn on it: {outline}"
+
+
+def test_a_sheet_saved_sideways_is_drawn_upright_with_its_fields(tmp_path: Path) -> None:
+    """The debugger draws a turned page as the reader reads it: the upright sheet's picture, boxes and labels."""
+    from PIL import ImageChops
+
+    from hyoka.extractors.inspect import render_page
+    from pdf_factory import rotated_copy
+
+    pictures = []
+    for name, data in (("upright", IKEDA_PDFS[0].read_bytes()), ("turned", rotated_copy(IKEDA_PDFS[0], 90))):
+        out = tmp_path / f"{name}.png"
+        render_page(data, 1, out)
+        with Image.open(out) as image:
+            pictures.append(image.convert("RGB"))
+    assert pictures[0].size == pictures[1].size
+    assert ImageChops.difference(*pictures).getbbox() is None

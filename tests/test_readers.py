@@ -2,7 +2,8 @@
 
 Every sample, every real development PDF (池田, 神戸, 京都), a generated book and a few
 PDFs made here for what the samples lack (a ruled table inside a scaled form XObject,
-invisible text, pages turned by /Rotate) are read by both readers; for each page, the
+invisible text, pages turned by /Rotate or drawn sideways, a MediaBox moved to negative
+coordinates and inverted) are read by both readers; for each page, the
 cell boxes must agree to `BOX_TOLERANCE`, and the cell texts, the loose lines and
 "has text" must be equal. A failure names the file, the page, the cell and the
 difference.
@@ -31,7 +32,7 @@ from functools import lru_cache, cache
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -40,7 +41,7 @@ from hyoka.extractors.grid import BBox, PageGrid, build_grid, intersections_to_c
 from hyoka.extractors.pages import DEFAULT_READER, PageObjects, Reader
 from hyoka.extractors.pdf_input import DocumentError, open_document
 from hyoka.extractors.registry import assemble_extraction, count_pages, extract_pdf, read_page_grids
-from pdf_factory import book, encrypted_copy
+from pdf_factory import book, drawn_turned_copy, encrypted_copy, moved_copy, rotated_copy
 
 # grid rounds cell boxes to 0.01 pt; pdfium keeps coordinates as 32-bit floats, which may
 # land a box edge on the other side of a rounding step
@@ -82,17 +83,6 @@ def form_xobject_pdf() -> bytes:
     return buffer.getvalue()
 
 
-def rotated_pdf(source: Path, degrees: int) -> bytes:
-    """The first page of `source`, turned by /Rotate."""
-    writer = PdfWriter()
-    page = PdfReader(str(source)).pages[0]
-    page.rotate(degrees)
-    writer.add_page(page)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
 @cache
 def generated_pdf(name: str) -> bytes:
     if name == "generated book (3 sheets)":
@@ -107,11 +97,19 @@ def generated_pdf(name: str) -> bytes:
     if name == "form xobject + invisible text":
         return form_xobject_pdf()
     turned = {"ikeda turned 90": (IKEDA_PDFS[0], 90), "sheet turned 270": (SHEET_LIBREOFFICE, 270), "kpi list turned 180": (KPI_LIST, 180)}
-    source, degrees = turned[name]
-    return rotated_pdf(source, degrees)
+    if name in turned:
+        return rotated_copy(*turned[name])
+    if name == "sheet drawn sideways":  # a landscape sheet stored turned on a portrait page, no /Rotate
+        return drawn_turned_copy(SHEET_LIBREOFFICE, 270)
+    if name == "kpi list stored sideways, shown upright by /Rotate":  # how landscape A3 sheets are often saved
+        return drawn_turned_copy(KPI_LIST, 90, rotate=90)
+    if name == "ikeda on an inverted negative MediaBox":  # with a CropBox, and turned by /Rotate
+        return moved_copy(IKEDA_PDFS[0], -700.0, -900.0, invert=True, crop=5.0, rotate=90)
+    raise KeyError(name)
 
 
-GENERATED = ["generated book (3 sheets)", "form xobject + invisible text", "ikeda turned 90", "sheet turned 270", "kpi list turned 180"]
+GENERATED = ["generated book (3 sheets)", "form xobject + invisible text", "ikeda turned 90", "sheet turned 270", "kpi list turned 180",
+             "sheet drawn sideways", "kpi list stored sideways, shown upright by /Rotate", "ikeda on an inverted negative MediaBox"]
 
 
 def pdf_bytes(name: str) -> bytes:
@@ -256,6 +254,19 @@ def test_read_page_grids_is_build_grid_of_each_page() -> None:
         reads = read_page_grids(data, reader=reader)
         assert [r.page for r in reads] == [1, 2, 3, 4]
         assert [r.grid for r in reads] == [build_grid(o) for o in page_objects(str(KPI_LIST.relative_to(SAMPLES)), reader)]
+
+
+@pytest.mark.parametrize("name, turn", [("sheet turned 270", 90), ("kpi list turned 180", 180), ("ikeda turned 90", 270),
+                                        ("sheet drawn sideways", 270), ("ikeda on an inverted negative MediaBox", 270),
+                                        ("kpi list stored sideways, shown upright by /Rotate", 0)])
+def test_a_page_is_turned_until_its_text_reads_upright(name: str, turn: int) -> None:
+    """Both readers turn the page as far, and reading it again gives the same (pdfium's /Rotate is set back)."""
+    for reader in Reader:
+        with open_document(pdf_bytes(name), reader) as source:
+            first, again = source.read(1), source.read(1)
+        assert (first.turn, again) == (turn, first), reader
+        assert 0 <= min(c["x0"] for c in first.chars) and max(c["x1"] for c in first.chars) <= first.width, reader
+        assert 0 <= min(c["top"] for c in first.chars) and max(c["bottom"] for c in first.chars) <= first.height, reader
 
 
 def test_ruled_cells_without_rulings_is_empty() -> None:

@@ -184,6 +184,7 @@ class FakeTemplate:
 
     def __init__(self, name: str, pages: set[int], **document: Any) -> None:
         self.name, self.doc_type, self.municipality, self.description = name, f"{name}_type", None, name
+        self.main_record = ProjectRecord
         self.pages, self.document = pages, document
         self.read_calls: list[list[int]] = []
 

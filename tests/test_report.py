@@ -731,6 +731,43 @@ def test_crops_of_a_huge_page_stay_small(tmp_path: Path) -> None:
     assert 180 <= min(xs) <= 200 and 270 <= max(xs) <= 285 and 60 <= min(ys) <= 75, (min(xs), max(xs), min(ys))
 
 
+def test_a_crop_of_a_turned_or_moved_page_shows_the_cell_as_upright(tmp_path: Path) -> None:
+    """A sheet saved turned (/Rotate, or drawn sideways) or on a moved, cropped MediaBox is read upright:
+    its crop is the upright sheet's crop, pixel for pixel (less what its CropBox cuts off)."""
+    import hashlib
+
+    from PIL import Image, ImageChops
+
+    from conftest import SHEET_LIBREOFFICE
+    from hyoka.extractors.registry import extract_pdf
+    from hyoka.report import crops
+    from pdf_factory import drawn_turned_copy, moved_copy, rotated_copy
+
+    def crop(data: bytes, name: str, cell: list[float]) -> Image.Image:
+        path = tmp_path / name
+        path.write_bytes(data)
+        (found,) = crops.document_crops(str(path), hashlib.sha256(data).hexdigest(), [{"page": 1, "bbox": cell}], 1)
+        assert found.png, found.note
+        return Image.open(io.BytesIO(found.png)).convert("RGB")
+
+    def cell_of(data: bytes) -> list[float]:
+        (project,) = extract_pdf(data).rows("projects")
+        return list(project.cell_bboxes["project_name"])
+
+    upright = SHEET_LIBREOFFICE.read_bytes()
+    expected = crop(upright, "upright.pdf", cell_of(upright))
+    copies = {f"rotate {d}": rotated_copy(SHEET_LIBREOFFICE, d) for d in (90, 180, 270)}
+    copies["drawn sideways"] = drawn_turned_copy(SHEET_LIBREOFFICE, 270)
+    for name, data in copies.items():
+        image = crop(data, f"{name}.pdf", cell_of(data))
+        assert image.size == expected.size and ImageChops.difference(image, expected).getbbox() is None, name
+    # 5 pt of CropBox on each side: the crop loses its left 10 pixels (144 dpi), the rest is the same
+    moved = moved_copy(SHEET_LIBREOFFICE, -700.0, -900.0, invert=True, crop=5.0, rotate=90)
+    image = crop(moved, "moved.pdf", cell_of(moved))
+    cut = expected.crop((10, 0, expected.width, expected.height))
+    assert image.size == cut.size and ImageChops.difference(image, cut).getbbox() is None
+
+
 def test_crops_are_rendered_under_the_pdfium_lock(tmp_path: Path) -> None:
     import hashlib
     import threading

@@ -7,22 +7,25 @@ was ingested, the crop says so instead of showing a page that may not be the one
 
 pdfium renders only the region of the crop, at 144 dpi or less: every image holds at
 most `MAX_CROP_PIXELS` pixels (a whole-page thumbnail `MAX_PAGE_PIXELS`), however large
-the page. Each source PDF is read and opened once per report, and only for the crops
-the report folder's cache does not hold yet. pdfium is not thread-safe: every pdfium
-call runs under `PDFIUM_LOCK`, the extractors' lock when they have one (so a report and
-an ingest in one process never call pdfium at the same time).
+the page (`hyoka.extractors.render`). The page is turned as the readers turned it (a sheet
+saved sideways or upside down), so the boxes land on the cells they name. Each source
+PDF is read and opened once per report, and only for the crops the report folder's
+cache does not hold yet. pdfium is not thread-safe: every pdfium call runs under the
+extractors' `PDFIUM_LOCK` (so a report and an ingest in one process never call pdfium
+at the same time).
 """
 
 from __future__ import annotations
 
 import io
 import math
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
 
+from hyoka.extractors.pages import PDFIUM_LOCK
+from hyoka.extractors.render import PageView, Rendered, render_region, scale_for, view_of
 from hyoka.identity import sha256_hex
 from hyoka.report.cache import DiskCache, digest
 
@@ -42,20 +45,9 @@ LEFT_SHARE = 0.7  # of the widening
 CELL_STROKE = (220, 38, 38)
 CELL_FILL = (220, 38, 38, 45)
 ROW_STROKE = (217, 119, 6)
-CROP_VERSION = 2  # of the drawing: a cached crop of another version is rendered again
+CROP_VERSION = 3  # of the drawing: a cached crop of another version is rendered again (3: pages turned upright)
 
 
-
-def shared_pdfium_lock() -> threading.RLock:
-    """The process's pdfium lock: the extractors' (`hyoka.extractors.pages.PDFIUM_LOCK`) if they have one, else a new one."""
-    try:
-        from hyoka.extractors.pages import PDFIUM_LOCK as lock  # the pdfium page reader's lock
-    except ImportError:
-        return threading.RLock()
-    return lock
-
-
-PDFIUM_LOCK = shared_pdfium_lock()
 
 WHOLE_DOCUMENT = "文書全体に関する指摘です / the issue concerns the whole document"
 WHOLE_PAGE = "セルの位置が記録されていないため、ページ全体を示します / no cell box: the whole page"
@@ -107,13 +99,6 @@ def crop_region(cell: BBox, row: BBox | None, page_box: BBox) -> BBox:
     return intersect((x0, top, x1, bottom), page_box)
 
 
-def scale_for(width: float, height: float, resolution: float, max_pixels: int) -> float:
-    """Pixels per point: `resolution` dpi, or less so that the image holds at most `max_pixels`."""
-    scale = resolution / 72.0
-    pixels = max(width, 1.0) * max(height, 1.0) * scale * scale
-    return scale * math.sqrt(max_pixels / pixels) if pixels > max_pixels else scale
-
-
 def read_source(source_path: str | None, document_id: str) -> tuple[bytes | None, str | None]:
     """The ingested PDF's bytes, or why it cannot be shown (not recorded, gone, changed, unreadable)."""
     if not source_path:
@@ -148,85 +133,6 @@ def crop_key(document_id: str, issue: dict[str, Any]) -> str:
 # ---- rendering with pdfium -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PageSpace:
-    """pdfplumber's page space: pdfminer's transform (MediaBox origin, /Rotate), then the flip to a top-left origin."""
-
-    ctm: tuple[float, float, float, float, float, float]  # user space → pdfminer's space: (ax + cy + e, bx + dy + f)
-    x_shift: float  # pdfplumber adds the MediaBox's x0 back
-    flip: float  # pdfplumber: top = flip - y
-    width: float
-    height: float
-
-    @classmethod
-    def of(cls, mediabox: BBox, rotation: int) -> PageSpace:
-        """The space of a page with this MediaBox (user space) and /Rotate."""
-        x0, y0, x1, y1 = mediabox
-        ctm = {90: (0.0, -1.0, 1.0, 0.0, -y0, x1), 180: (-1.0, 0.0, 0.0, -1.0, x1, y1),
-               270: (0.0, 1.0, -1.0, 0.0, y1, -x0)}.get(rotation % 360, (1.0, 0.0, 0.0, 1.0, -x0, -y0))
-        (lx, hx), (ly, hy) = sorted((x0, x1)), sorted((y0, y1))
-        if rotation % 180 == 90:
-            lx, ly, hx, hy = ly, lx, hy, hx
-        return cls(ctm, lx, (hy - ly) - ly, hx - lx, hy - ly)
-
-    def point(self, x: float, y: float) -> tuple[float, float]:
-        """A user-space point as pdfplumber's (x, top)."""
-        a, b, c, d, e, f = self.ctm
-        return a * x + c * y + e + self.x_shift, self.flip - (b * x + d * y + f)
-
-    def box(self, user_box: BBox) -> BBox:
-        """A user-space box (left, bottom, right, top) as pdfplumber's (x0, top, x1, bottom)."""
-        (ax, at), (bx, bt) = self.point(user_box[0], user_box[1]), self.point(user_box[2], user_box[3])
-        return min(ax, bx), min(at, bt), max(ax, bx), max(at, bt)
-
-    @property
-    def mediabox(self) -> BBox:
-        """The MediaBox in pdfplumber's space (what pdfplumber calls `page.bbox`)."""
-        return self.x_shift, self.flip - self.height, self.x_shift + self.width, self.flip
-
-
-def four(values: Sequence[float]) -> BBox:
-    """Four numbers as a box."""
-    return float(values[0]), float(values[1]), float(values[2]), float(values[3])
-
-
-def page_boxes(page: pypdfium2.PdfPage) -> tuple[BBox, BBox]:
-    """The page's MediaBox and the area pdfium renders (its visible box), in pdfplumber's space (under the lock)."""
-    visible = four(page.get_bbox())  # MediaBox ∩ CropBox, inherited from the page tree
-    own = page.get_mediabox(fallback_ok=False)  # pdfium's box getters do not inherit: None when the page has none
-    space = PageSpace.of(four(own) if own else visible, page.get_rotation())
-    return space.mediabox, space.box(visible)
-
-
-@dataclass
-class Rendered:
-    """A region of a page as an RGB image, and how to place page points on it."""
-
-    image: Image.Image
-    origin: tuple[float, float]  # the page point at pixel (0, 0)
-    scale: float  # pixels per point
-
-    def pixels(self, box: BBox) -> tuple[float, float, float, float]:
-        """A page box in the image's pixels."""
-        ox, oy = self.origin
-        return ((box[0] - ox) * self.scale, (box[1] - oy) * self.scale,
-                (box[2] - ox) * self.scale, (box[3] - oy) * self.scale)
-
-
-def render_region(page: pypdfium2.PdfPage, region: BBox, area: BBox, scale: float) -> Rendered:
-    """Render only `region` of the page (pdfplumber's space, inside the rendered `area`). Under the lock."""
-    left, bottom, right, top = (max(0.0, c) for c in (region[0] - area[0], area[3] - region[3],
-                                                        area[2] - region[2], region[1] - area[1]))
-    cut = (left, bottom, right, top)  # what pdfium leaves out on each side, in points
-    bitmap = page.render(scale=scale, crop=cut, no_smoothtext=True, no_smoothpath=True, no_smoothimage=True)
-    try:
-        image = bitmap.to_pil().convert("RGB")  # a copy: the bitmap's buffer is freed below
-    finally:
-        bitmap.close()
-    origin = (area[0] + math.ceil(left * scale) / scale, area[1] + math.ceil(top * scale) / scale)  # pdfium rounds up
-    return Rendered(image, origin, scale)
-
-
 def draw_box(rendered: Rendered, box: BBox, fill: tuple[int, ...], stroke: tuple[int, int, int], width: int) -> None:
     """A box on the image: translucent fill, opaque outline inside its edges (as pdfplumber draws it)."""
     from PIL import ImageDraw
@@ -251,28 +157,26 @@ def png_bytes(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def render_crop(page: pypdfium2.PdfPage, cell: BBox, row: BBox | None) -> bytes:
+def render_crop(page: pypdfium2.PdfPage, cell: BBox, row: BBox | None, view: PageView | None = None) -> bytes:
     """The page region around a cell, the cell boxed in red and its row in amber."""
-    with PDFIUM_LOCK:
-        media, area = page_boxes(page)
-        region = intersect(crop_region(cell, row, media), area)
-        if region[2] - region[0] < 1 or region[3] - region[1] < 1:
-            raise ValueError(f"the cell {cell} is outside the page")
-        scale = scale_for(region[2] - region[0], region[3] - region[1], RESOLUTION, MAX_CROP_PIXELS)
-        rendered = render_region(page, region, area, scale)
+    view = view or view_of(page)
+    region = intersect(crop_region(cell, row, (0.0, 0.0, view.width, view.height)), view.visible)
+    if region[2] - region[0] < 1 or region[3] - region[1] < 1:
+        raise ValueError(f"the cell {cell} is outside the page")
+    scale = scale_for(region[2] - region[0], region[3] - region[1], RESOLUTION, MAX_CROP_PIXELS)
+    rendered = render_region(page, view, region, scale)
     if row:
         draw_box(rendered, row, (0, 0, 0, 0), ROW_STROKE, 2)
     draw_box(rendered, cell, CELL_FILL, CELL_STROKE, 3)
     return png_bytes(rendered.image)
 
 
-def render_page(page: pypdfium2.PdfPage) -> bytes:
+def render_page(page: pypdfium2.PdfPage, view: PageView | None = None) -> bytes:
     """A small image of a whole page (for an issue that names a page but no cell)."""
-    with PDFIUM_LOCK:
-        _, area = page_boxes(page)
-        scale = scale_for(area[2] - area[0], area[3] - area[1], PAGE_RESOLUTION, MAX_PAGE_PIXELS)
-        rendered = render_region(page, area, area, scale)
-    return png_bytes(rendered.image)
+    view = view or view_of(page)
+    area = view.visible
+    scale = scale_for(area[2] - area[0], area[3] - area[1], PAGE_RESOLUTION, MAX_PAGE_PIXELS)
+    return png_bytes(render_region(page, view, area, scale).image)
 
 
 # ---- one document's crops --------------------------------------------------------------
@@ -285,6 +189,7 @@ class SourcePdf:
     data: bytes
     document: pypdfium2.PdfDocument | None = None
     pages: dict[int, pypdfium2.PdfPage] = field(default_factory=dict)
+    views: dict[int, PageView] = field(default_factory=dict)  # how the readers turn each page (read once)
     error: Exception | None = None  # why pdfium could not open it (not tried again)
 
     def page_count(self) -> int:
@@ -312,6 +217,12 @@ class SourcePdf:
             if number not in self.pages:
                 self.pages[number] = self.open()[number - 1]
             return self.pages[number]
+
+    def view(self, number: int) -> PageView:
+        """How the readers turn and place page `number` (its text read once)."""
+        if number not in self.views:
+            self.views[number] = view_of(self.page(number))
+        return self.views[number]
 
     def close(self) -> None:
         """Close the pages and the document."""
@@ -371,10 +282,10 @@ def issue_crop(pdf: SourcePdf, issue: dict[str, Any]) -> Crop:
     if not 1 <= number <= pages:
         return Crop(note=f"ページ {number} がPDFにありません / page {number} is not in the PDF")
     try:
-        page = pdf.page(number)
+        page, view = pdf.page(number), pdf.view(number)
         cell = as_bbox(issue.get("bbox"))
         if cell is None:
-            return Crop(png=render_page(page), note=WHOLE_PAGE)
-        return Crop(png=render_crop(page, cell, as_bbox(issue.get("row_bbox"))))
+            return Crop(png=render_page(page, view), note=WHOLE_PAGE)
+        return Crop(png=render_crop(page, cell, as_bbox(issue.get("row_bbox")), view))
     except Exception as exc:  # noqa: BLE001 - one bad crop must not cost the report
         return Crop(note=f"画像を作れませんでした / could not render the crop ({type(exc).__name__}: {exc})")
