@@ -467,3 +467,22 @@ def test_report_has_a_changes_section(editions, tmp_path: Path) -> None:  # type
     for section in ("new_projects", "vanished_projects", "budget_changes", "revised_values", "pending_to_number", "new_kpis"):
         assert f'data-section="{section}"' in page, section
     assert "superseded" in page  # the replaced KPI list is listed with its status
+
+
+def test_two_projects_of_one_name_in_one_edition_are_never_linked_by_name() -> None:
+    """池田 publishes one PDF per sheet: two sheets of one year may carry one name in one department
+    with different codes. They are two projects; a third year's lone namesake is not linked either."""
+    from hyoka.warehouse import store
+
+    con = duckdb.connect()
+    store.ensure_schema(con)
+    documents = [("a", 2023, "101"), ("b", 2023, "202"), ("c", 2024, "303"), ("d", 2023, "404"), ("e", 2024, "505")]
+    for document_id, year, code in documents:
+        con.execute("INSERT INTO documents (document_id, municipality, doc_type, results_fiscal_year, status, ingested_at) "
+                    "VALUES (?, '池田市', 'jimujigyo_sheet', ?, 'loaded', now())", [document_id, year])
+        name = "防犯灯設置事業" if document_id in "abc" else "道路維持事業"  # d, e: one per edition, code changed
+        con.execute("INSERT INTO projects (document_id, project_code, project_name, department, policy_code, first_page, last_page) "
+                    "VALUES (?, ?, ?, '総務課', '1-1', 1, 1)", [document_id, code, name])
+    rows = con.execute("SELECT project_code, project_key, rule FROM project_identity ORDER BY project_code").fetchall()
+    assert rows == [("101", "101", "code"), ("202", "202", "code"), ("303", "303", "code"),
+                    ("404", "404", "code"), ("505", "404", "name")]  # a lone namesake per edition is still followed

@@ -122,7 +122,7 @@ PROJECT_IDENTITY = View(
     "code with another edition are linked by code (rule = code, project_key = the code). A row whose code no "
     "other edition has (or that has none) is linked by name to such rows of other editions with the same "
     "municipality, department, policy code and name (whitespace and case ignored), when that name is unique "
-    "within each edition: project_key = the code of the earliest edition of the group, rule = name for the "
+    "within each edition (two projects of one name in one edition are never linked): project_key = the code of the earliest edition of the group, rule = name for the "
     "rows whose own code differs (the anchor keeps rule = code). Rows left alone keep their own code "
     "(or 名称:<name> without one). Only loaded documents count (not superseded or failed ones)",
     f"""
@@ -142,7 +142,9 @@ WITH named AS (
 coded AS (
     -- in how many documents each code appears (one row per document and code above)
     SELECT *, CASE WHEN project_code IS NULL THEN 0
-                   ELSE count(*) OVER (PARTITION BY municipality, project_code) END AS code_documents
+                   ELSE count(*) OVER (PARTITION BY municipality, project_code) END AS code_documents,
+           -- an edition: the documents of one results year (a document without one is its own)
+           coalesce(CAST(results_fiscal_year AS VARCHAR), document_id) AS edition
     FROM named
 ),
 name_groups AS (
@@ -153,7 +155,9 @@ name_groups AS (
     FROM coded
     WHERE code_documents <= 1 AND name_key <> ''
     GROUP BY ALL
-    HAVING count(DISTINCT document_id) >= 2 AND count(*) = count(DISTINCT document_id)
+    -- in two editions or more, once in each: two projects of one name in one edition (e.g. two
+    -- one-sheet PDFs of one year) are two projects, whatever their codes
+    HAVING count(DISTINCT edition) >= 2 AND count(*) = count(DISTINCT edition)
 )
 SELECT c.municipality,
        coalesce(g.anchor_code, c.project_code, '名称:' || c.name_key) AS project_key,
