@@ -380,6 +380,23 @@ def _number_value(match: re.Match[str], negative: bool) -> float | int | None:
     return -value if negative else value
 
 
+# Any line break style; PDF text may mix \r\n and \n.
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+
+# A figure wrapped inside its narrow cell: '430,77' on one line and '7' on the next. The cut
+# shows in the first line, whose last comma group is short; lines of digits alone follow.
+_CUT_FIGURE_RE = re.compile(r"[0-9],[0-9]{0,2}$")
+_DIGITS_LINE_RE = re.compile(r"^[0-9,]+(?:\.[0-9]+)?%?$")
+
+
+def join_wrapped_figure(text: str) -> str:
+    """'430,77\n7' → '430,777'; anything else (two stacked figures, words) as it was."""
+    lines = [line.strip() for line in _LINE_BREAK_RE.split(text)]
+    if len(lines) < 2 or not _CUT_FIGURE_RE.search(lines[0]) or not all(_DIGITS_LINE_RE.match(li) for li in lines[1:]):
+        return text
+    return "".join(lines)
+
+
 @_memoised
 def parse_number(text: str | None) -> ParsedNumber:
     """Parse a printed figure ('1,669', '△1,200', '77.8%', '－', blank); never raises."""
@@ -390,7 +407,7 @@ def parse_number(text: str | None) -> ParsedNumber:
     if is_placeholder(printed):
         return ParsedNumber(raw=raw, status="placeholder", value=None, text=printed)
     invalid = ParsedNumber(raw=raw, status="invalid", value=None, text=printed)
-    body = _WHITESPACE_RE.sub(" ", _fold_ascii(printed)).strip()
+    body = _WHITESPACE_RE.sub(" ", join_wrapped_figure(_fold_ascii(printed))).strip()
     parenthesised = len(body) >= 2 and body[0] == "(" and body[-1] == ")"
     if parenthesised:  # accounting style (1,200) = -1,200
         body = body[1:-1].strip()
@@ -408,8 +425,6 @@ def parse_number(text: str | None) -> ParsedNumber:
 # Free text
 # ---------------------------------------------------------------------------
 
-# Any line break style; PDF text may mix \r\n and \n.
-_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 
 
 @_memoised

@@ -656,3 +656,19 @@ def test_digits_only(text: str, expected: str) -> None:
 def test_digits_only_keeps_ascii_digits(text: str) -> None:
     digits = digits_only(text)
     assert all("0" <= ch <= "9" for ch in digits)
+
+
+@pytest.mark.parametrize(("printed", "value"), [
+    ("430,77\n7", 430777),  # a held-out 池田 sheet: the cell too narrow for its figure
+    ("430,7\n77", 430777),
+    ("△1,2\n00", -1200),
+    ("５６,\n０００", 56000),
+])
+def test_a_figure_wrapped_inside_its_cell_is_one_number(printed: str, value: int) -> None:
+    assert parse_number(printed).value == value
+
+
+@pytest.mark.parametrize("printed", ["12\n34", "1,000\n2,000", "1,000\n(500)"])
+def test_two_figures_stacked_in_a_cell_are_not_joined(printed: str) -> None:
+    """No cut comma group on the first line: not a wrap, so not a guess (the cell stays flagged)."""
+    assert parse_number(printed).status == "invalid"
