@@ -17,17 +17,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
 
 from extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
 from extractors.asahikawa_sheet import TEMPLATE as ASAHIKAWA_SHEET
+from extractors.file_template import FileTemplate
 from extractors.grid import PageGrid, build_grid
 from extractors.ikeda_sheet import TEMPLATE as IKEDA_SHEET
 from extractors.pages import DEFAULT_READER, PageSource, Reader
 from extractors.pdf_input import DocumentError, open_document
 from extractors.records import Extraction, IssueRecord, PageRecord
 from extractors.template import PageMatch, Template
+from extractors.template_loader import TemplateFileError, load_template_file, template_files
 
-TEMPLATES: list[Template] = [ASAHIKAWA_SHEET, ASAHIKAWA_KPI_LIST, IKEDA_SHEET]
+# The template files shipped with hyoka (package data: `templates/*.toml` beside this module).
+BUILTIN_TEMPLATE_DIR = Path(str(resources.files(__package__ or "extractors") / "templates"))
+
+
+def load_templates(folder: Path) -> list[FileTemplate]:
+    """Every template file in a folder, by file name (a `TemplateFileError` names the first mistake)."""
+    return [FileTemplate(load_template_file(path), path) for path in template_files(folder)]
+
+
+def with_templates(known: list[Template], added: list[FileTemplate]) -> list[Template]:
+    """`known` and then `added`, refusing a second template of the same name (which one would read?)."""
+    names: dict[str, Template] = {template.name: template for template in known}
+    for template in added:
+        if template.name in names:
+            other = names[template.name]
+            where = getattr(other, "source", "hyoka's Python templates")
+            raise TemplateFileError(template.source, 1, "template.name",
+                                    f"{template.name!r} is already the name of the template in {where}")
+        names[template.name] = template
+    return list(names.values())
+
+
+# Python templates first, then the files (each file one template).
+TEMPLATES: list[Template] = with_templates([ASAHIKAWA_SHEET, ASAHIKAWA_KPI_LIST, IKEDA_SHEET], load_templates(BUILTIN_TEMPLATE_DIR))
 
 # A page belongs to a template when at least this share of the role's anchor labels is on it.
 MIN_SCORE = 0.6
