@@ -24,7 +24,6 @@ from extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
 from extractors.asahikawa_sheet import TEMPLATE as ASAHIKAWA_SHEET
 from extractors.file_template import FileTemplate
 from extractors.grid import PageGrid, build_grid
-from extractors.ikeda_sheet import TEMPLATE as IKEDA_SHEET
 from extractors.pages import DEFAULT_READER, PageSource, Reader
 from extractors.pdf_input import DocumentError, open_document
 from extractors.records import Extraction, IssueRecord, PageRecord
@@ -54,7 +53,7 @@ def with_templates(known: list[Template], added: list[FileTemplate]) -> list[Tem
 
 
 # Python templates first, then the files (each file one template).
-TEMPLATES: list[Template] = with_templates([ASAHIKAWA_SHEET, ASAHIKAWA_KPI_LIST, IKEDA_SHEET], load_templates(BUILTIN_TEMPLATE_DIR))
+TEMPLATES: list[Template] = with_templates([ASAHIKAWA_SHEET, ASAHIKAWA_KPI_LIST], load_templates(BUILTIN_TEMPLATE_DIR))
 
 # A page belongs to a template when at least this share of the role's anchor labels is on it.
 MIN_SCORE = 0.6

@@ -6,12 +6,14 @@
   vocabulary: page roles, a project spanning pages, a field right of / below its label,
   a caption's box, a value inside prose by a pattern, a ○ list, a ■/□ choice, a budget
   table by year and stage with cost items and funding sources (a dash is 0, 百万円 stored
-  as 千円), an indicator table (a dash is no figure), an evaluation through 判断理由.
+  as 千円), an indicator table (a dash is no figure), an evaluation through 判断理由;
+- the shipped templates are files: 池田's sheet has no Python module.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -21,9 +23,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from conftest import ROOT
 from extractors.file_template import ChoiceSpec, FileTemplate, chosen_option
 from extractors.records import Extraction
-from extractors.registry import extract_pdf, load_templates, with_templates
+from extractors.registry import BUILTIN_TEMPLATE_DIR, TEMPLATES, extract_pdf, load_templates, with_templates
 from extractors.template_loader import TemplateFileError, key_lines, parse_template
 from synth.kpi_list import font_path
 
@@ -373,3 +376,15 @@ def test_the_generated_sheet_validates_clean(tiny: Extraction) -> None:
 )
 def test_a_choice_is_the_option_after_a_filled_mark(printed: str, options: tuple[str, ...], chosen: str | None) -> None:
     assert chosen_option(printed, ChoiceSpec(options=options)) == chosen
+
+
+# ---- the shipped templates ----------------------------------------------------------------------
+
+
+def test_ikeda_is_a_template_file_with_no_python_module() -> None:
+    (ikeda,) = [t for t in TEMPLATES if t.name == "ikeda_mokuhyo_sheet"]
+    assert isinstance(ikeda, FileTemplate)
+    assert ikeda.source == BUILTIN_TEMPLATE_DIR / "ikeda_mokuhyo_sheet.toml"
+    assert not (ROOT / "extractors" / "ikeda_sheet.py").exists()
+    files: Callable[[Path], list[str]] = lambda folder: sorted(p.name for p in folder.glob("*.toml"))  # noqa: E731
+    assert files(BUILTIN_TEMPLATE_DIR) == files(ROOT / "extractors" / "templates")
