@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from extractors.grid import BBox, Cell, PageGrid, TextLine
+from extractors.grid import BBox, Cell, PageGrid, TextLine, labels_starting
 from extractors.records import (
     BudgetItemRecord,
     BudgetRecord,
@@ -229,6 +229,10 @@ def anchor_cells(grid: PageGrid, labels: tuple[str, ...], match: str, pattern: s
         compiled = re.compile(pattern)
         return grid.find_all(lambda c: bool(compiled.search(fold_width(c.label))))
     wanted = [normalize_label(label) for label in labels]
+    if match in ("exact", "prefix"):  # the grid's label index answers these without a scan of every cell
+        keys = wanted if match == "exact" else [key for w in wanted for key in labels_starting(grid.cell_labels, w)]
+        found = {c.index: c for key in keys for c in grid.cells_by_label.get(key, [])}
+        return sorted(found.values(), key=lambda c: (round(c.top), c.x0, c.index))
     return grid.find_all(lambda c: bool(c.label) and any(label_matches(c.label, w, match) for w in wanted))
 
 

@@ -13,6 +13,7 @@ each key and table is written; an error names the line of the deepest key it can
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import tomllib
 import types
@@ -304,11 +305,17 @@ def _convert(kind: Any, value: Any, path: Path_) -> Any:
     return value
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """A schema dataclass's field types (resolved once: the annotations are strings)."""
+    return get_type_hints(cls, include_extras=True)
+
+
 def build(cls: type, value: Any, path: Path_ = ()) -> Any:
     """A schema dataclass from a TOML table: every key known, typed and validated."""
     if not isinstance(value, dict):
         raise _Refused(path, f"{_describe(value)} where a table belongs")
-    hints = get_type_hints(cls, include_extras=True)
+    hints = _hints(cls)
     known = [f.name for f in fields(cls)]
     for name in value:
         if name not in known:
