@@ -24,7 +24,7 @@ from extractors.grid import PageGrid, build_grid
 from extractors.pages import DEFAULT_READER, Reader
 from extractors.pdf_input import open_document, open_pdf
 from extractors.records import PageRecord
-from extractors.registry import choose_template, extract_pdf, TEMPLATES
+from extractors.registry import active_templates, choose_template, extract_pdf
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom
 Color = tuple[int, int, int]
@@ -278,7 +278,7 @@ def plan_page(data: bytes, page_number: int, *, resolution: int = 110, reader: R
         if not 1 <= page_number <= source.page_count:
             raise ValueError(f"page {page_number} does not exist: the PDF has {source.page_count} page(s)")
         grid = build_grid(source.read(page_number))
-    choice = choose_template(grid, TEMPLATES)
+    choice = choose_template(grid, active_templates())
     fields = field_boxes(data, page_number, reader) if choice.template else []
     verdict = (
         f"template {choice.closest} ({choice.match.role}, score {choice.match.score:.2f})"

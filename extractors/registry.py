@@ -15,6 +15,8 @@ several processes and put together in one place:
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass
 from collections.abc import Callable
 from importlib import resources
@@ -55,6 +57,31 @@ def with_templates(known: list[Template], added: list[FileTemplate]) -> list[Tem
 # Python templates first, then the files (each file one template).
 TEMPLATES: list[Template] = with_templates([ASAHIKAWA_SHEET, ASAHIKAWA_KPI_LIST], load_templates(BUILTIN_TEMPLATE_DIR))
 
+# A folder of the user's own template files (`hyoka … --templates DIR` sets it). An
+# environment variable, so that the processes that read a run's pages see it too.
+USER_TEMPLATES_ENV = "HYOKA_TEMPLATES"
+
+
+@functools.lru_cache(maxsize=8)
+def _with_user_templates(folder: str) -> tuple[Template, ...]:
+    return tuple(with_templates(TEMPLATES, load_templates(Path(folder))))
+
+
+def active_templates() -> list[Template]:
+    """The templates pages are read with: hyoka's own, and the files of the folder `HYOKA_TEMPLATES` names."""
+    folder = os.environ.get(USER_TEMPLATES_ENV)
+    return list(_with_user_templates(folder)) if folder else TEMPLATES
+
+
+def template_origin(template: Template) -> str:
+    """Where a template comes from: its file, or hyoka's Python module."""
+    source = getattr(template, "source", None)
+    if source is None:
+        return f"hyoka: {type(template).__module__}"
+    if Path(source).parent == BUILTIN_TEMPLATE_DIR:
+        return f"hyoka: templates/{Path(source).name}"
+    return str(source)
+
 # A page belongs to a template when at least this share of the role's anchor labels is on it.
 MIN_SCORE = 0.6
 
@@ -67,7 +94,7 @@ class PageChoice:
 
 
 def template_named(name: str) -> Template:
-    for template in TEMPLATES:
+    for template in active_templates():
         if template.name == name:
             return template
     raise KeyError(name)
@@ -139,7 +166,7 @@ def count_pages(data: bytes, reader: Reader = DEFAULT_READER) -> int:
 
 def assemble_extraction(page_reads: list[PageRead], page_count: int, templates: list[Template] | None = None) -> Extraction:
     """Every page's grid → records, by the templates that recognize the pages (in page order)."""
-    templates = templates or TEMPLATES
+    templates = templates or active_templates()
     if page_count == 0:
         raise DocumentError("PDF has no pages", "re-export the PDF from its source")
     won: dict[str, list[tuple[PageGrid, str]]] = {}

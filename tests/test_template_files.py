@@ -388,3 +388,63 @@ def test_ikeda_is_a_template_file_with_no_python_module() -> None:
     assert not (ROOT / "extractors" / "ikeda_sheet.py").exists()
     files: Callable[[Path], list[str]] = lambda folder: sorted(p.name for p in folder.glob("*.toml"))  # noqa: E731
     assert files(BUILTIN_TEMPLATE_DIR) == files(ROOT / "extractors" / "templates")
+
+
+# ---- a city of one's own: --templates DIR -------------------------------------------------------
+
+
+@pytest.fixture
+def user_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder with the tiny template; HYOKA_TEMPLATES is restored afterwards (the command sets it)."""
+    from extractors.registry import USER_TEMPLATES_ENV
+
+    folder = tmp_path / "my-templates"
+    folder.mkdir()
+    (folder / "test_city_sheet.toml").write_text(TINY, encoding="utf-8")
+    monkeypatch.setenv(USER_TEMPLATES_ENV, "")  # recorded, so that the test's change is undone
+    return folder
+
+
+def _hyoka(*args: str):  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from hyoka.cli import app
+
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "400"})
+
+
+def test_hyoka_templates_lists_a_users_file_and_where_each_comes_from(user_folder: Path) -> None:
+    run = _hyoka("templates", "--templates", str(user_folder))
+    assert run.exit_code == 0, run.output
+    lines = run.stdout.splitlines()
+    (mine,) = [ln for ln in lines if " test_city_sheet " in ln]
+    assert str((user_folder / "test_city_sheet.toml").resolve()) in mine and "テスト市" in mine
+    (ikeda,) = [ln for ln in lines if " ikeda_mokuhyo_sheet " in ln]
+    assert "hyoka: templates/ikeda_mokuhyo_sheet.toml" in ikeda
+    (asahikawa,) = [ln for ln in lines if " asahikawa_jimujigyo_sheet " in ln]
+    assert "hyoka: extractors.asahikawa_sheet" in asahikawa
+
+
+def test_a_users_file_with_a_mistake_stops_the_command_in_one_line(user_folder: Path, tmp_path: Path) -> None:
+    broken = TINY.replace('unit = "百万円"', 'unit = "万円"')
+    (user_folder / "test_city_sheet.toml").write_text(broken, encoding="utf-8")
+    run = _hyoka("ingest", str(tmp_path), "--db", str(tmp_path / "w.duckdb"), "--templates", str(user_folder))
+    assert run.exit_code == 2
+    (line,) = [ln for ln in run.stderr.splitlines() if ln.strip()]
+    where = f"{(user_folder / 'test_city_sheet.toml').resolve()}:{_line_of(broken, '万円')}: numbers.money.unit:"
+    assert where in line and "fix the template file" in line
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_ingest_reads_with_a_users_template(user_folder: Path, tmp_path: Path) -> None:
+    from conftest import fetch
+
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(generated_sheet())
+    db = tmp_path / "w.duckdb"
+    run = _hyoka("ingest", str(pdf), "--db", str(db), "--no-report", "--orchestrator", "local",
+                 "--templates", str(user_folder))
+    assert run.exit_code == 0, run.output
+    assert fetch(db, "SELECT template, municipality, status FROM documents") == [("test_city_sheet", "テスト市", "loaded")]
+    assert fetch(db, "SELECT project_code, project_name FROM projects") == [("7", "公園管理事業")]
+    assert fetch(db, "SELECT fiscal_year, total_cost FROM project_budgets ORDER BY 1") == [(2022, 1500), (2023, 2000)]
