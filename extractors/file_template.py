@@ -402,9 +402,14 @@ def dash_rule(rule: NumberRule) -> DashRule:
     return DASH_IS_ZERO if rule.dash == "zero" else DASH_IS_NO_FIGURE
 
 
+def read_figure(raw: str, rule: NumberRule) -> float | None:
+    """A printed figure by a table's convention (what its dash means), as printed."""
+    return read_number(raw, dash_rule(rule)).value
+
+
 def read_amount(raw: str, rule: NumberRule) -> float | None:
-    """A printed figure by a table's convention: its dash, and its unit's factor to the stored unit."""
-    value = read_number(raw, dash_rule(rule)).value
+    """A printed amount of money by its table's convention, in the stored unit (千円)."""
+    value = read_figure(raw, rule)
     if value is None or rule.factor == 1:
         return value
     return value * rule.factor
@@ -597,7 +602,7 @@ def read_indicator_table(grid: PageGrid, spec: IndicatorTable, convention: Numbe
                 fiscal_year=span.start if span else None,
                 kind=next((kind for kind in spec.kinds if normalize_label(kind) in leaf), None),
                 column_label=_leaf_label(column.cell),
-                value=read_amount(raw, convention),
+                value=read_figure(raw, convention),  # an indicator keeps its own unit (単位)
                 value_text=raw or None,
             )
             for field_name, named_column in named.items():

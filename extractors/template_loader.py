@@ -126,7 +126,10 @@ class _Scanner:
                     self.advance()
                     return
                 number += 1
+                before = self.pos
                 self.value(path + (number,), lines)
+                if self.pos == before:  # (not TOML this scanner knows: stop rather than loop)
+                    return
                 self.skip_space(newlines=True)
                 if self.peek() == ",":
                     self.advance()
@@ -138,6 +141,8 @@ class _Scanner:
                     self.advance()
                     return
                 key = self.key()
+                if not key:  # (not TOML this scanner knows: stop rather than loop)
+                    return
                 self.skip_space(newlines=False)
                 self.advance()  # '='
                 self.skip_space(newlines=False)
@@ -349,7 +354,11 @@ def parse_template(text: str, path: Path | str = "<template>") -> TemplateSpec:
     try:
         spec: TemplateSpec = build(TemplateSpec, data)
     except _Refused as refused:
-        line = line_of(key_lines(text), refused.path)
+        try:
+            lines = key_lines(text)
+        except (ValueError, IndexError):  # the scanner is lenient, not a parser: the key is still named
+            lines = {}
+        line = line_of(lines, refused.path)
         raise TemplateFileError(path, line, key_name(refused.path), refused.reason) from None
     return spec
 

@@ -174,7 +174,7 @@ class NumberRule:
 
     dash: Literal["zero", "no_figure"] = "no_figure"  # a cell holding only - / －: 0, or no figure
     blank_is_zero: bool = False  # a blank funding source counts as 0 when the sources are added up
-    unit: str = ""  # as printed above the table (千円, 百万円, 円, 人, %); money is stored in 千円
+    unit: str = ""  # as printed above the table (千円, 百万円, 円, 人, %); budget amounts are stored in 千円
 
     def __post_init__(self) -> None:
         if self.unit:
@@ -182,7 +182,7 @@ class NumberRule:
 
     @property
     def factor(self) -> float:
-        """What a printed amount is multiplied by to be stored (1 unless money in another unit than 千円)."""
+        """What a budget amount is multiplied by to be stored in 千円 (1 for 千円 and for units not of money)."""
         return UNITS.get(self.unit) or 1.0
 
 
