@@ -109,13 +109,16 @@ class FileTemplate:
         return bool(self.spec.budget and self.numbers(self.spec.budget.numbers).blank_is_zero)
 
     def numbers(self, name: str) -> NumberRule:
+        """The number convention `[numbers.NAME]` of this file."""
         return self.spec.numbers[name]
 
     # ---- Template ----
     def recognize(self, grid: PageGrid) -> PageMatch:
+        """Score the page against the anchors of each `[[page]]` role."""
         return best_role(grid, self._roles)
 
     def read(self, pages: Pages) -> Extraction:
+        """The pages this template won, grouped into projects and read; then the document's fields."""
         extraction = new_extraction(self, pages)
         for project_pages in group_projects(pages, self.spec.project.starts_on):
             self.read_project(project_pages, extraction)
@@ -243,6 +246,7 @@ def caption_lines(grid: PageGrid, captions: tuple[str, ...], match: str) -> list
 
 
 def _line_box(line: TextLine) -> BBox:
+    """A text line's box."""
     return (line.x0, line.top, line.x1, line.bottom)
 
 
@@ -261,6 +265,7 @@ class Found:
 
 
 def _cells_text(cells: list[Cell]) -> str | None:
+    """The cells' texts, one per line (None when all are blank)."""
     return clean_text("\n".join(c.text for c in cells if c.text))
 
 
