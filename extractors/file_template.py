@@ -2,7 +2,7 @@
 
 `FileTemplate` is a `Template` like any other: the registry asks it to score pages and
 hands it the pages it won. Reading is a pipeline of small steps over the shared grid
-machinery (`extractors.grid`, `extractors.tables`): pages grouped into projects, then
+machinery (`hyoka.extractors.grid`, `hyoka.extractors.tables`): pages grouped into projects, then
 per project its code, its fields, its marked items, its budget table, its indicator
 tables and its evaluations, each read from the first page of the project that has it
 (so a section may move from one page to the next), then the document's own fields.
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from extractors.grid import BBox, Cell, PageGrid, TextLine, labels_starting
-from extractors.records import (
+from hyoka.extractors.grid import BBox, Cell, PageGrid, TextLine, labels_starting
+from hyoka.extractors.records import (
     BudgetItemRecord,
     BudgetRecord,
     BudgetSourceRecord,
@@ -32,7 +32,7 @@ from extractors.records import (
     ReformViewpointRecord,
     SdgRecord,
 )
-from extractors.tables import (
+from hyoka.extractors.tables import (
     BUDGET_COLUMN_SOURCES,
     DASH_IS_NO_FIGURE,
     DASH_IS_ZERO,
@@ -53,8 +53,8 @@ from extractors.tables import (
     stage_columns,
     union_bbox,
 )
-from extractors.template import PageMatch, best_role, new_extraction
-from extractors.template_schema import (
+from hyoka.extractors.template import PageMatch, best_role, new_extraction
+from hyoka.extractors.template_schema import (
     BudgetRow,
     BudgetSpec,
     ChoiceSpec,
@@ -92,7 +92,7 @@ class FileTemplate:
     def __repr__(self) -> str:
         return f"FileTemplate({self.name!r} from {self.source})"
 
-    # ---- the conventions a caller may ask about (extractors.template.Template) ----
+    # ---- the conventions a caller may ask about (hyoka.extractors.template.Template) ----
     @property
     def money_dash(self) -> DashRule | None:
         """What a lone dash means in the budget table."""

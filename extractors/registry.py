@@ -22,15 +22,15 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
-from extractors.asahikawa_sheet import TEMPLATE as ASAHIKAWA_SHEET
-from extractors.file_template import FileTemplate
-from extractors.grid import PageGrid, build_grid
-from extractors.pages import DEFAULT_READER, PageSource, Reader
-from extractors.pdf_input import DocumentError, open_document
-from extractors.records import Extraction, IssueRecord, PageRecord
-from extractors.template import PageMatch, Template
-from extractors.template_loader import TemplateFileError, load_template_file, template_files
+from hyoka.extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
+from hyoka.extractors.asahikawa_sheet import TEMPLATE as ASAHIKAWA_SHEET
+from hyoka.extractors.file_template import FileTemplate
+from hyoka.extractors.grid import PageGrid, build_grid
+from hyoka.extractors.pages import DEFAULT_READER, PageSource, Reader
+from hyoka.extractors.pdf_input import DocumentError, open_document
+from hyoka.extractors.records import Extraction, IssueRecord, PageRecord
+from hyoka.extractors.template import PageMatch, Template
+from hyoka.extractors.template_loader import TemplateFileError, load_template_file, template_files
 
 # The template files shipped with hyoka (package data: `templates/*.toml` beside this module).
 BUILTIN_TEMPLATE_DIR = Path(str(resources.files(__package__ or "extractors") / "templates"))

@@ -1,7 +1,7 @@
 """Template files → `TemplateSpec`s, refusing a mistake with its file, line and key.
 
 A template file is TOML (read with the standard library's `tomllib`). Its tables and
-keys are the dataclasses of `extractors.template_schema`: `build` walks the parsed TOML
+keys are the dataclasses of `hyoka.extractors.template_schema`: `build` walks the parsed TOML
 against their type hints (a key no dataclass has, a value of the wrong type, a choice
 outside its list, a quantity without its unit) and then lets each dataclass validate
 itself. `tomllib` keeps no positions, so `key_lines` scans the text once for where
@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from extractors.template_schema import SpecError, TemplateSpec, Unit, required_keys
+from hyoka.extractors.template_schema import SpecError, TemplateSpec, Unit, required_keys
 
 Path_ = tuple[str | int, ...]  # a key's path: table and key names, list items counted from 1
 

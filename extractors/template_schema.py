@@ -6,11 +6,11 @@ check against `hyoka inspect`: the labels that recognize a page, a field by its 
 labelled tables whose column headers give fiscal year and stage and whose row labels
 give the cost item or funding source, the number conventions of each table and the
 tolerances of the geometry. Each key is a field of one of the dataclasses below, each
-validated in `__post_init__`; `extractors.template_loader` turns a TOML file into a
+validated in `__post_init__`; `hyoka.extractors.template_loader` turns a TOML file into a
 `TemplateSpec` and names the file, line and key of any mistake;
-`extractors.file_template` reads pages with it.
+`hyoka.extractors.file_template` reads pages with it.
 
-Record fields are named as in `extractors.records` (e.g. `[project.fields] department`
+Record fields are named as in `hyoka.extractors.records` (e.g. `[project.fields] department`
 fills `ProjectRecord.department`): a field that fits an existing table is a change in
 the template file only.
 """
@@ -22,7 +22,7 @@ import re
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Annotated, Literal
 
-from extractors.records import (
+from hyoka.extractors.records import (
     BudgetRecord,
     EvaluationRecord,
     IndicatorRecord,

@@ -24,10 +24,10 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from conftest import ROOT
-from extractors.file_template import ChoiceSpec, FileTemplate, chosen_option
-from extractors.records import Extraction
-from extractors.registry import BUILTIN_TEMPLATE_DIR, TEMPLATES, extract_pdf, load_templates, with_templates
-from extractors.template_loader import TemplateFileError, key_lines, parse_template
+from hyoka.extractors.file_template import ChoiceSpec, FileTemplate, chosen_option
+from hyoka.extractors.records import Extraction
+from hyoka.extractors.registry import BUILTIN_TEMPLATE_DIR, TEMPLATES, extract_pdf, load_templates, with_templates
+from hyoka.extractors.template_loader import TemplateFileError, key_lines, parse_template
 from synth.kpi_list import font_path
 
 TINY = '''\
@@ -359,7 +359,7 @@ def test_evaluation_through_its_reason_and_a_choice(tiny: Extraction) -> None:
 
 
 def test_the_generated_sheet_validates_clean(tiny: Extraction) -> None:
-    from schemas.validate import validate_extraction
+    from hyoka.schemas.validate import validate_extraction
 
     issues = validate_extraction(tiny)
     assert [(i.check_name, i.record_key) for i in issues if i.severity == "error"] == []
@@ -396,7 +396,7 @@ def test_ikeda_is_a_template_file_with_no_python_module() -> None:
 @pytest.fixture
 def user_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder with the tiny template; HYOKA_TEMPLATES is restored afterwards (the command sets it)."""
-    from extractors.registry import USER_TEMPLATES_ENV
+    from hyoka.extractors.registry import USER_TEMPLATES_ENV
 
     folder = tmp_path / "my-templates"
     folder.mkdir()
@@ -422,7 +422,7 @@ def test_hyoka_templates_lists_a_users_file_and_where_each_comes_from(user_folde
     (ikeda,) = [ln for ln in lines if " ikeda_mokuhyo_sheet " in ln]
     assert "hyoka: templates/ikeda_mokuhyo_sheet.toml" in ikeda
     (asahikawa,) = [ln for ln in lines if " asahikawa_jimujigyo_sheet " in ln]
-    assert "hyoka: extractors.asahikawa_sheet" in asahikawa
+    assert "hyoka: hyoka.extractors.asahikawa_sheet" in asahikawa
 
 
 def test_a_users_file_with_a_mistake_stops_the_command_in_one_line(user_folder: Path, tmp_path: Path) -> None:
