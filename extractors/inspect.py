@@ -25,7 +25,7 @@ from hyoka.extractors.pages import DEFAULT_READER, PDFIUM_LOCK, Reader
 from hyoka.extractors.pdf_input import open_document
 from hyoka.extractors.render import render_region, scale_for, view_of
 from hyoka.extractors.records import PageRecord
-from hyoka.extractors.registry import choose_template, extract_pdf, TEMPLATES
+from hyoka.extractors.registry import active_templates, choose_template, extract_pdf
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom
 Color = tuple[int, int, int]
@@ -282,7 +282,7 @@ def plan_page(data: bytes, page_number: int, *, resolution: int = 110, reader: R
         if not 1 <= page_number <= source.page_count:
             raise ValueError(f"page {page_number} does not exist: the PDF has {source.page_count} page(s)")
         grid = build_grid(source.read(page_number))
-    choice = choose_template(grid, TEMPLATES)
+    choice = choose_template(grid, active_templates())
     fields = field_boxes(data, page_number, reader) if choice.template else []
     verdict = (
         f"template {choice.closest} ({choice.match.role}, score {choice.match.score:.2f})"

@@ -17,21 +17,74 @@ several processes and put together in one place:
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass
 from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
 
 from hyoka.extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
 from hyoka.extractors.asahikawa_sheet import TEMPLATE as ASAHIKAWA_SHEET
 from hyoka.extractors.failures import GARBLED, NO_PAGES, NO_TEXT, UNKNOWN_TEMPLATE, UNREADABLE
+from hyoka.extractors.file_template import FileTemplate
 from hyoka.extractors.grid import PageGrid, build_grid
-from hyoka.extractors.ikeda_sheet import TEMPLATE as IKEDA_SHEET
 from hyoka.extractors.pages import DEFAULT_READER, PageSource, Reader
 from hyoka.extractors.pdf_input import DocumentError, open_document
 from hyoka.extractors.records import Extraction, IssueRecord, PageRecord
 from hyoka.extractors.template import PageMatch, Template
 from hyoka.extractors.text_layer import DEFAULT_TEXT_LAYER, TextCount, TextLayerSettings, count_text
+from hyoka.extractors.template_loader import TemplateFileError, load_template_file, template_files
 
-TEMPLATES: list[Template] = [ASAHIKAWA_SHEET, ASAHIKAWA_KPI_LIST, IKEDA_SHEET]
+# The template files shipped with hyoka (package data: `templates/*.toml` beside this module).
+BUILTIN_TEMPLATE_DIR = Path(str(resources.files(__package__ or "extractors") / "templates"))
+
+
+def load_templates(folder: Path) -> list[FileTemplate]:
+    """Every template file in a folder, by file name (a `TemplateFileError` names the first mistake)."""
+    return [FileTemplate(load_template_file(path), path) for path in template_files(folder)]
+
+
+def with_templates(known: list[Template], added: list[FileTemplate]) -> list[Template]:
+    """`known` and then `added`, refusing a second template of the same name (which one would read?)."""
+    names: dict[str, Template] = {template.name: template for template in known}
+    for template in added:
+        if template.name in names:
+            other = names[template.name]
+            where = getattr(other, "source", "hyoka's Python templates")
+            raise TemplateFileError(template.source, 1, "template.name",
+                                    f"{template.name!r} is already the name of the template in {where}")
+        names[template.name] = template
+    return list(names.values())
+
+
+# Python templates first, then the files (each file one template).
+TEMPLATES: list[Template] = with_templates([ASAHIKAWA_SHEET, ASAHIKAWA_KPI_LIST], load_templates(BUILTIN_TEMPLATE_DIR))
+
+# A folder of the user's own template files (`hyoka … --templates DIR` sets it). An
+# environment variable, so that the processes that read a run's pages see it too.
+USER_TEMPLATES_ENV = "HYOKA_TEMPLATES"
+
+
+@functools.lru_cache(maxsize=8)
+def _with_user_templates(folder: str) -> tuple[Template, ...]:
+    return tuple(with_templates(TEMPLATES, load_templates(Path(folder))))
+
+
+def active_templates() -> list[Template]:
+    """The templates pages are read with: hyoka's own, and the files of the folder `HYOKA_TEMPLATES` names."""
+    folder = os.environ.get(USER_TEMPLATES_ENV)
+    return list(_with_user_templates(folder)) if folder else TEMPLATES
+
+
+def template_origin(template: Template) -> str:
+    """Where a template comes from: its file, or hyoka's Python module."""
+    source = getattr(template, "source", None)
+    if source is None:
+        return f"hyoka: {type(template).__module__}"
+    if Path(source).parent == BUILTIN_TEMPLATE_DIR:
+        return f"hyoka: templates/{Path(source).name}"
+    return str(source)
 
 # A page belongs to a template when at least this share of the role's anchor labels is on it.
 MIN_SCORE = 0.6
@@ -45,7 +98,7 @@ class PageChoice:
 
 
 def template_named(name: str) -> Template:
-    for template in TEMPLATES:
+    for template in active_templates():
         if template.name == name:
             return template
     raise KeyError(name)
@@ -134,7 +187,7 @@ def garbled_error(garbled: list[PageRead], text_pages: int) -> DocumentError:
 def assemble_extraction(page_reads: list[PageRead], page_count: int, templates: list[Template] | None = None,
                         text_layer: TextLayerSettings = DEFAULT_TEXT_LAYER) -> Extraction:
     """Every page's grid → records, by the templates that recognize the pages (in page order)."""
-    templates = templates or TEMPLATES
+    templates = templates or active_templates()
     if page_count == 0:
         raise DocumentError(NO_PAGES.reason, "re-export the PDF from its source")
     won: dict[str, list[tuple[PageGrid, str]]] = {}

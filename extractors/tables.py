@@ -12,6 +12,11 @@ from hyoka.extractors.grid import BBox, Cell, PageGrid, TextLine
 from hyoka.extractors.records import BUDGET_SOURCE_PART_OF, BudgetRecord, BudgetSourceRecord
 from hyoka.normalize import ParsedNumber, normalize_label, parse_number, parse_stage_label
 
+# Points within which two printed edges count as the same (a cell right of / below
+# another, one header row): ruling snaps and anti-aliasing leave edges a point or two
+# apart. Templates set their own (`[settings] edge` in a template file).
+EDGE_TOLERANCE = 2.5
+
 
 @dataclass
 class Column:
@@ -35,27 +40,27 @@ def union_bbox(cells: list[Cell]) -> BBox | None:
     return (min(c.x0 for c in cells), min(c.top for c in cells), max(c.x1 for c in cells), max(c.bottom for c in cells))
 
 
-def header_columns(grid: PageGrid, first_header: Cell) -> list[Column]:
+def header_columns(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Column]:
     """Leaf columns of the header row that starts at `first_header`, left to right.
 
     The header row is `first_header` and the cells chained to its right with the same
-    top; a header cell with cells under it inside the header's height is split into
-    those sub-headers (e.g. 実績 over R2 | R3).
+    top (within `tolerance` points); a header cell with cells under it inside the
+    header's height is split into those sub-headers (e.g. 実績 over R2 | R3).
     """
     columns: list[Column] = []
     header_bottom = first_header.bottom
     current = first_header
     while True:
-        nexts = [c for c in grid.right_of(current) if abs(c.top - first_header.top) <= 2.5]
+        nexts = [c for c in grid.right_of(current, tolerance) if abs(c.top - first_header.top) <= tolerance]
         if not nexts:
             break
         current = nexts[0]
-        subs = [c for c in grid.below(current) if c.bottom <= header_bottom + 2.5]
+        subs = [c for c in grid.below(current, tolerance) if c.bottom <= header_bottom + tolerance]
         # sub-headers may sit below a header that spans them: look inside the header's width
         subs = [
             c
             for c in grid.in_band(current.bottom, header_bottom, current.x0 - 1, current.x1 + 1)
-            if c.bottom <= header_bottom + 2.5 and c.top >= current.bottom - 2.5
+            if c.bottom <= header_bottom + tolerance and c.top >= current.bottom - tolerance
         ] or subs
         if subs:
             for sub in subs:
@@ -84,7 +89,7 @@ def row_cells(grid: PageGrid, anchor: Cell, x0: float | None = None, x1: float |
     )
 
 
-def stacked_below(grid: PageGrid, cell: Cell, tolerance: float = 2.5) -> list[Cell]:
+def stacked_below(grid: PageGrid, cell: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
     """Cells stacked directly under `cell` with the same left and right edges, in order."""
     stack: list[Cell] = []
     current = cell
@@ -141,7 +146,7 @@ class StageColumn:
         return (self.column.x0 + self.column.x1) / 2
 
 
-def stage_columns(grid: PageGrid, first_header: Cell) -> list[StageColumn]:
+def stage_columns(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_TOLERANCE) -> list[StageColumn]:
     """The budget columns right of `first_header` (e.g. 区分), left to right.
 
     A column belongs when its header gives a fiscal year and a stage (決算, 予算, 決算見込
@@ -149,7 +154,7 @@ def stage_columns(grid: PageGrid, first_header: Cell) -> list[StageColumn]:
     ends the table.
     """
     found: list[StageColumn] = []
-    for column in header_columns(grid, first_header):
+    for column in header_columns(grid, first_header, tolerance):
         span, stage = parse_stage_label(column.full_label)
         if span is None or stage is None:
             break
@@ -183,7 +188,7 @@ class TableRow:
 
 
 def labelled_rows(grid: PageGrid, first_column_header: Cell, columns: dict[str, tuple[float, float]],
-                  label_x0: float | None = None) -> list[TableRow]:
+                  label_x0: float | None = None, tolerance: float = EDGE_TOLERANCE) -> list[TableRow]:
     """Data rows under a header: one per cell stacked under `first_column_header`.
 
     Each row's labels are the cells left of the value columns that cover the row's middle
@@ -192,14 +197,14 @@ def labelled_rows(grid: PageGrid, first_column_header: Cell, columns: dict[str, 
     """
     left = min(x0 for x0, _ in columns.values())
     rows: list[TableRow] = []
-    for band in stacked_below(grid, first_column_header):
+    for band in stacked_below(grid, first_column_header, tolerance):
         middle = (band.top + band.bottom) / 2
         labels = sorted(
             (
                 c
                 for c in grid.cells
-                if c.x1 <= left + 2.5
-                and (label_x0 is None or c.x0 >= label_x0 - 2.5)
+                if c.x1 <= left + tolerance
+                and (label_x0 is None or c.x0 >= label_x0 - tolerance)
                 and c.top <= middle <= c.bottom
             ),
             key=lambda c: c.x0,
@@ -224,11 +229,13 @@ class MarkedItem:
         return bool(self.mark)
 
 
-def marked_items(grid: PageGrid, cells: list[Cell], narrow: float = 0.35) -> list[MarkedItem]:
+def marked_items(grid: PageGrid, cells: list[Cell], narrow: float = 0.35,
+                 tolerance: float = EDGE_TOLERANCE) -> list[MarkedItem]:
     """Items among `cells` that have a narrow mark cell on their left, in reading order.
 
     SDG goals and 視点 elements are printed as [mark][item] pairs: the mark cell is at most
-    `narrow` times the item's width, shares its row and touches its left edge.
+    `narrow` times the item's width, shares its row and touches its left edge (edges
+    within `tolerance` points).
     """
     items: list[MarkedItem] = []
     for cell in sorted(cells, key=lambda c: (round(c.top), c.x0)):
@@ -237,7 +244,8 @@ def marked_items(grid: PageGrid, cells: list[Cell], narrow: float = 0.35) -> lis
         marks = [
             c
             for c in grid.cells
-            if abs(c.x1 - cell.x0) <= 2.5 and abs(c.top - cell.top) <= 2.5 and abs(c.bottom - cell.bottom) <= 2.5
+            if abs(c.x1 - cell.x0) <= tolerance and abs(c.top - cell.top) <= tolerance
+            and abs(c.bottom - cell.bottom) <= tolerance
             and c.width <= narrow * cell.width
         ]
         if marks:
@@ -383,20 +391,23 @@ def budget_source_records(
 # ---- cells next to loose text (captions printed outside the grid) ---------------------
 
 
-def cell_right_of_line(grid: PageGrid, line: TextLine, max_gap: float = 40.0) -> Cell | None:
+def cell_right_of_line(grid: PageGrid, line: TextLine, max_gap: float = 40.0,
+                       tolerance: float = EDGE_TOLERANCE) -> Cell | None:
     """The nearest cell right of a loose text line, on its row (e.g. the box after `NO.`)."""
     middle = (line.top + line.bottom) / 2
     candidates = [
-        c for c in grid.cells if c.top <= middle <= c.bottom and c.x0 >= line.x1 - 2.5 and c.x0 - line.x1 <= max_gap
+        c for c in grid.cells
+        if c.top <= middle <= c.bottom and c.x0 >= line.x1 - tolerance and c.x0 - line.x1 <= max_gap
     ]
     return min(candidates, key=lambda c: c.x0) if candidates else None
 
 
-def box_below_line(grid: PageGrid, line: TextLine, max_gap: float = 12.0) -> Cell | None:
+def box_below_line(grid: PageGrid, line: TextLine, max_gap: float = 12.0,
+                   tolerance: float = EDGE_TOLERANCE) -> Cell | None:
     """The cell right under a loose caption (e.g. the ※備考 box), overlapping it horizontally."""
     candidates = [
         c
         for c in grid.cells
-        if line.bottom - 2.5 <= c.top <= line.bottom + max_gap and c.x0 <= line.x1 and c.x1 >= line.x0
+        if line.bottom - tolerance <= c.top <= line.bottom + max_gap and c.x0 <= line.x1 and c.x1 >= line.x0
     ]
     return min(candidates, key=lambda c: (c.top, c.x0)) if candidates else None

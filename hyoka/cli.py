@@ -141,6 +141,32 @@ ORCHESTRATOR_OPTION = typer.Option(
          "or --runner dask, else local.",
 )
 WAIT_OPTION = typer.Option(60.0, "--wait", help="Seconds to wait while another hyoka run (or other process) holds the warehouse.")
+TEMPLATES_OPTION = typer.Option(
+    None, "--templates", envvar="HYOKA_TEMPLATES", metavar="DIR",
+    help="A folder of your own template files (*.toml), read beside hyoka's (docs/adding-a-template.md).",
+)
+
+
+def _use_templates(folder: Path | None) -> None:
+    """Read the user's template files once, before anything else (a mistake: its one line, exit 2).
+
+    The folder is named in the environment (HYOKA_TEMPLATES), so the processes that read
+    the run's pages load the same files.
+    """
+    if folder is None:
+        return
+    if not folder.is_dir():
+        _error(f"{folder}: no such folder — --templates takes a folder of template files (*.toml)")
+    from hyoka.extractors.registry import USER_TEMPLATES_ENV, active_templates
+    from hyoka.extractors.template_loader import TemplateFileError, template_files
+
+    os.environ[USER_TEMPLATES_ENV] = str(folder.resolve())
+    try:
+        active_templates()
+    except TemplateFileError as error:
+        _error(f"{error} — fix the template file (docs/adding-a-template.md)")
+    if not template_files(folder):
+        _warn(f"no template file (*.toml) in {folder} — only hyoka's own templates are used")
 
 
 @app.command(
@@ -176,8 +202,10 @@ def ingest(
     dask_address: str | None = DASK_ADDRESS_OPTION,
     reader: Reader = READER_OPTION,
     orchestrator: Orchestrator = ORCHESTRATOR_OPTION,
+    templates: Path | None = TEMPLATES_OPTION,
 ) -> None:
     """Read PDFs, validate them and load them into the warehouse."""
+    _use_templates(templates)
     _check_inputs(paths)
     settings = _settings(db=db, municipality=municipality, wait_seconds=wait, report=report, runner=runner,
                          workers=workers, dask_address=dask_address, reader=reader)
@@ -364,8 +392,10 @@ def serve(
         Orchestrator.AUTO.value, "--orchestrator", envvar="HYOKA_ORCHESTRATOR",
         help="With --once, who runs the pass (see `hyoka ingest --help`); a schedule always runs on Prefect.",
     ),
+    templates: Path | None = TEMPLATES_OPTION,
 ) -> None:
     """Ingest an inbox folder on a schedule (through Prefect), or once with --once."""
+    _use_templates(templates)
     if not inbox.is_dir():
         _error(f"no inbox folder at {inbox}")
     if cron and interval:
@@ -579,8 +609,10 @@ def inspect(
     page: int = typer.Option(1, "--page", "-p", help="Page number, from 1."),
     out: Path = typer.Option(Path("inspect.png"), "--out", "-o", help="The PNG to write."),
     resolution: int = typer.Option(110, help="Pixels per inch of the rendering."),
+    templates: Path | None = TEMPLATES_OPTION,
 ) -> None:
     """Draw the cells and fields hyoka found on a page, to see what it read."""
+    _use_templates(templates)
     from hyoka.extractors.inspect import render_page
     from hyoka.extractors.pdf_input import DocumentError
 
@@ -694,22 +726,26 @@ def export(
     epilog=(
         "Example:\n\n"
         "  hyoka templates\n\n"
+        "  hyoka templates --templates my-templates/\n\n"
         "Every page of a PDF goes to the template that recognizes it best, so one run (even one PDF) "
         "can mix cities; a PDF that no template fits fails as 'unknown template (closest: …)'. "
-        "Adding a city: docs/adding-a-template.md."
+        "Adding a city is a template file: docs/adding-a-template.md. Your own files load with "
+        "--templates DIR (or HYOKA_TEMPLATES) on ingest, serve, inspect and here; a file with a mistake "
+        "stops the command with its file, line and key (exit code 2)."
     )
 )
-def templates() -> None:
-    """List the sheet layouts (templates) hyoka can read."""
-    from hyoka.extractors.registry import TEMPLATES
+def templates(templates: Path | None = TEMPLATES_OPTION) -> None:
+    """List the sheet layouts (templates) hyoka can read, and where each comes from."""
+    _use_templates(templates)
+    from hyoka.extractors.registry import active_templates, template_origin
 
     table = Table(show_header=True, header_style="bold")
-    for column in ("template", "municipality", "document type", "description"):
+    for column in ("template", "municipality", "document type", "description", "from"):
         table.add_column(column)
-    for template in TEMPLATES:
+    for template in active_templates():
         # a template without a fixed city reads it from the document (e.g. the KPI list's title)
         municipality = template.municipality or "(from the document)"
-        table.add_row(template.name, municipality, template.doc_type, template.description)
+        table.add_row(template.name, municipality, template.doc_type, template.description, template_origin(template))
     console.print(table)
 
 

@@ -25,9 +25,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from conftest import IKEDA
-from hyoka.extractors import ikeda_sheet
 from hyoka.extractors.grid import PageGrid, build_grid, ruling_edges
 from hyoka.extractors.records import BudgetRecord, BudgetSourceRecord
+from hyoka.extractors.registry import template_named
 from hyoka.extractors.tables import (
     DASH_IS_NO_FIGURE,
     DASH_IS_ZERO,
@@ -41,6 +41,7 @@ from hyoka.extractors.tables import (
 from hyoka.schemas.validate import validate_table
 
 SHEET_001 = IKEDA / "ikeda-r7-001.pdf"
+IKEDA_SHEET = template_named("ikeda_mokuhyo_sheet")  # extractors/templates/ikeda_mokuhyo_sheet.toml
 
 
 @cache
@@ -218,7 +219,7 @@ def test_dash_rule_is_a_parameter_not_a_parser_special_case() -> None:
     assert read_number("", DASH_IS_ZERO).value is None  # blank stays blank
     assert read_number("-", DashRule(0, frozenset("-"))).value == 0
     assert read_number("―", DashRule(0, frozenset("-"))).value is None
-    template = ikeda_sheet.TEMPLATE
+    template = IKEDA_SHEET
     assert template.money_dash is DASH_IS_ZERO and template.indicator_dash is DASH_IS_NO_FIGURE
 
 
@@ -234,7 +235,7 @@ def test_a_dash_is_zero_in_the_money_table_and_no_figure_in_the_indicators() -> 
     corner = grid.find_label("区分")
     first = stage_columns(grid, corner)[0].column
     _set_text(grid, (first.x0 + first.x1) / 2, mid, "-")
-    budgets, sources, items = ikeda_sheet.read_budget_table(grid, "1")
+    budgets, sources, items = IKEDA_SHEET.read_budget_table(grid, "1")
     assert (budgets[0].total_cost, budgets[0].raw["total_cost"]) == (0, "-")
     assert all(s.total_cost == 0 for s in sources if s.label == budgets[0].label)
 
@@ -242,7 +243,7 @@ def test_a_dash_is_zero_in_the_money_table_and_no_figure_in_the_indicators() -> 
     row = grid.below(header)[0]
     estimate = next(c for c in grid.cells if "見" in c.text and "R６" in c.text)
     _set_text(grid, (estimate.x0 + estimate.x1) / 2, (row.top + row.bottom) / 2, "-")
-    indicators = ikeda_sheet.read_indicators(grid, "1")
+    indicators = IKEDA_SHEET.read_indicators(grid, "1")
     (dash,) = [r for r in indicators if r.fiscal_year == 2024 and r.kind == "見込"]
     assert (dash.value, dash.value_text) == (None, "-")
     (actual,) = [r for r in indicators if r.fiscal_year == 2024 and r.kind == "実績"]
@@ -309,8 +310,8 @@ def test_a_blank_source_counts_as_zero_only_where_the_template_says_so() -> None
     assert validate_table("project_budget_sources", not_stated) == []
     all_printed = [_source("国", 10, 100, blank_is_zero=False), _source("一般財源", 80, 100, blank_is_zero=False)]
     assert [i.check_name for i in validate_table("project_budget_sources", all_printed)] == ["funding_sum"]
-    assert ikeda_sheet.TEMPLATE.money_blank_is_zero is True
-    assert all(s.blank_is_zero for s in ikeda_sheet.read_budget_table(grid_001(), "1")[1])
+    assert IKEDA_SHEET.money_blank_is_zero is True
+    assert all(s.blank_is_zero for s in IKEDA_SHEET.read_budget_table(grid_001(), "1")[1])
 
 
 def test_burden_rate_is_checked_to_its_printed_decimal() -> None:

@@ -1,0 +1,491 @@
+"""The vocabulary of a template file: what each key of a `templates/*.toml` file means.
+
+A template file says where a city's sheet prints each field, in words a volunteer can
+check against `hyoka inspect`: the labels that recognize a page, a field by its label
+(its value right of it, below it, a ○/● choice, a value inside prose by a pattern), the
+labelled tables whose column headers give fiscal year and stage and whose row labels
+give the cost item or funding source, the number conventions of each table and the
+tolerances of the geometry. Each key is a field of one of the dataclasses below, each
+validated in `__post_init__`; `hyoka.extractors.template_loader` turns a TOML file into a
+`TemplateSpec` and names the file, line and key of any mistake;
+`hyoka.extractors.file_template` reads pages with it.
+
+Record fields are named as in `hyoka.extractors.records` (e.g. `[project.fields] department`
+fills `ProjectRecord.department`): a field that fits an existing table is a change in
+the template file only.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Annotated, Literal
+
+from hyoka.extractors.records import (
+    BudgetRecord,
+    EvaluationRecord,
+    IndicatorRecord,
+    ProjectRecord,
+    Record,
+    ReformViewpointRecord,
+    SdgRecord,
+)
+
+__all__ = [
+    "BudgetRow",
+    "BudgetSpec",
+    "ChoiceSpec",
+    "DocumentSpec",
+    "EvaluationSpec",
+    "FieldSpec",
+    "IndicatorTable",
+    "Length",
+    "MarkList",
+    "NumberRule",
+    "PageRole",
+    "ProjectSpec",
+    "Ratio",
+    "ResultsYearSpec",
+    "SpecError",
+    "TemplateInfo",
+    "TemplateSpec",
+    "TextPart",
+    "Tolerances",
+    "UNITS",
+]
+
+
+class SpecError(ValueError):
+    """A value the vocabulary refuses; `key` is the path below the dataclass that raised it."""
+
+    def __init__(self, key: str | tuple[str | int, ...] | None, reason: str) -> None:
+        super().__init__(reason)
+        self.key: tuple[str | int, ...] = () if key is None else (key,) if isinstance(key, str) else key
+        self.reason = reason
+
+
+# ---- quantities with units -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Marks a float setting as a quantity written with a unit in the file ("2.5pt", "35%")."""
+
+    kind: Literal["length", "ratio"]
+
+
+Length = Annotated[float, Unit("length")]  # points; written "2.5pt" or "1mm"
+Ratio = Annotated[float, Unit("ratio")]  # a share; written "35%"
+
+# Units a number convention may state. Money is stored in 千円, so a money unit carries
+# the factor to 千円; counts and shares are stored as printed.
+UNITS: dict[str, float | None] = {
+    "円": 0.001,
+    "千円": 1.0,
+    "百万円": 1000.0,
+    "人": None,
+    "人工": None,
+    "件": None,
+    "回": None,
+    "%": None,
+}
+
+Match = Literal["exact", "prefix", "suffix", "contains"]
+Direction = Literal["right", "below", "self"]
+
+
+def _regex(key: str, pattern: str, *, groups: int = 0) -> None:
+    """Refuse a pattern that does not compile, or has fewer than `groups` groups."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise SpecError(key, f"not a valid regular expression ({exc})") from None
+    if compiled.groups < groups:
+        raise SpecError(key, f"the pattern needs a group (…) around the value it reads: {pattern!r}")
+
+
+def _labels(key: str | tuple[str | int, ...], labels: tuple[str, ...]) -> None:
+    """Refuse an empty label list, or an empty or blank label in it."""
+    if not labels:
+        raise SpecError(key, "an empty list of labels: give at least one")
+    for label in labels:
+        if not label.strip():
+            raise SpecError(key, "an empty label: write the label as printed")
+
+
+def _record_fields(record_type: type[Record], annotation: str) -> tuple[str, ...]:
+    """The fields of a record type declared with this annotation (e.g. 'str | None': its text fields)."""
+    return tuple(f.name for f in fields(record_type) if f.type == annotation)
+
+
+def _one_of(key: str | tuple[str | int, ...], value: str, allowed: tuple[str, ...], what: str) -> None:
+    """Refuse a name outside `allowed`, suggesting the closest."""
+    if value not in allowed:
+        close = difflib.get_close_matches(value, allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise SpecError(key, f"{value!r} is not {what}{hint}; one of: {', '.join(allowed)}")
+
+
+# ---- the template and its settings ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """[template]: the template's name (stored in documents.template), its document and city."""
+
+    name: str
+    doc_type: str
+    description: str  # one line, shown by `hyoka templates`
+    municipality: str = ""  # empty: the document says (else --municipality)
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):
+            raise SpecError("name", f"{self.name!r}: a name is lower-case letters, digits and _ (e.g. kobe_jimujigyo_sheet)")
+        if not self.description.strip():
+            raise SpecError("description", "an empty description: say in one line which city and document")
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """[settings]: how close printed things must be to count as touching, with units."""
+
+    edge: Length = 2.5  # two cell edges this close touch (right of / below / one header row)
+    caption_gap: Length = 40.0  # a caption's box (池田's NO.) starts at most this far right of the caption
+    box_gap: Length = 12.0  # a framed box (池田's ※備考) starts at most this far below its caption
+    mark_width: Ratio = 0.35  # a ○ cell is at most this share of its item's width
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            if getattr(self, item.name) < 0:
+                raise SpecError(item.name, "a tolerance is never negative")
+        if not 0 < self.mark_width <= 1:
+            raise SpecError("mark_width", "a share between 0% and 100%")
+
+
+@dataclass(frozen=True)
+class NumberRule:
+    """[numbers.NAME]: how one kind of table prints its figures (money, indicators …).
+
+    `parse_number` reads 1,234 / △1,234 / ▲1,234 (negative) / 12.5% alike for every
+    template; a rule says what the shared parser cannot know: what a lone dash means here,
+    whether a blank counts as 0 in a sum, and the unit the figures are printed in.
+    """
+
+    dash: Literal["zero", "no_figure"] = "no_figure"  # a cell holding only - / －: 0, or no figure
+    blank_is_zero: bool = False  # a blank funding source counts as 0 when the sources are added up
+    unit: str = ""  # as printed above the table (千円, 百万円, 円, 人, %); budget amounts are stored in 千円
+
+    def __post_init__(self) -> None:
+        if self.unit:
+            _one_of("unit", self.unit, tuple(UNITS), "a unit hyoka knows")
+
+    @property
+    def factor(self) -> float:
+        """What a budget amount is multiplied by to be stored in 千円 (1 for 千円 and for units not of money)."""
+        return UNITS.get(self.unit) or 1.0
+
+
+@dataclass(frozen=True)
+class PageRole:
+    """[[page]]: one kind of page and the labels printed on every page of that kind."""
+
+    role: str
+    anchors: tuple[str, ...]  # a page scores the share of these that start some cell's or loose line's text
+
+    def __post_init__(self) -> None:
+        if not self.role.strip():
+            raise SpecError("role", "an empty role name")
+        _labels("anchors", self.anchors)
+
+
+# ---- a value found by its label ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChoiceSpec:
+    """A ○/● or ■/□ choice printed inside one cell: the option after a filled mark is the value."""
+
+    marked: tuple[str, ...] = ("●", "■", "◉")  # marks of the chosen option
+    unmarked: tuple[str, ...] = ("○", "□", "◯")  # marks of the other options
+    options: tuple[str, ...] = ()  # the options in full, when the printed text wraps them
+
+    def __post_init__(self) -> None:
+        _labels("marked", self.marked)
+        _labels("unmarked", self.unmarked)
+        if set(self.marked) & set(self.unmarked):
+            raise SpecError("marked", "a mark cannot be both marked and unmarked")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A value found by its label: the anchor (a cell's label or a loose caption), then where the value is.
+
+    The anchor is a cell whose label matches `label` (see `match`), a cell whose
+    width-folded label matches the regular expression `label_pattern`, or a text line
+    outside every cell matching `caption`. The value is the text of the cells `right`
+    of it or `below` it (for a caption: the nearest box right of it on its row, or the
+    framed box under it), or the anchor's own text (`self`). Then, in order: `via_below`
+    moves first to the cell so labelled among those under the anchor (池田's 判断理由),
+    `remove` deletes what matches, `pattern` keeps its first group, `choice` keeps the
+    marked option, `digits` requires a digit. A field may list alternatives: the first
+    that reads wins.
+    """
+
+    label: tuple[str, ...] = ()
+    label_pattern: str = ""
+    caption: tuple[str, ...] = ()
+    match: Match = "exact"  # how a label compares, after normalize_label (no spaces, width folded)
+    value: Direction = "right"
+    via_below: str = ""
+    remove: str = ""
+    pattern: str = ""
+    choice: ChoiceSpec | None = None
+    digits: bool = False  # the value counts only when it holds a digit
+    years: tuple[str, ...] = ()  # record fields given the fiscal year(s) the text names: (start,) or (start, end)
+
+    def __post_init__(self) -> None:
+        given = [name for name in ("label", "label_pattern", "caption") if getattr(self, name)]
+        if len(given) != 1:
+            raise SpecError(None, "say where the value is: exactly one of label, label_pattern or caption")
+        if self.label:
+            _labels("label", self.label)
+        if self.caption:
+            _labels("caption", self.caption)
+        if self.label_pattern:
+            _regex("label_pattern", self.label_pattern)
+        if self.via_below and self.caption:
+            raise SpecError("via_below", "via_below moves between cells: the anchor must be a label, not a caption")
+        if self.remove:
+            _regex("remove", self.remove)
+        if self.pattern:
+            _regex("pattern", self.pattern)
+        if len(self.years) > 2:
+            raise SpecError("years", "at most two fields: the start year and the end year")
+
+
+@dataclass(frozen=True)
+class TextPart(FieldSpec):
+    """One part of a text joined from several (a title): a FieldSpec that may take every match."""
+
+    every: bool = False  # every matching caption, in reading order (else the first)
+
+
+# ---- the document and the project ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultsYearSpec:
+    """[document.results_fiscal_year]: the year whose results the document reports."""
+
+    read: tuple[FieldSpec, ...] = ()  # a fiscal year named in the text these read (the first that reads)
+    else_newest_budget: tuple[str, ...] = ()  # else the newest budget year of these stages (決算 …)
+
+    def __post_init__(self) -> None:
+        if self.else_newest_budget:
+            _labels("else_newest_budget", self.else_newest_budget)
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    """[document]: what the document says about itself."""
+
+    title: tuple[TextPart, ...] = ()  # the parts that read, joined by a space
+    results_fiscal_year: ResultsYearSpec = field(default_factory=ResultsYearSpec)
+
+
+PROJECT_TEXT_FIELDS = _record_fields(ProjectRecord, "str | None")
+PROJECT_NUMBER_FIELDS = _record_fields(ProjectRecord, "int | None")  # years, and 池田's sheet_no
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    """[project]: how pages group into projects, the project's key and its fields (`projects` columns)."""
+
+    code: tuple[FieldSpec, ...]  # the project code (digits kept); alternatives, the first that reads
+    code_name: str = "事業コード"  # what the sheet calls its code, named when it is missing
+    code_number: str = ""  # a `projects` integer field that also gets the code as a number (池田: sheet_no)
+    starts_on: tuple[str, ...] = ()  # page roles that start a project; empty: every page is a project
+    fields: dict[str, tuple[FieldSpec, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.code:
+            raise SpecError("code", "say where the project code is printed")
+        if self.code_number:
+            _one_of("code_number", self.code_number, PROJECT_NUMBER_FIELDS, "an integer field of projects")
+        for name, alternatives in self.fields.items():
+            _one_of(("fields", name), name, PROJECT_TEXT_FIELDS, "a text field of projects")
+            for number, spec in enumerate(alternatives, start=1):
+                for year_field in spec.years:
+                    _one_of(("fields", name, number, "years"), year_field, PROJECT_NUMBER_FIELDS,
+                            "a year field of projects")
+
+
+# ---- tables ------------------------------------------------------------------------------
+
+BUDGET_NUMBER_FIELDS = _record_fields(BudgetRecord, "float | None")
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    """[[budget.rows]]: which rows of the budget table fill what (the first rule that fits a row wins)."""
+
+    label: tuple[str, ...] = ()  # the row's own label (the innermost, e.g. うち受益者負担 inside その他)
+    match: Match = "exact"
+    group: str = ""  # the row's outermost label when it spans several rows (主な内訳, 財源)
+    column: str = ""  # the project_budgets column the row fills (total_cost …)
+    items: bool = False  # each row is a cost item (project_budget_items)
+    funding_source: bool = False  # the row's label names a funding source (国・府支出金, 地方債 …: the shared list)
+    numbers: str = ""  # the row's number convention, when not the table's
+
+    def __post_init__(self) -> None:
+        actions = [name for name in ("column", "items", "funding_source") if getattr(self, name)]
+        if len(actions) != 1:
+            raise SpecError(None, "say what the row fills: exactly one of column, items or funding_source")
+        if self.label:
+            _labels("label", self.label)
+        if self.column:
+            _one_of("column", self.column, BUDGET_NUMBER_FIELDS, "a number column of project_budgets")
+        if self.column and not self.label:
+            raise SpecError("label", "a row that fills a column is found by its label: give label")
+        if self.items and not self.group and not self.label:
+            raise SpecError("group", "say which rows are cost items: give group (or label)")
+
+
+@dataclass(frozen=True)
+class BudgetSpec:
+    """[budget]: a labelled table whose column headers give fiscal year and stage (R6年度 / 決算)."""
+
+    corner: tuple[str, ...]  # the header cell left of the year columns (区分); rows are stacked under the first column
+    rows: tuple[BudgetRow, ...]
+    numbers: str  # the table's number convention ([numbers.NAME])
+    match: Match = "exact"
+
+    def __post_init__(self) -> None:
+        _labels("corner", self.corner)
+        if not self.rows:
+            raise SpecError("rows", "say which rows to read: at least one [[budget.rows]]")
+
+
+INDICATOR_TEXT_FIELDS = tuple(
+    name for name in _record_fields(IndicatorRecord, "str | None") if name not in ("value_text", "baseline_text")
+)
+
+
+@dataclass(frozen=True)
+class IndicatorTable:
+    """[[indicators]]: a table of indicators, one row per indicator and a column per year's figure."""
+
+    header: tuple[str, ...]  # the header cell over the indicator names; rows are the cells stacked under it
+    level: str  # project_indicators.level (事業, 施策 …)
+    numbers: str  # the figures' number convention ([numbers.NAME])
+    kinds: tuple[str, ...]  # words of a year column's header that give its kind (実績, 見込, 目標), first found wins
+    match: Match = "exact"
+    columns: dict[str, str] = field(default_factory=dict)  # text field of project_indicators -> its column header (prefix)
+
+    def __post_init__(self) -> None:
+        _labels("header", self.header)
+        _labels("kinds", self.kinds)
+        if not self.level.strip():
+            raise SpecError("level", "an empty level")
+        for name, header in self.columns.items():
+            _one_of(("columns", name), name, INDICATOR_TEXT_FIELDS, "a text field of project_indicators")
+            _labels(("columns", name), (header,))
+
+
+MARK_TABLES = (SdgRecord.TABLE, ReformViewpointRecord.TABLE)
+
+
+@dataclass(frozen=True)
+class MarkList:
+    """[[marks]]: items printed as [mark][item] cells right of a label (SDG goals, 視点 …)."""
+
+    into: str  # the table the items fill: project_sdgs or project_reform_viewpoints
+    label: tuple[str, ...] = ()
+    label_pattern: str = ""  # a regular expression on the label; its group `group` names the items' group
+    match: Match = "exact"
+    every: bool = False  # every label that matches (else the first)
+    keep: Literal["marked", "all"] = "marked"
+    number: str = ""  # a pattern whose first group is the item's number (SDG goals: required)
+
+    def __post_init__(self) -> None:
+        _one_of("into", self.into, MARK_TABLES, "a table of marked items")
+        if bool(self.label) == bool(self.label_pattern):
+            raise SpecError(None, "say where the items are: exactly one of label or label_pattern")
+        if self.label:
+            _labels("label", self.label)
+        if self.label_pattern:
+            _regex("label_pattern", self.label_pattern)
+        if self.number:
+            _regex("number", self.number, groups=1)
+        if self.into == SdgRecord.TABLE and not self.number:
+            raise SpecError("number", "an SDG goal is stored by its number: give the pattern that reads it")
+
+
+EVALUATION_TEXT_FIELDS = tuple(
+    name for name in _record_fields(EvaluationRecord, "str | None") if name != "title"
+)
+
+
+@dataclass(frozen=True)
+class EvaluationSpec:
+    """[[evaluations]]: one evaluation (1次, 外部 …) and where each of its texts is."""
+
+    evaluator: str
+    fields: dict[str, tuple[FieldSpec, ...]]
+    title: tuple[FieldSpec, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.evaluator.strip():
+            raise SpecError("evaluator", "an empty evaluator (1次, 外部, 2次 …)")
+        if not self.fields:
+            raise SpecError("fields", "say which texts to read: at least one field")
+        for name in self.fields:
+            _one_of(("fields", name), name, EVALUATION_TEXT_FIELDS, "a text field of project_evaluations")
+
+
+# ---- the whole file -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    """A whole template file."""
+
+    template: TemplateInfo
+    page: tuple[PageRole, ...]  # [[page]]: each kind of page
+    project: ProjectSpec
+    settings: Tolerances = field(default_factory=Tolerances)
+    numbers: dict[str, NumberRule] = field(default_factory=dict)
+    document: DocumentSpec = field(default_factory=DocumentSpec)
+    budget: BudgetSpec | None = None
+    indicators: tuple[IndicatorTable, ...] = ()
+    marks: tuple[MarkList, ...] = ()
+    evaluations: tuple[EvaluationSpec, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.page:
+            raise SpecError("page", "say how a page is recognized: at least one [[page]]")
+        roles = tuple(page.role for page in self.page)
+        for role in self.project.starts_on:
+            _one_of(("project", "starts_on"), role, roles, "a role of [[page]]")
+        named = tuple(self.numbers)
+        if self.budget is not None:
+            self._numbers_named(("budget", "numbers"), self.budget.numbers, named)
+            for number, row in enumerate(self.budget.rows, start=1):
+                if row.numbers:
+                    self._numbers_named(("budget", "rows", number, "numbers"), row.numbers, named)
+        for number, table in enumerate(self.indicators, start=1):
+            self._numbers_named(("indicators", number, "numbers"), table.numbers, named)
+
+    @staticmethod
+    def _numbers_named(key: tuple[str | int, ...], name: str, named: tuple[str, ...]) -> None:
+        if name not in named:
+            known = ", ".join(named) or "none yet"
+            raise SpecError(key, f"no [numbers.{name}] in this file (defined: {known})")
+
+
+def required_keys(cls: type) -> tuple[str, ...]:
+    """The keys a table of this kind must have (its fields without a default)."""
+    return tuple(
+        f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING
+    )
