@@ -324,3 +324,27 @@ def test_burden_rate_is_checked_to_its_printed_decimal() -> None:
     issues = validate_table("project_budgets", [budget(3.8)])
     assert [(i.check_name, i.column_name, i.severity) for i in issues] == [
         ("burden_rate", "beneficiary_burden_pct", "warning")]
+
+
+def test_an_answer_that_quotes_a_label_is_not_taken_for_it() -> None:
+    """A held-out sheet's reason read 「事業の方向性は問題がない」 above the 方向性 rating: matching the
+    label as a substring took that answer's cell, and the rating and its reason were lost."""
+    from dataclasses import replace
+
+    from hyoka.extractors.records import EvaluationRecord, ProjectRecord
+
+    def read(grid: PageGrid) -> tuple[list[EvaluationRecord], ProjectRecord]:
+        match = IKEDA_SHEET.recognize(grid)
+        extraction = IKEDA_SHEET.read([(grid, match.role)])
+        (project,) = extraction.rows(ProjectRecord)
+        return extraction.rows(EvaluationRecord), project
+
+    plain = grid_001()
+    evaluations, project = read(plain)
+    assert project.summary
+    quoted = PageGrid(plain.page_number, plain.width, plain.height,
+                      [replace(c, text="事業の方向性は問題がない") if c.text == project.summary else c for c in plain.cells],
+                      plain.loose_lines)
+    assert sum(c.text == "事業の方向性は問題がない" for c in quoted.cells) == 1  # the answer, high on the page
+    assert read(quoted)[0] == evaluations
+    assert [e.direction_rating for e in evaluations if e.direction_rating] != []
