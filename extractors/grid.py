@@ -66,8 +66,13 @@ SOFT_WRAP_SLACK_CHARS = 3.0
 # A filled rect thinner than this is a ruling drawn as a rect, not a background.
 THIN_RECT = 2.0
 
-# Lines that start like this begin a new paragraph even when the previous line is full.
-_PARAGRAPH_START = re.compile(r"^[・●○◯■□◆◇▪•※＜<〈《【\-－\-]|^[①-⑳]|^[(（][^)）]{0,12}[)）]")
+# Lines that start like this begin a new paragraph (a list entry) even when the previous
+# line is full: a mark, a circled or parenthesized number, or a numbered / lettered item
+# (1. ２、 ア． a) — a full line before an entry is the list's hard break, not a wrap.
+_PARAGRAPH_START = re.compile(
+    r"^[・●○◯■□◆◇▪•※＜<〈《【\-－\-]|^[①-⑳⑴-⒇]|^[(（][^)）]{0,12}[)）]"
+    r"|^[0-9０-９]{1,2}[.．、)）](?![0-9０-９])|^[ア-ンａ-ｚa-z][.．、)）]"
+)
 _ASCII_WORD_END = re.compile(r"[A-Za-z0-9]$")
 _ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
 

@@ -672,3 +672,4 @@ def test_a_figure_wrapped_inside_its_cell_is_one_number(printed: str, value: int
 def test_two_figures_stacked_in_a_cell_are_not_joined(printed: str) -> None:
     """No cut comma group on the first line: not a wrap, so not a guess (the cell stays flagged)."""
     assert parse_number(printed).status == "invalid"
+
