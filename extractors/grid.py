@@ -56,6 +56,11 @@ class GridSettings:
 
 
 DEFAULT_SETTINGS = GridSettings()
+
+# Points within which two printed edges count as the same (a cell right of / below
+# another, one header row): ruling snaps and anti-aliasing leave edges a point or two
+# apart. Templates set their own (`[settings] edge` in a template file).
+EDGE_TOLERANCE = 2.5
 TABLE_SETTINGS: dict[str, Any] = DEFAULT_SETTINGS.as_table_settings()
 
 # A soft-wrapped line reaches the cell's right edge up to this many characters: the next
@@ -634,21 +639,21 @@ class PageGrid:
         found = cells[bisect_left(values, value - tolerance):bisect_right(values, value + tolerance)]
         return sorted(found, key=attrgetter("index"))
 
-    def below(self, cell: Cell, tolerance: float = 2.5) -> list[Cell]:
+    def below(self, cell: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
         """Cells whose top touches this cell's bottom and that overlap it horizontally."""
         return sorted(
             (c for c in self._near("top", cell.bottom, tolerance) if _h_overlap(c, cell) > 1.0),
             key=lambda c: c.x0,
         )
 
-    def right_of(self, cell: Cell, tolerance: float = 2.5) -> list[Cell]:
+    def right_of(self, cell: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
         """Cells whose left edge touches this cell's right edge and that overlap it vertically."""
         return sorted(
             (c for c in self._near("x0", cell.x1, tolerance) if _v_overlap(c, cell) > 1.0),
             key=lambda c: c.top,
         )
 
-    def above(self, cell: Cell, tolerance: float = 2.5) -> list[Cell]:
+    def above(self, cell: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
         """Cells whose bottom touches this cell's top and that overlap it horizontally."""
         return sorted(
             (c for c in self._near("bottom", cell.top, tolerance) if _h_overlap(c, cell) > 1.0),

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hyoka.extractors.grid import BBox, Cell, PageGrid, TextLine
+from hyoka.extractors.grid import EDGE_TOLERANCE, BBox, Cell, PageGrid, TextLine
 from hyoka.extractors.records import BUDGET_SOURCE_PART_OF, BudgetRecord, BudgetSourceRecord
 from hyoka.normalize import ParsedNumber, normalize_label, parse_number, parse_stage_label
 
-# Points within which two printed edges count as the same (a cell right of / below
-# another, one header row): ruling snaps and anti-aliasing leave edges a point or two
-# apart. Templates set their own (`[settings] edge` in a template file).
-EDGE_TOLERANCE = 2.5
 
 
 @dataclass

@@ -22,6 +22,7 @@ import re
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Annotated, Literal
 
+from hyoka.extractors.grid import EDGE_TOLERANCE
 from hyoka.extractors.records import (
     BudgetRecord,
     EvaluationRecord,
@@ -150,7 +151,7 @@ class TemplateInfo:
 class Tolerances:
     """[settings]: how close printed things must be to count as touching, with units."""
 
-    edge: Length = 2.5  # two cell edges this close touch (right of / below / one header row)
+    edge: Length = EDGE_TOLERANCE  # two cell edges this close touch (right of / below / one header row)
     caption_gap: Length = 40.0  # a caption's box (池田's NO.) starts at most this far right of the caption
     box_gap: Length = 12.0  # a framed box (池田's ※備考) starts at most this far below its caption
     mark_width: Ratio = 0.35  # a ○ cell is at most this share of its item's width
