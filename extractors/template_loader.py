@@ -88,28 +88,26 @@ class _Scanner:
                 return tuple(parts)
             self.advance()
 
+    def closing(self, quote: str, start: int) -> int:
+        """Where the quote closing a string whose content starts at `start` is (a literal string has no escapes)."""
+        end = start
+        while True:
+            end = self.text.index(quote, end)
+            if quote.startswith("'") or not _escaped(self.text, end):
+                return end
+            end += 1
+
     def string(self) -> None:
         """Skip one string of any of TOML's four kinds."""
         for quotes in ('"""', "'''"):
             if self.peek(3) == quotes:
-                end = self.pos + 3
-                while True:
-                    end = self.text.index(quotes, end)
-                    if quotes == "'''" or not _escaped(self.text, end):
-                        break
-                    end += 1
+                end = self.closing(quotes, self.pos + 3)
                 while self.text[end + 3:end + 4] == quotes[0]:  # up to two quotes may end the content
                     end += 1
                 self.advance(end + 3 - self.pos)
                 return
         quote = self.peek()
-        end = self.pos + 1
-        while True:
-            end = self.text.index(quote, end)
-            if quote == "'" or not _escaped(self.text, end):
-                break
-            end += 1
-        self.advance(end + 1 - self.pos)
+        self.advance(self.closing(quote, self.pos + 1) + 1 - self.pos)
 
     def value(self, path: Path_, lines: dict[Path_, int]) -> None:
         """Note where the value at `path` starts, and the keys and items inside it."""
