@@ -44,13 +44,14 @@ NO_PAGES = Failure("no_pages", "PDF has no pages")
 NO_TEXT = Failure("no_text", "no text layer", "no text layer (scanned)")
 GARBLED = Failure("garbled_text", "the PDF's fonts have no usable text mapping", "garbled text (no usable text mapping)")
 UNKNOWN_TEMPLATE = Failure("unknown_template", "unknown template")
+UNREADABLE_SHEET = Failure("unreadable_sheet", "unreadable spreadsheet")
 CANNOT_READ = Failure("cannot_read", "cannot read the file")
 INTERNAL = Failure("internal", "internal error", "internal error (a hyoka bug)")
 MISSING = Failure("missing", "no such file or folder")
 OTHER = Failure("other", "other", "other reason")
 
 FAILURES: tuple[Failure, ...] = (EMPTY, NOT_PDF, TRUNCATED, ENCRYPTED, DAMAGED, UNREADABLE, NO_PAGES, NO_TEXT,
-                                 GARBLED, UNKNOWN_TEMPLATE, CANNOT_READ, INTERNAL, MISSING)
+                                 GARBLED, UNKNOWN_TEMPLATE, UNREADABLE_SHEET, CANNOT_READ, INTERNAL, MISSING)
 
 
 def failure_kind(line: str | None) -> Failure:

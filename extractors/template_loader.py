@@ -298,6 +298,9 @@ def _convert(kind: Any, value: Any, path: Path_) -> Any:
         item = get_args(kind)[1]
         return {name: _convert(item, element, path + (name,)) for name, element in value.items()}
     if isinstance(kind, type) and is_dataclass(kind):
+        shorthand = getattr(kind, "SHORTHAND", None)
+        if shorthand and isinstance(value, str):  # `code = "事務事業ID"` for `code = { label = "事務事業ID" }`
+            value = {shorthand: value}
         return build(kind, value, path)
     if kind is bool and not isinstance(value, bool):
         raise _Refused(path, f"{_describe(value)} where true or false belongs")
@@ -343,6 +346,12 @@ _TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)$")
 
 def parse_template(text: str, path: Path | str = "<template>") -> TemplateSpec:
     """A template file's text → its `TemplateSpec` (a `TemplateFileError` names any mistake)."""
+    spec: TemplateSpec = parse_spec(TemplateSpec, text, path)
+    return spec
+
+
+def parse_spec(root: type, text: str, path: Path | str = "<template>") -> Any:
+    """A file's text → the `root` schema dataclass (PDF or spreadsheet template); mistakes as `TemplateFileError`."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -350,7 +359,7 @@ def parse_template(text: str, path: Path | str = "<template>") -> TemplateSpec:
         reason = _TOML_POSITION.sub("", str(error)).strip()
         raise TemplateFileError(path, int(found.group(1)) if found else 1, "", f"not valid TOML: {reason}") from None
     try:
-        spec: TemplateSpec = build(TemplateSpec, data)
+        spec = build(root, data)
     except _Refused as refused:
         try:
             lines = key_lines(text)

@@ -1,0 +1,158 @@
+"""Spreadsheet exports (大船渡市): the reader, the template file, and what a row becomes.
+
+The excerpt `samples/real/ofunato/report_excerpt.xlsx` is the real export's header and four
+of its projects (`tools/ofunato_excerpt.py`). Copies with moved and added columns are
+written here with openpyxl.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from hyoka.extractors.pdf_input import DocumentError
+from hyoka.extractors.records import (
+    BudgetRecord, BudgetSourceRecord, EvaluationRecord, IndicatorRecord, PageRecord, ProjectRecord, StaffingRecord,
+)
+from hyoka.extractors.sheet_extract import SHEET_TEMPLATE_DIR, extract_spreadsheet, load_sheet_template
+from hyoka.extractors.sheet_template import SheetTemplateSpec
+from hyoka.extractors.spreadsheet import column_letter
+from hyoka.extractors.template_loader import TemplateFileError, parse_spec
+from hyoka.normalize import normalize_label
+
+ROOT = Path(__file__).resolve().parents[1]
+EXCERPT = ROOT / "samples" / "real" / "ofunato" / "report_excerpt.xlsx"
+TEMPLATE = SHEET_TEMPLATE_DIR / "ofunato_jimujigyo_export.toml"
+
+
+def sheet_rows(data: bytes) -> list[list[object]]:
+    """The excerpt's cells, row by row, as openpyxl reads them."""
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet is not None
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def write_rows(rows: list[list[object]], title: str = "データ集計マクロ用シート") -> bytes:
+    """A workbook of one sheet holding these rows."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def header_index(rows: list[list[object]]) -> int:
+    """The row holding 事務事業ID (the test finds it by label, too)."""
+    return next(i for i, row in enumerate(rows) if any(normalize_label(str(c or "")) == "事務事業id" for c in row))
+
+
+def reordered(rows: list[list[object]]) -> list[list[object]]:
+    """Columns sorted by their header label (a repeated label's columns keep their order), and a new first column."""
+    header = rows[header_index(rows)]
+    order = sorted(range(len(header)), key=lambda i: normalize_label(str(header[i] or "")))
+    moved = [[row[i] if i < len(row) else None for i in order] for row in rows]
+    return [["備考（追加列）" if i == header_index(rows) else f"extra {i}"] + row for i, row in enumerate(moved)]
+
+
+def records_without_pages(data: bytes) -> dict[str, list[dict[str, object]]]:
+    """Every record of the extraction as a row, except the pages table (whose header note names column letters)."""
+    extraction = extract_spreadsheet(data)
+    return {table: [record.as_row() | {"raw": record.raw} for record in records]
+            for table, records in extraction.tables.items() if table != "pages"}
+
+
+def test_a_row_becomes_a_project_with_its_budgets_staff_indicators_and_evaluations() -> None:
+    extraction = extract_spreadsheet(EXCERPT.read_bytes())
+    projects = extraction.rows(ProjectRecord)
+    assert extraction.municipality == "大船渡市" and extraction.template == "ofunato_jimujigyo_export"
+    assert len(projects) == 4 and all(p.project_code.isdigit() and p.project_name for p in projects)
+    first = projects[0]
+    budgets = [b for b in extraction.rows(BudgetRecord) if b.project_code == first.project_code]
+    # six year blocks, 令和2..6 決算 and the export's own year's 当初予算, one year apart
+    assert [b.fiscal_year for b in budgets] == list(range(budgets[0].fiscal_year or 0, (budgets[0].fiscal_year or 0) + 6))
+    assert [b.stage for b in budgets] == ["決算"] * 5 + ["当初予算"]
+    assert extraction.results_fiscal_year == budgets[4].fiscal_year
+    # every figure is the cell's: the raw text is kept, and the sources add up to 事業費計
+    for budget in budgets:
+        assert budget.total_cost == float(budget.raw["total_cost"])
+        parts = [budget.national, budget.prefecture, budget.municipal_bonds, budget.other, budget.general_revenue]
+        assert sum(p or 0 for p in parts) == budget.total_cost
+    sources = [s for s in extraction.rows(BudgetSourceRecord) if s.project_code == first.project_code]
+    assert {s.source for s in sources} == {"国", "都道府県", "市債", "その他", "一般財源"} and len(sources) == 30
+    staffing = [s for s in extraction.rows(StaffingRecord) if s.project_code == first.project_code]
+    assert len(staffing) == 6 and all(s.regular_staff is not None for s in staffing)
+    indicators = [i for i in extraction.rows(IndicatorRecord) if i.project_code == first.project_code]
+    assert indicators and all(i.indicator_name and i.unit for i in indicators)
+    assert {i.kind for i in indicators} == {"実績", "目標"}
+    evaluations = [e for e in extraction.rows(EvaluationRecord) if e.project_code == first.project_code]
+    assert {e.evaluator for e in evaluations} == {"1次", "課長等"} and all(e.direction_rating for e in evaluations)
+    # provenance: the page is the sheet's row, and the header's pages row names sheet and columns
+    assert first.page == first.first_page and first.page > 2
+    header = next(p for p in extraction.rows(PageRecord) if p.page_role == "sheet_header")
+    assert "データ集計マクロ用シート" in (header.note or "")
+
+
+def test_a_placeholder_source_stays_null_with_its_raw_text() -> None:
+    extraction = extract_spreadsheet(EXCERPT.read_bytes())
+    dashed = [s for s in extraction.rows(BudgetSourceRecord) if s.amount_text and s.amount is None]
+    assert dashed and all(s.amount_text.strip() in {"-", "－"} for s in dashed if s.amount_text)
+
+
+def test_moved_columns_and_an_extra_column_read_the_same() -> None:
+    data = EXCERPT.read_bytes()
+    rows = sheet_rows(data)
+    copy = write_rows(reordered(rows))
+    assert sheet_rows(copy)[header_index(rows)][:3] != rows[header_index(rows)][:3]  # really moved
+    assert records_without_pages(copy) == records_without_pages(data)
+
+
+def test_a_missing_year_block_is_not_read_from_another_column() -> None:
+    rows = sheet_rows(EXCERPT.read_bytes())
+    header = rows[header_index(rows)]
+    last_total = max(i for i, label in enumerate(header) if normalize_label(str(label or "")) == normalize_label("事業費計（A）"))
+    header[last_total] = "削除済"
+    extraction = extract_spreadsheet(write_rows(rows))
+    newest = max(extraction.rows(BudgetRecord), key=lambda b: b.fiscal_year or 0)
+    assert newest.total_cost is None and newest.raw["total_cost"] == ""
+
+
+def test_an_unknown_workbook_fails_with_one_line() -> None:
+    with pytest.raises(DocumentError) as error:
+        extract_spreadsheet(write_rows([["氏名", "住所"], ["山田", "大船渡"]], title="名簿"))
+    line = str(error.value)
+    assert line.startswith("unknown template") and "'名簿'" in line and "\n" not in line
+
+
+def test_a_broken_workbook_fails_with_one_line() -> None:
+    data = EXCERPT.read_bytes()
+    with pytest.raises(DocumentError) as error:
+        extract_spreadsheet(data[: len(data) // 2])
+    line = str(error.value)
+    assert line.startswith("unreadable spreadsheet") and "\n" not in line and "save it again" in line
+
+
+def test_the_template_file_refuses_a_mistake_with_file_line_and_key(tmp_path: Path) -> None:
+    text = TEMPLATE.read_text(encoding="utf-8").replace('{ source = "市債"', '{ source = "市債券"')
+    broken = tmp_path / "broken.toml"
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(TemplateFileError) as error:
+        load_sheet_template(broken)
+    line = text.splitlines().index(next(li for li in text.splitlines() if "市債券" in li)) + 1
+    assert str(error.value).startswith(f"{broken}:{line}: budget.sources[3].source: '市債券' is not a funding source")
+
+
+def test_the_shipped_template_parses_and_a_column_may_be_its_label_alone() -> None:
+    spec = parse_spec(SheetTemplateSpec, TEMPLATE.read_text(encoding="utf-8"), TEMPLATE)
+    assert spec.rows.code.label == ("事務事業ID",) and spec.rows.code.match == "exact"
+    assert len(spec.years) == 6
+
+
+def test_column_letters() -> None:
+    assert [column_letter(i) for i in (0, 25, 26, 208)] == ["A", "Z", "AA", "HA"]
