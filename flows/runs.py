@@ -23,7 +23,7 @@ from hyoka.extractors.pages import Reader
 from hyoka.flows.plan import Plan, collect_paths, is_within, plan_files
 from hyoka.warehouse import store
 from hyoka.warehouse.load import load_document_with_checks
-from hyoka.warehouse.status import FAILED, is_live
+from hyoka.warehouse.status import FAILED, LIVE_STATUSES
 
 E = TypeVar("E", bound=Enum)
 
@@ -63,7 +63,7 @@ class IngestSummary:
     @property
     def loaded(self) -> int:
         """Documents this run loaded (with or without issues)."""
-        return sum(1 for o in self.outcomes if is_live(o.status))
+        return sum(1 for o in self.outcomes if o.status in LIVE_STATUSES)
 
     @property
     def failed(self) -> int:
