@@ -187,13 +187,28 @@ def _group_median(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
     return median[codes]
 
 
+def _has_neighbour_year(codes: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Whether another row of the same sheet is of the same year or the one before or after."""
+    counts: dict[tuple[int, float], int] = {}
+    for code, year in zip(codes.tolist(), years.tolist(), strict=True):
+        counts[(code, year)] = counts.get((code, year), 0) + 1
+    return np.array([counts.get((code, year), 0) > 1 or (code, year - 1) in counts or (code, year + 1) in counts
+                     for code, year in zip(codes.tolist(), years.tolist(), strict=True)], dtype=bool)
+
+
 def budget_year_out_of_range(df: pd.DataFrame) -> pd.Series:
-    """A budget row more than 2 years from its sheet's year (the median year of its matrix)."""
+    """A budget row more than 2 years from its sheet's year (the median year of its matrix), standing alone.
+
+    A year next to another of its sheet's years is part of a run, not a misread: an export's
+    six yearly blocks (令和2–7) lie up to 2.5 years from their median, one year apart.
+    """
     if df.empty or "fiscal_year" not in df:
         return pd.Series(True, index=df.index)
     years = _floats(df, "fiscal_year")
+    codes = _sheet_codes(df)
     with np.errstate(invalid="ignore"):
-        far = np.abs(years - _group_median(_sheet_codes(df), years)) > BUDGET_YEAR_SLACK
+        far = np.abs(years - _group_median(codes, years)) > BUDGET_YEAR_SLACK
+    far &= ~_has_neighbour_year(codes, years)
     return pd.Series(~far, index=df.index)
 
 
