@@ -25,9 +25,6 @@ from hyoka.normalize import normalize_label
 
 Cell = object  # str, float, int, bool, date/datetime/time/timedelta, or "" for an empty cell
 
-# The first bytes of a zip archive (.xlsx, .xlsm, .ods) and of an OLE2 file (.xls).
-SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 
 
 @dataclass(frozen=True)
@@ -36,11 +33,6 @@ class Sheet:
 
     name: str
     rows: Sequence[Sequence[Cell]]
-
-
-def looks_like_spreadsheet(data: bytes) -> bool:
-    """Whether the bytes start like a workbook (a zip or an OLE2 file), not a PDF."""
-    return data.startswith(SPREADSHEET_MAGIC)
 
 
 def read_workbook(data: bytes) -> list[Sheet]:

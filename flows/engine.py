@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from collections.abc import Callable, Iterator
 
 from hyoka.extractors.pages import Reader
+from hyoka.flows.plan import is_spreadsheet
 from hyoka.flows.runs import (
     DocumentOutcome,
     IngestSettings,
@@ -44,6 +45,7 @@ from hyoka.flows.stages import (
     document_row,
     failed_result,
     page_count_of,
+    process_spreadsheet,
     read_batch,
     release_free_memory,
     split_into_batches,
@@ -183,7 +185,7 @@ def run_ingest(
 
 def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehouse, settings: IngestSettings, *,
                   progress: ProgressHook | None, read_batches: BatchReading) -> None:
-    """Read the planned files by page ranges; load each document as soon as it is whole."""
+    """Read the planned files (PDFs by page ranges, spreadsheets whole); load each document as soon as it is whole."""
     documents: dict[str, dict[str, Any]] = {}
     page_counts: dict[str, int] = {}
     for path, document_id in todo:
@@ -193,6 +195,11 @@ def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehou
             tally.finish(path, DocumentOutcome(str(path), "failed", error=f"cannot read the file ({exc.strerror or exc})"))
             continue
         document = document_row(str(path), len(data), document_id)
+        if is_spreadsheet(path):  # an export is read whole here: it has no pages to spread over workers
+            result = process_spreadsheet(str(path), data, document, settings.municipality)
+            with warehouse.open() as con:
+                tally.finish(path, load_result(con, result))
+            continue
         count = page_count_of(data, settings.reader)
         if isinstance(count, str):  # not a PDF, damaged, encrypted…: fails before any page is read
             with warehouse.open() as con:

@@ -17,6 +17,15 @@ import hyoka
 from hyoka.identity import sha256_hex
 
 PDF_SUFFIXES = {".pdf"}
+# a city's export, read with a spreadsheet template (`hyoka.extractors.sheet_extract`), not by pages
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm"}
+# what a folder is searched for
+DOCUMENT_SUFFIXES = PDF_SUFFIXES | SPREADSHEET_SUFFIXES
+
+
+def is_spreadsheet(path: str | Path) -> bool:
+    """Whether a file is read as a spreadsheet export (by its suffix) rather than as a PDF."""
+    return Path(path).suffix.lower() in SPREADSHEET_SUFFIXES
 
 
 def is_within(path: Path, folder: Path) -> bool:
@@ -29,13 +38,13 @@ def is_within(path: Path, folder: Path) -> bool:
 
 
 def collect_paths(inputs: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
-    """Files to ingest from files and folders (folders: every *.pdf below, sorted); plus missing inputs."""
+    """Files to ingest from files and folders (folders: every *.pdf and *.xlsx below, sorted); plus missing inputs."""
     files: list[Path] = []
     missing: list[str] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in PDF_SUFFIXES)
+            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES)
         elif path.is_file():
             files.append(path)
         else:
@@ -52,7 +61,7 @@ class InputCheck:
     """What the named inputs hold, looked at before the warehouse is opened."""
 
     missing: list[str]  # named paths that do not exist
-    without_pdf: list[str]  # folders with no *.pdf below them
+    without_pdf: list[str]  # folders with no *.pdf (nor *.xlsx) below them
     readable: bool  # whether any file is left to read
 
 
@@ -60,7 +69,7 @@ def check_inputs(inputs: list[str | Path]) -> InputCheck:
     """Sort the named paths into missing ones, folders without a PDF, and whether anything is left.
 
     A named file is read whatever its suffix (it fails as "not a PDF" if it is not one);
-    a folder only counts for the *.pdf below it, as in `collect_paths`.
+    a folder only counts for the *.pdf and *.xlsx below it, as in `collect_paths`.
     """
     missing: list[str] = []
     without_pdf: list[str] = []
@@ -69,7 +78,7 @@ def check_inputs(inputs: list[str | Path]) -> InputCheck:
         path = Path(item)
         if path.is_dir():
             # the first PDF is enough: a big inbox is not walked twice
-            if any(p.suffix.lower() in PDF_SUFFIXES and p.is_file() for p in path.rglob("*")):
+            if any(p.suffix.lower() in DOCUMENT_SUFFIXES and p.is_file() for p in path.rglob("*")):
                 readable = True
             else:
                 without_pdf.append(str(item))

@@ -25,6 +25,7 @@ from hyoka.extractors.pages import Reader
 from hyoka.extractors.pdf_input import DocumentError
 from hyoka.extractors.records import Extraction, IssueRecord, PageRecord
 from hyoka.extractors.registry import PageRead, assemble_extraction, count_pages, read_page_grids
+from hyoka.flows.plan import is_spreadsheet
 from hyoka.schemas.validate import validate_extraction
 from hyoka.warehouse.status import FAILED, decide_status
 
@@ -271,6 +272,22 @@ def assemble_document(path: str, document: dict[str, Any], page_count: int, part
         return failed_result(path, document, internal_error("validating", exc), traceback.format_exc())
 
 
+def process_spreadsheet(path: str, data: bytes, document: dict[str, Any], municipality: str | None = None) -> DocumentResult:
+    """A spreadsheet export, read whole in this process (no pages to split) and validated; never raises."""
+    from hyoka.extractors.sheet_extract import extract_spreadsheet  # only runs with a spreadsheet pay for it
+
+    try:
+        extraction = extract_spreadsheet(data)
+    except DocumentError as exc:
+        return failed_result(path, document, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files, nor show a traceback
+        return failed_result(path, document, internal_error("reading", exc), traceback.format_exc())
+    try:
+        return validated_result(path, document, extraction, municipality)
+    except Exception as exc:  # noqa: BLE001
+        return failed_result(path, document, internal_error("validating", exc), traceback.format_exc())
+
+
 def process_document(
     path: str,
     data: bytes,
@@ -282,6 +299,8 @@ def process_document(
 ) -> DocumentResult:
     """Extract and validate one document in one piece; every failure becomes a failed result, never a raise."""
     document = document_row(path, len(data), sha256_hex(data), ingested_at)
+    if is_spreadsheet(path):
+        return process_spreadsheet(path, data, document, municipality)
     page_count = page_count_of(data, reader)
     if isinstance(page_count, str):
         return failed_result(path, document, page_count)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import duckdb
 import pytest
 from openpyxl import Workbook, load_workbook
 
@@ -21,6 +22,8 @@ from hyoka.extractors.sheet_extract import SHEET_TEMPLATE_DIR, extract_spreadshe
 from hyoka.extractors.sheet_template import SheetTemplateSpec
 from hyoka.extractors.spreadsheet import column_letter
 from hyoka.extractors.template_loader import TemplateFileError, parse_spec
+from hyoka.flows.engine import run_ingest
+from hyoka.flows.runs import IngestSettings, IngestSummary
 from hyoka.normalize import normalize_label
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,3 +159,57 @@ def test_the_shipped_template_parses_and_a_column_may_be_its_label_alone() -> No
 
 def test_column_letters() -> None:
     assert [column_letter(i) for i in (0, 25, 26, 208)] == ["A", "Z", "AA", "HA"]
+
+
+# ---- through the ingest: validate, load, editions ------------------------------------------
+
+
+def ingest(paths: list[Path], db: Path) -> IngestSummary:
+    """The CLI's run, in this process, without the report."""
+    return run_ingest([str(p) for p in paths], IngestSettings(db=str(db), report=False, workers=1))
+
+
+def test_ingest_loads_the_export_into_the_same_tables(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "report.xlsx").write_bytes(EXCERPT.read_bytes())
+    summary = ingest([inbox], tmp_path / "w.duckdb")  # a folder: its .xlsx is picked up
+    assert summary.loaded == 1 and summary.failed == 0
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        doc = con.execute("SELECT template, municipality, status, results_fiscal_year FROM documents").fetchone()
+        assert doc is not None and doc[:2] == ("ofunato_jimujigyo_export", "大船渡市") and doc[2].startswith("loaded")
+        counts = {table: con.execute(f"SELECT count(*) FROM current_{table}").fetchone()[0]  # type: ignore[index]
+                  for table in ("projects", "project_budgets", "project_budget_sources", "project_staffing")}
+        assert counts == {"projects": 4, "project_budgets": 24, "project_budget_sources": 120, "project_staffing": 24}
+        # every budget row's sources add up, and six consecutive years are no misread years
+        checks = {row[0] for row in con.execute("SELECT DISTINCT check_name FROM validation_issues").fetchall()}
+        assert not checks & {"funding_sum", "budget_year_out_of_range"}
+        history = con.execute("SELECT count(*) FROM project_budget_history WHERE municipality = '大船渡市'").fetchone()
+        assert history is not None and history[0] == 24
+    assert ingest([inbox / "report.xlsx"], tmp_path / "w.duckdb").count("unchanged") == 1
+
+
+def test_a_row_whose_sources_do_not_add_up_is_flagged_on_its_row(tmp_path: Path) -> None:
+    rows = sheet_rows(EXCERPT.read_bytes())
+    header = header_index(rows)
+    revenue = next(i for i, label in enumerate(rows[header]) if normalize_label(str(label or "")) == "一般財源")
+    first = header + 1
+    rows[first][revenue] = float(str(rows[first][revenue])) + 1  # type: ignore[arg-type]
+    copy = tmp_path / "changed.xlsx"
+    copy.write_bytes(write_rows(rows))
+    ingest([copy], tmp_path / "w.duckdb")
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        flagged = con.execute("SELECT page, column_name, record_key FROM validation_issues WHERE check_name = 'funding_sum'").fetchall()
+    assert [(page, column) for page, column, _ in flagged] == [(first + 1, "amount")]
+
+
+def test_a_broken_export_fails_with_one_line_and_the_others_load(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(EXCERPT.read_bytes()[:5000])
+    good = tmp_path / "report.xlsx"
+    good.write_bytes(EXCERPT.read_bytes())
+    summary = ingest([broken, good], tmp_path / "w.duckdb")
+    assert summary.loaded == 1 and summary.failed == 1
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        error = con.execute("SELECT error FROM documents WHERE status = 'failed'").fetchone()
+    assert error is not None and error[0].startswith("unreadable spreadsheet") and "\n" not in error[0]
