@@ -89,6 +89,9 @@ def reference_budget_year_out_of_range(df: pd.DataFrame) -> pd.Series:
         if years.empty:
             continue
         far = (years - years.median()).abs() > BUDGET_YEAR_SLACK
+        # since the 大船渡 export: a year next to another of its sheet's years is part of a run
+        alone = pd.Series([(years == y).sum() == 1 and not years.isin([y - 1, y + 1]).any() for y in years], index=years.index)
+        far &= alone
         ok[far[far].index] = False
     return ok
 
@@ -366,3 +369,11 @@ def test_the_frames_drawn_do_reach_the_failing_branches() -> None:
                              (tables.part_exceeds_whole, reference_part_exceeds_whole)]:
         same_answer(check, reference, df)
     assert np.array_equal(tables.budget_year_out_of_range(df).to_numpy(), [True, True, True])
+
+
+def test_a_run_of_years_is_no_misread_year_but_a_year_standing_alone_is() -> None:
+    """Six consecutive blocks (令和2–7) pass; a year three away from the rest of its sheet fails."""
+    run = pd.DataFrame({"project_code": ["1"] * 6, "page": [3] * 6, "fiscal_year": list(range(2020, 2026))})
+    assert tables.budget_year_out_of_range(run).all()
+    alone = pd.DataFrame({"project_code": ["1"] * 4, "page": [3] * 4, "fiscal_year": [2021, 2022, 2023, 2027]})
+    assert tables.budget_year_out_of_range(alone).tolist() == [True, True, True, False]
