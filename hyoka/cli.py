@@ -746,6 +746,12 @@ def templates(templates: Path | None = TEMPLATES_OPTION) -> None:
         # a template without a fixed city reads it from the document (e.g. the KPI list's title)
         municipality = template.municipality or "(from the document)"
         table.add_row(template.name, municipality, template.doc_type, template.description, template_origin(template))
+    from hyoka.extractors.sheet_extract import sheet_templates
+
+    for sheet in sheet_templates():  # spreadsheet exports (.xlsx): read by header labels, not pages
+        info = sheet.spec.template
+        table.add_row(info.name, info.municipality or "(from the document)", info.doc_type, info.description,
+                      f"hyoka: templates/sheets/{sheet.source.name}")
     console.print(table)
 
 

@@ -423,6 +423,8 @@ def test_hyoka_templates_lists_a_users_file_and_where_each_comes_from(user_folde
     assert "hyoka: templates/ikeda_mokuhyo_sheet.toml" in ikeda
     (asahikawa,) = [ln for ln in lines if " asahikawa_jimujigyo_sheet " in ln]
     assert "hyoka: hyoka.extractors.asahikawa_sheet" in asahikawa
+    (export,) = [ln for ln in lines if " ofunato_jimujigyo_export " in ln]
+    assert "hyoka: templates/sheets/ofunato_jimujigyo_export.toml" in export and "大船渡市" in export
 
 
 def test_a_users_file_with_a_mistake_stops_the_command_in_one_line(user_folder: Path, tmp_path: Path) -> None:
