@@ -119,6 +119,11 @@ def _block_columns(layout: Layout, column: Column) -> list[int | None]:
     return [found[k] if k < len(found) else None for k in range(len(layout.spec.years))]
 
 
+def _heading(layout: Layout, column: int | None) -> str:
+    """A column's header label as printed ('' for a column the sheet lacks)."""
+    return layout.header.labels[column] if column is not None else ""
+
+
 def _figure(text: str) -> float | None:
     """A cell's number, or None (blank, placeholder or not a figure: the raw text says which)."""
     parsed = parse_number(text)
@@ -170,7 +175,7 @@ def budget_records(row: Row, layout: Layout, code: str, years: list[int | None])
             record.raw[SOURCE_FIELDS[source.source]] = text
             parts.append(BudgetSourceRecord(
                 page=row.number, raw_text=text, raw={"amount": text}, project_code=code, fiscal_year=year,
-                stage=block.stage, source=source.source, source_label=layout.header.labels[columns[k]] if columns[k] is not None else "",
+                stage=block.stage, source=source.source, source_label=_heading(layout, columns[k]),
                 amount=_figure(text), amount_text=text or None, part_of=BUDGET_SOURCE_PART_OF.get(source.source),
                 total_cost=record.total_cost, label=label, blank_is_zero=budget.blank_is_zero))
         if total_text or any(part.amount_text for part in parts):
@@ -205,7 +210,7 @@ def indicator_records(row: Row, layout: Layout, code: str, years: list[int | Non
         columns = _block_columns(layout, indicator.value)
         for k, (block, year) in enumerate(zip(layout.spec.years, years, strict=True)):
             text = row.text(columns[k])
-            heading = layout.header.labels[columns[k]] if columns[k] is not None else ""
+            heading = _heading(layout, columns[k])
             yield IndicatorRecord(
                 page=row.number, raw_text=text, raw={"value": text}, project_code=code, level=indicator.level,
                 indicator_no=number, indicator_name=name, unit=unit, fiscal_year=year, kind=block.kind,
