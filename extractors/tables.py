@@ -106,18 +106,6 @@ def stacked_below(grid: PageGrid, cell: Cell, tolerance: float = EDGE_TOLERANCE)
         stack.append(current)
 
 
-def text_below(grid: PageGrid, label: Cell) -> tuple[str, list[Cell]]:
-    """The text of the cells directly under a label cell (the label's value)."""
-    cells = grid.below(label)
-    return "\n".join(c.text for c in cells if c.text), cells
-
-
-def text_right(grid: PageGrid, label: Cell) -> tuple[str, list[Cell]]:
-    """The text of the cells directly right of a label cell (the label's value)."""
-    cells = grid.right_of(label)
-    return "\n".join(c.text for c in cells if c.text), cells
-
-
 # ---------------------------------------------------------------------------------------
 # Shared machinery added with the second template (池田市): points, labelled rows, marks,
 # budget columns, funding sources and the meaning of a printed dash.

@@ -12,7 +12,7 @@
   parts, a budget matrix whose rows are the years, staffing, marks listed below, indicator
   pairs and tables in reading order, an evaluation's box, the repeated-header hook; and
   its new keys refuse mistakes with the file, line and key;
-- the shipped templates are files: 池田's sheet has no Python module.
+- the shipped templates are files: 池田's and 旭川's sheets have no Python module.
 """
 
 from __future__ import annotations
@@ -386,6 +386,14 @@ def test_a_choice_is_the_option_after_a_filled_mark(printed: str, options: tuple
 # ---- the shipped templates ----------------------------------------------------------------------
 
 
+def test_asahikawas_sheet_is_a_template_file_with_no_python_module() -> None:
+    (sheet,) = [t for t in TEMPLATES if t.name == "asahikawa_jimujigyo_sheet"]
+    assert isinstance(sheet, FileTemplate)
+    assert sheet.source == BUILTIN_TEMPLATE_DIR / "asahikawa_jimujigyo_sheet.toml"
+    assert not (ROOT / "extractors" / "asahikawa_sheet.py").exists()
+    assert sheet.spec.project.hooks == ("repeated_header",)  # its one hook (extractors/template_hooks.py)
+
+
 def test_ikeda_is_a_template_file_with_no_python_module() -> None:
     (ikeda,) = [t for t in TEMPLATES if t.name == "ikeda_mokuhyo_sheet"]
     assert isinstance(ikeda, FileTemplate)
@@ -427,7 +435,7 @@ def test_hyoka_templates_lists_a_users_file_and_where_each_comes_from(user_folde
     (ikeda,) = [ln for ln in lines if " ikeda_mokuhyo_sheet " in ln]
     assert "hyoka: templates/ikeda_mokuhyo_sheet.toml" in ikeda
     (asahikawa,) = [ln for ln in lines if " asahikawa_jimujigyo_sheet " in ln]
-    assert "hyoka: hyoka.extractors.asahikawa_sheet" in asahikawa
+    assert "hyoka: templates/asahikawa_jimujigyo_sheet.toml" in asahikawa
 
 
 def test_a_users_file_with_a_mistake_stops_the_command_in_one_line(user_folder: Path, tmp_path: Path) -> None:
