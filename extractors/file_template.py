@@ -3,17 +3,20 @@
 `FileTemplate` is a `Template` like any other: the registry asks it to score pages and
 hands it the pages it won. Reading is a pipeline of small steps over the shared grid
 machinery (`hyoka.extractors.grid`, `hyoka.extractors.tables`): pages grouped into projects, then
-per project its code, its fields, its marked items, its budget table, its indicator
-tables and its evaluations, each read from the first page of the project that has it
-(so a section may move from one page to the next), then the document's own fields.
+per project its code, its fields, its marked items, its budget table, its staffing, its
+indicator tables and its evaluations, each read from the first page of the project that
+has it (so a section may move from one page to the next), the pages it lacks, the
+template's hooks (`hyoka.extractors.template_hooks`), then the document's own fields.
 Every value is found from a label; the only numbers are the template's tolerances.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from itertools import islice
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,6 +34,7 @@ from hyoka.extractors.records import (
     Record,
     ReformViewpointRecord,
     SdgRecord,
+    StaffingRecord,
 )
 from hyoka.extractors.tables import (
     BUDGET_COLUMN_SOURCES,
@@ -43,18 +47,25 @@ from hyoka.extractors.tables import (
     box_below_line,
     budget_source_records,
     cell_at,
+    cell_in_column,
     cell_right_of_line,
+    data_row,
     funding_source,
     header_columns,
+    header_stack,
     labelled_rows,
     marked_items,
     read_number,
+    row_cells,
     stacked_below,
     stage_columns,
+    stage_rows,
     union_bbox,
 )
 from hyoka.extractors.template import PageMatch, best_role, new_extraction
+from hyoka.extractors.template_hooks import HOOKS
 from hyoka.extractors.template_schema import (
+    INDICATOR_NUMBER_OF,
     BudgetRow,
     BudgetSpec,
     ChoiceSpec,
@@ -63,11 +74,13 @@ from hyoka.extractors.template_schema import (
     IndicatorTable,
     MarkList,
     NumberRule,
+    SplitField,
+    StaffingSpec,
     TemplateSpec,
     TextPart,
     Tolerances,
 )
-from hyoka.normalize import clean_text, digits_only, find_fiscal_year, fold_width, normalize_label
+from hyoka.normalize import clean_text, digits_only, find_fiscal_year, fold_width, is_placeholder, normalize_label
 
 Pages = list[tuple[PageGrid, str]]
 T = TypeVar("T")
@@ -90,6 +103,7 @@ class FileTemplate:
         # a file template reads projects: a page it recognizes that gives none is flagged no_records
         self.main_record: type[Record] = ProjectRecord
         self._roles = {page.role: page.anchors for page in spec.page}
+        self._missing = {page.role: page.missing for page in spec.page if page.missing}
 
     def __repr__(self) -> str:
         return f"FileTemplate({self.name!r} from {self.source})"
@@ -122,7 +136,8 @@ class FileTemplate:
     def read(self, pages: Pages) -> Extraction:
         """The pages this template won, grouped into projects and read; then the document's fields."""
         extraction = new_extraction(self, pages)
-        for project_pages in group_projects(pages, self.spec.project.starts_on):
+        same_code = self.page_code if self.spec.project.continues == "same_code" else None
+        for project_pages in group_projects(pages, self.spec.project.starts_on, same_code):
             self.read_project(project_pages, extraction)
         grids = [grid for grid, _ in pages]
         extraction.title = document_title(grids, self.spec.document.title, self.spec.settings)
@@ -130,7 +145,24 @@ class FileTemplate:
         return extraction
 
     # ---- one project ----
-    def read_project(self, pages: Pages, extraction: Extraction) -> None:
+    def page_code(self, grid: PageGrid) -> str:
+        """The project code one page prints (digits; "" when it prints none)."""
+        found = read_first([grid], self.spec.project.code, self.spec.settings)
+        return digits_only(found[0].text or "") if found else ""
+
+    def read_alone(self, grid: PageGrid, role: str, levels: tuple[str, ...] | None = None) -> Extraction | None:
+        """The records one page gives as a project of its own (for a hook); None when it prints no code label.
+
+        `levels`: only the indicator tables of these levels (a hook comparing one table need not read the rest).
+        """
+        if not read_first([grid], self.spec.project.code, self.spec.settings):
+            return None
+        scratch = new_extraction(self, [(grid, role)])
+        self.read_project([(grid, role)], scratch, hooks=False, levels=levels)
+        return scratch
+
+    def read_project(self, pages: Pages, extraction: Extraction, *, hooks: bool = True,
+                     levels: tuple[str, ...] | None = None) -> None:
         """Read one project's pages into records, in the order the record tables are filed."""
         spec, settings = self.spec, self.spec.settings
         grids = [grid for grid, _ in pages]
@@ -144,9 +176,12 @@ class FileTemplate:
         project = ProjectRecord(page=first.page_number, first_page=first.page_number, last_page=grids[-1].page_number,
                                 project_code=code, project_code_raw=raw, raw_text=raw,
                                 bbox=code_found[0].bbox if code_found else None)
+        if code_found and code_found[0].bbox is not None:
+            project.cell_bboxes["project_code"] = code_found[0].bbox
         if spec.project.code_number and code:
             setattr(project, spec.project.code_number, int(code))
         read_project_fields(grids, spec.project.fields, project, settings)
+        read_project_parts(grids, spec.project.parts, project, settings)
         for marks in spec.marks:
             extraction.extend(first_found(grids, read_marks, marks, code, settings) or [])
         if spec.budget is not None:
@@ -157,8 +192,17 @@ class FileTemplate:
             if not budgets:
                 extraction.issues.append(IssueRecord(first.page_number, BudgetRecord.TABLE, code, None,
                                                      "missing_budget_table"))
-        for table in spec.indicators:
-            extraction.extend(first_found(grids, self.read_indicators, code, table) or [])
+        if spec.staffing is not None:
+            staffing = first_found(grids, read_staffing, spec.staffing, self.numbers(spec.staffing.numbers), code,
+                                   settings)
+            if staffing is not None:
+                extraction.add(staffing)
+        tables = [found for table in spec.indicators if levels is None or table.level in levels
+                  if (found := first_found(grids, read_indicator_tables, table, self.numbers(table.numbers), code,
+                                           settings))]
+        # in reading order, whatever the order of the file's [[indicators]]: the page, then the header's place
+        for read in sorted((t for found in tables for t in found), key=lambda t: (grids.index(t.grid), t.place)):
+            extraction.extend(read.records)
         for evaluation in spec.evaluations:
             record = first_found(grids, read_evaluation, evaluation, code, settings)
             if record is not None:
@@ -166,6 +210,12 @@ class FileTemplate:
         extraction.add(project)
         for grid, role in pages:
             extraction.add(PageRecord(page=grid.page_number, template=self.name, page_role=role, project_code=code))
+        roles = {role for _, role in pages}
+        for role, check in self._missing.items():
+            if role not in roles:
+                extraction.issues.append(IssueRecord(first.page_number, ProjectRecord.TABLE, project.key(), None, check))
+        for name in spec.project.hooks if hooks else ():
+            extraction.issues += HOOKS[name](self, pages, code)
 
     def _budget_table_if_any(self, grid: PageGrid, code: str) -> BudgetTable | None:
         """The page's budget table, None when the page has none (it may be on the project's next page)."""
@@ -180,28 +230,49 @@ class FileTemplate:
     def read_indicators(self, grid: PageGrid, code: str, table: IndicatorTable | None = None) -> list[IndicatorRecord]:
         """The rows of an indicator table (the template's first by default) on one page."""
         table = table or self.spec.indicators[0]
-        return read_indicator_table(grid, table, self.numbers(table.numbers), code, self.spec.settings)
+        found = read_indicator_tables(grid, table, self.numbers(table.numbers), code, self.spec.settings)
+        return [record for read in found or [] for record in read.records]
 
     def results_fiscal_year(self, grids: list[PageGrid], extraction: Extraction) -> int | None:
-        """The year named where the template says, else the newest budget year of the stages it names."""
+        """The year named where the template says (the first page's, or the newest page's), else the newest budget year."""
         wanted = self.spec.document.results_fiscal_year
-        found = read_first(grids, wanted.read, self.spec.settings)
-        span = find_fiscal_year(found[0].text) if found and found[0].text else None
-        if span:
-            return span.start
+        reads = (found for grid in grids if (found := read_first([grid], wanted.read, self.spec.settings)))
+        texts = [found[0].text for found in (reads if wanted.newest else islice(reads, 1))]
+        named = [span.start for text in texts if text and (span := find_fiscal_year(text))]
+        if named:
+            return max(named)
         years = [r.fiscal_year for r in extraction.rows(BudgetRecord)
                  if r.fiscal_year and r.stage in wanted.else_newest_budget]
         return max(years) if years else None
 
 
-def group_projects(pages: Pages, starts_on: tuple[str, ...]) -> list[Pages]:
-    """Pages in order, cut where a page of a starting role begins a project (no roles: every page does)."""
+def group_projects(pages: Pages, starts_on: tuple[str, ...],
+                   same_code: Callable[[PageGrid], str] | None = None) -> list[Pages]:
+    """Pages in order, cut where a page of a starting role begins a project (no roles: every page does).
+
+    With `same_code` (the code a page prints), a following page joins the project only
+    when the project has no page of its role yet and, if it has a starting page, that
+    page prints the same code; otherwise it is a project of its own (旭川's page 2 without
+    its page 1).
+    """
     groups: list[Pages] = []
     for grid, role in pages:
         if not groups or not starts_on or role in starts_on:
-            groups.append([])
-        groups[-1].append((grid, role))
+            groups.append([(grid, role)])
+        elif same_code is None or _joins(groups[-1], grid, role, starts_on, same_code):
+            groups[-1].append((grid, role))
+        else:
+            groups.append([(grid, role)])
     return groups
+
+
+def _joins(group: Pages, grid: PageGrid, role: str, starts_on: tuple[str, ...],
+           same_code: Callable[[PageGrid], str]) -> bool:
+    """Whether a page of a following role belongs to the project so far (same_code grouping)."""
+    if any(role == other for _, other in group):
+        return False
+    start = next((page for page, other in group if other in starts_on), None)
+    return start is None or same_code(grid) == same_code(start)
 
 
 def first_found(grids: list[PageGrid], read: Callable[..., T | None], *args: Any) -> T | None:
@@ -264,20 +335,35 @@ class Found:
     bbox: BBox | None
     anchor: Cell | None
     page: int
+    cells: list[Cell] = field(default_factory=list)  # the cells the text was read from
 
 
-def _cells_text(cells: list[Cell]) -> str | None:
-    """The cells' texts, one per line (None when all are blank)."""
+def _cells_text(cells: list[Cell], join: str = "lines") -> str | None:
+    """The cells' texts, one per line, or (a code printed a group per cell) by a space; None when all are blank."""
+    if join == "spaces":
+        return " ".join(c.text.strip() for c in cells if c.text) or None
     return clean_text("\n".join(c.text for c in cells if c.text))
 
 
+def _cells_box(cells: list[Cell], join: str = "lines") -> BBox | None:
+    """Where a value was read: its first cell, or around the printed ones of a value spread over cells."""
+    if join == "spaces":
+        return union_bbox([c for c in cells if c.text])
+    return cells[0].bbox if cells else None
+
+
 def _value_cells(grid: PageGrid, start: Cell, spec: FieldSpec, settings: Tolerances) -> list[Cell]:
-    """The cells holding the value of a label cell: right of it, below it, or itself."""
-    if spec.value == "right":
-        return grid.right_of(start, settings.edge)
-    if spec.value == "below":
-        return grid.below(start, settings.edge)
-    return [start]
+    """The cells holding the value of a label cell: right of it, below it, under it in its table, or itself."""
+    if spec.value in ("under", "header"):
+        stack, under = header_stack(grid, start, settings.edge)
+        return stack if spec.value == "header" else under
+    if spec.value == "self":
+        return [start]
+    step = grid.right_of if spec.value == "right" else grid.below
+    cells = step(start, settings.edge)
+    for _ in range(spec.skip):  # past the cells before the value (a number before its title)
+        cells = step(cells[0], settings.edge) if cells else []
+    return cells
 
 
 def _from_caption(grid: PageGrid, line: TextLine, spec: FieldSpec, settings: Tolerances) -> Found:
@@ -298,7 +384,7 @@ def _from_label(grid: PageGrid, anchor: Cell, spec: FieldSpec, settings: Toleran
         wanted = normalize_label(spec.via_below)
         start = next((c for c in grid.below(anchor, settings.edge) if c.label == wanted), None)
     cells = _value_cells(grid, start, spec, settings) if start is not None else []
-    return Found(_cells_text(cells), cells[0].bbox if cells else None, anchor, grid.page_number)
+    return Found(_cells_text(cells, spec.join), _cells_box(cells, spec.join), anchor, grid.page_number, cells)
 
 
 def refine(text: str | None, spec: FieldSpec) -> tuple[bool, str | None]:
@@ -365,6 +451,32 @@ def read_project_fields(grids: list[PageGrid], wanted: dict[str, tuple[FieldSpec
                 setattr(project, years[1], span.end)
 
 
+def read_project_parts(grids: list[PageGrid], wanted: dict[str, SplitField], project: ProjectRecord,
+                       settings: Tolerances) -> None:
+    """[project.parts]: each value split by its pattern's named groups into `projects` fields."""
+    for spec in wanted.values():
+        found = read_first(grids, (spec.whole,), settings)
+        value = found[0] if found else None
+        for name, text in split_value(value.text if value else None, spec).items():
+            setattr(project, name, text)
+            if value is not None and value.bbox is not None:
+                project.cell_bboxes[name] = value.bbox
+                if value.page != project.page:
+                    project.cell_pages[name] = value.page
+
+
+def split_value(text: str | None, spec: SplitField) -> dict[str, str | None]:
+    """The fields a value's named groups give (None for a group that matched nothing or only spaces)."""
+    found = re.search(spec.pattern, text or "")
+    parts: dict[str, str | None] = dict.fromkeys(spec.groups)
+    for name in spec.groups:
+        part = found.group(name) if found else None
+        if part and name in spec.compact:
+            part = re.sub(r"\s", "", fold_width(part))
+        parts[name] = part if part and part.strip() else None
+    return parts
+
+
 def document_title(grids: list[PageGrid], parts: tuple[TextPart, ...], settings: Tolerances) -> str | None:
     """The title: on the first page that has any, the parts that read, joined by a space."""
     for grid in grids:
@@ -426,8 +538,49 @@ def read_amount(raw: str, rule: NumberRule) -> float | None:
 # marked items (○ lists)
 
 
+@dataclass
+class Marked:
+    """An item of a ○ list as printed: its cell, its mark cells, the mark, and the pair's text left to right."""
+
+    item: Cell
+    marks: list[Cell]
+    mark: str  # as printed, '' when unmarked
+    raw_text: str
+
+
+def items_right_of(grid: PageGrid, anchor: Cell, settings: Tolerances) -> list[Marked]:
+    """池田's layout: [mark][item] pairs right of the label, each mark a narrow cell on its item's left."""
+    band = grid.in_band(anchor.top, anchor.bottom, x0=anchor.x1)
+    return [Marked(m.item, [m.mark_cell], m.mark, f"{m.mark} | {m.item.text}")
+            for m in marked_items(grid, band, settings.mark_width, settings.edge)]
+
+
+def items_below(grid: PageGrid, anchor: Cell, number: re.Pattern[str] | None, settings: Tolerances) -> list[Marked]:
+    """旭川's layout: the items listed in the label's column under it, each mark in the cell on its item's right."""
+    edge = settings.edge
+    column = grid.in_band(anchor.bottom, grid.height, anchor.x0 - edge, anchor.x1 + edge)
+    found: list[Marked] = []
+    for item in column:
+        if number is not None and not number.match(fold_width(item.text).strip()):
+            continue  # a mark cell, or a cell of another block
+        marks = [c for c in grid.right_of(item, edge) if c.x1 <= anchor.x1 + edge]
+        mark = marks[0].text.strip() if marks else ""
+        found.append(Marked(item, marks, mark, f"{item.text} | {mark}"))
+    return found
+
+
+def item_number(printed: str) -> int | None:
+    """An item's number as printed: digits (full- or half-width) or a circled number ①…⑳."""
+    folded = fold_width(printed).strip()
+    if folded.isdecimal():
+        return int(folded)
+    if len(folded) == 1 and unicodedata.numeric(folded, -1) >= 0:
+        return int(unicodedata.numeric(folded))
+    return None
+
+
 def read_marks(grid: PageGrid, spec: MarkList, code: str, settings: Tolerances) -> list[Record]:
-    """[[marks]]: the [mark][item] cells right of each matching label, as rows of the table named."""
+    """[[marks]]: the marked items of each matching label, as rows of the table named."""
     anchors = anchor_cells(grid, spec.label, spec.match, spec.label_pattern)
     group_pattern = re.compile(spec.label_pattern) if spec.label_pattern else None
     number_pattern = re.compile(spec.number) if spec.number else None
@@ -436,24 +589,36 @@ def read_marks(grid: PageGrid, spec: MarkList, code: str, settings: Tolerances) 
     for anchor in anchors if spec.every else anchors[:1]:
         named = group_pattern.search(fold_width(anchor.label)) if group_pattern else None
         group = named.groupdict().get("group") if named else None
-        band = grid.in_band(anchor.top, anchor.bottom, x0=anchor.x1)
-        for item in marked_items(grid, band, settings.mark_width, settings.edge):
-            if spec.keep == "marked" and not item.marked:
+        items = (items_below(grid, anchor, number_pattern, settings) if spec.items == "below"
+                 else items_right_of(grid, anchor, settings))
+        for item in items:
+            if spec.keep == "marked" and not item.mark:
                 continue
-            bbox = union_bbox([item.mark_cell, item.item])
+            bbox = union_bbox([item.item, *item.marks])
             if spec.into == SdgRecord.TABLE:
                 number = number_pattern.match(fold_width(item.item.text)) if number_pattern else None
-                if number is not None:
+                goal_no = item_number(number.group(1)) if number is not None else None
+                if goal_no is not None:
                     goals.append(SdgRecord(page=grid.page_number, bbox=bbox, raw_text=f"{item.mark} {item.item.text}",
-                                           project_code=code, goal_no=int(number.group(1)),
-                                           goal_label=item.item.text.strip(), mark=item.mark))
+                                           project_code=code, goal_no=goal_no, goal_label=item.item.text.strip(),
+                                           mark=item.mark))
                 continue
-            viewpoints.append(ReformViewpointRecord(
-                page=grid.page_number, bbox=bbox, raw_text=f"{item.mark} | {item.item.text}", project_code=code,
-                viewpoint_no=len(viewpoints) + 1, viewpoint=clean_text(item.item.text) or "", selected=item.marked,
-                mark=item.mark, viewpoint_group=group,
-            ))
+            viewpoints.append(viewpoint_record(grid, item, number_pattern, code, group, len(viewpoints) + 1, bbox))
     return [*sorted(goals, key=lambda r: r.goal_no), *viewpoints]
+
+
+def viewpoint_record(grid: PageGrid, item: Marked, number: re.Pattern[str] | None, code: str, group: str | None,
+                     running: int, bbox: BBox | None) -> ReformViewpointRecord:
+    """A viewpoint: numbered as printed (① …) and read after its number, else counted and read whole."""
+    printed = item.item.text.strip()
+    numbered = number.match(printed) if number is not None else None
+    no = item_number(numbered.group(1)) if numbered else None
+    text = re.sub(r"\s+", " ", printed[numbered.end():]).strip() if numbered else clean_text(item.item.text) or ""
+    return ReformViewpointRecord(
+        page=grid.page_number, bbox=bbox, raw_text=item.raw_text, project_code=code,
+        viewpoint_no=no if no is not None else running, viewpoint=text, selected=bool(item.mark), mark=item.mark,
+        viewpoint_group=group,
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -462,22 +627,33 @@ def read_marks(grid: PageGrid, spec: MarkList, code: str, settings: Tolerances) 
 
 def budget_row_rule(rules: tuple[BudgetRow, ...], row: TableRow) -> BudgetRow | None:
     """The first rule that fits a row (its group, its own label, a funding source it names)."""
-    group = row.group.label if row.group else ""
+    return line_rule(rules, row.label, row.group.label if row.group else "")
+
+
+def line_rule(rules: tuple[BudgetRow, ...], label: Cell, group: str = "") -> BudgetRow | None:
+    """The first rule that fits a row's or column's label (and the group it is in)."""
     for rule in rules:
         if rule.group and group != normalize_label(rule.group):
             continue
-        if rule.label and not any(label_matches(row.label.label, normalize_label(w), rule.match) for w in rule.label):
+        if rule.label and not any(label_matches(label.label, normalize_label(w), rule.match) for w in rule.label):
             continue
-        if rule.funding_source and funding_source(row.label.text) not in SOURCE_COLUMNS:
+        if rule.funding_source and funding_source(label.text) not in SOURCE_COLUMNS:
             continue
         return rule
     return None
 
 
+def line_field(rule: BudgetRow, label: Cell) -> str:
+    """The project_budgets column a row or column fills: the rule's, or the funding source its label names."""
+    return SOURCE_COLUMNS[funding_source(label.text) or ""] if rule.funding_source else rule.column
+
+
 def read_budget_table(
     grid: PageGrid, spec: BudgetSpec, numbers: dict[str, NumberRule], code: str, settings: Tolerances
 ) -> BudgetTable:
-    """[budget]: one BudgetRecord per year/stage column, its funding sources as long rows, and its cost items."""
+    """[budget]: one BudgetRecord per year and stage, its funding sources as long rows, and its cost items."""
+    if spec.columns:
+        return read_stage_rows_table(grid, spec, numbers, code, settings)
     corners = anchor_cells(grid, spec.corner, spec.match)
     if not corners:
         return [], [], []
@@ -505,11 +681,9 @@ def read_budget_table(
             item_no += 1
             items += budget_item_records(grid, code, columns, row, item_no, convention)
             continue
+        column = line_field(rule, row.label)
         if rule.funding_source:
-            column = SOURCE_COLUMNS[funding_source(row.label.text) or ""]
             source_labels[column] = clean_text(row.label.text) or ""
-        else:
-            column = rule.column
         for stage_column in columns:
             cell = row.values.get(stage_column.label)
             raw = cell.text.strip() if cell else ""
@@ -526,6 +700,78 @@ def read_budget_table(
         record.raw_text = " | ".join([record.label] + [f"{k}={v}" for k, v in record.raw.items()])
         sources += budget_source_records(record, source_labels, blank_is_zero=blank_is_zero)
     return list(budgets.values()), sources, items
+
+
+def figure_columns(grid: PageGrid, first: Cell, rules: tuple[BudgetRow, ...],
+                   tolerance: float) -> list[tuple[Column, BudgetRow]]:
+    """The figure columns from `first` rightwards, each with its rule, up to the first one no rule names."""
+    named: list[tuple[Column, BudgetRow]] = []
+    for column in [Column(first.text, None, first.x0, first.x1, first), *header_columns(grid, first, tolerance)]:
+        rule = line_rule(rules, column.cell)
+        if rule is None:
+            break  # a neighbouring table shares the header row (旭川: 人工)
+        named.append((column, rule))
+    return named
+
+
+def read_stage_rows_table(grid: PageGrid, spec: BudgetSpec, numbers: dict[str, NumberRule], code: str,
+                          settings: Tolerances) -> BudgetTable:
+    """[budget] with [[budget.columns]]: one BudgetRecord per row whose label gives year and stage (R3決算見込)."""
+    headers = anchor_cells(grid, spec.header, spec.match)
+    columns = figure_columns(grid, headers[0], spec.columns, settings.edge) if headers else []
+    if not columns:
+        return [], [], []
+    left, right = min(c.x0 for c, _ in columns), max(c.x1 for c, _ in columns)
+    labels = {line_field(rule, c.cell): clean_text(c.cell.text) or "" for c, rule in columns if rule.funding_source}
+    budgets: list[BudgetRecord] = []
+    sources: list[BudgetSourceRecord] = []
+    for label, year, stage in stage_rows(grid, headers[0], settings.edge):
+        band = row_cells(grid, label, left - 1, right + 1)
+        record = BudgetRecord(page=grid.page_number, project_code=code, fiscal_year=year, stage=stage,
+                              label=clean_text(label.text) or "")
+        used = [label]
+        for column, rule in columns:
+            name = line_field(rule, column.cell)
+            cell = cell_in_column(band, column.x0, column.x1)
+            raw = cell.text.strip() if cell else ""
+            setattr(record, name, read_amount(raw, numbers[rule.numbers or spec.numbers]))
+            record.raw[name] = raw
+            if cell is not None:
+                record.cell_bboxes[name] = cell.bbox
+                used.append(cell)
+        record.bbox = union_bbox(used)
+        record.raw_text = " | ".join([record.label, *record.raw.values()])  # the row as printed
+        budgets.append(record)
+        sources += budget_source_records(record, labels, blank_is_zero=numbers[spec.numbers].blank_is_zero)
+    return budgets, sources, []
+
+
+def read_staffing(grid: PageGrid, spec: StaffingSpec, convention: NumberRule, code: str,
+                  settings: Tolerances) -> StaffingRecord | None:
+    """[staffing]: the year its header names, each figure under its sub-header (None when the header is not here)."""
+    headers = anchor_cells(grid, spec.header, spec.match)
+    if not headers:
+        return None
+    header = headers[0]
+    span = find_fiscal_year(header.text)
+    record = StaffingRecord(page=grid.page_number, project_code=code, label=clean_text(header.text) or "",
+                            fiscal_year=span.start if span else None)
+    used = [header]
+    for sub in grid.below(header, settings.edge):
+        name = next((n for n, printed in spec.columns.items() if sub.label.startswith(normalize_label(printed))), None)
+        if name is None:
+            continue
+        values = grid.below(sub, settings.edge)
+        raw = values[0].text.strip() if values else ""
+        setattr(record, name, read_figure(raw, convention))
+        record.raw[name] = raw
+        if values:
+            record.cell_bboxes[name] = values[0].bbox
+            used.append(values[0])
+        used.append(sub)
+    record.bbox = union_bbox(used)
+    record.raw_text = " | ".join(f"{k}={v}" for k, v in record.raw.items())
+    return record
 
 
 def budget_item_records(grid: PageGrid, code: str, columns: list[StageColumn], row: TableRow, item_no: int,
@@ -563,26 +809,49 @@ def budget_item_records(grid: PageGrid, code: str, columns: list[StageColumn], r
 # indicator tables
 
 
-def _leaf_label(cell: Cell) -> str:
-    """A header as printed, its lines joined by one space: `R５年度 実　績`."""
-    return " ".join(line.text for line in cell.lines) or cell.text
+@dataclass
+class TableRead:
+    """The records of one indicator table on a page, and where its header is (for reading order)."""
+
+    grid: PageGrid
+    place: tuple[int, float]  # the header's top (rounded) and left
+    records: list[IndicatorRecord]
 
 
-def read_indicator_table(grid: PageGrid, spec: IndicatorTable, convention: NumberRule, code: str,
-                         settings: Tolerances) -> list[IndicatorRecord]:
-    """[[indicators]]: a record per year column of each indicator row that has content."""
-    headers = anchor_cells(grid, spec.header, spec.match)
-    if not headers:
-        return []
-    header = headers[0]
+def column_label(column: Column, style: str) -> str:
+    """A column's label as stored: its printed lines joined by a space, or its text with its spanning header first."""
+    if style == "text":
+        return re.sub(r"\s+", " ", column.full_label).strip()
+    return " ".join(line.text for line in column.cell.lines) or column.cell.text
+
+
+def kind_of(label: str, kinds: tuple[str, ...]) -> str | None:
+    """The first of the table's kinds (実績, 目標 …) a column's label names."""
+    norm = normalize_label(label)
+    return next((kind for kind in kinds if normalize_label(kind) in norm), None)
+
+
+def read_indicator_tables(grid: PageGrid, spec: IndicatorTable, convention: NumberRule, code: str,
+                          settings: Tolerances) -> list[TableRead] | None:
+    """[[indicators]]: the table under the (first or every) matching header on a page; None when there is none."""
+    headers = anchor_cells(grid, spec.header, spec.match, spec.header_pattern)
+    read = indicator_pairs if spec.layout == "pairs" else indicator_rows
+    tables = [TableRead(grid, (round(h.top), h.x0), read(grid, h, spec, convention, code, settings))
+              for h in (headers if spec.every else headers[:1])]
+    return [t for t in tables if t.records] or None
+
+
+def indicator_rows(grid: PageGrid, header: Cell, spec: IndicatorTable, convention: NumberRule, code: str,
+                   settings: Tolerances) -> list[IndicatorRecord]:
+    """The `rows` layout: a record per year column of each indicator row that has content."""
     columns = header_columns(grid, header, settings.edge)
     named: dict[str, Column] = {}
     for field_name, printed in spec.columns.items():
         wanted = normalize_label(printed)
-        column = next((c for c in columns if normalize_label(c.label).startswith(wanted)), None)
+        column = next((c for c in columns if normalize_label(c.full_label).startswith(wanted)), None)
         if column is not None:
             named[field_name] = column
-    figures = [c for c in columns if find_fiscal_year(c.label) and all(c is not n for n in named.values())]
+    figures = [c for c in columns if find_fiscal_year(c.full_label) and all(c is not n for n in named.values())]
     shown = [c for c in columns if any(c is kept for kept in (*figures, *named.values()))]  # in header order
     records: list[IndicatorRecord] = []
     for row_no, name_cell in enumerate(stacked_below(grid, header, settings.edge), start=1):
@@ -593,30 +862,65 @@ def read_indicator_table(grid: PageGrid, spec: IndicatorTable, convention: Numbe
         if not name and not any(texts.values()):
             continue  # an empty line drawn for filling in
         raw_text = " | ".join([name or ""] + [texts[id(c)] for c in shown])
+        # the named columns' texts, and the figures of those that have one (基準値, 達成率)
+        given = {field_name: texts[id(column)] or None for field_name, column in named.items()}
+        figures_of = {INDICATOR_NUMBER_OF[n]: given.get(n) for n in spec.columns if n in INDICATOR_NUMBER_OF}
         for column in figures:
             raw, cell = texts[id(column)], cells[id(column)]
-            leaf = normalize_label(column.label)
-            span = find_fiscal_year(column.label)
+            span = find_fiscal_year(column.full_label)
             record = IndicatorRecord(
                 page=grid.page_number,
                 bbox=union_bbox([name_cell] + ([cell] if cell else [])),
                 raw_text=raw_text,
-                raw={"value": raw},
+                raw={"value": raw, **{number: text or "" for number, text in figures_of.items()}},
                 project_code=code,
                 level=spec.level,
                 indicator_no=row_no,
                 indicator_name=name or "",
                 fiscal_year=span.start if span else None,
-                kind=next((kind for kind in spec.kinds if normalize_label(kind) in leaf), None),
-                column_label=_leaf_label(column.cell),
+                kind=kind_of(column.full_label, spec.kinds),
+                column_label=column_label(column, spec.column_label),
                 value=read_figure(raw, convention),  # an indicator keeps its own unit (単位)
                 value_text=raw or None,
             )
-            for field_name, named_column in named.items():
-                setattr(record, field_name, texts[id(named_column)] or None)
+            for field_name, text in given.items():
+                setattr(record, field_name, text)
+            for number, text in figures_of.items():
+                setattr(record, number, read_figure(text or "", convention))
             if cell is not None:
                 record.cell_bboxes["value"] = cell.bbox
             records.append(record)
+    return records
+
+
+def indicator_pairs(grid: PageGrid, header: Cell, spec: IndicatorTable, convention: NumberRule, code: str,
+                    settings: Tolerances) -> list[IndicatorRecord]:
+    """The `pairs` layout: the indicator's name across the header's width, and [year label | figure] pairs."""
+    edge = settings.edge
+    top, bottom = data_row(grid, header, edge)
+    names: list[Cell] = []
+    pairs: list[tuple[Cell, Cell]] = []
+    for cell in grid.in_band(top, bottom + edge, header.x0 - edge, header.x1 + edge):
+        if find_fiscal_year(cell.text) and kind_of(cell.text, spec.kinds) and cell.x1 < header.x1 - edge:
+            figure = [c for c in grid.right_of(cell, edge) if c.x1 <= header.x1 + edge]
+            if figure:
+                pairs.append((cell, figure[0]))
+                continue
+        if cell.x1 >= header.x1 - edge and cell.x0 <= header.x0 + edge:
+            names.append(cell)
+    name = clean_text("\n".join(c.text for c in names if c.text))
+    if (not name or is_placeholder(name)) and not any(v.text.strip() for _, v in pairs):
+        return []  # 「-」: the project has no indicator
+    records = []
+    for label, value in pairs:
+        span = find_fiscal_year(label.text)
+        records.append(IndicatorRecord(
+            page=grid.page_number, bbox=union_bbox([label, value]), raw_text=f"{label.text} | {value.text}",
+            raw={"value": value.text.strip()}, cell_bboxes={"value": value.bbox}, project_code=code, level=spec.level,
+            indicator_no=1, indicator_name=name or "", fiscal_year=span.start if span else None,
+            kind=kind_of(label.text, spec.kinds), column_label=clean_text(label.text) or "",
+            value=read_figure(value.text, convention), value_text=clean_text(value.text),
+        ))
     return records
 
 
@@ -629,11 +933,13 @@ def read_evaluation(grid: PageGrid, spec: EvaluationSpec, code: str, settings: T
     texts: dict[str, str | None] = {}
     boxes: dict[str, BBox] = {}
     anchors: list[Cell] = []
+    read: list[Cell] = []  # every cell a text was read from
     for name, alternatives in spec.fields.items():
         found = next((f for spec_ in alternatives for f in read_field(grid, spec_, settings)), None)
         texts[name] = found.text if found else None
         if found is None:
             continue
+        read += found.cells
         if found.bbox is not None:
             boxes[name] = found.bbox
         if found.anchor is not None and all(found.anchor is not a for a in anchors):
@@ -641,14 +947,15 @@ def read_evaluation(grid: PageGrid, spec: EvaluationSpec, code: str, settings: T
     if not anchors:
         return None
     title = next((f.text for spec_ in spec.title for f in read_field(grid, spec_, settings)), None)
+    texts_box = spec.box == "texts"
     record = EvaluationRecord(
         page=grid.page_number,
-        bbox=union_bbox(anchors),
+        bbox=union_bbox(read if texts_box else anchors),
         raw_text="\n".join(v for v in texts.values() if v),
         project_code=code,
         evaluator=spec.evaluator,
         title=title,
-        cell_bboxes=boxes,
+        cell_bboxes={} if texts_box else boxes,
     )
     for name, text in texts.items():
         setattr(record, name, text)

@@ -626,9 +626,9 @@ class PageGrid:
     # ---- moving between cells -------------------------------------------------------
     @cached_property
     def _edges(self) -> dict[str, tuple[list[float], list[Cell]]]:
-        """The cells sorted by each edge (top, bottom, x0), with the edge values: neighbours are a range."""
+        """The cells sorted by each edge (top, bottom, x0, x1), with the edge values: neighbours are a range."""
         index: dict[str, tuple[list[float], list[Cell]]] = {}
-        for edge in ("top", "bottom", "x0"):
+        for edge in ("top", "bottom", "x0", "x1"):
             ordered = sorted(self.cells, key=attrgetter(edge))
             index[edge] = ([getattr(c, edge) for c in ordered], ordered)
         return index
@@ -652,6 +652,17 @@ class PageGrid:
             (c for c in self._near("x0", cell.x1, tolerance) if _v_overlap(c, cell) > 1.0),
             key=lambda c: c.top,
         )
+
+    def left_of(self, cell: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
+        """Cells whose right edge touches this cell's left edge and that overlap it vertically."""
+        return sorted(
+            (c for c in self._near("x1", cell.x0, tolerance) if _v_overlap(c, cell) > 1.0),
+            key=lambda c: c.top,
+        )
+
+    def starting_at(self, top: float, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
+        """Cells whose top edge lies within `tolerance` of `top`, in page order (a row of a table)."""
+        return self._near("top", top, tolerance)
 
     def above(self, cell: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
         """Cells whose bottom touches this cell's top and that overlap it horizontally."""

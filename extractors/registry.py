@@ -25,7 +25,6 @@ from importlib import resources
 from pathlib import Path
 
 from hyoka.extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
-from hyoka.extractors.asahikawa_sheet import TEMPLATE as ASAHIKAWA_SHEET
 from hyoka.extractors.failures import GARBLED, NO_PAGES, NO_TEXT, UNKNOWN_TEMPLATE, UNREADABLE
 from hyoka.extractors.file_template import FileTemplate
 from hyoka.extractors.grid import PageGrid, build_grid
@@ -58,8 +57,8 @@ def with_templates(known: list[Template], added: list[FileTemplate]) -> list[Tem
     return list(names.values())
 
 
-# Python templates first, then the files (each file one template).
-TEMPLATES: list[Template] = with_templates([ASAHIKAWA_SHEET, ASAHIKAWA_KPI_LIST], load_templates(BUILTIN_TEMPLATE_DIR))
+# The files (each file one template), then the one Python template (its KPI list is not yet a file).
+TEMPLATES: list[Template] = [*with_templates([], load_templates(BUILTIN_TEMPLATE_DIR)), ASAHIKAWA_KPI_LIST]
 
 # A folder of the user's own template files (`hyoka … --templates DIR` sets it). An
 # environment variable, so that the processes that read a run's pages see it too.

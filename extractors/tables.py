@@ -6,6 +6,7 @@ functions find where the labelled columns are and which cells sit under them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from hyoka.extractors.grid import EDGE_TOLERANCE, BBox, Cell, PageGrid, TextLine
@@ -99,18 +100,6 @@ def stacked_below(grid: PageGrid, cell: Cell, tolerance: float = EDGE_TOLERANCE)
             return stack
         current = nexts[0]
         stack.append(current)
-
-
-def text_below(grid: PageGrid, label: Cell) -> tuple[str, list[Cell]]:
-    """The text of the cells directly under a label cell (the label's value)."""
-    cells = grid.below(label)
-    return "\n".join(c.text for c in cells if c.text), cells
-
-
-def text_right(grid: PageGrid, label: Cell) -> tuple[str, list[Cell]]:
-    """The text of the cells directly right of a label cell (the label's value)."""
-    cells = grid.right_of(label)
-    return "\n".join(c.text for c in cells if c.text), cells
 
 
 # ---------------------------------------------------------------------------------------
@@ -333,6 +322,7 @@ BUDGET_COLUMN_SOURCES: dict[str, str] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # asked of every row or column label of every sheet
 def funding_source(label: str) -> str | None:
     """The source a printed funding label names (国・府支出金 → 国・都道府県), or None."""
     norm = normalize_label(label)
@@ -381,6 +371,70 @@ def budget_source_records(
                 blank_is_zero=blank_is_zero,
             )
         )
+    return rows
+
+
+# ---- a header table: header cells over one data row (旭川's 事業コード | 事業名 | … table) ----
+
+
+def beside(grid: PageGrid, cell: Cell, side: str, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
+    """The cells touching a cell on its left or right that share its top (the same row of a header)."""
+    touching = grid.left_of(cell, tolerance) if side == "left" else grid.right_of(cell, tolerance)
+    return [c for c in touching if abs(c.top - cell.top) <= tolerance]
+
+
+def header_row(grid: PageGrid, cell: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
+    """The header row a header cell is in: it and the cells chained left and right of it with its top."""
+    row = [cell]
+    while nexts := beside(grid, row[0], "left", tolerance):
+        row.insert(0, nexts[0])
+    while nexts := beside(grid, row[-1], "right", tolerance):
+        row.append(nexts[0])
+    return row
+
+
+def data_row(grid: PageGrid, header: Cell, tolerance: float = EDGE_TOLERANCE) -> tuple[float, float]:
+    """The top and bottom of the first data row under a header's row.
+
+    The header row ends with its tallest cell (事業コード spans the rows that インプット
+    splits into 事業費 …); the data row is the cells starting there, across the header
+    row's width, down to the bottom of the tallest of them.
+    """
+    row = header_row(grid, header, tolerance)
+    top = max(c.bottom for c in row)
+    x0, x1 = min(c.x0 for c in row), max(c.x1 for c in row)
+    starting = [c for c in grid.starting_at(top, tolerance) if c.x0 >= x0 - tolerance and c.x1 <= x1 + tolerance]
+    return top, max((c.bottom for c in starting), default=top)
+
+
+def header_stack(grid: PageGrid, header: Cell, tolerance: float = EDGE_TOLERANCE) -> tuple[list[Cell], list[Cell]]:
+    """A header and its sub-header cells down to the data row; and the cells under it in that row.
+
+    アウトプット on 旭川's page 2 is a header cell over a sub-header (R3年度は何をどれだけ
+    したか); on page 1 the two are one cell. Either way the value is the cell under the
+    whole stack, in the table's first data row.
+    """
+    top, _ = data_row(grid, header, tolerance)
+    stack = [header]
+    while below := grid.below(stack[-1], tolerance):
+        if below[0].top >= top - tolerance:
+            return stack, [c for c in below if c.top >= top - tolerance]
+        stack.append(below[0])
+    return stack, []
+
+
+def stage_rows(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_TOLERANCE) -> list[tuple[Cell, int, str]]:
+    """The rows of a table whose row labels give fiscal year and stage (R3決算見込), top to bottom.
+
+    The labels are the cells stacked under the header cell left of `first_header` (the
+    first figure column's header); a label that gives no year or stage is not a budget row.
+    """
+    corner = beside(grid, first_header, "left", tolerance)
+    rows: list[tuple[Cell, int, str]] = []
+    for label in stacked_below(grid, corner[0], tolerance) if corner else []:
+        span, stage = parse_stage_label(label.text)
+        if span is not None and stage is not None:
+            rows.append((label, span.start, stage))
     return rows
 
 

@@ -1,7 +1,8 @@
 """What a template is: how to recognize its pages and how to read them.
 
-Each city's sheet layout is one template module in `extractors/` that provides a
-`Template` object. `hyoka.extractors.registry` asks every template to score each page, picks
+Each city's sheet layout is one template: a file in `extractors/templates/` read by
+`hyoka.extractors.file_template.FileTemplate` (旭川's KPI list is still a Python module
+providing a `Template` object). `hyoka.extractors.registry` asks every template to score each page, picks
 the best, hands each template the pages it won, and merges what the templates return.
 """
 

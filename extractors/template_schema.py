@@ -31,7 +31,9 @@ from hyoka.extractors.records import (
     Record,
     ReformViewpointRecord,
     SdgRecord,
+    StaffingRecord,
 )
+from hyoka.extractors.template_hooks import HOOKS
 
 __all__ = [
     "BudgetRow",
@@ -49,6 +51,8 @@ __all__ = [
     "Ratio",
     "ResultsYearSpec",
     "SpecError",
+    "SplitField",
+    "StaffingSpec",
     "TemplateInfo",
     "TemplateSpec",
     "TextPart",
@@ -93,7 +97,7 @@ UNITS: dict[str, float | None] = {
 }
 
 Match = Literal["exact", "prefix", "suffix", "contains"]
-Direction = Literal["right", "below", "self"]
+Direction = Literal["right", "below", "self", "under", "header"]
 
 
 def _regex(key: str, pattern: str, *, groups: int = 0) -> None:
@@ -193,11 +197,14 @@ class PageRole:
 
     role: str
     anchors: tuple[str, ...]  # a page scores the share of these that start some cell's or loose line's text
+    missing: str = ""  # the finding reported when a project has no page of this role (missing_page2 …)
 
     def __post_init__(self) -> None:
         if not self.role.strip():
             raise SpecError("role", "an empty role name")
         _labels("anchors", self.anchors)
+        if self.missing and not re.fullmatch(r"[a-z][a-z0-9_]*", self.missing):
+            raise SpecError("missing", f"{self.missing!r}: a check's name is lower-case letters, digits and _")
 
 
 # ---- a value found by its label ----------------------------------------------------------
@@ -226,11 +233,15 @@ class FieldSpec:
     width-folded label matches the regular expression `label_pattern`, or a text line
     outside every cell matching `caption`. The value is the text of the cells `right`
     of it or `below` it (for a caption: the nearest box right of it on its row, or the
-    framed box under it), or the anchor's own text (`self`). Then, in order: `via_below`
-    moves first to the cell so labelled among those under the anchor (池田's 判断理由),
-    `remove` deletes what matches, `pattern` keeps its first group, `choice` keeps the
-    marked option, `digits` requires a digit. A field may list alternatives: the first
-    that reads wins.
+    framed box under it), or the anchor's own text (`self`). A header of a header table
+    (旭川's 事業コード | 事業名 | アウトプット … over one data row) has its value `under`
+    it: the cells under it in the table's data row, through any sub-header cells; and
+    `header` is its text with those sub-headers. Then, in order: `via_below` moves first
+    to the cell so labelled among those under the anchor (池田's 判断理由), `skip` passes
+    over that many cells in the value's direction (旭川's 公約 number before its title),
+    `join` says how the value's cells make one text, `remove` deletes what matches,
+    `pattern` keeps its first group, `choice` keeps the marked option, `digits` requires
+    a digit. A field may list alternatives: the first that reads wins.
     """
 
     label: tuple[str, ...] = ()
@@ -239,6 +250,8 @@ class FieldSpec:
     match: Match = "exact"  # how a label compares, after normalize_label (no spaces, width folded)
     value: Direction = "right"
     via_below: str = ""
+    skip: int = 0  # cells passed over first, in the value's direction (right / below)
+    join: Literal["lines", "spaces"] = "lines"  # the value's cells one per line, or by a space (a code printed in 3 cells)
     remove: str = ""
     pattern: str = ""
     choice: ChoiceSpec | None = None
@@ -257,6 +270,12 @@ class FieldSpec:
             _regex("label_pattern", self.label_pattern)
         if self.via_below and self.caption:
             raise SpecError("via_below", "via_below moves between cells: the anchor must be a label, not a caption")
+        if self.value in ("under", "header") and self.caption:
+            raise SpecError("value", f"{self.value!r} reads a header table: the anchor must be a label, not a caption")
+        if self.skip < 0:
+            raise SpecError("skip", "a number of cells is never negative")
+        if self.skip and (self.caption or self.value not in ("right", "below")):
+            raise SpecError("skip", "skip passes over cells right of or below a label: value is right or below")
         if self.remove:
             _regex("remove", self.remove)
         if self.pattern:
@@ -272,6 +291,35 @@ class TextPart(FieldSpec):
     every: bool = False  # every matching caption, in reading order (else the first)
 
 
+@dataclass(frozen=True)
+class SplitField(FieldSpec):
+    """[project.parts]: one printed value read into several fields by the named groups of `pattern`.
+
+    `(?P<policy_code>…)` fills `policy_code`; a group that matches nothing (or only
+    spaces) leaves its field empty. `compact` names groups stored width-folded and
+    without spaces (a code printed `１２ - １ - １` is `12-1-1`).
+    """
+
+    compact: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.pattern or not re.compile(self.pattern).groupindex:
+            raise SpecError("pattern", "say which part fills which field: a pattern with named groups (?P<field>…)")
+        for name in self.compact:
+            _one_of("compact", name, tuple(re.compile(self.pattern).groupindex), "a named group of the pattern")
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The fields the pattern's named groups fill."""
+        return tuple(re.compile(self.pattern).groupindex)
+
+    @property
+    def whole(self) -> FieldSpec:
+        """The value as a whole, before it is split (the same field without the pattern)."""
+        return FieldSpec(**{f.name: getattr(self, f.name) for f in fields(FieldSpec)} | {"pattern": ""})
+
+
 # ---- the document and the project ---------------------------------------------------------
 
 
@@ -280,6 +328,7 @@ class ResultsYearSpec:
     """[document.results_fiscal_year]: the year whose results the document reports."""
 
     read: tuple[FieldSpec, ...] = ()  # a fiscal year named in the text these read (the first that reads)
+    newest: bool = False  # read on every page, the newest year named (else the first page's)
     else_newest_budget: tuple[str, ...] = ()  # else the newest budget year of these stages (決算 …)
 
     def __post_init__(self) -> None:
@@ -304,10 +353,15 @@ class ProjectSpec:
     """[project]: how pages group into projects, the project's key and its fields (`projects` columns)."""
 
     code: tuple[FieldSpec, ...]  # the project code (digits kept); alternatives, the first that reads
-    code_name: str = "事業コード"  # what the sheet calls its code, named when it is missing
+    code_name: str = ""  # what the sheet calls its code, when not 事業コード (named when it is missing: 池田's NO.)
     code_number: str = ""  # a `projects` integer field that also gets the code as a number (池田: sheet_no)
     starts_on: tuple[str, ...] = ()  # page roles that start a project; empty: every page is a project
+    # which pages after a starting page join its project: every page up to the next starting
+    # page, or (same_code) only a page of a role the project lacks that prints the same code
+    continues: Literal["any", "same_code"] = "any"
     fields: dict[str, tuple[FieldSpec, ...]] = field(default_factory=dict)
+    parts: dict[str, SplitField] = field(default_factory=dict)  # a value split into several fields
+    hooks: tuple[str, ...] = ()  # Python checks the vocabulary cannot say (extractors/template_hooks.py)
 
     def __post_init__(self) -> None:
         if not self.code:
@@ -320,6 +374,11 @@ class ProjectSpec:
                 for year_field in spec.years:
                     _one_of(("fields", name, number, "years"), year_field, PROJECT_NUMBER_FIELDS,
                             "a year field of projects")
+        for name, split in self.parts.items():
+            for group in split.groups:
+                _one_of(("parts", name, "pattern"), group, PROJECT_TEXT_FIELDS, "a text field of projects")
+        for hook in self.hooks:
+            _one_of("hooks", hook, tuple(HOOKS), "a hook hyoka has")
 
 
 # ---- tables ------------------------------------------------------------------------------
@@ -355,40 +414,100 @@ class BudgetRow:
 
 @dataclass(frozen=True)
 class BudgetSpec:
-    """[budget]: a labelled table whose column headers give fiscal year and stage (R6年度 / 決算)."""
+    """[budget]: a labelled table of money by fiscal year and stage, in either orientation.
 
-    corner: tuple[str, ...]  # the header cell left of the year columns (区分); rows are stacked under the first column
-    rows: tuple[BudgetRow, ...]
+    Either the column headers give year and stage (池田: R6年度 / 決算) and `[[budget.rows]]`
+    say what each row fills, the table found by its `corner` (区分, the header left of the
+    year columns); or each row's label gives year and stage (旭川: R3決算見込) and
+    `[[budget.columns]]` say what each column fills, the table found by the `header` of
+    its first figure column (事業費), the row labels stacked under the header left of it.
+    """
+
     numbers: str  # the table's number convention ([numbers.NAME])
+    corner: tuple[str, ...] = ()  # with rows: the header cell left of the year columns; rows stacked under the first
+    rows: tuple[BudgetRow, ...] = ()
+    header: tuple[str, ...] = ()  # with columns: the first figure column's header; the columns run right from it
+    columns: tuple[BudgetRow, ...] = ()  # the first header no rule names ends the table (a neighbouring one begins)
     match: Match = "exact"
 
     def __post_init__(self) -> None:
-        _labels("corner", self.corner)
-        if not self.rows:
-            raise SpecError("rows", "say which rows to read: at least one [[budget.rows]]")
+        if bool(self.rows) == bool(self.columns):
+            raise SpecError(None, "say what the table's lines fill: [[budget.rows]] (years in the column headers)"
+                                  " or [[budget.columns]] (years in the row labels), not both")
+        if self.rows:
+            if not self.corner:
+                raise SpecError("corner", "a table with [[budget.rows]] is found by its corner header (区分)")
+            _labels("corner", self.corner)
+        else:
+            if not self.header:
+                raise SpecError("header", "a table with [[budget.columns]] is found by its first column's header")
+            _labels("header", self.header)
+            for number, rule in enumerate(self.columns, start=1):
+                if rule.items or rule.group:
+                    raise SpecError(("columns", number), "cost items and groups are rows: use [[budget.rows]]")
 
 
-INDICATOR_TEXT_FIELDS = tuple(
-    name for name in _record_fields(IndicatorRecord, "str | None") if name not in ("value_text", "baseline_text")
-)
+STAFFING_NUMBER_FIELDS = _record_fields(StaffingRecord, "float | None")
+
+
+@dataclass(frozen=True)
+class StaffingSpec:
+    """[staffing]: a header naming the year (人工 (R3年度)) over sub-headers, each figure under its sub-header."""
+
+    header: tuple[str, ...]
+    numbers: str  # the figures' number convention ([numbers.NAME])
+    columns: dict[str, str]  # number field of project_staffing -> its sub-header (prefix)
+    match: Match = "exact"
+
+    def __post_init__(self) -> None:
+        _labels("header", self.header)
+        if not self.columns:
+            raise SpecError("columns", "say which figures to read: at least one column")
+        for name, header in self.columns.items():
+            _one_of(("columns", name), name, STAFFING_NUMBER_FIELDS, "a number field of project_staffing")
+            _labels(("columns", name), (header,))
+
+
+INDICATOR_TEXT_FIELDS = tuple(name for name in _record_fields(IndicatorRecord, "str | None") if name != "value_text")
+# a column read as text whose figure is stored too: its text field -> its number field
+INDICATOR_NUMBER_OF = {"baseline_text": "baseline", "achievement_text": "achievement_rate"}
 
 
 @dataclass(frozen=True)
 class IndicatorTable:
-    """[[indicators]]: a table of indicators, one row per indicator and a column per year's figure."""
+    """[[indicators]]: a table of indicators, in one of two layouts.
 
-    header: tuple[str, ...]  # the header cell over the indicator names; rows are the cells stacked under it
+    `rows` (池田's 成果指標, 旭川's 施策のアウトカム): one row per indicator, the names stacked
+    under the header, a column per year's figure and the `columns` it names. `pairs`
+    (旭川's アウトカム in the header table): under the header, in the table's data row,
+    the indicator's name across the header's width and [year label | figure] pairs.
+    """
+
     level: str  # project_indicators.level (事業, 施策 …)
     numbers: str  # the figures' number convention ([numbers.NAME])
     kinds: tuple[str, ...]  # words of a year column's header that give its kind (実績, 見込, 目標), first found wins
+    header: tuple[str, ...] = ()  # the header cell over the indicator names
+    header_pattern: str = ""  # or a regular expression on the header's width-folded label
     match: Match = "exact"
+    layout: Literal["rows", "pairs"] = "rows"
+    every: bool = False  # every header that matches (several tables of one level), else the first
+    # a column's label as stored: its printed lines joined by a space (R５年度 実　績), or its
+    # text with a spanning header first, spaces collapsed (実績 R2: 旭川's stored keys)
+    column_label: Literal["lines", "text"] = "lines"
     columns: dict[str, str] = field(default_factory=dict)  # text field of project_indicators -> its column header (prefix)
 
     def __post_init__(self) -> None:
-        _labels("header", self.header)
+        if bool(self.header) == bool(self.header_pattern):
+            raise SpecError(None, "say where the table is: exactly one of header or header_pattern")
+        if self.header:
+            _labels("header", self.header)
+        if self.header_pattern:
+            _regex("header_pattern", self.header_pattern)
         _labels("kinds", self.kinds)
         if not self.level.strip():
             raise SpecError("level", "an empty level")
+        if self.layout == "pairs" and self.columns:
+            raise SpecError("columns", "a table of [year | figure] pairs has no named columns")
         for name, header in self.columns.items():
             _one_of(("columns", name), name, INDICATOR_TEXT_FIELDS, "a text field of project_indicators")
             _labels(("columns", name), (header,))
@@ -399,7 +518,12 @@ MARK_TABLES = (SdgRecord.TABLE, ReformViewpointRecord.TABLE)
 
 @dataclass(frozen=True)
 class MarkList:
-    """[[marks]]: items printed as [mark][item] cells right of a label (SDG goals, 視点 …)."""
+    """[[marks]]: items each printed beside a mark cell (○), under a label (SDG goals, 視点 …).
+
+    `items = "right"` (池田): [mark][item] pairs right of the label, each mark a narrow
+    cell on its item's left. `items = "below"` (旭川's 行財政改革の視点): the items listed in
+    the label's column under it, each mark in the cell on its item's right.
+    """
 
     into: str  # the table the items fill: project_sdgs or project_reform_viewpoints
     label: tuple[str, ...] = ()
@@ -407,7 +531,10 @@ class MarkList:
     match: Match = "exact"
     every: bool = False  # every label that matches (else the first)
     keep: Literal["marked", "all"] = "marked"
-    number: str = ""  # a pattern whose first group is the item's number (SDG goals: required)
+    items: Literal["right", "below"] = "right"
+    # a pattern whose first group is the item's number, digits or ①…⑳ (SDG goals: required);
+    # a viewpoint with a number is the text after it, and items without one are not items
+    number: str = ""
 
     def __post_init__(self) -> None:
         _one_of("into", self.into, MARK_TABLES, "a table of marked items")
@@ -421,6 +548,8 @@ class MarkList:
             _regex("number", self.number, groups=1)
         if self.into == SdgRecord.TABLE and not self.number:
             raise SpecError("number", "an SDG goal is stored by its number: give the pattern that reads it")
+        if self.items == "below" and not self.number:
+            raise SpecError("number", "items listed under a label are told from their marks by their number: give its pattern")
 
 
 EVALUATION_TEXT_FIELDS = tuple(
@@ -435,6 +564,9 @@ class EvaluationSpec:
     evaluator: str
     fields: dict[str, tuple[FieldSpec, ...]]
     title: tuple[FieldSpec, ...] = ()
+    # the record's box: around the labels, each text with its own box (池田), or around
+    # the texts read, one block (旭川's 課題 | 方向性 | 効果 side by side)
+    box: Literal["labels", "texts"] = "labels"
 
     def __post_init__(self) -> None:
         if not self.evaluator.strip():
@@ -459,6 +591,7 @@ class TemplateSpec:
     numbers: dict[str, NumberRule] = field(default_factory=dict)
     document: DocumentSpec = field(default_factory=DocumentSpec)
     budget: BudgetSpec | None = None
+    staffing: StaffingSpec | None = None
     indicators: tuple[IndicatorTable, ...] = ()
     marks: tuple[MarkList, ...] = ()
     evaluations: tuple[EvaluationSpec, ...] = ()
@@ -472,9 +605,16 @@ class TemplateSpec:
         named = tuple(self.numbers)
         if self.budget is not None:
             self._numbers_named(("budget", "numbers"), self.budget.numbers, named)
-            for number, row in enumerate(self.budget.rows, start=1):
-                if row.numbers:
-                    self._numbers_named(("budget", "rows", number, "numbers"), row.numbers, named)
+            for lines in ("rows", "columns"):
+                for number, row in enumerate(getattr(self.budget, lines), start=1):
+                    if row.numbers:
+                        self._numbers_named(("budget", lines, number, "numbers"), row.numbers, named)
+        if self.staffing is not None:
+            self._numbers_named(("staffing", "numbers"), self.staffing.numbers, named)
+        for number, page in enumerate(self.page, start=1):
+            if page.missing and not self.project.starts_on:
+                raise SpecError(("page", number, "missing"), "a missing page needs projects of several pages:"
+                                                            " give [project] starts_on")
         for number, table in enumerate(self.indicators, start=1):
             self._numbers_named(("indicators", number, "numbers"), table.numbers, named)
 

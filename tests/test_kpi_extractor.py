@@ -23,11 +23,10 @@ from hyoka.extractors.asahikawa_kpi import (
     municipality_from_title,
     read_value,
 )
-from hyoka.extractors.asahikawa_sheet import TEMPLATE as SHEET_TEMPLATE
 from hyoka.extractors.grid import build_grid
 from hyoka.extractors.pdf_input import open_pdf
 from hyoka.extractors.records import Extraction, StrategyKpiRecord, StrategyKpiValueRecord
-from hyoka.extractors.registry import MIN_SCORE, extract_pdf
+from hyoka.extractors.registry import MIN_SCORE, extract_pdf, template_named
 from hyoka.normalize import find_fiscal_year, normalize_label
 from synth.kpi_list import SynthGoal, SynthItem, SynthKpi, SynthSubItem, kpi_list_pdf
 
@@ -281,7 +280,7 @@ def test_kpi_pages_are_not_sheet_pages() -> None:
             grid = build_grid(page)
             assert TEMPLATE.recognize(grid).score == 1.0
             assert TEMPLATE.recognize(grid).role == "kpi_goal_page"
-            assert SHEET_TEMPLATE.recognize(grid).score < MIN_SCORE / 2
+            assert template_named("asahikawa_jimujigyo_sheet").recognize(grid).score < MIN_SCORE / 2
 
 
 # ---------------------------------------------------------------------------------------

@@ -7,7 +7,12 @@
   a caption's box, a value inside prose by a pattern, a ○ list, a ■/□ choice, a budget
   table by year and stage with cost items and funding sources (a dash is 0, 百万円 stored
   as 千円), an indicator table (a dash is no figure), an evaluation through 判断理由;
-- the shipped templates are files: 池田's sheet has no Python module.
+- a second tiny template reads a generated book of header tables (旭川's shapes, other
+  words): pages joined by their code, values under their headers, a value split into
+  parts, a budget matrix whose rows are the years, staffing, marks listed below, indicator
+  pairs and tables in reading order, an evaluation's box, the repeated-header hook; and
+  its new keys refuse mistakes with the file, line and key;
+- the shipped templates are files: 池田's and 旭川's sheets have no Python module.
 """
 
 from __future__ import annotations
@@ -152,8 +157,8 @@ MISTAKES = {
     "no unit": (('mark_width = "35%"', 'mark_width = 0.35'), "settings.mark_width",
                 'not a quantity with its unit: write it as "35%"'),
     "unknown money unit": (('unit = "百万円"', 'unit = "万円"'), "numbers.money.unit", "not a unit hyoka knows"),
-    "bad choice": (('summary = { label = "目的", value = "below" }', 'summary = { label = "目的", value = "under" }'),
-                   "project.fields.summary.value", "is not one of: right, below, self"),
+    "bad choice": (('summary = { label = "目的", value = "below" }', 'summary = { label = "目的", value = "beside" }'),
+                   "project.fields.summary.value", "is not one of: right, below, self, under, header"),
     "bad regular expression": (("number = '^\\s*([0-9]+)'", "number = '^\\s*([0-9]+'"), "marks[1].number",
                                "not a valid regular expression"),
     "pattern without its group": (("number = '^\\s*([0-9]+)'", "number = '^\\s*[0-9]+'"), "marks[1].number",
@@ -319,7 +324,7 @@ def test_fields_right_below_caption_box_and_pattern(tiny: Extraction) -> None:
     assert project.outputs_text == "1,200人"  # inside prose, by a pattern
     assert project.remarks == "特になし"  # the framed box under a caption, on page 2
     assert project.cell_pages == {"remarks": 2}
-    assert set(project.cell_bboxes) == {"project_name", "period_text", "summary", "outputs_text", "remarks"}
+    assert set(project.cell_bboxes) == {"project_code", "project_name", "period_text", "summary", "outputs_text", "remarks"}
 
 
 def test_marked_items(tiny: Extraction) -> None:
@@ -381,6 +386,14 @@ def test_a_choice_is_the_option_after_a_filled_mark(printed: str, options: tuple
 # ---- the shipped templates ----------------------------------------------------------------------
 
 
+def test_asahikawas_sheet_is_a_template_file_with_no_python_module() -> None:
+    (sheet,) = [t for t in TEMPLATES if t.name == "asahikawa_jimujigyo_sheet"]
+    assert isinstance(sheet, FileTemplate)
+    assert sheet.source == BUILTIN_TEMPLATE_DIR / "asahikawa_jimujigyo_sheet.toml"
+    assert not (ROOT / "extractors" / "asahikawa_sheet.py").exists()
+    assert sheet.spec.project.hooks == ("repeated_header",)  # its one hook (extractors/template_hooks.py)
+
+
 def test_ikeda_is_a_template_file_with_no_python_module() -> None:
     (ikeda,) = [t for t in TEMPLATES if t.name == "ikeda_mokuhyo_sheet"]
     assert isinstance(ikeda, FileTemplate)
@@ -422,7 +435,7 @@ def test_hyoka_templates_lists_a_users_file_and_where_each_comes_from(user_folde
     (ikeda,) = [ln for ln in lines if " ikeda_mokuhyo_sheet " in ln]
     assert "hyoka: templates/ikeda_mokuhyo_sheet.toml" in ikeda
     (asahikawa,) = [ln for ln in lines if " asahikawa_jimujigyo_sheet " in ln]
-    assert "hyoka: hyoka.extractors.asahikawa_sheet" in asahikawa
+    assert "hyoka: templates/asahikawa_jimujigyo_sheet.toml" in asahikawa
     (export,) = [ln for ln in lines if " ofunato_jimujigyo_export " in ln]
     assert "hyoka: templates/sheets/ofunato_jimujigyo_export.toml" in export and "大船渡市" in export
 
@@ -450,3 +463,297 @@ def test_ingest_reads_with_a_users_template(user_folder: Path, tmp_path: Path) -
     assert fetch(db, "SELECT template, municipality, status FROM documents") == [("test_city_sheet", "テスト市", "loaded")]
     assert fetch(db, "SELECT project_code, project_name FROM projects") == [("7", "公園管理事業")]
     assert fetch(db, "SELECT fiscal_year, total_cost FROM project_budgets ORDER BY 1") == [(2022, 1500), (2023, 2000)]
+
+
+# ---- the vocabulary of header tables, on a generated book (旭川's layout, other words) ----------
+
+HEADED = """\
+# a generated sheet of two pages, each starting with a header table over one data row
+[template]
+name = "test_headed_sheet"
+doc_type = "jimujigyo_sheet"
+municipality = "テスト町"
+description = "テスト町 事業評価シート (generated: a header table on both pages)"
+
+[numbers.money]
+unit = "千円"
+
+[numbers.staff]
+unit = "人工"
+
+[numbers.indicator]
+dash = "no_figure"
+
+[[page]]
+role = "head"
+anchors = ["コード", "名称", "財源内訳", "改善の視点"]
+missing = "missing_page1"
+
+[[page]]
+role = "tail"
+anchors = ["コード", "名称", "財源内訳", "施策", "公約"]
+missing = "missing_page2"
+
+[document.results_fiscal_year]
+read = { label = "人工", match = "prefix", value = "self" }
+newest = true
+
+[project]
+starts_on = ["head"]
+continues = "same_code"
+hooks = ["repeated_header"]
+code = { label = "コード", value = "under", join = "spaces" }
+
+[project.fields]
+project_name = { label = "名称", value = "under" }
+outputs_header = { label = "活動", match = "prefix", value = "header" }
+outputs_text = { label = "活動", match = "prefix", value = "under" }
+pledge_no = { label = "公約" }
+pledge_title = { label = "公約", skip = 1 }
+
+[project.parts]
+policy = { label = "施策", compact = ["policy_code"], pattern = '\\A(?P<policy_code>[0-9]+(?:\\s*-\\s*[0-9]+)+)\\s*(?P<policy_name>[^\\n]*)(?:\\n(?P<policy_purpose>[\\s\\S]*))?' }
+
+[budget]
+header = "事業費"
+numbers = "money"
+
+[[budget.columns]]
+label = "事業費"
+column = "total_cost"
+
+[[budget.columns]]
+funding_source = true
+
+[staffing]
+header = "人工"
+match = "prefix"
+numbers = "staff"
+columns = { regular_staff = "正職員", fiscal_year_staff = "会計" }
+
+[[marks]]
+into = "project_reform_viewpoints"
+label = "改善の視点"
+items = "below"
+keep = "all"
+number = '^([①-⑳])'
+
+[[indicators]]
+header = "成果"
+layout = "pairs"
+level = "事業"
+numbers = "indicator"
+kinds = ["目標", "実績"]
+
+[[indicators]]
+header_pattern = '^施策の指標'
+every = true
+level = "施策"
+numbers = "indicator"
+kinds = ["目標", "実績"]
+column_label = "text"
+columns = { unit = "単位", baseline_text = "基準値" }
+
+[[evaluations]]
+evaluator = "1次"
+box = "texts"
+
+[evaluations.fields]
+issues = { label = "課題", value = "below" }
+direction = { label = "方向性", value = "below" }
+"""
+
+HEADED_FILE = "templates/test_headed_sheet.toml"
+LANDSCAPE = (A4[1], A4[0])
+
+
+def _header_table(code: tuple[str, str], year: str, national: str, page: int) -> list[Cell]:
+    """The header table both pages print: code, name, the budget rows, 人工, 活動 (split on page 2), 成果."""
+    activity = [(520, 60, 90, 40, "活動\nR5年度の件数")] if page == 1 else [
+        (520, 60, 90, 20, "活動"), (520, 80, 90, 20, "R5年度の件数")]
+    budget = [("R4決算", "1,000", "400", "-", "600"), ("R5予算", "1,200", national, "100", "600"),
+              ("R6予算", "1,300", "500", "100", "700")]
+    rows: list[Cell] = []
+    for number, (label, *figures) in enumerate(budget):
+        top = 100 + 20 * number
+        rows += [(200, top, 60, 20, label), *((x, top, w, 20, f) for (x, w), f in
+                                              zip(((260, 50), (310, 40), (350, 40), (390, 50)), figures))]
+    return [
+        (40, 60, 60, 40, "コード"), (100, 60, 100, 40, "名称"), (200, 60, 240, 16, "財源内訳"),
+        (200, 76, 60, 24, ""), (260, 76, 50, 24, "事業費"), (310, 76, 40, 24, "国"), (350, 76, 40, 24, "県"),
+        (390, 76, 50, 24, "一般財源"), (440, 60, 80, 20, f"人工({year}年度)"), (440, 80, 40, 20, "正職員"),
+        (480, 80, 40, 20, "会計年度"), *activity, (610, 60, 120, 40, "成果"),
+        (40, 100, 30, 60, code[0]), (70, 100, 30, 60, code[1]), (100, 100, 100, 60, "道路維持事業"), *rows,
+        (440, 100, 40, 60, "1.5"), (480, 100, 40, 60, "0.5"), (520, 100, 90, 60, "点検 30件"),
+        (610, 100, 120, 20, "補修率"), (610, 120, 60, 20, "R5実績"), (670, 120, 60, 20, "80"),
+        (610, 140, 60, 20, "R6目標"), (670, 140, 60, 20, "90"),
+    ]
+
+
+def _head(code: tuple[str, str]) -> list[Cell]:
+    """Page 1: the header table, a numbered list with marks on the right, an evaluation's texts side by side."""
+    return [*_header_table(code, "R5", "500", 1),
+            (40, 190, 140, 20, "改善の視点"), (40, 210, 120, 20, "① 効率化"), (160, 210, 20, 20, "○"),
+            (40, 230, 120, 20, "② 協働"), (160, 230, 20, 20, ""),
+            (200, 190, 200, 20, "課題"), (200, 210, 200, 40, "人手不足"),
+            (400, 190, 200, 20, "方向性"), (400, 210, 200, 40, "委託を拡大")]
+
+
+def _tail(code: tuple[str, str], year: str, national: str) -> list[Cell]:
+    """Page 2: the header table again, a policy split into parts, a pledge, two indicator tables."""
+    return [*_header_table(code, year, national, 2),
+            (40, 190, 80, 40, "施策"), (120, 190, 300, 40, "1 - 2 - 3 道路の安全\n(目的) 事故を減らす"),
+            (40, 240, 80, 20, "公約"), (120, 240, 30, 20, "12"), (150, 240, 200, 20, "安全なまち"),
+            (40, 280, 150, 40, "施策の指標"), (190, 280, 40, 40, "単位"), (230, 280, 100, 20, "実績"),
+            (230, 300, 50, 20, "R4"), (280, 300, 50, 20, "R5"), (330, 280, 50, 40, "基準値"),
+            (380, 280, 60, 40, "目標値R7"),
+            (40, 320, 150, 20, "事故件数"), (190, 320, 40, 20, "件"), (230, 320, 50, 20, "12"), (280, 320, 50, 20, "10"),
+            (330, 320, 50, 20, "15"), (380, 320, 60, 20, "8"),
+            (40, 360, 150, 40, "施策の指標(参考)"), (190, 360, 40, 40, "単位"), (230, 360, 100, 40, "R5実績"),
+            (40, 400, 150, 20, "参加者数"), (190, 400, 40, 20, "人"), (230, 400, 100, 20, "300")]
+
+
+@cache
+def generated_book() -> bytes:
+    """Four pages: a project on pages 1-2 (page 2 prints 国 50 where page 1 prints 500), a page 1 alone,
+    and a page 2 whose code is not the page 1's before it."""
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, str(font_path())))
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=LANDSCAPE)
+    for cells in (_head(("12", "34")), _tail(("12", "34"), "R5", "50"), _head(("56", "78")),
+                  _tail(("90", "12"), "R6", "500")):
+        pdf.setFont(FONT, 9)
+        for x, top, width, height, text in cells:
+            pdf.rect(x, LANDSCAPE[1] - top - height, width, height)
+            lines = text.split("\n")
+            for number, line in enumerate(lines):
+                middle = top + height / 2 + (number - (len(lines) - 1) / 2) * 11
+                pdf.drawString(x + 3, LANDSCAPE[1] - middle - 3, line)
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def headed() -> Extraction:
+    template = FileTemplate(parse_template(HEADED, HEADED_FILE), Path(HEADED_FILE))
+    return extract_pdf(generated_book(), templates=[template])
+
+
+def test_pages_join_a_project_when_they_print_its_code(headed: Extraction) -> None:
+    assert [(p.page, p.page_role, p.project_code) for p in headed.rows("pages")] == [
+        (1, "head", "1234"), (2, "tail", "1234"), (3, "head", "5678"), (4, "tail", "9012")]
+    assert [(p.project_code, p.project_code_raw, p.first_page, p.last_page) for p in headed.rows("projects")] == [
+        ("1234", "12 34", 1, 2), ("5678", "56 78", 3, 3), ("9012", "90 12", 4, 4)]
+    missing = [(i.page, i.check_name, i.record_key) for i in headed.issues if i.check_name.startswith("missing_page")]
+    assert missing == [(3, "missing_page2", "5678"), (4, "missing_page1", "9012")]
+    assert headed.results_fiscal_year == 2024  # the newest 人工 year of the book (page 4: R6)
+
+
+def test_header_table_fields_under_their_headers(headed: Extraction) -> None:
+    project = headed.rows("projects")[0]
+    assert (project.project_name, project.outputs_text) == ("道路維持事業", "点検 30件")
+    assert project.outputs_header == "活動\nR5年度の件数"  # one cell on page 1, a header over a sub-header on page 2
+    code_cells = [c for c in project.cell_bboxes["project_code"]]
+    assert code_cells[0] == pytest.approx(40, abs=1) and code_cells[2] == pytest.approx(100, abs=1)  # both cells
+
+
+def test_a_value_split_into_parts_and_a_cell_skipped(headed: Extraction) -> None:
+    project = headed.rows("projects")[0]
+    assert (project.policy_code, project.policy_name, project.policy_purpose) == ("1-2-3", "道路の安全", "(目的) 事故を減らす")
+    assert (project.pledge_no, project.pledge_title) == ("12", "安全なまち")
+    assert project.cell_pages["policy_code"] == 2 and project.cell_pages["pledge_title"] == 2
+
+
+def test_budget_rows_labelled_by_year_and_stage(headed: Extraction) -> None:
+    budgets = [(b.project_code, b.label, b.fiscal_year, b.stage, b.total_cost, b.national, b.prefecture, b.general_revenue)
+               for b in headed.rows("project_budgets") if b.project_code == "1234"]
+    assert budgets == [("1234", "R4決算", 2022, "決算", 1000, 400, None, 600),
+                       ("1234", "R5予算", 2023, "予算", 1200, 500, 100, 600),
+                       ("1234", "R6予算", 2024, "予算", 1300, 500, 100, 700)]
+    r4 = headed.rows("project_budgets")[0]
+    assert (r4.raw["prefecture"], r4.raw_text) == ("-", "R4決算 | 1,000 | 400 | - | 600")  # the row as printed
+    sources = {(s.label, s.source): (s.amount, s.source_label) for s in headed.rows("project_budget_sources")
+               if s.project_code == "1234"}
+    assert sources[("R5予算", "都道府県")] == (100, "県") and sources[("R4決算", "一般財源")] == (600, "一般財源")
+    assert len(sources) == 3 * 3  # 国, 県, 一般財源 in each row
+
+
+def test_staffing_under_its_sub_headers(headed: Extraction) -> None:
+    staffing = headed.rows("project_staffing")
+    assert [(s.project_code, s.fiscal_year, s.regular_staff, s.fiscal_year_staff, s.label) for s in staffing] == [
+        ("1234", 2023, 1.5, 0.5, "人工(R5年度)"), ("5678", 2023, 1.5, 0.5, "人工(R5年度)"),
+        ("9012", 2024, 1.5, 0.5, "人工(R6年度)")]
+
+
+def test_marks_listed_below_with_their_numbers(headed: Extraction) -> None:
+    marks = [(v.viewpoint_no, v.viewpoint, v.selected, v.mark, v.raw_text) for v in headed.rows("project_reform_viewpoints")
+             if v.project_code == "1234"]
+    assert marks == [(1, "効率化", True, "○", "① 効率化 | ○"), (2, "協働", False, "", "② 協働 | ")]
+
+
+def test_indicator_pairs_and_rows_in_reading_order(headed: Extraction) -> None:
+    rows = [(i.level, i.indicator_no, i.indicator_name, i.column_label, i.fiscal_year, i.kind, i.value, i.unit,
+             i.baseline, i.raw.get("baseline"))
+            for i in headed.rows("project_indicators") if i.project_code == "1234"]
+    assert rows == [
+        ("事業", 1, "補修率", "R5実績", 2023, "実績", 80, None, None, None),
+        ("事業", 1, "補修率", "R6目標", 2024, "目標", 90, None, None, None),
+        ("施策", 1, "事故件数", "実績 R4", 2022, "実績", 12, "件", 15, "15"),
+        ("施策", 1, "事故件数", "実績 R5", 2023, "実績", 10, "件", 15, "15"),
+        ("施策", 1, "事故件数", "目標値R7", 2025, "目標", 8, "件", 15, "15"),
+        ("施策", 1, "参加者数", "R5実績", 2023, "実績", 300, "人", None, ""),  # a second table of the level (every)
+    ]
+
+
+def test_an_evaluations_box_around_its_texts(headed: Extraction) -> None:
+    evaluation = headed.rows("project_evaluations")[0]
+    assert (evaluation.issues, evaluation.direction, evaluation.cell_bboxes) == ("人手不足", "委託を拡大", {})
+    assert evaluation.bbox is not None
+    assert evaluation.bbox[0] == pytest.approx(200, abs=1) and evaluation.bbox[1] == pytest.approx(210, abs=1)
+
+
+def test_a_repeated_header_that_differs_is_flagged_by_the_hook(headed: Extraction) -> None:
+    mismatches = [(i.page, i.table_name, i.record_key, i.column_name, i.raw_value, i.detail)
+                  for i in headed.issues if i.check_name == "page_header_mismatch"]
+    assert mismatches == [(2, "project_budgets", "1234 R5予算", "national", "50", "1ページ目 500 / 2ページ目 50")]
+
+
+HEADED_MISTAKES = {
+    # name: (what is written instead, the line it is on, the key named, words of the reason)
+    "skip from a label's own text": (('pledge_title = { label = "公約", skip = 1 }',
+                                      'pledge_title = { label = "公約", value = "self", skip = 1 }'),
+                                     "pledge_title", "project.fields.pledge_title.skip", "value is right or below"),
+    "parts without named groups": (("[project.parts]\n", "[project.parts]\nnumber = { label = \"番号\", pattern = '[0-9]+' }\n"),
+                                   "number = { label", "project.parts.number.pattern", "a pattern with named groups"),
+    "a part that is no field": (("(?P<policy_name>", "(?P<policy_nam>"), "policy = ", "project.parts.policy.pattern",
+                                "'policy_nam' is not a text field of projects (did you mean 'policy_name'?)"),
+    "compact names no part": (('compact = ["policy_code"]', 'compact = ["code"]'), "policy = ",
+                              "project.parts.policy.compact", "not a named group of the pattern"),
+    "unknown hook": (('hooks = ["repeated_header"]', 'hooks = ["repeated_headers"]'), "hooks = ",
+                     "project.hooks", "not a hook hyoka has (did you mean 'repeated_header'?)"),
+    "budget columns without their header": (('header = "事業費"\n', ''), "[budget]", "budget.header",
+                                            "found by its first column's header"),
+    "staffing column no field": (('regular_staff = "正職員"', 'regular = "正職員"'), "regular = ",
+                                 "staffing.columns.regular", "not a number field of project_staffing"),
+    "items below without a number": (("number = '^([①-⑳])'\n", ""), "[[marks]]", "marks[1].number",
+                                     "told from their marks by their number"),
+    "pairs with named columns": (('layout = "pairs"', 'layout = "pairs"\ncolumns = { resilience_mark = "強靭化" }'),
+                                 "resilience_mark",
+                                 "indicators[1].columns", "no named columns"),
+    "a missing page's check": (('missing = "missing_page1"', 'missing = "Missing page 1"'), "Missing page 1",
+                               "page[1].missing", "a check's name is lower-case"),
+}
+
+
+@pytest.mark.parametrize("name", HEADED_MISTAKES)
+def test_a_mistake_in_the_new_vocabulary_is_refused_with_file_line_and_key(name: str) -> None:
+    (old, new), line, key, reason = HEADED_MISTAKES[name]
+    assert HEADED.count(old) == 1, old
+    text = HEADED.replace(old, new)
+    with pytest.raises(TemplateFileError) as refused:
+        parse_template(text, HEADED_FILE)
+    error = refused.value
+    assert (error.line, error.key) == (_line_of(text, line), key)
+    assert reason in error.reason, error.reason
