@@ -119,10 +119,12 @@ class FileTemplate:
         """Score the page against the anchors of each `[[page]]` role."""
         return best_role(grid, self._roles)
 
-    def read(self, pages: Pages, trace: ReadTrace | None = None) -> Extraction:
-        """The pages this template won, grouped into projects and read; then the document's fields.
+    def read(self, pages: Pages) -> Extraction:
+        """The pages this template won, grouped into projects and read; then the document's fields."""
+        return self.read_traced(pages, None)
 
-        A `trace` is told what each item of the file found (`hyoka template check`)."""
+    def read_traced(self, pages: Pages, trace: ReadTrace | None) -> Extraction:
+        """As `read`, telling `trace` (when given) what each item of the file found (`hyoka template check`)."""
         extraction = new_extraction(self, pages)
         for project_pages in group_projects(pages, self.spec.project.starts_on):
             self.read_project(project_pages, extraction, trace)
@@ -716,7 +718,7 @@ class TraceItem:
 
 @dataclass
 class ReadTrace:
-    """What each item of a template file found, project by project: `FileTemplate.read(pages, trace)` fills it.
+    """What each item of a template file found, project by project: `FileTemplate.read_traced` fills it.
 
     Reading without a trace does none of this (every note is behind an `if trace is not None`).
     """

@@ -1,16 +1,17 @@
 """`hyoka template check`: one template file against real pages — what each item read, and why not.
 
 The loop a contributor iterates in (docs/adding-a-template.md): the PDFs are read with
-the one file only, as the ingest would read them (`FileTemplate.read`, told to keep a
-`ReadTrace`), and the trace becomes a check per page: the role that matched and its
+the one file only, as the ingest would read them (`FileTemplate.read_traced`, told to
+keep a `ReadTrace`), and the trace becomes a check per page: the role that matched and its
 score, which `[[page]]` anchors were found and which were not, and per item of the
 file (a field, a title part, a table) what it read — value, raw text, the cells' boxes,
 the label it was found by — or that it was expected but not found, and why: the step
 that failed on the page where it got furthest (label not found, no cell right of it,
 the pattern did not match …). The reasons are worked out only for what is missing.
 
-`check_pdf` is pure apart from reading the PDF; `anchor_boxes` and `item_cells` give
-what the picture draws (`hyoka.extractors.inspect.plan_drawing`).
+`check_pages` works on pages already read (`read_page_grids`); `picture_marks` and
+`picture_anchors` say what a page's picture draws, `write_pictures` draws it
+(`hyoka.extractors.inspect.plan_drawing`).
 """
 
 from __future__ import annotations
@@ -35,9 +36,8 @@ from hyoka.extractors.file_template import (
     via_below,
 )
 from hyoka.extractors.grid import BBox, PageGrid, labels_starting
-from hyoka.extractors.pages import DEFAULT_READER, Reader
 from hyoka.extractors.records import Record
-from hyoka.extractors.registry import MIN_SCORE, PageRead, read_page_grids
+from hyoka.extractors.registry import MIN_SCORE, PageRead
 from hyoka.extractors.tables import header_columns
 from hyoka.extractors.template import best_role
 from hyoka.extractors.template_schema import BudgetSpec, FieldSpec, IndicatorTable, MarkList, Tolerances
@@ -325,7 +325,7 @@ def check_pages(template: FileTemplate, reads: list[PageRead], pdf: str) -> Docu
         check.note = "no page recognized: nothing was read (see each page's anchors)"
         return check
     trace = ReadTrace()
-    template.read(pages, trace)
+    template.read_traced(pages, trace)
     settings = template.spec.settings
     for item in trace.items:
         checked = item_check(item, settings)
@@ -334,11 +334,6 @@ def check_pages(template: FileTemplate, reads: list[PageRead], pdf: str) -> Docu
         else:
             by_page[item.grids[0].page_number].items.append(checked)
     return check
-
-
-def check_pdf(template: FileTemplate, data: bytes, pdf: str, reader: Reader = DEFAULT_READER) -> DocumentCheck:
-    """Read a PDF's pages and check them with the template (a `DocumentError` if it cannot be opened)."""
-    return check_pages(template, read_page_grids(data, reader=reader), pdf)
 
 
 def picture_marks(check: DocumentCheck, page: PageCheck) -> list[tuple[str, BBox]]:
