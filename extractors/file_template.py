@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from itertools import islice
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -135,13 +135,21 @@ class FileTemplate:
 
     def read(self, pages: Pages) -> Extraction:
         """The pages this template won, grouped into projects and read; then the document's fields."""
+        return self.read_traced(pages, None)
+
+    def read_traced(self, pages: Pages, trace: ReadTrace | None) -> Extraction:
+        """As `read`, telling `trace` (when given) what each item of the file found (`hyoka template check`)."""
         extraction = new_extraction(self, pages)
         same_code = self.page_code if self.spec.project.continues == "same_code" else None
         for project_pages in group_projects(pages, self.spec.project.starts_on, same_code):
-            self.read_project(project_pages, extraction)
+            self.read_project(project_pages, extraction, trace)
         grids = [grid for grid, _ in pages]
-        extraction.title = document_title(grids, self.spec.document.title, self.spec.settings)
-        extraction.results_fiscal_year = self.results_fiscal_year(grids, extraction)
+        parts = title_parts(grids, self.spec.document.title, self.spec.settings)
+        extraction.title = " ".join(found.text for part in parts for found in part if found.text) or None
+        if trace is not None:
+            for number, (spec, found) in enumerate(zip(self.spec.document.title, parts), start=1):
+                trace.note(f"document.title[{number}]", (spec,), grids, None, found=found)
+        extraction.results_fiscal_year = self.results_fiscal_year(grids, extraction, trace)
         return extraction
 
     # ---- one project ----
@@ -161,8 +169,8 @@ class FileTemplate:
         self.read_project([(grid, role)], scratch, hooks=False, levels=levels)
         return scratch
 
-    def read_project(self, pages: Pages, extraction: Extraction, *, hooks: bool = True,
-                     levels: tuple[str, ...] | None = None) -> None:
+    def read_project(self, pages: Pages, extraction: Extraction, trace: ReadTrace | None = None, *,
+                     hooks: bool = True, levels: tuple[str, ...] | None = None) -> None:
         """Read one project's pages into records, in the order the record tables are filed."""
         spec, settings = self.spec, self.spec.settings
         grids = [grid for grid, _ in pages]
@@ -180,10 +188,15 @@ class FileTemplate:
             project.cell_bboxes["project_code"] = code_found[0].bbox
         if spec.project.code_number and code:
             setattr(project, spec.project.code_number, int(code))
-        read_project_fields(grids, spec.project.fields, project, settings)
+        if trace is not None:
+            trace.note("project.code", spec.project.code, grids, code, found=code_found)
+        read_project_fields(grids, spec.project.fields, project, settings, trace)
         read_project_parts(grids, spec.project.parts, project, settings)
-        for marks in spec.marks:
-            extraction.extend(first_found(grids, read_marks, marks, code, settings) or [])
+        for number, marks in enumerate(spec.marks, start=1):
+            rows = first_found(grids, read_marks, marks, code, settings) or []
+            extraction.extend(rows)
+            if trace is not None:
+                trace.note(f"marks[{number}]", marks, grids, code, rows=rows)
         if spec.budget is not None:
             budgets, sources, items = first_found(grids, self._budget_table_if_any, code) or ([], [], [])
             extraction.extend(budgets)
@@ -192,21 +205,32 @@ class FileTemplate:
             if not budgets:
                 extraction.issues.append(IssueRecord(first.page_number, BudgetRecord.TABLE, code, None,
                                                      "missing_budget_table"))
+            if trace is not None:
+                trace.note("budget", spec.budget, grids, code, rows=[*budgets, *sources, *items])
         if spec.staffing is not None:
             staffing = first_found(grids, read_staffing, spec.staffing, self.numbers(spec.staffing.numbers), code,
                                    settings)
             if staffing is not None:
                 extraction.add(staffing)
-        tables = [found for table in spec.indicators if levels is None or table.level in levels
-                  if (found := first_found(grids, read_indicator_tables, table, self.numbers(table.numbers), code,
-                                           settings))]
+            if trace is not None:
+                trace.note("staffing", spec.staffing, grids, code, rows=[staffing] if staffing is not None else [])
+        tables = []
+        for number, table in enumerate(spec.indicators, start=1):
+            if levels is not None and table.level not in levels:
+                continue
+            found = first_found(grids, read_indicator_tables, table, self.numbers(table.numbers), code, settings) or []
+            tables.append(found)
+            if trace is not None:
+                trace.note(f"indicators[{number}]", table, grids, code, rows=[r for t in found for r in t.records])
         # in reading order, whatever the order of the file's [[indicators]]: the page, then the header's place
         for read in sorted((t for found in tables for t in found), key=lambda t: (grids.index(t.grid), t.place)):
             extraction.extend(read.records)
-        for evaluation in spec.evaluations:
+        for number, evaluation in enumerate(spec.evaluations, start=1):
             record = first_found(grids, read_evaluation, evaluation, code, settings)
             if record is not None:
                 extraction.add(record)
+            if trace is not None:
+                trace_evaluation(trace, f"evaluations[{number}]", evaluation, grids, record, code, settings)
         extraction.add(project)
         for grid, role in pages:
             extraction.add(PageRecord(page=grid.page_number, template=self.name, page_role=role, project_code=code))
@@ -233,17 +257,21 @@ class FileTemplate:
         found = read_indicator_tables(grid, table, self.numbers(table.numbers), code, self.spec.settings)
         return [record for read in found or [] for record in read.records]
 
-    def results_fiscal_year(self, grids: list[PageGrid], extraction: Extraction) -> int | None:
+    def results_fiscal_year(self, grids: list[PageGrid], extraction: Extraction,
+                            trace: ReadTrace | None = None) -> int | None:
         """The year named where the template says (the first page's, or the newest page's), else the newest budget year."""
         wanted = self.spec.document.results_fiscal_year
         reads = (found for grid in grids if (found := read_first([grid], wanted.read, self.spec.settings)))
-        texts = [found[0].text for found in (reads if wanted.newest else islice(reads, 1))]
-        named = [span.start for text in texts if text and (span := find_fiscal_year(text))]
-        if named:
-            return max(named)
+        chosen = list(reads if wanted.newest else islice(reads, 1))
+        named = [span.start for found in chosen if found[0].text and (span := find_fiscal_year(found[0].text))]
         years = [r.fiscal_year for r in extraction.rows(BudgetRecord)
                  if r.fiscal_year and r.stage in wanted.else_newest_budget]
-        return max(years) if years else None
+        year = max(named) if named else max(years) if years else None
+        if trace is not None and wanted.read:
+            fallback = "" if named or year is None else f"{year}: the newest {'/'.join(wanted.else_newest_budget)} column"
+            trace.note("document.results_fiscal_year.read", wanted.read, grids, None,
+                       found=chosen[0] if chosen else (), fallback=fallback)
+        return year
 
 
 def group_projects(pages: Pages, starts_on: tuple[str, ...],
@@ -335,6 +363,11 @@ class Found:
     bbox: BBox | None
     anchor: Cell | None
     page: int
+    # for `hyoka template check`: the text before remove/pattern/choice, every cell's box it was
+    # read from, and the box of the label cell or caption line it was found by
+    raw: str | None = None
+    boxes: tuple[BBox, ...] = ()
+    anchor_box: BBox | None = None
     cells: list[Cell] = field(default_factory=list)  # the cells the text was read from
 
 
@@ -352,7 +385,7 @@ def _cells_box(cells: list[Cell], join: str = "lines") -> BBox | None:
     return cells[0].bbox if cells else None
 
 
-def _value_cells(grid: PageGrid, start: Cell, spec: FieldSpec, settings: Tolerances) -> list[Cell]:
+def value_cells(grid: PageGrid, start: Cell, spec: FieldSpec, settings: Tolerances) -> list[Cell]:
     """The cells holding the value of a label cell: right of it, below it, under it in its table, or itself."""
     if spec.value in ("under", "header"):
         stack, under = header_stack(grid, start, settings.edge)
@@ -366,25 +399,35 @@ def _value_cells(grid: PageGrid, start: Cell, spec: FieldSpec, settings: Toleran
     return cells
 
 
-def _from_caption(grid: PageGrid, line: TextLine, spec: FieldSpec, settings: Tolerances) -> Found:
+def from_caption(grid: PageGrid, line: TextLine, spec: FieldSpec, settings: Tolerances) -> Found:
     """A caption's value: its own text, the box right of it on its row, or the framed box under it."""
     if spec.value == "self":
-        return Found(clean_text(line.text), _line_box(line), None, grid.page_number)
+        text = clean_text(line.text)
+        return Found(text, _line_box(line), None, grid.page_number, text, (_line_box(line),), _line_box(line))
     if spec.value == "right":
         box = cell_right_of_line(grid, line, settings.caption_gap, settings.edge)
     else:
         box = box_below_line(grid, line, settings.box_gap, settings.edge)
-    return Found(clean_text(box.text) if box else None, box.bbox if box else None, None, grid.page_number)
+    text = clean_text(box.text) if box else None
+    return Found(text, box.bbox if box else None, None, grid.page_number, text, (box.bbox,) if box else (),
+                 _line_box(line))
 
 
-def _from_label(grid: PageGrid, anchor: Cell, spec: FieldSpec, settings: Tolerances) -> Found:
+def via_below(grid: PageGrid, anchor: Cell, spec: FieldSpec, settings: Tolerances) -> Cell | None:
+    """The cell a label's value is read from: the label itself, or the `via_below` cell under it (None if none)."""
+    if not spec.via_below:
+        return anchor
+    wanted = normalize_label(spec.via_below)
+    return next((c for c in grid.below(anchor, settings.edge) if c.label == wanted), None)
+
+
+def from_label(grid: PageGrid, anchor: Cell, spec: FieldSpec, settings: Tolerances) -> Found:
     """A label cell's value, through the `via_below` cell when the template names one."""
-    start: Cell | None = anchor
-    if spec.via_below:
-        wanted = normalize_label(spec.via_below)
-        start = next((c for c in grid.below(anchor, settings.edge) if c.label == wanted), None)
-    cells = _value_cells(grid, start, spec, settings) if start is not None else []
-    return Found(_cells_text(cells, spec.join), _cells_box(cells, spec.join), anchor, grid.page_number, cells)
+    start = via_below(grid, anchor, spec, settings)
+    cells = value_cells(grid, start, spec, settings) if start is not None else []
+    text = _cells_text(cells, spec.join)
+    return Found(text, _cells_box(cells, spec.join), anchor, grid.page_number, text,
+                 tuple(c.bbox for c in cells), anchor.bbox, cells)
 
 
 def refine(text: str | None, spec: FieldSpec) -> tuple[bool, str | None]:
@@ -407,10 +450,10 @@ def read_field(grid: PageGrid, spec: FieldSpec, settings: Tolerances, *, every: 
     """One way of reading a field on one page: the values it finds (the first, or every one)."""
     if spec.caption:
         lines = caption_lines(grid, spec.caption, spec.match)
-        found = [_from_caption(grid, line, spec, settings) for line in (lines if every else lines[:1])]
+        found = [from_caption(grid, line, spec, settings) for line in (lines if every else lines[:1])]
     else:
         anchors = anchor_cells(grid, spec.label, spec.match, spec.label_pattern)
-        found = [_from_label(grid, anchor, spec, settings) for anchor in (anchors if every else anchors[:1])]
+        found = [from_label(grid, anchor, spec, settings) for anchor in (anchors if every else anchors[:1])]
     kept: list[Found] = []
     for item in found:
         reads, item.text = refine(item.text, spec)
@@ -430,10 +473,12 @@ def read_first(grids: list[PageGrid], alternatives: tuple[FieldSpec, ...], setti
 
 
 def read_project_fields(grids: list[PageGrid], wanted: dict[str, tuple[FieldSpec, ...]], project: ProjectRecord,
-                        settings: Tolerances) -> None:
+                        settings: Tolerances, trace: ReadTrace | None = None) -> None:
     """[project.fields]: each text field of `projects`, its box, its page, and the years it names."""
     for name, alternatives in wanted.items():
         found = read_first(grids, alternatives, settings)
+        if trace is not None:
+            trace.note(f"project.fields.{name}", alternatives, grids, project.project_code, found=found)
         if not found:
             setattr(project, name, None)
             continue
@@ -477,14 +522,13 @@ def split_value(text: str | None, spec: SplitField) -> dict[str, str | None]:
     return parts
 
 
-def document_title(grids: list[PageGrid], parts: tuple[TextPart, ...], settings: Tolerances) -> str | None:
-    """The title: on the first page that has any, the parts that read, joined by a space."""
+def title_parts(grids: list[PageGrid], parts: tuple[TextPart, ...], settings: Tolerances) -> list[list[Found]]:
+    """What each part of the title reads, on the first page where any part reads (the title joins them)."""
     for grid in grids:
-        texts = [found.text for part in parts for found in read_field(grid, part, settings, every=part.every)
-                 if found.text]
-        if texts:
-            return " ".join(texts)
-    return None
+        found = [[f for f in read_field(grid, part, settings, every=part.every) if f.text] for part in parts]
+        if any(found):
+            return found
+    return [[] for _ in parts]
 
 
 _SPACES = re.compile(r"\s+")
@@ -928,14 +972,19 @@ def indicator_pairs(grid: PageGrid, header: Cell, spec: IndicatorTable, conventi
 # evaluations
 
 
+def evaluation_fields(grid: PageGrid, spec: EvaluationSpec, settings: Tolerances) -> dict[str, Found | None]:
+    """Each text of one evaluation on a page: the first of its alternatives that reads (None when none does)."""
+    return {name: next((f for spec_ in alternatives for f in read_field(grid, spec_, settings)), None)
+            for name, alternatives in spec.fields.items()}
+
+
 def read_evaluation(grid: PageGrid, spec: EvaluationSpec, code: str, settings: Tolerances) -> EvaluationRecord | None:
     """[[evaluations]]: the texts of one evaluation on a page (None when none of its labels is there)."""
     texts: dict[str, str | None] = {}
     boxes: dict[str, BBox] = {}
     anchors: list[Cell] = []
     read: list[Cell] = []  # every cell a text was read from
-    for name, alternatives in spec.fields.items():
-        found = next((f for spec_ in alternatives for f in read_field(grid, spec_, settings)), None)
+    for name, found in evaluation_fields(grid, spec, settings).items():
         texts[name] = found.text if found else None
         if found is None:
             continue
@@ -960,3 +1009,45 @@ def read_evaluation(grid: PageGrid, spec: EvaluationSpec, code: str, settings: T
     for name, text in texts.items():
         setattr(record, name, text)
     return record
+
+
+# ---------------------------------------------------------------------------------------
+# what each item of the file read (`hyoka template check`)
+
+
+@dataclass
+class TraceItem:
+    """One item of the file as read for one project (or for the document): the pages searched, what it found."""
+
+    key: str  # as the file writes it: project.fields.department, budget, marks[1], evaluations[1].fields.…
+    spec: Any  # the file's entry: a field's alternatives, a MarkList, the BudgetSpec, an IndicatorTable
+    grids: list[PageGrid]  # the pages it was looked for on (the project's; the document's for its own fields)
+    project: str | None  # the project's code; None for a field of the document
+    found: list[Found] = field(default_factory=list)  # a field's value (every value, for a title part)
+    rows: list[Record] = field(default_factory=list)  # a table's rows
+    fallback: str = ""  # what stood in for a field the file says may be missing (the newest 決算 year)
+
+
+@dataclass
+class ReadTrace:
+    """What each item of a template file found, project by project: `FileTemplate.read_traced` fills it.
+
+    Reading without a trace does none of this (every note is behind an `if trace is not None`).
+    """
+
+    items: list[TraceItem] = field(default_factory=list)
+
+    def note(self, key: str, spec: Any, grids: list[PageGrid], project: str | None, *,
+             found: Sequence[Found] = (), rows: Sequence[Record] = (), fallback: str = "") -> None:
+        """Add what one item found."""
+        self.items.append(TraceItem(key, spec, grids, project, list(found), list(rows), fallback))
+
+
+def trace_evaluation(trace: ReadTrace, key: str, spec: EvaluationSpec, grids: list[PageGrid],
+                     record: EvaluationRecord | None, code: str, settings: Tolerances) -> None:
+    """Note each text of an evaluation, as read on the page its record came from (nothing when none was read)."""
+    grid = next((grid for grid in grids if record is not None and grid.page_number == record.page), None)
+    found = evaluation_fields(grid, spec, settings) if grid is not None else {}
+    for name, alternatives in spec.fields.items():
+        value = found.get(name)
+        trace.note(f"{key}.fields.{name}", alternatives, grids, code, found=[value] if value else [])

@@ -45,11 +45,13 @@ PAD = 1.0  # pixels around a label's text
 INSET = 2.0  # pixels a label keeps from its cell's edge (the green border is 2 px wide)
 GAP = 6.0  # pixels between legend entries and rows
 
+ANCHOR_COLOR: Color = (190, 30, 160)  # `hyoka template check`: the labels a template file found things by
 LEGEND = (
     (CELL_COLOR, "ruled cell"),
     (FIELD_COLOR, "field read (label: table.column, or column)"),
     (LOOSE_COLOR, "text outside every cell"),
 )
+ANCHOR_LEGEND = (ANCHOR_COLOR, "anchor: a [[page]] label, or the label a field was found by")
 NUMBERED_NOTE = "field in a small cell: its table.column in the key"
 
 
@@ -165,7 +167,8 @@ def place_labels(fields: Sequence[tuple[str, Box]], obstacles: Sequence[Box],
 
 
 def legend_band(width: float, top: float, labels: Sequence[PlacedLabel], key: dict[str, int], unmarked: Sequence[str],
-                summary: str, measure: Measure) -> tuple[list[LegendItem], float]:
+                summary: str, measure: Measure,
+                colours: Sequence[tuple[Color, str]] = LEGEND) -> tuple[list[LegendItem], float]:
     """The band below the page, in rows across `width` from `top`: the colours' legend, the key's
     numbers, the shortened labels spelt out, the fields left unlabelled, and the summary line.
     Returns its items and where the band ends."""
@@ -195,7 +198,7 @@ def legend_band(width: float, top: float, labels: Sequence[PlacedLabel], key: di
         nonlocal x, y, row_height
         x, y, row_height = GAP, y + row_height + GAP, 0.0
 
-    for color, text in LEGEND:
+    for color, text in colours:
         add("colour", text, color, "")
     if key:
         add("badge", NUMBERED_NOTE, FIELD_COLOR, str(min(key.values())))
@@ -219,10 +222,11 @@ def legend_band(width: float, top: float, labels: Sequence[PlacedLabel], key: di
 
 
 def layout_page(fields: Sequence[tuple[str, Box]], obstacles: Sequence[Box], width: float, page_height: float,
-                summary: str, measure: Measure, legend_measure: Measure | None = None) -> Layout:
+                summary: str, measure: Measure, legend_measure: Measure | None = None,
+                colours: Sequence[tuple[Color, str]] = LEGEND) -> Layout:
     """Labels placed on a page of `width` × `page_height` pixels, and the band below it."""
     labels, key, unmarked = place_labels(fields, obstacles, measure)
-    legend, bottom = legend_band(width, page_height, labels, key, unmarked, summary, legend_measure or measure)
+    legend, bottom = legend_band(width, page_height, labels, key, unmarked, summary, legend_measure or measure, colours)
     return Layout(width, page_height, bottom, labels, key, unmarked, legend)
 
 
@@ -274,6 +278,7 @@ class PageDrawing:
     fields: list[tuple[str, Box]]  # PDF points
     layout: Layout  # image pixels
     scale: float  # pixels per PDF point
+    anchors: list[Box] = field(default_factory=list)  # PDF points: drawn in ANCHOR_COLOR (`hyoka template check`)
 
 
 def plan_page(data: bytes, page_number: int, *, resolution: int = 110, reader: Reader = DEFAULT_READER) -> PageDrawing:
@@ -289,14 +294,21 @@ def plan_page(data: bytes, page_number: int, *, resolution: int = 110, reader: R
         if choice.template
         else f"no template (closest {choice.closest}, score {choice.match.score:.2f})"
     )
-    scale = scale_for(grid.width, grid.height, resolution, MAX_PIXELS)
     summary = f"page {page_number}: {len(grid.cells)} cells, {len(fields)} fields; {verdict}"
+    return plan_drawing(grid, fields, verdict, summary, resolution=resolution)
+
+
+def plan_drawing(grid: PageGrid, fields: list[tuple[str, Box]], verdict: str, summary: str, *,
+                 anchors: Sequence[Box] = (), resolution: int = 110) -> PageDrawing:
+    """Lay out the labels of `fields` on a read page, and the legend with `summary` below it."""
+    scale = scale_for(grid.width, grid.height, resolution, MAX_PIXELS)
     layout = layout_page(
         [(label, scaled(bbox, scale)) for label, bbox in fields], [scaled(b, scale) for b in text_boxes(grid)],
         round(grid.width * scale), round(grid.height * scale), summary,
         measurer(font(LABEL_SIZE)), measurer(font(LEGEND_SIZE)),
+        (*LEGEND, ANCHOR_LEGEND) if anchors else LEGEND,
     )
-    return PageDrawing(grid, verdict, fields, layout, scale)
+    return PageDrawing(grid, verdict, fields, layout, scale, list(anchors))
 
 
 def draw_layout(picture: Image.Image, layout: Layout) -> Image.Image:
@@ -358,10 +370,16 @@ def render_page(data: bytes, page_number: int, out: str | Path, *, resolution: i
     the reader turned the page, at `resolution` or less (`MAX_PIXELS`).
     """
     plan = plan_page(data, page_number, resolution=resolution, reader=reader)
-    grid, fields = plan.grid, plan.fields
+    draw_page(data, page_number, plan, out)
+    return f"page {page_number}: {len(plan.grid.cells)} cells, {len(plan.fields)} fields, {plan.verdict}"
+
+
+def draw_page(data: bytes, page_number: int, plan: PageDrawing, out: str | Path) -> None:
+    """Write the PNG of a planned page: its cells, loose text, anchors and fields, the labels and the legend."""
+    grid = plan.grid
     picture = page_picture(data, page_number, plan.scale)
     draw_boxes(picture, [c.bbox for c in grid.cells], plan.scale, CELL_COLOR, 18, 1)
     draw_boxes(picture, [(line.x0, line.top, line.x1, line.bottom) for line in grid.loose_lines], plan.scale, LOOSE_COLOR, 30, 1)
-    draw_boxes(picture, [bbox for _, bbox in fields], plan.scale, FIELD_COLOR, 40, 2)
+    draw_boxes(picture, plan.anchors, plan.scale, ANCHOR_COLOR, 30, 2)
+    draw_boxes(picture, [bbox for _, bbox in plan.fields], plan.scale, FIELD_COLOR, 40, 2)
     draw_layout(picture, plan.layout).save(str(out))
-    return f"page {page_number}: {len(grid.cells)} cells, {len(fields)} fields, {plan.verdict}"

@@ -755,6 +755,105 @@ def templates(templates: Path | None = TEMPLATES_OPTION) -> None:
     console.print(table)
 
 
+class CheckFormat(str, Enum):
+    """How `template check` prints what the file read."""
+
+    table = "table"
+    json = "json"
+
+
+template_app = typer.Typer(
+    name="template",
+    help="Work on one template file: check it against real PDFs.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(template_app, name="template")
+
+
+@template_app.command(
+    "check",
+    epilog=(
+        "Examples:\n\n"
+        "  hyoka template check my-templates/mycity.toml samples/real/mycity/\n\n"
+        "  hyoka template check mycity.toml sheet.pdf --picture check/ --format json\n\n"
+        "Reads the PDFs with this one file only (not hyoka's other templates) and shows, per page, the "
+        "role that matched and its score and which \\[\\[page]] anchors were found; then, per item of the file "
+        "(each field, title part and table), what it read (value, raw text, the cell's box) or 'expected "
+        "but not found' and why (label not found, no cell right of it, the pattern did not match …). "
+        "--picture DIR writes each page's `hyoka inspect` picture with the cells each item read, "
+        "labelled, and the anchors in another colour (DIR/<pdf>-p<page>.png).\n\n"
+        "Exit code 0 when every expected item of every page was read, 1 when something expected was "
+        "not found (or no page was recognized), 2 for a template file with a mistake (its file, line and "
+        "key), a PDF that cannot be read, or a usage error."
+    ),
+)
+def template_check(
+    file: Path = typer.Argument(..., metavar="FILE", help="The template file (*.toml) to check."),
+    pdfs: list[Path] = typer.Argument(..., metavar="PDF...", help="PDFs to read with it (folders: every *.pdf below)."),
+    format: CheckFormat = typer.Option(CheckFormat.table.value, "--format", "-f", help="How to print what was read."),
+    picture: Path | None = typer.Option(
+        None, "--picture", metavar="DIR", help="Write each page's picture, with what the file read, into this folder."
+    ),
+    resolution: int = typer.Option(110, help="Pixels per inch of the pictures."),
+) -> None:
+    """Read PDFs with one template file and show what each of its fields read, and what it did not."""
+    from hyoka import check_output
+    from hyoka.extractors.file_template import FileTemplate
+    from hyoka.extractors.pdf_input import DocumentError
+    from hyoka.extractors.registry import read_page_grids
+    from hyoka.extractors.template_check import check_pages, write_pictures
+    from hyoka.extractors.template_loader import TemplateFileError, load_template_file
+    from hyoka.flows.plan import collect_paths
+
+    try:
+        template = FileTemplate(load_template_file(file), file)
+    except TemplateFileError as error:
+        _error(f"{error} — fix the template file (docs/adding-a-template.md)")
+    if picture is not None and picture.exists() and not picture.is_dir():
+        _error(f"{picture} is a file: --picture takes a folder (a new one, or one to write into) — give another path")
+    files, missing = collect_paths(pdfs)
+    errors: dict[str, str] = {}  # the PDFs that could not be read, and why
+    for name in missing:
+        errors[name] = "no such file or folder — check the path"
+    checks = []
+    for path in files:
+        shown = _relative(path)
+        try:
+            data = path.read_bytes()
+            reads = read_page_grids(data)
+        except (DocumentError, OSError) as exc:
+            errors[shown] = str(exc)
+            continue
+        try:
+            check = check_pages(template, reads, shown)
+        except Exception as exc:  # noqa: BLE001 - one line per PDF, never a traceback
+            errors[shown] = f"internal error while checking ({type(exc).__name__}: {exc}); please report it with the file"
+            continue
+        checks.append(check)
+        if format == CheckFormat.table:
+            check_output.print_check(check, console)
+        if picture is not None:
+            written = write_pictures(data, check, reads, picture, path.stem, resolution)
+            if format == CheckFormat.table and written:
+                _hint(f"pictures: {len(written)} in ", shell_command(picture), bold=True)
+    for pdf, reason in errors.items():
+        _say_error(f"{pdf}: {reason}")
+    if format == CheckFormat.json:
+        check_output.write_json(check_output.as_json(template.name, str(file), checks, errors), sys.stdout)
+    elif checks:
+        console.print(check_output.summary_line(checks), highlight=False)
+    raise typer.Exit(2 if errors else 1 if any(check.missing for check in checks) else 0)
+
+
+def _relative(path: Path) -> str:
+    """A path as short as it can be shown: relative to the current folder when it is below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 @app.command()
 def version() -> None:
     """Print hyoka's version."""

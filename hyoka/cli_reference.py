@@ -34,13 +34,19 @@ def _fixed_terminal() -> Iterator[None]:
         rich_utils.MAX_WIDTH, rich_utils.FORCE_TERMINAL, rich_utils.COLOR_SYSTEM = saved
 
 
-def command_names() -> list[str]:
-    """The commands in the order `hyoka --help` lists them."""
+def command_paths() -> list[tuple[str, ...]]:
+    """Every command in the order `hyoka --help` lists them, a group's own commands after it (template check)."""
     import typer.main
 
     from hyoka.cli import app
 
-    return list(getattr(typer.main.get_command(app), "commands", {}))  # a group's, in the order they were added
+    def walk(group: object, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+        found: list[tuple[str, ...]] = []
+        for name, command in getattr(group, "commands", {}).items():  # a group's, in the order they were added
+            found += [(*path, name), *walk(command, (*path, name))]
+        return found
+
+    return walk(typer.main.get_command(app), ())
 
 
 def help_text(*command: str) -> str:
@@ -59,7 +65,7 @@ def help_text(*command: str) -> str:
 def render() -> str:
     """The section between the markers: `hyoka --help`, then each command's."""
     parts = [BEGIN, ""]
-    for command in [(), *((name,) for name in command_names())]:
+    for command in [(), *command_paths()]:
         title = " ".join(("hyoka", *command))
         parts += [f"### {title}", "", "```text", help_text(*command), "```", ""]
     parts.append(END)

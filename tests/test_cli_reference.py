@@ -21,7 +21,8 @@ def test_readme_cli_reference_is_the_current_help() -> None:
 
 def test_the_reference_covers_every_command() -> None:
     rendered = cli_reference.render()
-    for name in ("ingest", "serve", "sql", "report", "inspect", "changes", "export", "templates", "version"):
+    for name in ("ingest", "serve", "sql", "report", "inspect", "changes", "export", "templates", "version",
+                 "template", "template check"):
         assert f"### hyoka {name}\n" in rendered and f"Usage: hyoka {name} [OPTIONS]" in rendered
     assert "\x1b[" not in rendered  # no colour codes, whatever FORCE_COLOR says
     assert all(len(line) <= cli_reference.WIDTH for line in rendered.splitlines() if not line.startswith("<!--"))

@@ -18,12 +18,16 @@ from typer.testing import CliRunner
 from conftest import ROOT
 from hyoka.cli import app
 
-COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands)
+COMMANDS = sorted(
+    [c.name or c.callback.__name__ for c in app.registered_commands]
+    + [f"{group.name} {c.name}" for group in app.registered_groups  # a group's commands: template check
+       for c in group.typer_instance.registered_commands]
+)
 
 
 @pytest.mark.parametrize("command", [c for c in COMMANDS if c != "version"])
 def test_every_command_help_has_an_example(command: str) -> None:
-    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    result = CliRunner().invoke(app, [*command.split(), "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert re.search(r"Examples?:", result.output), command
     assert re.search(rf"^\s+hyoka {command}\b", result.output, flags=re.M), command

@@ -135,11 +135,12 @@ def test_known_files_and_the_commands_that_run_no_flow_never_import_prefect(know
         ["templates"],
         ["changes", "--from", "2022", "--to", "2023", *db],
         ["export", "--parquet", str(tmp_path / "export"), *db],
+        ["template", "check", str(ROOT / "extractors" / "templates" / "ikeda_mokuhyo_sheet.toml"), files[0]],
     )
-    assert [r["command"] for r in runs] == ["ingest", "sql", "templates", "changes", "export"]
+    assert [r["command"] for r in runs] == ["ingest", "sql", "templates", "changes", "export", "template"]
     for run in runs:  # cumulative: the first command that imports Prefect or matplotlib is named
         assert (run["command"], run["prefect"], run["matplotlib"]) == (run["command"], False, False)
-    ingest, sql, templates, changes, export = runs
+    ingest, sql, templates, changes, export, template_check = runs
     assert ingest["code"] == 0
     unchanged = ingest["stdout"].split("unchanged (already loaded)")[1].splitlines()[0]
     assert unchanged.split() == ["4"]
@@ -149,6 +150,7 @@ def test_known_files_and_the_commands_that_run_no_flow_never_import_prefect(know
     assert templates["code"] == 0 and "ikeda" in templates["stdout"]
     assert changes["code"] == 1 and "edition" in changes["stderr"]  # no R5 edition here: it says which exist
     assert export["code"] == 0 and (tmp_path / "export" / "_manifest.json").exists()
+    assert template_check["code"] == 0 and "0 expected but not found" in template_check["stdout"]
 
 
 def test_a_prefect_that_cannot_start_is_one_line_and_nothing_is_loaded(tmp_path: Path) -> None:
