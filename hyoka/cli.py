@@ -309,9 +309,9 @@ def _run_ingest(paths: list[str], settings: IngestSettings, orchestrator: Orches
 
 def _interrupted(finished: list[Any], files: int | None) -> None:
     """Ctrl-C: one line on what was loaded and what was not, exit code 130 (128 + SIGINT)."""
-    from hyoka.warehouse.status import is_live
+    from hyoka.warehouse.status import LIVE_STATUSES
 
-    loaded = sum(1 for o in finished if is_live(getattr(o, "status", "")))
+    loaded = sum(1 for o in finished if getattr(o, "status", "") in LIVE_STATUSES)
     settled = len(finished)
     rest = f", {files - settled} not yet" if files is not None else ""
     err.print(

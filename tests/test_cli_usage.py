@@ -271,3 +271,16 @@ def test_ingest_settings_are_checked_once_and_travel_as_json() -> None:
         IngestSettings(workers=0)
     with pytest.raises(ValueError, match=r"^unknown ingest settings: dbb$"):
         IngestSettings.of({"dbb": "x.duckdb"})
+
+
+def test_the_interrupted_line_counts_only_loaded_documents_as_loaded(capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    import hyoka.cli
+
+    finished = [DocumentOutcome("a.pdf", "loaded"), DocumentOutcome("b.pdf", "failed", error="not a PDF"), "c.pdf"]
+    with pytest.raises(typer.Exit) as stopped:
+        hyoka.cli._interrupted(finished, 4)
+    assert stopped.value.exit_code == 130
+    said = " ".join(capsys.readouterr().err.split())
+    assert "interrupted: 1 documents loaded in this run, 3 settled, 1 not yet" in said
