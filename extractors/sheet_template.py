@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import ClassVar, Literal
 
-from hyoka.extractors.records import BUDGET_SOURCES, EvaluationRecord, ProjectRecord
-from hyoka.extractors.template_schema import SpecError, TemplateInfo, _labels, _one_of, _record_fields
+from hyoka.extractors.records import BUDGET_SOURCES, ProjectRecord
+from hyoka.extractors.template_schema import SpecError, TemplateInfo, _labels, _one_of, _record_fields, check_evaluation_texts
 
 SheetMatch = Literal["exact", "prefix"]
 
@@ -114,7 +114,6 @@ class SheetIndicator:
 
 
 PROJECT_TEXT_FIELDS = _record_fields(ProjectRecord, "str | None")
-EVALUATION_TEXT_FIELDS = tuple(name for name in _record_fields(EvaluationRecord, "str | None") if name != "title")
 
 
 @dataclass(frozen=True)
@@ -125,10 +124,7 @@ class SheetEvaluation:
     fields: dict[str, tuple[Column, ...]]
 
     def __post_init__(self) -> None:
-        if not self.fields:
-            raise SpecError("fields", "say which texts to read: at least one field")
-        for name in self.fields:
-            _one_of(("fields", name), name, EVALUATION_TEXT_FIELDS, "a text field of project_evaluations")
+        check_evaluation_texts(self.fields)
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,14 @@ class _Scanner:
                 return end
             end += 1
 
+    def assignment(self, path: Path_, lines: dict[Path_, int]) -> None:
+        """After a key: its ` = `, then its value, noting the line where the key is."""
+        self.skip_space(newlines=False)
+        self.advance()  # '='
+        self.skip_space(newlines=False)
+        lines.setdefault(path, self.line)
+        self.value(path, lines)
+
     def string(self) -> None:
         """Skip one string of any of TOML's four kinds."""
         for quotes in ('"""', "'''"):
@@ -141,11 +149,7 @@ class _Scanner:
                 key = self.key()
                 if not key:  # (not TOML this scanner knows: stop rather than loop)
                     return
-                self.skip_space(newlines=False)
-                self.advance()  # '='
-                self.skip_space(newlines=False)
-                lines.setdefault(path + key, self.line)
-                self.value(path + key, lines)
+                self.assignment(path + key, lines)
                 self.skip_space(newlines=True)
                 if self.peek() == ",":
                     self.advance()
@@ -191,11 +195,7 @@ def key_lines(text: str) -> dict[Path_, int]:
             end = text.find("\n", scanner.pos)
             scanner.advance((end if end >= 0 else len(text)) - scanner.pos)
             continue
-        scanner.skip_space(newlines=False)
-        scanner.advance()  # '='
-        scanner.skip_space(newlines=False)
-        lines.setdefault(table + key, scanner.line)
-        scanner.value(table + key, lines)
+        scanner.assignment(table + key, lines)
 
 
 def _resolve(keys: tuple[str, ...], arrays: dict[Path_, int], is_array: bool) -> Path_:

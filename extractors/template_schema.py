@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import MISSING, dataclass, field, fields
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from hyoka.extractors.grid import EDGE_TOLERANCE
@@ -557,6 +558,14 @@ EVALUATION_TEXT_FIELDS = tuple(
 )
 
 
+def check_evaluation_texts(fields: Mapping[str, object]) -> None:
+    """An evaluation names at least one text, each a text field of project_evaluations."""
+    if not fields:
+        raise SpecError("fields", "say which texts to read: at least one field")
+    for name in fields:
+        _one_of(("fields", name), name, EVALUATION_TEXT_FIELDS, "a text field of project_evaluations")
+
+
 @dataclass(frozen=True)
 class EvaluationSpec:
     """[[evaluations]]: one evaluation (1次, 外部 …) and where each of its texts is."""
@@ -571,10 +580,7 @@ class EvaluationSpec:
     def __post_init__(self) -> None:
         if not self.evaluator.strip():
             raise SpecError("evaluator", "an empty evaluator (1次, 外部, 2次 …)")
-        if not self.fields:
-            raise SpecError("fields", "say which texts to read: at least one field")
-        for name in self.fields:
-            _one_of(("fields", name), name, EVALUATION_TEXT_FIELDS, "a text field of project_evaluations")
+        check_evaluation_texts(self.fields)
 
 
 # ---- the whole file -----------------------------------------------------------------------
