@@ -66,8 +66,8 @@ def test_every_source_folder_installs_under_the_hyoka_name() -> None:
     mapping["hyoka"] = ROOT / "hyoka"
     on_disk = set()
     for name, folder in mapping.items():
-        for init in folder.rglob("__init__.py"):
-            relative = init.parent.relative_to(folder).parts
+        for shipped in [*folder.rglob("__init__.py"), *folder.rglob("*.toml")]:  # code, or data (template files)
+            relative = shipped.parent.relative_to(folder).parts
             on_disk.add(".".join((name, *relative)))
     assert sorted(setuptools["packages"]) == sorted(on_disk)
     assert all(name == "hyoka" or name.startswith("hyoka.") for name in setuptools["packages"])
