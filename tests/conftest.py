@@ -176,13 +176,24 @@ def prefect_api() -> str:
 
     Flows run in this process use the same server (Prefect's temporary server is one per
     process). A subprocess given it (PREFECT_API_URL) starts no server of its own, which
-    costs seconds of CPU and is what times out on a busy machine.
+    costs seconds of CPU and is what times out on a busy machine. Every test that runs a
+    Prefect flow or starts a Prefect server asks for this fixture (or `ingest_flow`), even
+    when it does not use the URL.
     """
     from prefect.server.api.server import SubprocessASGIServer
 
     server = SubprocessASGIServer()  # the instance Prefect's client uses in this process
     server.start()  # a no-op when a flow here has started it; waits up to the start-up limit
     return server.api_url
+
+
+@pytest.fixture(scope="session")
+def ingest_flow(prefect_api: str) -> Callable[..., Any]:
+    """The `ingest` Prefect flow, run in this process against the session's server. Imported here,
+    not by the test modules: a session that runs no flow never imports Prefect (seconds of CPU)."""
+    from flows.ingest import ingest
+
+    return ingest
 
 
 def pytest_configure(config: pytest.Config) -> None:
