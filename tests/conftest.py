@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,10 +33,12 @@ from collections.abc import Callable
 #
 # Under pytest-xdist each worker is a session of its own: a Prefect home of its own too (two
 # servers migrating one SQLite database lock each other out). Only the worker that runs the
-# Prefect tests (`pytest_collection_modifyitems`) starts a server in it.
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix=f"hyoka-prefect-{os.environ['PYTEST_XDIST_WORKER']}-")
-os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="hyoka-prefect-"))
+# Prefect tests (`pytest_collection_modifyitems`) starts a server in it. A home made here is
+# removed when the session ends (`pytest_unconfigure`).
+PREFECT_HOME_MADE_HERE: str | None = None
+if os.environ.get("PYTEST_XDIST_WORKER") or not os.environ.get("PREFECT_HOME"):
+    PREFECT_HOME_MADE_HERE = tempfile.mkdtemp(prefix=f"hyoka-prefect-{os.environ.get('PYTEST_XDIST_WORKER', 'session')}-")
+    os.environ["PREFECT_HOME"] = PREFECT_HOME_MADE_HERE
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
@@ -304,3 +307,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     for instance in list(getattr(server.SubprocessASGIServer, "_instances", {}).values()):
         instance.stop()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the Prefect home this session made (its servers were stopped at session finish)."""
+    if PREFECT_HOME_MADE_HERE:
+        shutil.rmtree(PREFECT_HOME_MADE_HERE, ignore_errors=True)
