@@ -40,7 +40,8 @@ TINY_TEST = textwrap.dedent(
     def test_starts_servers_then_fails(prefect_api):
         from prefect.server.api.server import SubprocessASGIServer
 
-        ours = PrefectServer(light=True)  # not stopped by the test: the session must stop it
+        # not stopped by the test: the session must stop it (its log beside the record, not in /tmp)
+        ours = PrefectServer(light=True, log_path=Path(os.environ["TINY_RECORD"]).with_name("server.log"))
         ours.start(timeout=600)
         temporary = SubprocessASGIServer()
         record = {"pids": [ours.process.pid, temporary.server_process.pid], "api_urls": [ours.api_url, prefect_api]}
