@@ -1,13 +1,13 @@
 """An ingest run from files to loaded documents, whoever reads the pages.
 
-`run_ingest` is the whole run: plan (`flows.runs.plan_run`), read the files' pages in
+`run_ingest` is the whole run: plan (`hyoka.flows.runs.plan_run`), read the files' pages in
 batches, assemble and validate each document once its pages are in, load it in its own
 short warehouse connection, then write the validation report. Where the batches are
 read is a `BatchReading`:
 
 - `InProcess`: one after another in this process (one worker, or a small run);
 - `ProcessPool`: a pool of local processes (`concurrent.futures`);
-- the Prefect flow's task runners (`flows.ingest`), so that a run is visible in the
+- the Prefect flow's task runners (`hyoka.flows.ingest`), so that a run is visible in the
   Prefect UI when a server is configured.
 
 No Prefect here: a run without a Prefect server pays for none of it.
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from collections.abc import Callable, Iterator
 
-from extractors.pages import Reader
-from flows.runs import (
+from hyoka.extractors.pages import Reader
+from hyoka.flows.runs import (
     DEFAULT_RUNNER,
     DEFAULT_WORKERS,
     DocumentOutcome,
@@ -37,7 +37,7 @@ from flows.runs import (
     report_is_current,
     write_report_safely,
 )
-from flows.stages import (
+from hyoka.flows.stages import (
     Part,
     PartResult,
     assemble_document,

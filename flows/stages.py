@@ -1,7 +1,7 @@
 """The stages of an ingest, as plain functions: plan → read pages → assemble → validate → rows.
 
-They know nothing of Prefect or DuckDB, so each can be tested alone; `flows.ingest`
-wires them into a flow and `flows.runs` hands the rows to `warehouse`.
+They know nothing of Prefect or DuckDB, so each can be tested alone; `hyoka.flows.ingest`
+wires them into a flow and `hyoka.flows.runs` hands the rows to `warehouse`.
 
 A document is read in *parts* (page ranges) so that a large book spreads over several
 worker processes; the pages of a document are assembled in one place, in page order,
@@ -20,12 +20,12 @@ from collections.abc import Callable, Iterable, Mapping
 
 import hyoka
 from hyoka.identity import sha256_hex
-from extractors.pages import Reader
-from extractors.pdf_input import DocumentError
-from extractors.records import Extraction, IssueRecord, PageRecord
-from extractors.registry import PageRead, assemble_extraction, count_pages, read_page_grids
-from schemas.validate import validate_extraction
-from warehouse.status import FAILED, decide_status
+from hyoka.extractors.pages import Reader
+from hyoka.extractors.pdf_input import DocumentError
+from hyoka.extractors.records import Extraction, IssueRecord, PageRecord
+from hyoka.extractors.registry import PageRead, assemble_extraction, count_pages, read_page_grids
+from hyoka.schemas.validate import validate_extraction
+from hyoka.warehouse.status import FAILED, decide_status
 
 @dataclass
 class DocumentResult:

@@ -205,7 +205,7 @@ def prefect_api() -> str:
 def ingest_flow(prefect_api: str) -> Callable[..., Any]:
     """The `ingest` Prefect flow, run in this process against the session's server. Imported here,
     not by the test modules: a worker that runs no flow never imports Prefect (seconds of CPU)."""
-    from flows.ingest import ingest
+    from hyoka.flows.ingest import ingest
 
     return ingest
 

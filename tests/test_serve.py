@@ -20,9 +20,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, fetch_dicts, run_hyoka
-from extractors.pdf_input import sha256_hex
-from flows import plan as plan_module
-from flows.engine import run_ingest
+from hyoka.extractors.pdf_input import sha256_hex
+from hyoka.flows import plan as plan_module
+from hyoka.flows.engine import run_ingest
 from hyoka.cli import app
 
 BROKEN = b"%PDF-1.4\nthis is not really a PDF\n"
@@ -114,7 +114,7 @@ def test_a_known_file_is_not_even_hashed(tmp_path: Path, monkeypatch: pytest.Mon
     sheet = inbox / "sheet.pdf"
     shutil.copy(SHEET_REPORTLAB, sheet)
     db = str(tmp_path / "cache.duckdb")
-    # the file cache is the run's planning (flows.engine, with or without Prefect), whichever runner reads the pages
+    # the file cache is the run's planning (hyoka.flows.engine, with or without Prefect), whichever runner reads the pages
     assert run_ingest([str(inbox)], db, runner="thread", report=False).parsed == 1
 
     hashed: list[Path] = []
