@@ -26,13 +26,16 @@ demo: $(STAMP)
 	$(BIN)/hyoka sql "SELECT kpi_name, slot, ref_fiscal_year, value, edition_count FROM kpi_history WHERE kpi_name = '観光客のリピート率' ORDER BY slot, ref_fiscal_year" --db $(DEMO_DB)
 	$(BIN)/hyoka changes --from 2022 --to 2023 --db $(DEMO_DB)
 
-## test: style (ruff), types (mypy), the import layers (import-linter), then the whole test suite
+## test: style (ruff), types (mypy), the import layers (import-linter), then the whole test suite on every core
+# (pytest-xdist: a worker per core, at most 4; the tests that need a Prefect server share one
+# worker and its one server, each other test file runs whole on one worker: tests/conftest.py)
+TEST_WORKERS ?= auto
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python tools/check_tree.py $(CHECK_TREE)
 	$(BIN)/mypy
 	cd $(CHECK_TREE) && $(abspath $(BIN))/lint-imports --no-cache $(CURDIR)/pyproject.toml
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadgroup --no-loadscope-reorder
 
 ## bench: hyoka ingest beside pdfplumber and pypdfium2 text, on a generated 400-page book and the real dev sheets
 bench: $(STAMP)

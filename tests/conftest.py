@@ -4,12 +4,17 @@ Most tests need rows, not the flow: `warehouse_builder.build_warehouse` loads do
 with the ingest's own stages in this process. The few end-to-end tests that run the
 `ingest` flow or the `hyoka` CLI get a Prefect temporary server that tolerates a busy
 machine, and leave no server process behind (`run_hyoka`, `pytest_sessionfinish`).
+
+`make test` runs the tests on every core (pytest-xdist, `--dist loadgroup`): the tests that
+ask for the Prefect server (`prefect_api`, `ingest_flow`) run on one worker, which starts
+the run's one server; every other test file runs whole on one worker.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +30,15 @@ from collections.abc import Callable
 # (2 cores, other work) the server takes long to answer, and a flow that gives up on it
 # fails the test for nothing. (Set before Prefect is imported; inherited by every `hyoka`
 # subprocess.)
-os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="hyoka-prefect-"))
+#
+# Under pytest-xdist each worker is a session of its own: a Prefect home of its own too (two
+# servers migrating one SQLite database lock each other out). Only the worker that runs the
+# Prefect tests (`pytest_collection_modifyitems`) starts a server in it. A home made here is
+# removed when the session ends (`pytest_unconfigure`).
+PREFECT_HOME_MADE_HERE: str | None = None
+if os.environ.get("PYTEST_XDIST_WORKER") or not os.environ.get("PREFECT_HOME"):
+    PREFECT_HOME_MADE_HERE = tempfile.mkdtemp(prefix=f"hyoka-prefect-{os.environ.get('PYTEST_XDIST_WORKER', 'session')}-")
+    os.environ["PREFECT_HOME"] = PREFECT_HOME_MADE_HERE
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
@@ -176,13 +189,96 @@ def prefect_api() -> str:
 
     Flows run in this process use the same server (Prefect's temporary server is one per
     process). A subprocess given it (PREFECT_API_URL) starts no server of its own, which
-    costs seconds of CPU and is what times out on a busy machine.
+    costs seconds of CPU and is what times out on a busy machine. Every test that runs a
+    Prefect flow or starts a Prefect server asks for this fixture (or `ingest_flow`), even
+    when it does not use the URL: under xdist those tests share one worker, and so one
+    server (`PREFECT_GROUP`).
     """
     from prefect.server.api.server import SubprocessASGIServer
 
     server = SubprocessASGIServer()  # the instance Prefect's client uses in this process
     server.start()  # a no-op when a flow here has started it; waits up to the start-up limit
     return server.api_url
+
+
+@pytest.fixture(scope="session")
+def ingest_flow(prefect_api: str) -> Callable[..., Any]:
+    """The `ingest` Prefect flow, run in this process against the session's server. Imported here,
+    not by the test modules: a worker that runs no flow never imports Prefect (seconds of CPU)."""
+    from hyoka.flows.ingest import ingest
+
+    return ingest
+
+
+@pytest.fixture(scope="session")
+def migrated_prefect_db(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the session server's database, its schema migrated: a server started in another
+    Prefect home from a copy of it skips Prefect's migrations (half the CPU of its start-up)."""
+    import sqlite3
+
+    source = Path(os.environ["PREFECT_HOME"]) / "prefect.db"
+    assert source.is_file(), f"the session's Prefect server keeps no database at {source}"
+    copy = tmp_path_factory.mktemp("prefect-db") / "prefect.db"
+    # SQLite's backup: a consistent copy of a database that the running server writes to
+    live, target = sqlite3.connect(source), sqlite3.connect(copy)
+    try:
+        live.backup(target)
+    finally:
+        live.close()
+        target.close()
+    return copy
+
+
+# Under pytest-xdist (`make test`), the tests that need a Prefect server form one group, run by
+# one worker: one server per run, as without xdist. Every other test file is a group of its
+# own, so that its module fixtures (warehouses, generated books) are built once.
+PREFECT_GROUP = "prefect"
+
+
+def xdist_group_of(item: pytest.Item) -> str:
+    """The xdist group of a test: `PREFECT_GROUP` if it asks for the Prefect server, else its file."""
+    return PREFECT_GROUP if "prefect_api" in item.fixturenames else item.path.stem
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give each test its xdist group (see `xdist_group_of`); the Prefect group first, as it is
+    the longest to run (`--dist loadgroup` hands the groups out in that order)."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(xdist_group_of(item)))
+    if hasattr(config, "workerinput"):  # an xdist worker: the order it collects is the order handed out
+        items.sort(key=lambda item: xdist_group_of(item) != PREFECT_GROUP)  # stable: the rest keep their order
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under `--dist loadgroup`, refuse to run when xdist did not apply the groups: the run would
+    pass, starting a Prefect server on every worker (pytest-xdist 3.8 with pytest 9.2 is such a pair)."""
+    config = session.config
+    if hasattr(config, "workerinput") and config.getvalue("loadgroup") and session.items:
+        if not all(item.nodeid.endswith(f"@{xdist_group_of(item)}") for item in session.items):
+            raise pytest.UsageError(
+                "pytest-xdist did not group the tests (--dist loadgroup): install the versions pyproject.toml "
+                "asks for (pip install -e '.[dev]'), or run without -n")
+
+
+def _temporary_server_running() -> bool:
+    """Whether Prefect's temporary server runs in this process (it starts with the first flow run)."""
+    server = sys.modules.get("prefect.server.api.server")
+    instances = getattr(getattr(server, "SubprocessASGIServer", None), "_instances", {})
+    return any(getattr(instance, "server_process", None) is not None for instance in instances.values())
+
+
+@pytest.fixture(autouse=True)
+def _prefect_only_where_asked(request: pytest.FixtureRequest) -> Any:
+    """Fail a test that started Prefect's temporary server without asking for `prefect_api`: under
+    xdist it would run outside the Prefect group and start a second server on another worker."""
+    before = _temporary_server_running()
+    yield
+    if not before and _temporary_server_running() and "prefect_api" not in request.fixturenames:
+        pytest.fail("this test started Prefect's temporary server (it ran a flow): ask for the `ingest_flow` or "
+                    "`prefect_api` fixture, which keep the tests that need a Prefect server on one xdist worker",
+                    pytrace=False)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -211,3 +307,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     for instance in list(getattr(server.SubprocessASGIServer, "_instances", {}).values()):
         instance.stop()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the Prefect home this session made (its servers were stopped at session finish)."""
+    if PREFECT_HOME_MADE_HERE:
+        shutil.rmtree(PREFECT_HOME_MADE_HERE, ignore_errors=True)

@@ -44,8 +44,7 @@ def missing_path(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def mixed_run(tmp_path_factory: pytest.TempPathFactory,
-              request: pytest.FixtureRequest) -> tuple[subprocess.CompletedProcess, Path, Path]:
+def mixed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path, Path]:
     """`hyoka ingest` on a folder of every bad file plus one good sheet, and a path that does
     not exist, exactly as a user runs it: one run in a subprocess, in a Prefect home of its
     own (a new user's: no PREFECT_API_URL, so no Prefect server is started), which writes
@@ -56,15 +55,8 @@ def mixed_run(tmp_path_factory: pytest.TempPathFactory,
     (folder / "good.pdf").write_bytes(GOOD)
     db = folder.parent / "mixed.duckdb"
     home = tmp_path_factory.mktemp("prefect-home")
-    run = spawn(["-m", "hyoka", "ingest", str(folder), str(missing_path(folder)), "--db", str(db)],
-                env={"COLUMNS": "80", "PREFECT_HOME": str(home)})
-    try:
-        # meanwhile, this session's own Prefect server starts (for the tests that run flows):
-        # its start-up overlaps this run
-        request.getfixturevalue("prefect_api")
-    finally:
-        done = finish(run)
-    return done, folder, db
+    return finish(spawn(["-m", "hyoka", "ingest", str(folder), str(missing_path(folder)), "--db", str(db)],
+                        env={"COLUMNS": "80", "PREFECT_HOME": str(home)})), folder, db
 
 
 def test_exit_code_is_one_when_any_file_failed(mixed_run) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ warehouse holds is the flow's own work, not one of its stages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from conftest import SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, fetch_dicts
 from hyoka.flows.runs import IngestSettings
 from hyoka.extractors.pdf_input import sha256_hex
 from hyoka.extractors.registry import extract_pdf
-from hyoka.flows.ingest import IngestSummary, ingest
+from hyoka.flows.runs import IngestSummary
 from pdf_factory import book, text_pdf
 from hyoka.schemas.validate import complete_findings
 
@@ -79,7 +80,7 @@ class Runs:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+def runs(tmp_path_factory: pytest.TempPathFactory, ingest_flow: Callable[..., IngestSummary]) -> Runs:
     """The same files ingested twice (a broken one and a same-content copy among them), then a renamed copy."""
     folder = tmp_path_factory.mktemp("idempotence")
     db = folder / "idem.duckdb"
@@ -90,11 +91,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     copy_lo.write_bytes(SHEET_LIBREOFFICE.read_bytes())
     files = [str(SHEET_LIBREOFFICE), str(SHEET_REPORTLAB), str(broken), str(copy_rl)]
     # threads: which runner parses is tested in test_concurrency; here it is the flow's bookkeeping
-    first = ingest(files, IngestSettings(db=str(db), runner="thread", report=False))
+    first = ingest_flow(files, IngestSettings(db=str(db), runner="thread", report=False))
     after_first = _snapshot(db)
-    second = ingest(files, IngestSettings(db=str(db), runner="thread", report=False))
+    second = ingest_flow(files, IngestSettings(db=str(db), runner="thread", report=False))
     after_second = _snapshot(db)
-    third = ingest([str(copy_lo)], IngestSettings(db=str(db), runner="thread", report=False))
+    third = ingest_flow([str(copy_lo)], IngestSettings(db=str(db), runner="thread", report=False))
     return Runs(db, copy_rl, copy_lo, first, second, third, after_first, after_second, _snapshot(db))
 
 

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import subprocess
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from conftest import HANG, KPI_LIST, SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, finish, spawn, stop, wait_until
 from hyoka.flows.runs import IngestSettings
-from hyoka.flows.ingest import ingest
 from hyoka.cli import app
 from hyoka.warehouse import store
 
@@ -148,7 +149,7 @@ def test_sql_gives_up_after_its_wait(tmp_path: Path) -> None:
     assert isinstance(result.exception, SystemExit), result.exception  # a message, not a traceback
 
 
-def test_ingest_waits_for_a_writer_too(tmp_path: Path) -> None:
+def test_ingest_waits_for_a_writer_too(tmp_path: Path, ingest_flow: Callable[..., Any]) -> None:
     db = tmp_path / "held.duckdb"
     store.connect(db).close()
     release = tmp_path / "release"
@@ -160,7 +161,7 @@ def test_ingest_waits_for_a_writer_too(tmp_path: Path) -> None:
         release.touch()  # told it waits: now the other run lets go
 
     try:
-        summary = ingest([str(SHEET_REPORTLAB)], IngestSettings(db=str(db), wait_seconds=600, runner="thread", report=False), on_wait=on_wait)
+        summary = ingest_flow([str(SHEET_REPORTLAB)], IngestSettings(db=str(db), wait_seconds=600, runner="thread", report=False), on_wait=on_wait)
     finally:
         release.touch()
         finish(holder)
@@ -183,20 +184,21 @@ def rows(db: Path) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture(scope="module")
-def by_thread(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def by_thread(tmp_path_factory: pytest.TempPathFactory, ingest_flow: Callable[..., Any]) -> Path:
     db = tmp_path_factory.mktemp("threads") / "thread.duckdb"
-    summary = ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], IngestSettings(db=str(db), runner="thread", report=False))
+    summary = ingest_flow([str(SHEET_LIBREOFFICE), str(KPI_LIST)], IngestSettings(db=str(db), runner="thread", report=False))
     assert summary.runner == "thread" and summary.parsed == 2
     return db
 
 
-def test_process_runner(by_thread: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_process_runner(by_thread: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                        ingest_flow: Callable[..., Any]) -> None:
     import hyoka.flows.engine
 
     # the samples are too few pages to repay a pool's start-up: lower the bar, not the work
     monkeypatch.setattr(hyoka.flows.engine, "MIN_PAGES_PER_PROCESS", 1)
     db = tmp_path / "process.duckdb"
-    summary = ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], IngestSettings(db=str(db), runner="process", workers=2, report=False))
+    summary = ingest_flow([str(SHEET_LIBREOFFICE), str(KPI_LIST)], IngestSettings(db=str(db), runner="process", workers=2, report=False))
     assert (summary.runner, summary.parsed, summary.failed) == ("process", 2, 0)
     assert rows(db) == rows(by_thread)
 
@@ -236,11 +238,11 @@ def test_who_runs_an_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert uses_prefect(Orchestrator.AUTO, "thread")
 
 
-def test_a_small_run_reads_in_the_flow(tmp_path: Path) -> None:
+def test_a_small_run_reads_in_the_flow(tmp_path: Path, ingest_flow: Callable[..., Any]) -> None:
     """No process pool to start (seconds) for a run of a few pages, nor for one worker."""
     from hyoka.flows.engine import MIN_PAGES_PER_PROCESS, runner_for
 
-    summary = ingest([str(SHEET_REPORTLAB)], IngestSettings(db=str(tmp_path / "one.duckdb"), runner="process", workers=2, report=False))
+    summary = ingest_flow([str(SHEET_REPORTLAB)], IngestSettings(db=str(tmp_path / "one.duckdb"), runner="process", workers=2, report=False))
     assert (summary.runner, summary.parsed, summary.failed) == ("thread", 1, 0)
     assert fetch(tmp_path / "one.duckdb", "SELECT project_code FROM projects") == [("121101",)]
     large = 100 * MIN_PAGES_PER_PROCESS
@@ -249,12 +251,14 @@ def test_a_small_run_reads_in_the_flow(tmp_path: Path) -> None:
     assert [runner_for("dask", 2, 2), runner_for("thread", 2, large)] == ["dask", "thread"]
 
 
-def test_dask_runner_on_a_local_cluster(by_thread: Path, tmp_path: Path) -> None:
+def test_dask_runner_on_a_local_cluster(by_thread: Path, tmp_path: Path, ingest_flow: Callable[..., Any]) -> None:
     distributed = pytest.importorskip("distributed")
     pytest.importorskip("prefect_dask")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    # one worker process (each costs seconds of imports): the batches still go to another
+    # process through the scheduler, and the rows must not depend on who read them
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         db = tmp_path / "dask.duckdb"
-        summary = ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], IngestSettings(db=str(db), runner="dask", dask_address=cluster.scheduler_address, report=False))
+        summary = ingest_flow([str(SHEET_LIBREOFFICE), str(KPI_LIST)], IngestSettings(db=str(db), runner="dask", dask_address=cluster.scheduler_address, report=False))
     assert (summary.runner, summary.parsed, summary.failed) == ("dask", 2, 0)
     assert rows(db) == rows(by_thread)
 

@@ -178,11 +178,9 @@ def test_corrected_reissue_supersedes_and_views_use_it(editions) -> None:  # typ
     assert fetch(db, "SELECT count(*) FROM project_identity WHERE document_id = ?", [docs["kpi_R5"]]) == [(0,)]
 
 
-def test_superseded_file_again_stays_superseded(editions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from hyoka.flows.ingest import ingest
-
+def test_superseded_file_again_stays_superseded(editions, tmp_path: Path, ingest_flow) -> None:  # type: ignore[no-untyped-def]
     db, docs = editions["db"], editions["docs"]
-    summary = ingest([str(editions["made"] / "kpi_R5.pdf")], IngestSettings(db=str(db), runner="thread", report=False))
+    summary = ingest_flow([str(editions["made"] / "kpi_R5.pdf")], IngestSettings(db=str(db), runner="thread", report=False))
     assert [o.status for o in summary.outcomes] == ["unchanged"]
     assert fetch(db, "SELECT status FROM documents WHERE document_id = ?", [docs["kpi_R5"]]) == [("superseded",)]
     assert fetch(db, "SELECT status FROM documents WHERE document_id = ?", [docs["kpi_R5_corrected"]]) == [("loaded",)]

@@ -16,8 +16,10 @@ import io
 import re
 import shutil
 from dataclasses import dataclass
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -160,14 +162,13 @@ class Books:
 
 
 @pytest.fixture(scope="module")
-def books(tmp_path_factory: pytest.TempPathFactory) -> Books:
+def books(tmp_path_factory: pytest.TempPathFactory, ingest_flow: Callable[..., Any]) -> Books:
     """Both books in one warehouse, through the real `ingest` flow."""
-    from hyoka.flows.ingest import ingest
 
     folder = tmp_path_factory.mktemp("planted")
     clean_pdf, planted_pdf, plants = planted_book(folder)
     db = folder / "books.duckdb"
-    summary = ingest([str(clean_pdf), str(planted_pdf)], IngestSettings(db=str(db)))
+    summary = ingest_flow([str(clean_pdf), str(planted_pdf)], IngestSettings(db=str(db)))
     assert summary.failed == 0, [o.error for o in summary.outcomes]
     assert summary.report_error is None
     return Books(db, Path(summary.report_dir), plants)
@@ -511,7 +512,7 @@ def test_cli_report_command(books: Books, tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_ingest_summary_prints_the_report_path(books: Books, capsys: pytest.CaptureFixture[str]) -> None:
-    from hyoka.flows.ingest import IngestSummary
+    from hyoka.flows.runs import IngestSummary
     from hyoka.cli import _print_summary
 
     assert books.report_dir == books.db.with_name("books-report")
@@ -519,12 +520,12 @@ def test_ingest_summary_prints_the_report_path(books: Books, capsys: pytest.Capt
     assert f"report:    {books.report_dir / 'report.html'}" in capsys.readouterr().out.replace("\n", "")
 
 
-def test_a_report_failure_never_fails_the_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_report_failure_never_fails_the_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 ingest_flow: Callable[..., Any]) -> None:
     import hyoka.report
     from conftest import SHEET_REPORTLAB
-    from hyoka.flows.ingest import ingest
 
-    skipped = ingest([str(SHEET_REPORTLAB)], IngestSettings(db=str(tmp_path / "a.duckdb"), report=False))
+    skipped = ingest_flow([str(SHEET_REPORTLAB)], IngestSettings(db=str(tmp_path / "a.duckdb"), report=False))
     assert (skipped.report_dir, skipped.report_error) == (None, None)
     assert not (tmp_path / "a-report").exists()
 
@@ -532,7 +533,7 @@ def test_a_report_failure_never_fails_the_ingest(tmp_path: Path, monkeypatch: py
         raise OSError("disk full")
 
     monkeypatch.setattr(hyoka.report, "write_report", broken)
-    summary = ingest([str(SHEET_REPORTLAB)], IngestSettings(db=str(tmp_path / "b.duckdb")))
+    summary = ingest_flow([str(SHEET_REPORTLAB)], IngestSettings(db=str(tmp_path / "b.duckdb")))
     assert summary.failed == 0 and summary.count("loaded_with_issues") == 1
     assert summary.report_dir is None and "disk full" in summary.report_error
 

@@ -1,9 +1,10 @@
 """`hyoka serve`: an inbox ingested once or on a schedule; the file-content cache; task runners.
 
-The `--once` path runs as users run it (two passes of `hyoka serve --once`, subprocesses
-running the real flow, against the session's Prefect server as with PREFECT_API_URL set);
-the file cache is checked on the flow run in this process. The scheduled path is checked
-lightly: the Prefect server helper starts and stops, and the command explains itself.
+The `--once` path runs as users run it (`hyoka serve --once` in a subprocess running the real
+flow, against the session's Prefect server as with PREFECT_API_URL set; then a second pass);
+the file cache is checked on the run's planning in this process (no Prefect). The
+scheduled path is checked lightly: the Prefect server helper starts and stops, and the
+command explains itself.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -20,7 +23,8 @@ from conftest import SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, fetch_dicts, run
 from hyoka.flows.runs import IngestSettings
 from hyoka.extractors.pdf_input import sha256_hex
 from hyoka.flows import plan as plan_module
-from hyoka.flows.ingest import ingest
+from hyoka.flows.engine import run_ingest
+from hyoka.cli import app
 
 BROKEN = b"%PDF-1.4\nthis is not really a PDF\n"
 
@@ -52,9 +56,10 @@ def served(tmp_path_factory: pytest.TempPathFactory, prefect_api: str) -> dict:
                       env=env)
     cache_after_first = fetch_dicts(db, "SELECT * FROM file_cache ORDER BY path")
     # processed files go to a folder inside the inbox: later runs must not pick them up again
+    # (this pass in this process: it is the first that ran as users run it)
     done = inbox / "processed"
-    second = run_hyoka("serve", "--inbox", str(inbox), "--db", str(db), "--once", "--no-report",
-                       "--processed-dir", str(done), env=env)
+    second = CliRunner().invoke(app, ["serve", "--inbox", str(inbox), "--db", str(db), "--once", "--no-report",
+                                      "--processed-dir", str(done)], env=env)
     return {"root": root, "inbox": inbox, "db": db, "done": done, "first": first, "second": second,
             "cache_after_first": cache_after_first}
 
@@ -74,7 +79,7 @@ def test_first_pass_loads_the_inbox(served: dict) -> None:
 
 def test_second_pass_over_an_unchanged_inbox_parses_no_pdf(served: dict) -> None:
     second = served["second"]
-    assert second.returncode == 1, second.stderr  # the broken file is still broken (not read again)
+    assert second.exit_code == 1, second.output  # the broken file is still broken (not read again)
     counts = summary_counts(second.stdout)
     assert counts["parsed (read from PDF)"] == 0, second.stdout
     assert counts["unchanged (already loaded)"] == 2 and counts["failed"] == 1
@@ -83,13 +88,13 @@ def test_second_pass_over_an_unchanged_inbox_parses_no_pdf(served: dict) -> None
     assert fetch(served["db"], "SELECT count(*) FROM documents")[0][0] == 3
 
 
-def test_processed_files_are_moved(served: dict) -> None:
+def test_processed_files_are_moved(served: dict, ingest_flow: Callable[..., Any]) -> None:
     inbox, done = served["inbox"], served["done"]
     assert sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*.pdf")) == [
         "processed/city/sheet-reportlab.pdf", "processed/failed/broken.pdf", "processed/sheet.pdf"]
     assert (done / "sheet.pdf").read_bytes() == SHEET_LIBREOFFICE.read_bytes()
     # a third pass finds nothing new: the processed folder inside the inbox is left alone
-    summary = ingest([str(inbox)], IngestSettings(db=str(served["db"]), processed_dir=str(done), report=False))
+    summary = ingest_flow([str(inbox)], IngestSettings(db=str(served["db"]), processed_dir=str(done), report=False))
     assert summary.outcomes == [] and summary.parsed == 0 and summary.failed == 0
 
 
@@ -111,18 +116,18 @@ def test_a_known_file_is_not_even_hashed(tmp_path: Path, monkeypatch: pytest.Mon
     shutil.copy(SHEET_REPORTLAB, sheet)
     db = str(tmp_path / "cache.duckdb")
     # threads: the file cache is the flow's planning, whichever runner reads the pages
-    assert ingest([str(inbox)], IngestSettings(db=db, runner="thread", report=False)).parsed == 1
+    assert run_ingest([str(inbox)], IngestSettings(db=db, runner="thread", report=False)).parsed == 1
 
     hashed: list[Path] = []
     real = plan_module.content_id  # the flow's planning hashes a file it does not know
     monkeypatch.setattr(plan_module, "content_id", lambda path: hashed.append(path) or real(path))
-    again = ingest([str(inbox)], IngestSettings(db=db, runner="thread", report=False))
+    again = run_ingest([str(inbox)], IngestSettings(db=db, runner="thread", report=False))
     assert (again.parsed, [o.status for o in again.outcomes], hashed) == (0, ["unchanged"], [])
 
     # touched (new mtime, same bytes): hashed once more, still unchanged, and the cache follows
     stat = sheet.stat()
     os.utime(sheet, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
-    touched = ingest([str(inbox)], IngestSettings(db=db, runner="thread", report=False))
+    touched = run_ingest([str(inbox)], IngestSettings(db=db, runner="thread", report=False))
     assert (touched.parsed, [o.status for o in touched.outcomes]) == (0, ["unchanged"])
     assert hashed == [sheet.resolve()]
     (row,) = fetch_dicts(Path(db), "SELECT * FROM file_cache")
@@ -130,7 +135,7 @@ def test_a_known_file_is_not_even_hashed(tmp_path: Path, monkeypatch: pytest.Mon
 
     # new bytes under the same name: a new document
     shutil.copy(SHEET_LIBREOFFICE, sheet)
-    changed = ingest([str(inbox)], IngestSettings(db=db, runner="thread", report=False))
+    changed = run_ingest([str(inbox)], IngestSettings(db=db, runner="thread", report=False))
     assert changed.parsed == 1 and fetch(Path(db), "SELECT count(*) FROM documents")[0][0] == 2
 
 
@@ -140,8 +145,6 @@ def test_a_known_file_is_not_even_hashed(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_serve_help_shows_examples() -> None:
-    from hyoka.cli import app
-
     result = CliRunner().invoke(app, ["serve", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     for text in ("--inbox", "--cron", "--interval", "--once", "--processed-dir", "--runner",
@@ -150,8 +153,6 @@ def test_serve_help_shows_examples() -> None:
 
 
 def test_serve_needs_a_schedule_or_once(tmp_path: Path) -> None:
-    from hyoka.cli import app
-
     runner = CliRunner()
     result = runner.invoke(app, ["serve", "--inbox", str(tmp_path), "--db", str(tmp_path / "x.duckdb")])
     assert result.exit_code == 2 and "give a schedule" in result.output
@@ -174,7 +175,9 @@ def test_the_server_tells_its_ui_its_own_api(monkeypatch: pytest.MonkeyPatch) ->
     assert server.command()[-4:] == ["--host", "127.0.0.1", "--port", "54321"]
 
 
-def test_prefect_server_helper_starts_and_stops(tmp_path: Path) -> None:
+def test_prefect_server_helper_starts_and_stops(tmp_path: Path, prefect_api: str) -> None:
+    """(`prefect_api`: this server starts in the session's Prefect home, whose database the session's
+    server has migrated already.)"""
     import json
     import urllib.request
 

@@ -3,15 +3,21 @@
 A small test file, run by pytest in a subprocess with this suite's conftest, starts both
 kinds of server a test can start — Prefect's temporary server (the `prefect_api` fixture,
 also what a flow run in the session uses) and hyoka's own (`hyoka.service.PrefectServer`,
-what `hyoka ingest` and `hyoka serve` start) — and then fails, or is interrupted as a CI
-time limit or a closed terminal interrupts it. When that pytest has exited, neither server
-process is alive and neither port answers.
+what `hyoka ingest` and `hyoka serve` start) — in a test that fails; the session goes on
+to a test that is interrupted, as a CI time limit or a closed terminal interrupts it. When
+that pytest has exited, neither server process is alive and neither port answers.
+
+One session for both endings (each session starts two servers, seconds of CPU apiece): a
+failed test leaves its servers to the session's end, and the interrupted session ends
+through the same session finish as one that merely failed (which, besides, both kinds of
+server also meet at exit).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,7 +40,8 @@ TINY_TEST = textwrap.dedent(
     def test_starts_servers_then_fails(prefect_api):
         from prefect.server.api.server import SubprocessASGIServer
 
-        ours = PrefectServer(light=True)  # not stopped by the test: the session must stop it
+        # not stopped by the test: the session must stop it (its log beside the record, not in /tmp)
+        ours = PrefectServer(light=True, log_path=Path(os.environ["TINY_RECORD"]).with_name("server.log"))
         ours.start(timeout=600)
         temporary = SubprocessASGIServer()
         record = {"pids": [ours.process.pid, temporary.server_process.pid], "api_urls": [ours.api_url, prefect_api]}
@@ -42,11 +49,14 @@ TINY_TEST = textwrap.dedent(
         path = Path(os.environ["TINY_RECORD"])
         path.with_suffix(".tmp").write_text(json.dumps(record))
         path.with_suffix(".tmp").replace(path)
-        if os.environ.get("TINY_HOLD"):  # wait here to be interrupted
-            deadline = time.monotonic() + 900
-            while time.monotonic() < deadline:
-                time.sleep(0.1)
         assert False, "fails on purpose"
+
+
+    def test_held_until_interrupted():
+        Path(os.environ["TINY_HOLDING"]).touch()  # the session went on after the failure …
+        deadline = time.monotonic() + 900
+        while time.monotonic() < deadline:  # … and waits here to be interrupted
+            time.sleep(0.1)
     """
 )
 
@@ -66,17 +76,19 @@ def is_server(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="looks processes up in /proc")
-@pytest.mark.parametrize("ending", ["fails", "SIGHUP"])
-def test_no_prefect_server_outlives_a_failed_or_interrupted_session(tmp_path: Path, ending: str) -> None:
+def test_no_prefect_server_outlives_a_failed_and_interrupted_session(tmp_path: Path, migrated_prefect_db: Path) -> None:
     test_file = tmp_path / "test_tiny.py"
     test_file.write_text(TINY_TEST)
-    record = tmp_path / "record.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")}
-    # a Prefect home of its own: this session's server keeps its database
-    env.update({"PREFECT_HOME": str(tmp_path / "prefect-home"), "TINY_RECORD": str(record),
+    record, holding = tmp_path / "record.json", tmp_path / "holding"
+    # (not an xdist worker: the tiny session is a plain one, with the Prefect home given here)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "PYTEST_XDIST_"))}
+    # a Prefect home of its own (this session's server keeps its database), which starts from a
+    # migrated copy of it: its two servers skip the migrations, the slow part of their start
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    shutil.copy(migrated_prefect_db, home / "prefect.db")
+    env.update({"PREFECT_HOME": str(home), "TINY_RECORD": str(record), "TINY_HOLDING": str(holding),
                 "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])})
-    if ending != "fails":
-        env["TINY_HOLD"] = "1"
     # this suite's conftest as a plugin: its fixtures, signal handling and session finish
     run = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "-q",
@@ -85,10 +97,10 @@ def test_no_prefect_server_outlives_a_failed_or_interrupted_session(tmp_path: Pa
     )
     started: dict[str, list] = {"pids": [], "api_urls": []}
     try:
-        wait_until(record.exists, "the tiny test started its servers", process=run, timeout=HANG)
+        wait_until(holding.exists, "the tiny session started its servers, failed, and went on", process=run,
+                   timeout=HANG)
         started = json.loads(record.read_text())
-        if ending != "fails":
-            os.kill(run.pid, getattr(signal, ending))  # pytest alone, as a CI runner or a closed terminal does
+        os.kill(run.pid, signal.SIGHUP)  # pytest alone, as a CI runner or a closed terminal does
         out, err = run.communicate(timeout=HANG)
         # checked before anything here kills a process: what is gone, the session stopped
         left = [pid for pid in started["pids"] if alive(pid)]
@@ -99,9 +111,7 @@ def test_no_prefect_server_outlives_a_failed_or_interrupted_session(tmp_path: Pa
             if is_server(pid):
                 os.kill(pid, signal.SIGKILL)
     output = out + err
-    if ending == "fails":
-        assert run.returncode == 1 and "fails on purpose" in output, output
-    else:
-        assert run.returncode == 2 and "KeyboardInterrupt" in output, output  # pytest's "interrupted"
+    assert "fails on purpose" in output and "1 failed" in output, output
+    assert run.returncode == 2 and "KeyboardInterrupt" in output, output  # pytest's "interrupted"
     assert left == [], f"server processes left running: {left}\n{output}"
     assert answering == [], f"servers still answering: {answering}\n{output}"
