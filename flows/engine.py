@@ -5,24 +5,28 @@ batches, assemble and validate each document once its pages are in, load it in i
 short warehouse connection, then write the validation report. Where the batches are
 read is a `BatchReading`:
 
-- `InProcess`: one after another in this process (one worker, or a small run);
-- `ProcessPool`: a pool of local processes (`concurrent.futures`);
+- one after another (`thread`: one worker, or a small run);
+- side by side, `workers` at a time (`process`);
 - the Prefect flow's task runners (`flows.ingest`), so that a run is visible in the
   Prefect UI when a server is configured.
+
+Whoever runs a batch, its pages are parsed in a worker process that the run can stop
+(`flows.worker`, within the `Limits` of each document), not in the run's own process:
+a hostile file fails alone, and the run goes on.
 
 No Prefect here: a run without a Prefect server pays for none of it.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Protocol
 from collections.abc import Callable, Iterator
 
+from extractors.limits import DEFAULT_LIMITS, Limits
 from extractors.pages import Reader
+from flows import worker as reading_workers
 from flows.runs import (
     DEFAULT_RUNNER,
     DEFAULT_WORKERS,
@@ -31,7 +35,6 @@ from flows.runs import (
     ProgressHook,
     Tally,
     Warehouse,
-    collect_garbage_less_often,
     load_result,
     plan_run,
     report_is_current,
@@ -41,17 +44,18 @@ from flows.stages import (
     Part,
     PartResult,
     assemble_document,
+    cannot_read,
     document_row,
     failed_result,
-    page_count_of,
+    open_file,
     read_batch,
     release_free_memory,
     split_into_batches,
 )
 
-# A worker process costs about a second to start (it imports the readers and pandas) and a
-# page 20-50 ms to read: a process pool pays off only from about this many pages per
-# worker; a smaller run, or --workers 1, reads in the run's own process (`runner_for`).
+# A worker process costs about half a second to start (it imports the readers) and a
+# page 20-50 ms to read: a second worker pays off only from about this many pages per
+# worker; a smaller run, or --workers 1, reads with one worker (`runner_for`).
 MIN_PAGES_PER_PROCESS = 60
 
 # (the batch, what reading it gave), as batches finish
@@ -62,11 +66,11 @@ class BatchReading(Protocol):
     """Where a run's batches of pages are read: results come back as batches finish, in any order."""
 
     def __call__(self, batches: list[list[Part]], runner: str, workers: int, reader: Reader,
-                 progress: ProgressHook | None) -> BatchResults: ...
+                 progress: ProgressHook | None, limits: Limits) -> BatchResults: ...
 
 
 def runner_for(runner: str, workers: int, pages: int) -> str:
-    """The runner a run really needs: no process pool for one worker or a run too small to repay it."""
+    """The runner a run really needs: one worker for --workers 1 or a run too small to repay more."""
     if runner == "process" and (workers <= 1 or pages < 2 * MIN_PAGES_PER_PROCESS):
         return "thread"
     return runner
@@ -86,29 +90,22 @@ def batch_error(batch: list[Part], exc: BaseException) -> list[PartResult]:
 
 
 def read_locally(batches: list[list[Part]], runner: str, workers: int, reader: Reader,
-                 progress: ProgressHook | None) -> BatchResults:
-    """Read batches without Prefect: in this process, or with `runner` 'process' in a process pool."""
+                 progress: ProgressHook | None, limits: Limits = DEFAULT_LIMITS) -> BatchResults:
+    """Read batches without Prefect: one after another, or with `runner` 'process' `workers` at a time."""
     if runner == "process" and workers > 1:
-        yield from _read_in_pool(batches, workers, reader)
+        yield from _read_side_by_side(batches, workers, reader, limits)
         return
     on_page = page_progress(progress)
     for batch in batches:
-        yield batch, read_batch(batch, reader=reader, on_page=on_page)
+        yield batch, read_batch(batch, reader=reader, on_page=on_page, limits=limits)
 
 
-def _start_worker() -> None:
-    """A pool worker leaves Ctrl-C to the run, which stops the pool (no traceback from each worker)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    collect_garbage_less_often()
-
-
-def _read_in_pool(batches: list[list[Part]], workers: int, reader: Reader) -> BatchResults:
-    # spawn, not fork: the run's process holds threads (the progress bar) and pdfium's state
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
+def _read_side_by_side(batches: list[list[Part]], workers: int, reader: Reader, limits: Limits) -> BatchResults:
+    # threads that only wait: each hands its batch to a worker process of its own (`read_batch`)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hyoka-read")
     try:
         pending: dict[Future[list[PartResult]], list[Part]] = {
-            pool.submit(read_batch, batch, reader=reader): batch for batch in batches
+            pool.submit(read_batch, batch, reader=reader, limits=limits): batch for batch in batches
         }
         while pending:
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
@@ -155,13 +152,15 @@ def run_ingest(
     workers: int = DEFAULT_WORKERS,
     processed_dir: str | None = None,
     reader: Reader = Reader.PDFIUM,
+    limits: Limits = DEFAULT_LIMITS,
     read_batches: BatchReading = read_locally,
     report_writer: Callable[[str, float], tuple[str | None, str | None]] = write_report,
 ) -> IngestSummary:
     """Ingest PDF files and folders into the warehouse at `db`; then write its validation report.
 
     With `processed_dir`, each file is moved there once dealt with: loaded or unchanged
-    ones to it, failed ones to its failed/ (files below it are never ingested).
+    ones to it, failed ones to its failed/ (files below it are never ingested). Each
+    document is read within `limits` (time, memory, pages, objects, inflated size).
     """
     warehouse = Warehouse(str(db), wait_seconds, on_wait)
     try:
@@ -171,7 +170,7 @@ def run_ingest(
         tally.settle_plan(run.plan)
         summary.parsed = len(run.plan.todo)
         read_and_load(run.plan.todo, tally, warehouse, municipality=municipality, reader=Reader(reader),
-                      runner=runner, workers=workers, progress=progress, read_batches=read_batches)
+                      runner=runner, workers=workers, progress=progress, read_batches=read_batches, limits=limits)
     finally:
         warehouse.close()
     tally.close(run.files)
@@ -189,19 +188,21 @@ def run_ingest(
 
 def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehouse, *, municipality: str | None,
                   reader: Reader, runner: str, workers: int, progress: ProgressHook | None,
-                  read_batches: BatchReading) -> None:
-    """Read the planned files by page ranges; load each document as soon as it is whole."""
+                  read_batches: BatchReading, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Open the planned files, read them by page ranges; load each document as soon as it is whole."""
+    if todo and limits.bounds_worker:
+        reading_workers.warm_up(1)  # it imports the readers while the files are looked at
     documents: dict[str, dict[str, Any]] = {}
     page_counts: dict[str, int] = {}
     for path, document_id in todo:
         try:
-            data = path.read_bytes()
+            size = path.stat().st_size
         except OSError as exc:
-            tally.finish(path, DocumentOutcome(str(path), "failed", error=f"cannot read the file ({exc.strerror or exc})"))
+            tally.finish(path, DocumentOutcome(str(path), "failed", error=cannot_read(exc.strerror or exc)))
             continue
-        document = document_row(str(path), len(data), document_id)
-        count = page_count_of(data, reader)
-        if isinstance(count, str):  # not a PDF, damaged, encrypted…: fails before any page is read
+        document = document_row(str(path), size, document_id)
+        count = open_file(str(path), reader, limits)
+        if isinstance(count, str):  # not a PDF, damaged, encrypted, over a limit…: fails before any page is read
             with warehouse.open() as con:
                 tally.finish(path, load_result(con, failed_result(str(path), document, count)))
             continue
@@ -213,7 +214,7 @@ def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehou
         return
     tally.summary.runner = kind
     assembly = Assembly(page_counts)
-    for _batch, results in read_batches(batches, kind, workers, reader, progress):
+    for _batch, results in read_batches(batches, kind, workers, reader, progress, limits):
         whole = [result.part.path for result in results if assembly.add(result)]
         if not whole:
             continue

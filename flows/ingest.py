@@ -19,6 +19,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
+from extractors.limits import DEFAULT_LIMITS, Limits
 from extractors.pages import Reader
 from flows.engine import BatchResults, batch_error, page_progress, run_ingest, runner_for
 from flows.runs import (
@@ -40,9 +41,9 @@ __all__ = ["DocumentOutcome", "IngestSummary", "ingest", "load_result", "RUNNERS
 # would only hash (unpicklable) callbacks and store results we already load.
 @task(name="read-pages", task_run_name="read {label}", retries=0, cache_policy=NO_CACHE, persist_result=False)
 def read_pages(batch: list[Part], label: str, reader: Reader = Reader.PDFIUM,
-               progress: ProgressHook | None = None) -> list[PartResult]:
-    """Read a batch of page ranges into grids (the parallel part of an ingest)."""
-    return read_batch(batch, reader=reader, on_page=page_progress(progress))
+               progress: ProgressHook | None = None, limits: Limits = DEFAULT_LIMITS) -> list[PartResult]:
+    """Read a batch of page ranges into grids (the parallel part of an ingest), each document within `limits`."""
+    return read_batch(batch, reader=reader, on_page=page_progress(progress), limits=limits)
 
 
 # --------------------------------------------------------------------------------------
@@ -132,14 +133,14 @@ def read_with_prefect(dask_address: str | None = None) -> Callable[..., BatchRes
     """A `flows.engine.BatchReading` that reads each batch as a `read-pages` task of this flow run."""
 
     def read(batches: list[list[Part]], runner: str, workers: int, reader: Reader,
-             progress: ProgressHook | None) -> BatchResults:
+             progress: ProgressHook | None, limits: Limits) -> BatchResults:
         in_process = runner == "thread"
         if not in_process:
             _keep_callbacks_local()
         with _api_for_workers(), make_task_runner(runner, workers, dask_address) as task_runner:
             futures = {
                 task_runner.submit(read_pages, {"batch": batch, "label": _batch_label(batch), "reader": reader,
-                                                "progress": progress if in_process else None}): batch
+                                                "progress": progress if in_process else None, "limits": limits}): batch
                 for batch in batches
             }
             for future in as_completed(list(futures)):
@@ -167,20 +168,23 @@ def ingest(
     dask_address: str | None = None,
     processed_dir: str | None = None,
     reader: str = Reader.PDFIUM.value,
+    limits: dict[str, Any] | None = None,
 ) -> IngestSummary:
     """Ingest PDF files and folders into the DuckDB warehouse at `db`; then write its validation report.
 
     `runner`/`workers`/`dask_address` choose where pages are read (`make_task_runner`);
     `reader` which PDF library reads them (pdfium, pdfplumber). With `processed_dir`, each
     file is moved there once dealt with: loaded or unchanged ones to it, failed ones to its
-    failed/ (files below it are never ingested).
+    failed/ (files below it are never ingested). `limits` are `extractors.limits.Limits`'s
+    fields (a plain dict: a deployment's parameters are JSON); missing ones take their default.
     """
     if runner not in RUNNERS:
         raise ValueError(f"unknown task runner {runner!r}: use one of {', '.join(RUNNERS)}")
     summary = run_ingest(
         paths, str(db), municipality=municipality, progress=progress, wait_seconds=wait_seconds,
         on_wait=on_wait, report=report, runner=runner, workers=workers, processed_dir=processed_dir,
-        reader=Reader(reader), read_batches=read_with_prefect(dask_address), report_writer=write_validation_report,
+        reader=Reader(reader), limits=Limits(**(limits or {})), read_batches=read_with_prefect(dask_address),
+        report_writer=write_validation_report,
     )
     _log_summary(summary)
     return summary

@@ -7,7 +7,6 @@ start-up: a run with nothing to read never starts one) and loading one document.
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import tomllib
@@ -121,17 +120,6 @@ def prefect_server_configured() -> bool:
     active = os.environ.get("PREFECT_PROFILE") or profiles.get("active") or "ephemeral"
     profile = profiles.get("profiles", {}).get(active, {})
     return isinstance(profile, dict) and bool(profile.get("PREFECT_API_URL"))
-
-
-def collect_garbage_less_often() -> None:
-    """Tune Python's cyclic garbage collector for a run (a process-wide setting: call it in an entry point).
-
-    A run holds a book's pages, hundreds of thousands of small dicts and lists, until the
-    document is assembled; at the default thresholds the collector walks them all again
-    every few thousand allocations (a fifth of the run's time, for cycles it never finds).
-    """
-    gc.set_threshold(100_000, 50, 100)
-    gc.freeze()  # what is imported by now lives as long as the process: never walk it again
 
 
 # Progress callbacks: (event, path, detail) with event in {'start', 'page', 'done', 'report'}.

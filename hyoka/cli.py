@@ -13,6 +13,7 @@ import json
 import os
 import shlex
 import sys
+from dataclasses import asdict
 from enum import Enum
 from pathlib import Path
 from typing import Any, NoReturn
@@ -23,6 +24,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from extractors.limits import DEFAULT_LIMITS, Limits
 from extractors.pages import Reader
 from flows.runs import Orchestrator
 
@@ -147,6 +149,33 @@ ORCHESTRATOR_OPTION = typer.Option(
          "or --runner dask, else local.",
 )
 WAIT_OPTION = typer.Option(60.0, "--wait", help="Seconds to wait while another hyoka run (or other process) holds the warehouse.")
+# each document's limits (extractors.limits.Limits: the defaults are its own); 0 is no limit
+DOC_TIMEOUT_OPTION = typer.Option(
+    DEFAULT_LIMITS.timeout, "--doc-timeout", min=0, rich_help_panel="Limits per document (0: none)",
+    help="Seconds a document may take to read; past them its worker is stopped and the document fails.",
+)
+DOC_MEMORY_OPTION = typer.Option(
+    DEFAULT_LIMITS.memory_mib, "--doc-memory", min=0, rich_help_panel="Limits per document (0: none)",
+    help="MiB of memory a document may take to read (in the worker that reads it).",
+)
+MAX_PAGES_OPTION = typer.Option(
+    DEFAULT_LIMITS.max_pages, "--max-pages", min=0, rich_help_panel="Limits per document (0: none)",
+    help="Pages a PDF may have.",
+)
+MAX_PAGE_OBJECTS_OPTION = typer.Option(
+    DEFAULT_LIMITS.max_page_objects, "--max-page-objects", min=0, rich_help_panel="Limits per document (0: none)",
+    help="Characters, drawn objects and path segments a page may hold.",
+)
+MAX_STREAM_OPTION = typer.Option(
+    DEFAULT_LIMITS.max_stream_mib, "--max-stream-mib", min=0, rich_help_panel="Limits per document (0: none)",
+    help="MiB a compressed stream of the PDF may inflate to (checked before it is read).",
+)
+
+
+def _limits(timeout: float | None, memory: int | None, pages: int | None, objects: int | None, stream: int | None) -> Limits:
+    """The per-document limits of the command's options (0: no limit)."""
+    return Limits(timeout=timeout or None, memory_mib=memory or None, max_pages=pages or None,
+                  max_page_objects=objects or None, max_stream_mib=stream or None)
 
 
 @app.command(
@@ -182,12 +211,18 @@ def ingest(
     dask_address: str | None = DASK_ADDRESS_OPTION,
     reader: Reader = READER_OPTION,
     orchestrator: Orchestrator = ORCHESTRATOR_OPTION,
+    doc_timeout: float = DOC_TIMEOUT_OPTION,
+    doc_memory: int = DOC_MEMORY_OPTION,
+    max_pages: int = MAX_PAGES_OPTION,
+    max_page_objects: int = MAX_PAGE_OBJECTS_OPTION,
+    max_stream_mib: int = MAX_STREAM_OPTION,
 ) -> None:
     """Read PDFs, validate them and load them into the warehouse."""
+    limits = _limits(doc_timeout, doc_memory, max_pages, max_page_objects, max_stream_mib)
     _check_inputs(paths)
     code = _run_ingest([str(p) for p in paths], db=db, municipality=municipality, wait=wait, report=report,
                        runner=runner.value, workers=workers, dask_address=dask_address, reader=reader,
-                       orchestrator=orchestrator)
+                       orchestrator=orchestrator, limits=limits)
     raise typer.Exit(code)
 
 
@@ -238,6 +273,7 @@ def _run_ingest(
     processed_dir: Path | None = None,
     reader: Reader = Reader.PDFIUM,
     orchestrator: Orchestrator = Orchestrator.AUTO,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> int:
     """One ingest run with a progress bar and the closing summary; its exit code.
 
@@ -289,11 +325,16 @@ def _run_ingest(
                 summary = _answer_from_warehouse(paths, run, db, report, wait, processed_dir, hook)
             elif uses_prefect(orchestrator, runner):
                 progress.update(bar, current="starting Prefect…")
-                summary = _ingest_flow(paths, **parameters, dask_address=dask_address, reader=reader.value)
+                summary = _ingest_flow(paths, **parameters, dask_address=dask_address, reader=reader.value,
+                                       limits=asdict(limits))
             else:
+                from flows import worker
+
+                if limits.bounds_worker:
+                    worker.warm_up(1)  # it imports the readers while this process imports the rest
                 from flows.engine import run_ingest
 
-                summary = run_ingest(paths, **parameters, reader=reader)
+                summary = run_ingest(paths, **parameters, reader=reader, limits=limits)
         except KeyboardInterrupt:
             progress.stop()
             _interrupted(finished, len(run.files) if "run" in locals() else None)
@@ -391,8 +432,14 @@ def serve(
         Orchestrator.AUTO.value, "--orchestrator", envvar="HYOKA_ORCHESTRATOR",
         help="With --once, who runs the pass (see `hyoka ingest --help`); a schedule always runs on Prefect.",
     ),
+    doc_timeout: float = DOC_TIMEOUT_OPTION,
+    doc_memory: int = DOC_MEMORY_OPTION,
+    max_pages: int = MAX_PAGES_OPTION,
+    max_page_objects: int = MAX_PAGE_OBJECTS_OPTION,
+    max_stream_mib: int = MAX_STREAM_OPTION,
 ) -> None:
     """Ingest an inbox folder on a schedule (through Prefect), or once with --once."""
+    limits = _limits(doc_timeout, doc_memory, max_pages, max_page_objects, max_stream_mib)
     if not inbox.is_dir():
         _error(f"no inbox folder at {inbox}")
     if cron and interval:
@@ -400,7 +447,7 @@ def serve(
     if once:
         code = _run_ingest([str(inbox)], db=db, municipality=municipality, wait=wait, report=report,
                            runner=runner.value, workers=workers, dask_address=dask_address, processed_dir=processed_dir,
-                           reader=reader, orchestrator=orchestrator)
+                           reader=reader, orchestrator=orchestrator, limits=limits)
         raise typer.Exit(code)
     if not cron and not interval:
         _error('give a schedule (--cron "0 6 * * *" or --interval 3600), or --once')
@@ -420,6 +467,7 @@ def serve(
         "dask_address": dask_address,
         "processed_dir": str(processed_dir.resolve()) if processed_dir else None,
         "reader": reader.value,
+        "limits": asdict(limits),
     }
     try:
         serve_ingest(name, parameters, cron=cron, interval=interval, timezone=timezone, say=lambda m: err.print(m))
@@ -757,7 +805,7 @@ def version() -> None:
 
 
 def main() -> None:  # pragma: no cover - console entry point
-    from flows.runs import collect_garbage_less_often
+    from flows.worker import collect_garbage_less_often
 
     collect_garbage_less_often()
     app(prog_name="hyoka")
