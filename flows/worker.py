@@ -52,8 +52,10 @@ START_TIMEOUT = 300.0
 EXIT_GRACE = 2.0
 # the worker's own CPU cap stands this far beyond the run's deadline: the run always stops it first
 CPU_SLACK = 5.0
-# a worker that died by a signal after growing past this share of its memory limit ran out of memory
-MEMORY_SHARE = 0.5
+# how often the worker looks at its memory while it reads (seconds)
+WATCH_INTERVAL = 0.005
+# the hard memory cap stands at least this far (MiB) beyond the limit the watch enforces
+BACKSTOP_MIN_MIB = 64
 
 
 def collect_garbage_less_often() -> None:
@@ -118,7 +120,11 @@ class Ready:
     """The worker's first message: it has imported the readers and holds this much memory."""
 
     data_kib: int  # its data segment (what RLIMIT_DATA counts)
-    rss_kib: int  # its resident memory
+
+
+@dataclass(frozen=True)
+class MemoryHigh:
+    """The open request has used half its memory allowance (a worker that dies after this ran out)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -147,11 +153,88 @@ def _set_soft_limit(kind: int, value: int | None) -> None:
         pass
 
 
-def _bound(limits: Limits, data_kib: int) -> None:
+def _backstop_kib(memory_mib: int) -> int:
+    """How far past the memory limit the hard cap stands: the watch stops the reading first."""
+    return max(BACKSTOP_MIN_MIB, memory_mib // 4) * 1024
+
+
+class Sender:
+    """The worker's end of the socket, shared by the reading and the memory watch (one message at a time).
+
+    A request is *open* from its start until its reply goes out; only then may the watch
+    answer it instead, so a request never gets two replies.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.lock = threading.Lock()
+        self.open = False
+
+    def send(self, message: Any) -> None:
+        with self.lock:
+            self.connection.send(message)
+
+    def reply(self, reply: Reply) -> None:
+        """The request's one reply (none if the watch has answered it already)."""
+        with self.lock:
+            if self.open:
+                self.open = False
+                self.connection.send(reply)
+
+
+class MemoryWatch(threading.Thread):
+    """Watches the worker's data segment while a request is open; past its allowance, it answers
+    `memory` and ends the process (pdfium aborts at a failed allocation: the watch says why first).
+
+    It can look while the reader runs: pdfium's calls and zlib release the GIL.
+    """
+
+    def __init__(self, sender: Sender) -> None:
+        super().__init__(name="hyoka-memory-watch", daemon=True)
+        self.sender = sender
+        self.ceiling_kib: int | None = None  # the allowance's end, in the data segment's KiB
+        self.halfway_kib = 0  # past this, the run hears that the request has used half its allowance
+        self.warned = False
+        self.wake = threading.Event()
+
+    def watch(self, start_kib: int = 0, allowance_kib: int | None = None) -> None:
+        """Watch the open request, which starts at `start_kib`, up to its allowance (None: not at all)."""
+        self.warned = False
+        if allowance_kib is None:
+            self.ceiling_kib = None
+            return
+        self.halfway_kib = start_kib + allowance_kib // 2
+        self.ceiling_kib = start_kib + allowance_kib
+        self.wake.set()
+
+    def run(self) -> None:
+        while True:
+            self.wake.wait()
+            ceiling = self.ceiling_kib
+            if ceiling is None or not self.sender.open:
+                self.wake.clear()
+                continue
+            data = _status_kib("VmData")
+            if data > ceiling:
+                with self.sender.lock:
+                    if self.sender.open:
+                        self.sender.connection.send(Reply("memory", retire=True))
+                        os._exit(0)  # the heap is past saving; the run starts another worker
+            elif not self.warned and data > self.halfway_kib:
+                self.warned = True
+                self.sender.send(MemoryHigh())
+            time.sleep(WATCH_INTERVAL)
+
+
+def _bound(limits: Limits, watch: MemoryWatch) -> None:
     """Cap this process for one request: its memory beyond what it holds now, its CPU time from now."""
+    data_kib = _status_kib("VmData")
     if limits.memory_mib is not None and data_kib:
-        _set_soft_limit(resource.RLIMIT_DATA, data_kib * 1024 + limits.memory_mib * (1 << 20))
+        allowance = limits.memory_mib * 1024
+        watch.watch(data_kib, allowance)
+        _set_soft_limit(resource.RLIMIT_DATA, (data_kib + allowance + _backstop_kib(limits.memory_mib)) * 1024)
     else:
+        watch.watch()
         _set_soft_limit(resource.RLIMIT_DATA, None)
     if limits.timeout is not None:
         used = resource.getrusage(resource.RUSAGE_SELF)
@@ -192,7 +275,10 @@ def serve(connection: Connection) -> None:
 
     collect_garbage_less_often()
     base = _status_kib("VmData")
-    connection.send(Ready(base, _status_kib("VmRSS")))
+    sender = Sender(connection)
+    watch = MemoryWatch(sender)
+    watch.start()
+    sender.send(Ready(base))
     while True:
         try:
             request = connection.recv()
@@ -201,9 +287,11 @@ def serve(connection: Connection) -> None:
         if request is None:
             return
         limits: Limits = request.limits
-        _bound(limits, _status_kib("VmData"))
-        reply = _answer(request, connection.send)
+        sender.open = True
+        _bound(limits, watch)
+        reply = _answer(request, sender.send)
         del request
+        watch.watch()
         _set_soft_limit(resource.RLIMIT_DATA, None)  # room to send the reply
         # start afresh after running out (a fragmented heap), or when what it keeps between
         # documents has grown by a document's allowance
@@ -211,7 +299,7 @@ def serve(connection: Connection) -> None:
         if reply.kind == "memory" or grown:
             reply = Reply(reply.kind, reply.value, reply.detail, reply.trace, retire=True)
         try:
-            connection.send(reply)
+            sender.reply(reply)
         except (OSError, MemoryError):
             return  # the run is gone, or the reply does not fit: either way, this worker is done
         if reply.retire:
@@ -292,10 +380,11 @@ class Worker:
         if not_ready is not None:
             return not_ready
         assert self._connection is not None
+        high = False  # the worker said the request has used half its memory
         try:
             self._connection.send(request)
         except OSError:
-            return self._died(request.limits)
+            return self._died(high)
         timeout = request.limits.timeout
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
@@ -306,40 +395,35 @@ class Worker:
                     return Reply("timeout")
                 message = self._connection.recv()
             except (EOFError, OSError):
-                return self._died(request.limits)
+                return self._died(high)
             if isinstance(message, Page):
                 if on_page is not None:
                     on_page(message.number, message.total)
+                continue
+            if isinstance(message, MemoryHigh):
+                high = True
                 continue
             if isinstance(message, Reply) and message.retire:
                 self.close()  # it exits after saying so
             return message
 
-    def _died(self, limits: Limits) -> Reply:
-        """The worker went away mid-request: out of memory, or a crash (the reason from how it ended)."""
-        status, peak_kib = self._reap()
-        ready = self._ready
+    def _died(self, memory_high: bool) -> Reply:
+        """The worker went away mid-request: its CPU cap, its memory cap (it had said it was past
+        half its allowance), or a crash."""
+        status = self._reap()
         if status is not None and status < 0 and _signal_name(-status) == "SIGXCPU":
             return Reply("timeout")
-        grown_kib = peak_kib - (ready.rss_kib if ready else 0)
-        if limits.memory_mib is not None and grown_kib >= MEMORY_SHARE * limits.memory_mib * 1024:
+        if memory_high:
             return Reply("memory")
         what = _signal_name(-status) if status is not None and status < 0 else f"exit code {status}"
         return Reply("crashed", detail=what)
 
-    def _reap(self) -> tuple[int | None, int]:
-        """Wait for the ended process: (its exit status as Popen says it, its peak resident KiB)."""
+    def _reap(self) -> int | None:
+        """Wait for the ended process: its exit status as Popen gives it (-N: killed by signal N)."""
         process = self._process
         self._close_connection()
         self._process = None
-        if process is None:
-            return None, 0
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        except ChildProcessError:
-            return process.poll(), 0
-        process.returncode = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-        return process.returncode, int(usage.ru_maxrss)
+        return process.wait() if process is not None else None
 
     def _close_connection(self) -> None:
         if self._connection is not None:
