@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from flows.plan import Plan, collect_paths, is_within, plan_files
 from warehouse import store
 from warehouse.load import load_document_with_checks
-from warehouse.status import FAILED, is_live
+from warehouse.status import FAILED, is_live_status
 
 if TYPE_CHECKING:  # the stages import the PDF readers and pandas: a run with nothing to read needs neither
     from flows.stages import DocumentResult
@@ -58,7 +58,7 @@ class IngestSummary:
     @property
     def loaded(self) -> int:
         """Documents this run loaded (with or without issues)."""
-        return sum(1 for o in self.outcomes if is_live(o.status))
+        return sum(1 for o in self.outcomes if is_live_status(o.status))
 
     @property
     def failed(self) -> int:

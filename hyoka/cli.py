@@ -348,9 +348,9 @@ def _run_ingest(
 
 def _interrupted(finished: list[Any], files: int | None) -> None:
     """Ctrl-C: one line on what was loaded and what was not, exit code 130 (128 + SIGINT)."""
-    from warehouse.status import is_live
+    from warehouse.status import is_live_status
 
-    loaded = sum(1 for o in finished if is_live(getattr(o, "status", "")))
+    loaded = sum(1 for o in finished if is_live_status(getattr(o, "status", "")))
     settled = len(finished)
     rest = f", {files - settled} not yet" if files is not None else ""
     err.print(
