@@ -62,6 +62,11 @@ class LimitExceeded(DocumentError):
     """A document that needed more than a limit allows (time, memory, pages, objects, inflated size)."""
 
 
+def is_over_a_limit(line: str | None) -> bool:
+    """Whether a document's error line is a `LimitExceeded` one (all end with the hint to raise the limit)."""
+    return _RAISE.format(option="--") in (line or "")
+
+
 def took_too_long(limits: Limits) -> LimitExceeded:
     """The line of a document whose reading passed the time limit."""
     return LimitExceeded(f"took longer than {limits.timeout:g} s to read (limit {limits.timeout:g} s per document)",

@@ -131,7 +131,8 @@ def _say_wait(message: str) -> None:
 
 RUNNER_OPTION = typer.Option(
     Runner.process.value, "--runner", envvar="HYOKA_RUNNER",
-    help="Where documents are parsed: process (a pool of local processes), thread, or dask (prefect-dask).",
+    help="Where documents are parsed: process (--workers worker processes side by side), thread (one worker, "
+         "batch after batch), or dask (prefect-dask).",
 )
 WORKERS_OPTION = typer.Option(2, "--workers", min=1, envvar="HYOKA_WORKERS", help="Processes, threads or local Dask workers.")
 DASK_ADDRESS_OPTION = typer.Option(
@@ -184,8 +185,11 @@ def _limits(timeout: float | None, memory: int | None, pages: int | None, object
         "  hyoka ingest samples/\n\n"
         "  hyoka ingest sheets/*.pdf --db city.duckdb --municipality 旭川市\n\n"
         "  hyoka ingest books/ --runner dask --dask-address tcp://10.0.0.5:8786\n\n"
-        "Documents are parsed in parallel: --runner process (default: --workers local processes; a run "
-        "with one document to parse parses it in place), thread, or dask (pip install 'hyoka\\[dask]').\n\n"
+        "Documents are parsed in parallel: --runner process (default: --workers local worker processes; a "
+        "small run uses one), thread (one worker, batch after batch), or dask (pip install 'hyoka\\[dask]').\n\n"
+        "Each document is parsed in a worker process, within its limits (--doc-timeout, --doc-memory, "
+        "--max-pages, --max-page-objects, --max-stream-mib): a file over one fails with one line saying "
+        "which, and the other files load.\n\n"
         "With a Prefect server configured (PREFECT_API_URL, e.g. after `prefect server start`), the run is "
         "a Prefect flow run that its UI shows; without one, hyoka runs it alone, with no server to start "
         "(--orchestrator prefect|local decides instead).\n\n"
