@@ -181,6 +181,13 @@ class Sender:
                 self.open = False
                 self.connection.send(reply)
 
+    def send_if_open(self, message: Any) -> bool:
+        """Send a message about the open request (none once it is answered: it would reach the next one)."""
+        with self.lock:
+            if self.open:
+                self.connection.send(message)
+            return self.open
+
 
 class MemoryWatch(threading.Thread):
     """Watches the worker's data segment while a request is open; past its allowance, it answers
@@ -198,10 +205,11 @@ class MemoryWatch(threading.Thread):
         self.wake = threading.Event()
 
     def watch(self, start_kib: int = 0, allowance_kib: int | None = None) -> None:
-        """Watch the open request, which starts at `start_kib`, up to its allowance (None: not at all)."""
+        """Watch the open request, which starts at `start_kib`, up to its allowance (None: stop watching)."""
         self.warned = False
         if allowance_kib is None:
             self.ceiling_kib = None
+            self.wake.clear()  # only the reading thread sets and clears it: no wake-up is lost
             return
         self.halfway_kib = start_kib + allowance_kib // 2
         self.ceiling_kib = start_kib + allowance_kib
@@ -211,18 +219,12 @@ class MemoryWatch(threading.Thread):
         while True:
             self.wake.wait()
             ceiling = self.ceiling_kib
-            if ceiling is None or not self.sender.open:
-                self.wake.clear()
-                continue
             data = _status_kib("VmData")
-            if data > ceiling:
-                with self.sender.lock:
-                    if self.sender.open:
-                        self.sender.connection.send(Reply("memory", retire=True))
-                        os._exit(0)  # the heap is past saving; the run starts another worker
-            elif not self.warned and data > self.halfway_kib:
-                self.warned = True
-                self.sender.send(MemoryHigh())
+            if ceiling is not None and data > ceiling:
+                if self.sender.send_if_open(Reply("memory", retire=True)):
+                    os._exit(0)  # the heap is past saving; the run starts another worker
+            elif ceiling is not None and not self.warned and data > self.halfway_kib:
+                self.warned = self.sender.send_if_open(MemoryHigh())
             time.sleep(WATCH_INTERVAL)
 
 
