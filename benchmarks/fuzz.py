@@ -7,7 +7,7 @@ The mutants (synth/mutants.py: bit flips, truncations, a deleted xref, zeroed st
 dropped objects, lying /Length, pages swapped or rotated) are made from the bundled
 samples, deterministically. Each is ingested in a run of its own beside a good file (a
 real 池田 sheet that is not a source), into a fresh warehouse, as `hyoka ingest` runs it
-(`flows.engine.run_ingest`, one worker). The runs happen in a runner process that is
+(`hyoka.flows.engine.run_ingest`, one worker). The runs happen in a runner process that is
 killed and started again when a run hangs (no answer within --timeout) or dies.
 
 Prints how many mutants ended as: a clean error (one line, of which over a limit), loaded
@@ -56,8 +56,8 @@ def good_file() -> Path:
 
 def ingest_pair(mutant: str, good: str, db: str, doc_timeout: float) -> dict[str, Any]:
     """One run over the mutant and the good file: each file's status, error and record count."""
-    from extractors.limits import Limits
-    from flows.engine import run_ingest
+    from hyoka.extractors.limits import Limits
+    from hyoka.flows.engine import run_ingest
 
     try:
         summary = run_ingest([mutant, good], db, report=False, workers=1, limits=Limits(timeout=doc_timeout))
@@ -121,7 +121,7 @@ class Runner:
 
 def expected_records() -> dict[Path, int]:
     """How many records each source gives when read whole."""
-    from flows.stages import read_and_process
+    from hyoka.flows.stages import read_and_process
 
     return {path: read_and_process(str(path)).record_count for path in sources()}
 

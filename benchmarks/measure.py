@@ -65,7 +65,7 @@ def hyoka_ingest(db: Path, reader: str, workers: str, files: list[Path]) -> dict
     else:
         code = 0
     try:  # the worker processes that parsed the pages: ended here, so that their peak is counted
-        from flows.worker import close_all
+        from hyoka.flows.worker import close_all
     except ImportError:  # a hyoka from before the workers
         pass
     else:

@@ -24,8 +24,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from extractors.grid import Cell, PageGrid, TextLine
-from extractors.records import (
+from hyoka.extractors.grid import Cell, PageGrid, TextLine
+from hyoka.extractors.records import (
     BBox,
     Extraction,
     IssueRecord,
@@ -34,8 +34,8 @@ from extractors.records import (
     StrategyKpiRecord,
     StrategyKpiValueRecord,
 )
-from extractors.tables import Column, header_columns, union_bbox
-from extractors.template import PageMatch, best_role, new_extraction
+from hyoka.extractors.tables import Column, header_columns, union_bbox
+from hyoka.extractors.template import PageMatch, best_role, new_extraction
 from hyoka.normalize import (
     FiscalYearSpan,
     clean_text,

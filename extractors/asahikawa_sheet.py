@@ -18,8 +18,8 @@ import re
 from typing import Any
 from dataclasses import dataclass, field, replace
 
-from extractors.grid import Cell, PageGrid
-from extractors.records import (
+from hyoka.extractors.grid import Cell, PageGrid
+from hyoka.extractors.records import (
     BUDGET_AMOUNT_COLUMNS,
     BBox,
     BudgetRecord,
@@ -33,7 +33,7 @@ from extractors.records import (
     ReformViewpointRecord,
     StaffingRecord,
 )
-from extractors.tables import (
+from hyoka.extractors.tables import (
     budget_source_records,
     cell_in_column,
     header_columns,
@@ -43,7 +43,7 @@ from extractors.tables import (
     text_right,
     union_bbox,
 )
-from extractors.template import PageMatch, best_role, new_extraction
+from hyoka.extractors.template import PageMatch, best_role, new_extraction
 from hyoka.normalize import (
     clean_text,
     digits_only,

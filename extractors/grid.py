@@ -3,7 +3,7 @@
 A sheet printed from a spreadsheet is a set of ruled cells. We read it as a pipeline of
 small steps, each a pure function:
 
-    page objects (`extractors.pages`: chars, lines, rects, curves, from pdfium or
+    page objects (`hyoka.extractors.pages`: chars, lines, rects, curves, from pdfium or
     pdfplumber) → ruled cells (pdfplumber's table functions: edges → snapped → joined →
     intersections → cells) → chars assigned to their innermost cell → text lines →
     cell text (soft wraps joined, hard breaks kept) → `PageGrid`
@@ -23,7 +23,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 from collections.abc import Callable, Iterable
 
-from extractors.pages import PageLike
+from hyoka.extractors.pages import PageLike
 from hyoka.normalize import normalize_label
 
 BBox = tuple[float, float, float, float]

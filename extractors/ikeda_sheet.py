@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from extractors.grid import Cell, PageGrid, TextLine
-from extractors.records import (
+from hyoka.extractors.grid import Cell, PageGrid, TextLine
+from hyoka.extractors.records import (
     BudgetItemRecord,
     BudgetRecord,
     BudgetSourceRecord,
@@ -41,7 +41,7 @@ from extractors.records import (
     ReformViewpointRecord,
     SdgRecord,
 )
-from extractors.tables import (
+from hyoka.extractors.tables import (
     DASH_IS_NO_FIGURE,
     Column,
     DASH_IS_ZERO,
@@ -61,7 +61,7 @@ from extractors.tables import (
     text_right,
     union_bbox,
 )
-from extractors.template import PageMatch, best_role, new_extraction
+from hyoka.extractors.template import PageMatch, best_role, new_extraction
 from hyoka.normalize import clean_text, digits_only, find_fiscal_year, fold_width, normalize_label
 
 NAME = "ikeda_mokuhyo_sheet"

@@ -20,11 +20,11 @@ from collections.abc import Callable, Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
-from extractors.grid import PageGrid, build_grid
-from extractors.pages import DEFAULT_READER, Reader
-from extractors.pdf_input import open_document, open_pdf
-from extractors.records import PageRecord
-from extractors.registry import choose_template, extract_pdf, TEMPLATES
+from hyoka.extractors.grid import PageGrid, build_grid
+from hyoka.extractors.pages import DEFAULT_READER, Reader
+from hyoka.extractors.pdf_input import open_document, open_pdf
+from hyoka.extractors.records import PageRecord
+from hyoka.extractors.registry import choose_template, extract_pdf, TEMPLATES
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom
 Color = tuple[int, int, int]

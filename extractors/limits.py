@@ -5,7 +5,7 @@ gigabytes, thousands of pages, a page of hundreds of thousands of objects, or a 
 stream pdfium loops over. `Limits` bounds each document:
 
 - `timeout` and `memory_mib` are enforced by the worker process that parses it
-  (`flows.worker`): past either, the worker is stopped and the document fails;
+  (`hyoka.flows.worker`): past either, the worker is stopped and the document fails;
 - `max_pages`, `max_page_objects` and `max_stream_mib` are checked here, before the
   expensive part of reading, so the common bad cases fail at once, in any process.
 
@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 
-from extractors.errors import DocumentError
+from hyoka.extractors.errors import DocumentError
 
 MIB = 1 << 20
 

@@ -19,8 +19,8 @@ from pdfminer.psparser import PSException
 from pypdfium2 import PdfiumError
 
 from hyoka.identity import sha256_hex  # noqa: F401 - re-exported: the document id belongs with opening a file
-from extractors.errors import DocumentError
-from extractors.pages import DEFAULT_READER, PageSource, Reader, open_pages
+from hyoka.extractors.errors import DocumentError
+from hyoka.extractors.pages import DEFAULT_READER, PageSource, Reader, open_pages
 
 # Where a PDF's header must appear, and how far from the end its %%EOF may sit.
 HEADER_WINDOW = 1024

@@ -378,7 +378,7 @@ class IssueRecord:
     An extractor reports a finding: the check's name, where it is and `detail` (the
     specific part: the values that differ, the column label …). Severity and wording
     belong to the check registry (`schemas/checks.py`), which extractors may not import:
-    the validate stage fills in `severity` and `message` (`schemas.validate.complete_findings`).
+    the validate stage fills in `severity` and `message` (`hyoka.schemas.validate.complete_findings`).
     """
 
     page: int | None
@@ -403,7 +403,7 @@ class Extraction:
     The document-level fields are the `documents` row's (hence `TABLE`). A template's
     `read` returns an `Extraction` of its own: its records, its issues, and the document
     fields it read, with `page_count` the pages it read; the registry merges them
-    (`extractors.registry.merge_extractions`).
+    (`hyoka.extractors.registry.merge_extractions`).
     """
 
     TABLE: ClassVar[str] = "documents"

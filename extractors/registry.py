@@ -18,15 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from collections.abc import Callable
 
-from extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
-from extractors.asahikawa_sheet import TEMPLATE as ASAHIKAWA_SHEET
-from extractors.grid import PageGrid, build_grid
-from extractors.ikeda_sheet import TEMPLATE as IKEDA_SHEET
-from extractors.limits import DEFAULT_LIMITS, Limits, check_inflated_sizes, check_page_count, too_many_objects
-from extractors.pages import DEFAULT_READER, PageSource, PageTooBusy, Reader
-from extractors.pdf_input import DocumentError, open_document
-from extractors.records import Extraction, IssueRecord, PageRecord
-from extractors.template import PageMatch, Template
+from hyoka.extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
+from hyoka.extractors.asahikawa_sheet import TEMPLATE as ASAHIKAWA_SHEET
+from hyoka.extractors.grid import PageGrid, build_grid
+from hyoka.extractors.ikeda_sheet import TEMPLATE as IKEDA_SHEET
+from hyoka.extractors.limits import DEFAULT_LIMITS, Limits, check_inflated_sizes, check_page_count, too_many_objects
+from hyoka.extractors.pages import DEFAULT_READER, PageSource, PageTooBusy, Reader
+from hyoka.extractors.pdf_input import DocumentError, open_document
+from hyoka.extractors.records import Extraction, IssueRecord, PageRecord
+from hyoka.extractors.template import PageMatch, Template
 
 TEMPLATES: list[Template] = [ASAHIKAWA_SHEET, ASAHIKAWA_KPI_LIST, IKEDA_SHEET]
 

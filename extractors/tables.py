@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from extractors.grid import BBox, Cell, PageGrid, TextLine
-from extractors.records import BUDGET_SOURCE_PART_OF, BudgetRecord, BudgetSourceRecord
+from hyoka.extractors.grid import BBox, Cell, PageGrid, TextLine
+from hyoka.extractors.records import BUDGET_SOURCE_PART_OF, BudgetRecord, BudgetSourceRecord
 from hyoka.normalize import ParsedNumber, normalize_label, parse_number, parse_stage_label
 
 

@@ -1,7 +1,7 @@
 """What a template is: how to recognize its pages and how to read them.
 
 Each city's sheet layout is one template module in `extractors/` that provides a
-`Template` object. `extractors.registry` asks every template to score each page, picks
+`Template` object. `hyoka.extractors.registry` asks every template to score each page, picks
 the best, hands each template the pages it won, and merges what the templates return.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from extractors.grid import PageGrid
-from extractors.records import Extraction
+from hyoka.extractors.grid import PageGrid
+from hyoka.extractors.records import Extraction
 from hyoka.normalize import normalize_label
 
 
@@ -27,7 +27,7 @@ class Template(Protocol):
     """A layout hyoka reads (see docs/adding-a-template.md).
 
     Besides these, a template may state its number conventions as attributes, read
-    through `extractors.tables`: `money_dash` / `indicator_dash` (a `DashRule`: what a
+    through `hyoka.extractors.tables`: `money_dash` / `indicator_dash` (a `DashRule`: what a
     printed `-` means in that table) and `money_blank_is_zero` (a blank funding source
     counts as 0 in the funding sum). 池田's sheet sets all three.
     """

@@ -1,17 +1,17 @@
 """An ingest run from files to loaded documents, whoever reads the pages.
 
-`run_ingest` is the whole run: plan (`flows.runs.plan_run`), read the files' pages in
+`run_ingest` is the whole run: plan (`hyoka.flows.runs.plan_run`), read the files' pages in
 batches, assemble and validate each document once its pages are in, load it in its own
 short warehouse connection, then write the validation report. Where the batches are
 read is a `BatchReading`:
 
 - one after another (`thread`: one worker, or a small run);
 - side by side, `workers` at a time (`process`);
-- the Prefect flow's task runners (`flows.ingest`), so that a run is visible in the
+- the Prefect flow's task runners (`hyoka.flows.ingest`), so that a run is visible in the
   Prefect UI when a server is configured.
 
 Whoever runs a batch, its pages are parsed in a worker process that the run can stop
-(`flows.worker`, within the `Limits` of each document), not in the run's own process:
+(`hyoka.flows.worker`, within the `Limits` of each document), not in the run's own process:
 a hostile file fails alone, and the run goes on.
 
 No Prefect here: a run without a Prefect server pays for none of it.
@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any, Protocol
 from collections.abc import Callable, Iterator
 
-from extractors.limits import DEFAULT_LIMITS, Limits
-from extractors.pages import Reader
-from flows import worker as reading_workers
-from flows.runs import (
+from hyoka.extractors.limits import DEFAULT_LIMITS, Limits
+from hyoka.extractors.pages import Reader
+from hyoka.flows import worker as reading_workers
+from hyoka.flows.runs import (
     DEFAULT_RUNNER,
     DEFAULT_WORKERS,
     DocumentOutcome,
@@ -40,7 +40,7 @@ from flows.runs import (
     report_is_current,
     write_report_safely,
 )
-from flows.stages import (
+from hyoka.flows.stages import (
     Part,
     PartResult,
     assemble_document,

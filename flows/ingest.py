@@ -1,11 +1,11 @@
-"""The `ingest` Prefect flow: `flows.engine.run_ingest`, its batches of pages read as Prefect tasks.
+"""The `ingest` Prefect flow: `hyoka.flows.engine.run_ingest`, its batches of pages read as Prefect tasks.
 
 The run itself (plan, read, assemble, validate, load, report) is `run_ingest`; the flow
 only reads the batches as tasks on a Prefect task runner (threads, processes or a Dask
 cluster: `make_task_runner`), so that every run and batch shows in the Prefect UI, and
 publishes the report as artifacts. `hyoka ingest` runs it when a Prefect server is
 configured (PREFECT_API_URL) or asked for (`--orchestrator prefect`); otherwise it runs
-`run_ingest` without Prefect (`flows.runs.Orchestrator`).
+`run_ingest` without Prefect (`hyoka.flows.runs.Orchestrator`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
-from extractors.limits import DEFAULT_LIMITS, Limits
-from extractors.pages import Reader
-from flows.engine import BatchResults, batch_error, page_progress, run_ingest, runner_for
-from flows.runs import (
+from hyoka.extractors.limits import DEFAULT_LIMITS, Limits
+from hyoka.extractors.pages import Reader
+from hyoka.flows.engine import BatchResults, batch_error, page_progress, run_ingest, runner_for
+from hyoka.flows.runs import (
     DEFAULT_RUNNER,
     DEFAULT_WORKERS,
     RUNNERS,
@@ -32,7 +32,7 @@ from flows.runs import (
     load_result,
     write_report_safely,
 )
-from flows.stages import Part, PartResult, read_batch
+from hyoka.flows.stages import Part, PartResult, read_batch
 
 __all__ = ["DocumentOutcome", "IngestSummary", "ingest", "load_result", "RUNNERS", "runner_for"]
 
@@ -130,7 +130,7 @@ def _batch_label(batch: list[Part]) -> str:
 
 
 def read_with_prefect(dask_address: str | None = None) -> Callable[..., BatchResults]:
-    """A `flows.engine.BatchReading` that reads each batch as a `read-pages` task of this flow run."""
+    """A `hyoka.flows.engine.BatchReading` that reads each batch as a `read-pages` task of this flow run."""
 
     def read(batches: list[list[Part]], runner: str, workers: int, reader: Reader,
              progress: ProgressHook | None, limits: Limits) -> BatchResults:
@@ -175,7 +175,7 @@ def ingest(
     `runner`/`workers`/`dask_address` choose where pages are read (`make_task_runner`);
     `reader` which PDF library reads them (pdfium, pdfplumber). With `processed_dir`, each
     file is moved there once dealt with: loaded or unchanged ones to it, failed ones to its
-    failed/ (files below it are never ingested). `limits` are `extractors.limits.Limits`'s
+    failed/ (files below it are never ingested). `limits` are `hyoka.extractors.limits.Limits`'s
     fields (a plain dict: a deployment's parameters are JSON); missing ones take their default.
     """
     if runner not in RUNNERS:

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Iterator
 
-from flows.plan import Plan, collect_paths, is_within, plan_files
-from warehouse import store
-from warehouse.load import load_document_with_checks
-from warehouse.status import FAILED, is_live_status
+from hyoka.flows.plan import Plan, collect_paths, is_within, plan_files
+from hyoka.warehouse import store
+from hyoka.warehouse.load import load_document_with_checks
+from hyoka.warehouse.status import FAILED, is_live_status
 
 if TYPE_CHECKING:  # the stages import the PDF readers and pandas: a run with nothing to read needs neither
-    from flows.stages import DocumentResult
+    from hyoka.flows.stages import DocumentResult
 
 
 @dataclass
@@ -81,14 +81,14 @@ class IngestSummary:
         return sum(o.pages for o in self.outcomes)
 
 
-# Where pages are read (flows.ingest.make_task_runner). Pages are CPU work: threads share
+# Where pages are read (hyoka.flows.ingest.make_task_runner). Pages are CPU work: threads share
 # one core (the GIL), processes use them all.
 RUNNERS = ("process", "thread", "dask")
 DEFAULT_RUNNER = "process"
 DEFAULT_WORKERS = 2
 
 class Orchestrator(str, Enum):
-    """Who runs an ingest: Prefect (a flow run, visible in its UI) or hyoka alone (`flows.engine`)."""
+    """Who runs an ingest: Prefect (a flow run, visible in its UI) or hyoka alone (`hyoka.flows.engine`)."""
 
     AUTO = "auto"  # Prefect when a server is configured (PREFECT_API_URL) or Dask reads the pages
     PREFECT = "prefect"  # always a Prefect flow (a temporary server when none is configured)

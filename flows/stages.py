@@ -1,7 +1,7 @@
 """The stages of an ingest, as plain functions: plan → read pages → assemble → validate → rows.
 
-They know nothing of Prefect or DuckDB, so each can be tested alone; `flows.ingest`
-wires them into a flow and `flows.runs` hands the rows to `warehouse`.
+They know nothing of Prefect or DuckDB, so each can be tested alone; `hyoka.flows.ingest`
+wires them into a flow and `hyoka.flows.runs` hands the rows to `warehouse`.
 
 A document is read in *parts* (page ranges) so that a large book spreads over several
 worker processes; the pages of a document are assembled in one place, in page order,
@@ -20,14 +20,14 @@ from collections.abc import Callable, Iterable, Mapping
 
 import hyoka
 from hyoka.identity import sha256_hex
-from extractors.limits import DEFAULT_LIMITS, Limits
-from extractors.pages import Reader
-from extractors.pdf_input import DocumentError
-from extractors.records import Extraction, IssueRecord, PageRecord
-from extractors.registry import PageRead, assemble_extraction, count_pages, read_page_grids
-from flows import worker as workers
-from schemas.validate import validate_extraction
-from warehouse.status import FAILED, decide_status
+from hyoka.extractors.limits import DEFAULT_LIMITS, Limits
+from hyoka.extractors.pages import Reader
+from hyoka.extractors.pdf_input import DocumentError
+from hyoka.extractors.records import Extraction, IssueRecord, PageRecord
+from hyoka.extractors.registry import PageRead, assemble_extraction, count_pages, read_page_grids
+from hyoka.flows import worker as workers
+from hyoka.schemas.validate import validate_extraction
+from hyoka.warehouse.status import FAILED, decide_status
 
 @dataclass
 class DocumentResult:
@@ -228,7 +228,7 @@ def reply_error(reply: workers.Reply, limits: Limits, stage: str) -> tuple[str, 
 def read_batch(batch: list[Part], *, reader: Reader = Reader.PDFIUM, on_page: Callable[[str, int, int], None] | None = None,
                limits: Limits = DEFAULT_LIMITS) -> list[PartResult]:
     """Read every part of a batch (the body of a worker's task): in a worker process that the
-    limits can stop (`flows.worker`), or in this process when no time or memory limit is set."""
+    limits can stop (`hyoka.flows.worker`), or in this process when no time or memory limit is set."""
     results: list[PartResult] = []
     if not limits.bounds_worker:
         for part in batch:

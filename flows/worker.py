@@ -2,7 +2,7 @@
 
 A `Worker` is a long-lived child process that imports only the readers (no pandas, no
 DuckDB: it starts in about half a second) and answers requests over a socket: *open* a
-PDF (the cheap guards of `extractors.limits`, then its page count) or *read* a page range
+PDF (the cheap guards of `hyoka.extractors.limits`, then its page count) or *read* a page range
 into grids. A limit that C code cannot be trusted to keep is enforced from outside:
 
 - memory: the worker caps its own data segment (RLIMIT_DATA) at what it held after
@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the readers are imported by the worker, not by whoever imports this (the CLI, at start)
-    from extractors.limits import LimitExceeded, Limits
-    from extractors.pages import Reader
+    from hyoka.extractors.limits import LimitExceeded, Limits
+    from hyoka.extractors.pages import Reader
 
 # how long a new worker may take to import the readers (a busy machine; never a speed bound)
 START_TIMEOUT = 300.0
@@ -247,8 +247,8 @@ def _bound(limits: Limits, watch: MemoryWatch) -> None:
 
 def _answer(request: Request, send: Callable[[Any], None]) -> Reply:
     """Do one request; every outcome is a `Reply`, nothing raises."""
-    from extractors.pdf_input import DocumentError
-    from extractors.registry import count_pages, read_page_grids
+    from hyoka.extractors.pdf_input import DocumentError
+    from hyoka.extractors.registry import count_pages, read_page_grids
 
     try:
         data = Path(request.path).read_bytes()
@@ -273,7 +273,7 @@ def serve(connection: Connection) -> None:
     """The worker's loop: answer requests until the run says stop or goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle
     _set_soft_limit(resource.RLIMIT_CORE, 0)  # a worker stopped by its limits leaves no core file
-    import extractors.registry  # noqa: F401 - the readers and templates, before saying ready
+    import hyoka.extractors.registry  # noqa: F401 - the readers and templates, before saying ready
 
     collect_garbage_less_often()
     base = _status_kib("VmData")
@@ -515,7 +515,7 @@ def ask(request: Request, on_page: Callable[[int, int], None] | None = None) -> 
 
 def limit_error(reply: Reply, limits: Limits) -> LimitExceeded | None:
     """The `LimitExceeded` a reply stands for, if it is a time or memory one."""
-    from extractors.limits import needed_too_much_memory, took_too_long
+    from hyoka.extractors.limits import needed_too_much_memory, took_too_long
 
     if reply.kind == "timeout":
         return took_too_long(limits)

@@ -1,6 +1,6 @@
 """How `hyoka changes` prints what changed between two editions: rich tables, JSON or CSV.
 
-The data comes from `warehouse.changes`; this module only renders it.
+The data comes from `hyoka.warehouse.changes`; this module only renders it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hyoka.normalize import era_label
-from warehouse.changes import SECTIONS, EditionChanges
+from hyoka.warehouse.changes import SECTIONS, EditionChanges
 
 
 # Columns shown per section in the table output: (key, header, numeric)

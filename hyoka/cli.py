@@ -24,9 +24,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from extractors.limits import DEFAULT_LIMITS, Limits
-from extractors.pages import Reader
-from flows.runs import Orchestrator
+from hyoka.extractors.limits import DEFAULT_LIMITS, Limits
+from hyoka.extractors.pages import Reader
+from hyoka.flows.runs import Orchestrator
 
 # Prefect is chatty and phones home by default; a CLI user wants neither. Users who want
 # Prefect's logs set these themselves. (Set when a command runs, before Prefect is imported,
@@ -107,7 +107,7 @@ def _warn(message: str) -> None:
 
 
 class Runner(str, Enum):
-    """Where documents are parsed (flows.runs.RUNNERS; a test keeps the two the same)."""
+    """Where documents are parsed (hyoka.flows.runs.RUNNERS; a test keeps the two the same)."""
 
     process = "process"
     thread = "thread"
@@ -150,7 +150,7 @@ ORCHESTRATOR_OPTION = typer.Option(
          "or --runner dask, else local.",
 )
 WAIT_OPTION = typer.Option(60.0, "--wait", help="Seconds to wait while another hyoka run (or other process) holds the warehouse.")
-# each document's limits (extractors.limits.Limits: the defaults are its own); 0 is no limit
+# each document's limits (hyoka.extractors.limits.Limits: the defaults are its own); 0 is no limit
 DOC_TIMEOUT_OPTION = typer.Option(
     DEFAULT_LIMITS.timeout, "--doc-timeout", min=0, rich_help_panel="Limits per document (0: none)",
     help="Seconds a document may take to read; past them its worker is stopped and the document fails.",
@@ -233,7 +233,7 @@ def ingest(
 def _check_inputs(paths: list[Path]) -> None:
     """Say at once what cannot be read, before the warehouse is opened (or created); stop when
     nothing is left to read. (`serve --once` does not come here: an empty inbox is its normal day.)"""
-    from flows.plan import check_inputs
+    from hyoka.flows.plan import check_inputs
 
     found = check_inputs(list(paths))
     if not found.readable:
@@ -250,7 +250,7 @@ def _check_inputs(paths: list[Path]) -> None:
 
 
 def _check_runner(runner: str, dask_address: str | None) -> str:
-    from flows.runs import RUNNERS
+    from hyoka.flows.runs import RUNNERS
 
     if dask_address and runner != "dask":
         runner = "dask"  # an address means a Dask cluster
@@ -285,7 +285,7 @@ def _run_ingest(
     answers from it alone, without Prefect. Ctrl-C stops the run between two documents
     (each is loaded in its own transaction): exit code 130, and a re-run goes on from there.
     """
-    from flows.runs import DocumentOutcome, Warehouse, plan_run, uses_prefect
+    from hyoka.flows.runs import DocumentOutcome, Warehouse, plan_run, uses_prefect
 
     runner = _check_runner(runner, dask_address)
     with Progress(
@@ -332,11 +332,11 @@ def _run_ingest(
                 summary = _ingest_flow(paths, **parameters, dask_address=dask_address, reader=reader.value,
                                        limits=asdict(limits))
             else:
-                from flows import worker
+                from hyoka.flows import worker
 
                 if limits.bounds_worker:
                     worker.warm_up(1)  # it imports the readers while this process imports the rest
-                from flows.engine import run_ingest
+                from hyoka.flows.engine import run_ingest
 
                 summary = run_ingest(paths, **parameters, reader=reader, limits=limits)
         except KeyboardInterrupt:
@@ -352,7 +352,7 @@ def _run_ingest(
 
 def _interrupted(finished: list[Any], files: int | None) -> None:
     """Ctrl-C: one line on what was loaded and what was not, exit code 130 (128 + SIGINT)."""
-    from warehouse.status import is_live_status
+    from hyoka.warehouse.status import is_live_status
 
     loaded = sum(1 for o in finished if is_live_status(getattr(o, "status", "")))
     settled = len(finished)
@@ -374,10 +374,10 @@ def _ingest_flow(paths: list[str], **parameters: Any) -> Any:
     from hyoka.service import api_for_a_run
 
     def import_flow() -> None:
-        import flows.ingest  # noqa: F401 - seconds of imports, while the server starts
+        import hyoka.flows.ingest  # noqa: F401 - seconds of imports, while the server starts
 
     with api_for_a_run(prepare=import_flow):
-        from flows.ingest import ingest as ingest_flow
+        from hyoka.flows.ingest import ingest as ingest_flow
 
         return ingest_flow(paths, **parameters)
 
@@ -385,7 +385,7 @@ def _ingest_flow(paths: list[str], **parameters: Any) -> Any:
 def _answer_from_warehouse(paths: list[str], run: Any, db: Path, report: bool, wait: float,
                            processed_dir: Path | None, hook: Any) -> Any:
     """The summary of a run with nothing to read: every file is unchanged or a known failure."""
-    from flows.runs import IngestSummary, Tally, report_is_current, write_report_safely
+    from hyoka.flows.runs import IngestSummary, Tally, report_is_current, write_report_safely
 
     summary = IngestSummary(db_path=str(db), missing=run.missing)
     tally = Tally(summary, paths, str(processed_dir) if processed_dir else None, hook)
@@ -487,7 +487,7 @@ def _require_warehouse(db: Path) -> None:
 
 def _open_read_only(db: Path, wait: float) -> Any:
     """A read-only connection to an existing warehouse, waiting for a writer; one line on failure."""
-    from warehouse import store
+    from hyoka.warehouse import store
 
     _require_warehouse(db)
     try:
@@ -497,7 +497,7 @@ def _open_read_only(db: Path, wait: float) -> Any:
 
 
 def _fail(exc: Exception) -> NoReturn:
-    from warehouse.store import WarehouseLocked
+    from hyoka.warehouse.store import WarehouseLocked
 
     from hyoka.service import PrefectUnavailable
 
@@ -567,7 +567,7 @@ def sql(
     wait: float = typer.Option(60.0, help="Seconds to wait while another process is writing the warehouse."),
 ) -> None:
     """Run one SQL statement against the warehouse and print its result."""
-    from warehouse import store
+    from hyoka.warehouse import store
 
     _one_statement(query, db)
     con = _open_read_only(db, wait)
@@ -668,8 +668,8 @@ def inspect(
     resolution: int = typer.Option(110, help="Pixels per inch of the rendering."),
 ) -> None:
     """Draw the cells and fields hyoka found on a page, to see what it read."""
-    from extractors.inspect import render_page
-    from extractors.pdf_input import DocumentError
+    from hyoka.extractors.inspect import render_page
+    from hyoka.extractors.pdf_input import DocumentError
 
     if not pdf.is_file():
         _error(f"{pdf}: {'a folder, not a file' if pdf.is_dir() else 'no such file'} — give the path of a PDF")
@@ -711,7 +711,7 @@ def changes(
     """What changed between two editions (results fiscal years) of the documents."""
     from hyoka import changes_output
     from hyoka.normalize import era_label
-    from warehouse import changes as edition_changes
+    from hyoka.warehouse import changes as edition_changes
 
     if from_year == to_year:
         _error("--from and --to are the same year: give two editions")
@@ -754,7 +754,7 @@ def export(
     wait: float = typer.Option(60.0, help="Seconds to wait while another process is writing the warehouse."),
 ) -> None:
     """Write every table and view as Parquet, one folder each, for BI tools and notebooks."""
-    from warehouse.export import export_parquet
+    from hyoka.warehouse.export import export_parquet
 
     if parquet.exists() and not parquet.is_dir():
         _error(f"{parquet} is a file: --parquet takes a folder (a new one, or one to write into) — give another path")
@@ -788,7 +788,7 @@ def export(
 )
 def templates() -> None:
     """List the sheet layouts (templates) hyoka can read."""
-    from extractors.registry import TEMPLATES
+    from hyoka.extractors.registry import TEMPLATES
 
     table = Table(show_header=True, header_style="bold")
     for column in ("template", "municipality", "document type", "description"):
@@ -809,7 +809,7 @@ def version() -> None:
 
 
 def main() -> None:  # pragma: no cover - console entry point
-    from flows.worker import collect_garbage_less_often
+    from hyoka.flows.worker import collect_garbage_less_often
 
     collect_garbage_less_often()
     app(prog_name="hyoka")

@@ -330,7 +330,7 @@ def serve_ingest(
     schedule (in `timezone`) or every `interval` seconds, until interrupted."""
     from prefect.schedules import Cron, Interval
 
-    from flows.ingest import ingest
+    from hyoka.flows.ingest import ingest
 
     if cron:
         schedule = Cron(cron, timezone=timezone)

@@ -1,6 +1,6 @@
 """Which Pandera schema validates which record type: the one place validation looks a table up.
 
-The schemas themselves live beside their checks (`schemas.tables`, `schemas.strategy`);
+The schemas themselves live beside their checks (`hyoka.schemas.tables`, `hyoka.schemas.strategy`);
 here each is filed under its record type's `TABLE`. A record type with no table-wide
 checks is listed in `UNCHECKED`, so that a new record type must be placed in one or the
 other (`tests/test_record_contract.py` holds every record type to that).
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
-from extractors.records import (
+from hyoka.extractors.records import (
     BudgetItemRecord,
     BudgetRecord,
     BudgetSourceRecord,
@@ -25,7 +25,7 @@ from extractors.records import (
     StrategyKpiRecord,
     StrategyKpiValueRecord,
 )
-from schemas import strategy, tables
+from hyoka.schemas import strategy, tables
 
 # record table -> its schema
 SCHEMAS: dict[str, pa.DataFrameSchema] = {

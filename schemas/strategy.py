@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from hyoka.normalize import fold_width, is_placeholder
-from schemas.screen import column_check, frame_check
+from hyoka.schemas.screen import column_check, frame_check
 
 # Units seen on KPI lists. A unit outside this list is a warning, not an error: a new
 # edition may well introduce one; add it here when it is real.

@@ -1,8 +1,8 @@
 """Pandera schemas for the record tables, with the cross-field checks.
 
-Each check is named after an entry of `schemas.checks.CHECKS`. A check that concerns one
+Each check is named after an entry of `hyoka.schemas.checks.CHECKS`. A check that concerns one
 column of a wide check carries it in brackets (`unparseable_number[total_cost]`) so the
-issue can name the column. Schemas validate DataFrames built by `schemas.validate`, where
+issue can name the column. Schemas validate DataFrames built by `hyoka.schemas.validate`, where
 `raw__<column>` holds the printed text of a parsed column.
 """
 
@@ -16,7 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from hyoka.normalize import is_placeholder
-from schemas.screen import column_check, frame_check
+from hyoka.schemas.screen import column_check, frame_check
 
 MIN_FISCAL_YEAR = 1868  # 明治元年
 MAX_FISCAL_YEAR = 2100
@@ -355,7 +355,7 @@ PROJECT_INDICATORS = pa.DataFrameSchema(
 # so that the arithmetic is checked the same way whatever the city's matrix looks like.
 
 # project_budget_sources.source: what every template maps its printed rows / columns to.
-from extractors.records import BUDGET_SOURCES  # noqa: E402
+from hyoka.extractors.records import BUDGET_SOURCES  # noqa: E402
 # the rounding a printed 受益者負担率 (one decimal, in percent) may carry
 BURDEN_RATE_TOLERANCE = 0.051
 _BUDGET_COLUMN_KEYS = ("project_code", "page", "fiscal_year", "stage", "label")

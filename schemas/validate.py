@@ -1,10 +1,10 @@
 """The validate stage: records in, validation issues out (records are never dropped).
 
-Each table's records become a DataFrame, the table's Pandera schema (`schemas.registry`)
+Each table's records become a DataFrame, the table's Pandera schema (`hyoka.schemas.registry`)
 validates it lazily (all failures at once), and every failure becomes an `IssueRecord`
 that knows its page, record key (the record's own `key()`), column, raw value and the
 cell's box on the page. The extractors' own findings come without severity or message:
-`complete_findings` gives them the check registry's (`schemas.checks`).
+`complete_findings` gives them the check registry's (`hyoka.schemas.checks`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from collections.abc import Callable
 import pandas as pd
 import pandera.pandas as pa
 
-from extractors.records import Extraction, IssueRecord, Record
-from schemas.checks import message_of, severity_of
-from schemas.registry import schema_for
-from schemas.screen import screen_of
+from hyoka.extractors.records import Extraction, IssueRecord, Record
+from hyoka.schemas.checks import message_of, severity_of
+from hyoka.schemas.registry import schema_for
+from hyoka.schemas.screen import screen_of
 
 _COLUMN_IN_NAME = re.compile(r"^(?P<check>[a-z_]+)\[(?P<column>[a-z_]+)\]$")
 # Record fields that are provenance helpers, not table columns (as in `Record.as_row`)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import SHEET_LIBREOFFICE, fetch_dicts, finish, spawn
-from extractors.pdf_input import DocumentError, sha256_hex
-from extractors.registry import extract_pdf
+from hyoka.extractors.pdf_input import DocumentError, sha256_hex
+from hyoka.extractors.registry import extract_pdf
 from pdf_factory import encrypted_copy, scanned_pdf, text_pdf
 
 GOOD = SHEET_LIBREOFFICE.read_bytes()

@@ -13,11 +13,11 @@ import duckdb
 import pytest
 
 from conftest import SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, fetch_dicts
-from extractors.pdf_input import sha256_hex
-from extractors.registry import extract_pdf
-from flows.ingest import IngestSummary, ingest
+from hyoka.extractors.pdf_input import sha256_hex
+from hyoka.extractors.registry import extract_pdf
+from hyoka.flows.ingest import IngestSummary, ingest
 from pdf_factory import book, text_pdf
-from schemas.validate import complete_findings
+from hyoka.schemas.validate import complete_findings
 
 
 def test_pages_grouped_by_content_not_parity() -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.plan import InputCheck, check_inputs
-from flows.runs import RUNNERS, DocumentOutcome, IngestSummary
+from hyoka.flows.plan import InputCheck, check_inputs
+from hyoka.flows.runs import RUNNERS, DocumentOutcome, IngestSummary
 from hyoka.cli import OutputFormat, Runner, _fiscal_year, _print_summary, app
-from warehouse import store
+from hyoka.warehouse import store
 
 # A folder name a Japanese user may well have: a space and kanji, to be pasted back into a shell.
 AWKWARD = "出力 フォルダ"

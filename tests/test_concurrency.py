@@ -19,9 +19,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import HANG, KPI_LIST, SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, finish, spawn, stop, wait_until
-from flows.ingest import ingest
+from hyoka.flows.ingest import ingest
 from hyoka.cli import app
-from warehouse import store
+from hyoka.warehouse import store
 
 ENV = {"COLUMNS": "100"}
 
@@ -31,7 +31,7 @@ HOLDER = textwrap.dedent(
     f"""
     import sys, time
     from pathlib import Path
-    from warehouse import store
+    from hyoka.warehouse import store
     con = store.connect(sys.argv[1])
     print("holding", flush=True)
     release, deadline = Path(sys.argv[2]), time.monotonic() + {HANG}
@@ -49,17 +49,17 @@ GATED_HYOKA = textwrap.dedent(
     f"""
     import sys, time
     from pathlib import Path
-    import flows.ingest
+    import hyoka.flows.ingest
     from hyoka.cli import main
     reached, release = Path(sys.argv[1]), Path(sys.argv[2])
-    real = flows.ingest.make_task_runner
+    real = hyoka.flows.ingest.make_task_runner
     def gated(*args, **kwargs):
         reached.touch()
         deadline = time.monotonic() + {HANG}
         while not release.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         return real(*args, **kwargs)
-    flows.ingest.make_task_runner = gated
+    hyoka.flows.ingest.make_task_runner = gated
     sys.argv = ["hyoka", *sys.argv[3:]]
     main()
     """
@@ -191,10 +191,10 @@ def by_thread(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_process_runner(by_thread: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import flows.engine
+    import hyoka.flows.engine
 
     # the samples are too few pages to repay a pool's start-up: lower the bar, not the work
-    monkeypatch.setattr(flows.engine, "MIN_PAGES_PER_PROCESS", 1)
+    monkeypatch.setattr(hyoka.flows.engine, "MIN_PAGES_PER_PROCESS", 1)
     db = tmp_path / "process.duckdb"
     summary = ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], db=str(db), runner="process", workers=2, report=False)
     assert (summary.runner, summary.parsed, summary.failed) == ("process", 2, 0)
@@ -203,21 +203,21 @@ def test_process_runner(by_thread: Path, tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_without_prefect_in_a_process_pool(by_thread: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The run without Prefect (no server configured): its own worker processes side by side, the flow's rows."""
-    import flows.engine
+    import hyoka.flows.engine
 
-    monkeypatch.setattr(flows.engine, "MIN_PAGES_PER_PROCESS", 1)
+    monkeypatch.setattr(hyoka.flows.engine, "MIN_PAGES_PER_PROCESS", 1)
     db = tmp_path / "local.duckdb"
-    summary = flows.engine.run_ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], str(db), runner="process", workers=2,
+    summary = hyoka.flows.engine.run_ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], str(db), runner="process", workers=2,
                                       report=False)
     assert (summary.runner, summary.parsed, summary.failed) == ("process", 2, 0)
     assert rows(db) == rows(by_thread)
-    again = flows.engine.run_ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], str(db), report=False)
+    again = hyoka.flows.engine.run_ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], str(db), report=False)
     assert (again.count("unchanged"), again.parsed) == (2, 0)
 
 
 def test_who_runs_an_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Prefect runs it when a server is configured (environment or profile) or Dask reads; else hyoka alone."""
-    from flows.runs import Orchestrator, uses_prefect
+    from hyoka.flows.runs import Orchestrator, uses_prefect
 
     home = tmp_path / "prefect-home"
     home.mkdir()
@@ -239,7 +239,7 @@ def test_who_runs_an_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_a_small_run_reads_in_the_flow(tmp_path: Path) -> None:
     """One worker for a run of a few pages, and for --workers 1: a second one would not repay its start."""
-    from flows.engine import MIN_PAGES_PER_PROCESS, runner_for
+    from hyoka.flows.engine import MIN_PAGES_PER_PROCESS, runner_for
 
     summary = ingest([str(SHEET_REPORTLAB)], db=str(tmp_path / "one.duckdb"), runner="process", workers=2, report=False)
     assert (summary.runner, summary.parsed, summary.failed) == ("thread", 1, 0)

@@ -12,10 +12,10 @@ import duckdb
 import pytest
 
 from conftest import SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch
-from extractors.pdf_input import sha256_hex
-from warehouse import schema
-from warehouse.status import LIVE_STATUSES
-from warehouse.views import CURRENT_VIEWS
+from hyoka.extractors.pdf_input import sha256_hex
+from hyoka.warehouse import schema
+from hyoka.warehouse.status import LIVE_STATUSES
+from hyoka.warehouse.views import CURRENT_VIEWS
 
 SUPERSEDED_DOC = sha256_hex(SHEET_LIBREOFFICE.read_bytes())
 LIVE_DOC = sha256_hex(SHEET_REPORTLAB.read_bytes())
@@ -63,7 +63,7 @@ def test_every_document_table_has_a_current_view_of_its_live_rows(sheet_warehous
 @pytest.mark.parametrize("status, live", [("loaded", True), ("loaded_with_issues", True), ("superseded", False), ("failed", False)])
 def test_one_definition_of_live(status: str, live: bool) -> None:
     """The history views, `hyoka changes` and the current views agree on what counts."""
-    from warehouse import store
+    from hyoka.warehouse import store
 
     con = store.connect(":memory:")
     try:

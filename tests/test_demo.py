@@ -106,7 +106,7 @@ def test_the_makefile_queries_return_rows(demo: Path) -> None:
 def test_generated_files_are_what_the_generator_makes(generated: Any, tmp_path: Path) -> None:
     """The committed PDFs hold what `make editions` draws (compared as read, not byte for byte:
     another reportlab may lay the same content out a little differently)."""
-    from extractors.registry import extract_pdf
+    from hyoka.extractors.registry import extract_pdf
     from synth.demo_editions import write
 
     editions, out = generated
@@ -182,7 +182,7 @@ def _cells(extraction: Any, table: str, columns: tuple[str, ...]) -> set[tuple]:
 def test_the_samples_read_back_as_the_generators_input(tmp_path: Path) -> None:
     """An extracted sample, drawn again by the generators, reads back the same: so the next
     editions carry the samples' real content, not an approximation."""
-    from extractors.registry import extract_pdf
+    from hyoka.extractors.registry import extract_pdf
     from synth.editions import kpi_list_from_extraction, truths_from_extraction
     from synth.sheets import render_book
 

@@ -33,7 +33,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT, fetch, fetch_dicts
-from extractors.pdf_input import sha256_hex
+from hyoka.extractors.pdf_input import sha256_hex
 from synth.editions import budget_row, next_edition, set_budget, set_code, set_indicator
 from synth.kpi_list import SynthGoal, SynthItem, SynthKpi, kpi_list_pdf
 from synth.sheets import SheetTruth, make_sheet_truth, make_truths, render_book
@@ -178,7 +178,7 @@ def test_corrected_reissue_supersedes_and_views_use_it(editions) -> None:  # typ
 
 
 def test_superseded_file_again_stays_superseded(editions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from flows.ingest import ingest
+    from hyoka.flows.ingest import ingest
 
     db, docs = editions["db"], editions["docs"]
     summary = ingest([str(editions["made"] / "kpi_R5.pdf")], db=str(db), runner="thread", report=False)
@@ -189,8 +189,8 @@ def test_superseded_file_again_stays_superseded(editions, tmp_path: Path) -> Non
 
 def test_supersede_rule_for_sheets() -> None:
     """A sheet document is superseded by a later one of the same edition holding all its project codes."""
-    from warehouse import editions as ed
-    from warehouse import store
+    from hyoka.warehouse import editions as ed
+    from hyoka.warehouse import store
 
     con = store.connect(":memory:")
 
@@ -211,9 +211,9 @@ def test_supersede_rule_for_sheets() -> None:
 
 def test_warnings_naming_a_superseded_file_are_checked_again() -> None:
     """A sheet warned against a KPI list; the corrected list agrees with the sheet: the warning goes."""
-    from warehouse import crosscheck
-    from warehouse import editions as ed
-    from warehouse import store
+    from hyoka.warehouse import crosscheck
+    from hyoka.warehouse import editions as ed
+    from hyoka.warehouse import store
 
     con = store.connect(":memory:")
     sheet, wrong, right = "s" * 64, "k" * 64, "r" * 64
@@ -397,7 +397,7 @@ def test_export_parquet(editions, tmp_path: Path) -> None:  # type: ignore[no-un
     from typer.testing import CliRunner
 
     from hyoka.cli import app
-    from warehouse.export import relations
+    from hyoka.warehouse.export import relations
 
     out = tmp_path / "export"
     result = CliRunner().invoke(app, ["export", "--parquet", str(out), "--db", str(editions["db"])])

@@ -1,4 +1,4 @@
-"""Every registered check (`schemas.checks.CHECKS`) has a test: an input that trips it, and a close one that does not.
+"""Every registered check (`hyoka.schemas.checks.CHECKS`) has a test: an input that trips it, and a close one that does not.
 
 Each `Case` builds one small input twice: with its defect (`bad=True`) and without it
 (`bad=False`), so the two differ only in what the check looks at. The tripped input
@@ -9,7 +9,7 @@ also not a code of digits).
 
 Each check is reached by the smallest real path that raises it:
 
-- schema checks: records validated by `schemas.validate.validate_table`;
+- schema checks: records validated by `hyoka.schemas.validate.validate_table`;
 - extractor checks: page grids read from a PDF (the sample sheet, a 池田 sheet, or a
   KPI一覧 drawn by `synth.kpi_list`), sometimes with one cell or line edited, put
   together by the registry's `assemble_extraction` and validated as a whole;
@@ -30,9 +30,9 @@ from collections.abc import Callable
 import pytest
 
 from conftest import IKEDA_PDFS, SHEET_LIBREOFFICE
-from extractors.asahikawa_kpi import kpi_id_for
-from extractors.grid import Cell, PageGrid, TextLine
-from extractors.records import (
+from hyoka.extractors.asahikawa_kpi import kpi_id_for
+from hyoka.extractors.grid import Cell, PageGrid, TextLine
+from hyoka.extractors.records import (
     BBox,
     BudgetItemRecord,
     BudgetRecord,
@@ -47,12 +47,12 @@ from extractors.records import (
     StrategyKpiRecord,
     StrategyKpiValueRecord,
 )
-from extractors.registry import PageRead, assemble_extraction, read_page_grids
+from hyoka.extractors.registry import PageRead, assemble_extraction, read_page_grids
 from hyoka.identity import sha256_hex
 from hyoka.normalize import normalize_label
 from pdf_factory import text_pdf
-from schemas.checks import CHECKS
-from schemas.validate import complete_findings, validate_extraction, validate_table
+from hyoka.schemas.checks import CHECKS
+from hyoka.schemas.validate import complete_findings, validate_extraction, validate_table
 from synth.kpi_list import SynthGoal, SynthItem, SynthKpi, kpi_list_pdf
 
 
@@ -581,9 +581,9 @@ def kpi_list_extraction(value: float) -> Extraction:
 
 def warehouse_issues(bad: bool) -> list[Found]:
     """Every validation_issues row after loading the sheet (77.2) and then the KPI list (77.5, or 77.2 too)."""
-    from flows.runs import load_result
-    from flows.stages import document_row, validated_result
-    from warehouse import store
+    from hyoka.flows.runs import load_result
+    from hyoka.flows.stages import document_row, validated_result
+    from hyoka.warehouse import store
 
     con = store.connect(":memory:")
     try:

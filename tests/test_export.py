@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import KPI_LIST, SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch
-from warehouse.export import relations
+from hyoka.warehouse.export import relations
 from warehouse_builder import build_warehouse
 
 BACKENDS = [{}, {"dtype_backend": "pyarrow"}]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from flows.engine import run_ingest
-from flows.stages import read_and_process
+from hyoka.flows.engine import run_ingest
+from hyoka.flows.stages import read_and_process
 from synth import mutants as corpus
 
 _spec = importlib.util.spec_from_file_location("fuzz", ROOT / "benchmarks" / "fuzz.py")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import fetch_dicts, squash
-from extractors.pdf_input import sha256_hex
+from hyoka.extractors.pdf_input import sha256_hex
 from synth.sheets import SheetTruth, make_book
 from warehouse_builder import build_warehouse
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import IKEDA_PDFS, fetch, fetch_dicts
-from extractors.pdf_input import sha256_hex
+from hyoka.extractors.pdf_input import sha256_hex
 
 NAMES = [p.name for p in IKEDA_PDFS]
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from conftest import IKEDA, IKEDA_GROUND_TRUTH, fetch, fetch_dicts
-from extractors.pdf_input import sha256_hex
+from hyoka.extractors.pdf_input import sha256_hex
 from hyoka.normalize import parse_stage_label
 
 TRUTH: dict[str, dict] = json.loads(IKEDA_GROUND_TRUTH.read_text(encoding="utf-8"))

@@ -25,10 +25,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from conftest import IKEDA
-from extractors import ikeda_sheet
-from extractors.grid import PageGrid, build_grid, ruling_edges
-from extractors.records import BudgetRecord, BudgetSourceRecord
-from extractors.tables import (
+from hyoka.extractors import ikeda_sheet
+from hyoka.extractors.grid import PageGrid, build_grid, ruling_edges
+from hyoka.extractors.records import BudgetRecord, BudgetSourceRecord
+from hyoka.extractors.tables import (
     DASH_IS_NO_FIGURE,
     DASH_IS_ZERO,
     DashRule,
@@ -38,7 +38,7 @@ from extractors.tables import (
     read_number,
     stage_columns,
 )
-from schemas.validate import validate_table
+from hyoka.schemas.validate import validate_table
 
 SHEET_001 = IKEDA / "ikeda-r7-001.pdf"
 

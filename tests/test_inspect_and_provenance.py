@@ -8,8 +8,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from conftest import IKEDA_PDFS, KPI_LIST, SHEET_REPORTLAB
-from extractors.inspect import field_boxes
-from extractors.registry import extract_pdf
+from hyoka.extractors.inspect import field_boxes
+from hyoka.extractors.registry import extract_pdf
 from hyoka.cli import app
 
 
@@ -57,7 +57,7 @@ def fake_measure(text: str) -> tuple[float, float]:
 
 
 def test_a_label_takes_the_longest_text_that_fits_in_a_free_corner() -> None:
-    from extractors.inspect import place_labels
+    from hyoka.extractors.inspect import place_labels
 
     wide, value_top_left = (0.0, 0.0, 200.0, 40.0), (4.0, 2.0, 60.0, 14.0)  # the value printed at the top left
     labels, key, unmarked = place_labels([("table.column", wide)], [value_top_left], fake_measure)
@@ -75,7 +75,7 @@ def test_a_label_takes_the_longest_text_that_fits_in_a_free_corner() -> None:
 def test_labels_on_dense_real_pages_clear_the_values_and_each_other() -> None:
     from collections import Counter
 
-    from extractors.inspect import FIELD_COLOR, LEGEND, intersects, inside, plan_page, scaled, text_boxes
+    from hyoka.extractors.inspect import FIELD_COLOR, LEGEND, intersects, inside, plan_page, scaled, text_boxes
 
     for pdf in (IKEDA_PDFS[0], KPI_LIST):  # a 目標設定シート's budget table; the KPI list's rows of values
         plan = plan_page(pdf.read_bytes(), 1)
@@ -106,7 +106,7 @@ def test_labels_on_dense_real_pages_clear_the_values_and_each_other() -> None:
 
 
 def test_the_picture_has_the_legend_below_the_page(tmp_path: Path) -> None:
-    from extractors.inspect import FIELD_COLOR, plan_page, render_page
+    from hyoka.extractors.inspect import FIELD_COLOR, plan_page, render_page
 
     data = IKEDA_PDFS[0].read_bytes()
     out = tmp_path / "page1.png"

@@ -18,7 +18,7 @@ GATED_HYOKA = textwrap.dedent(
     f"""
     import signal, sys, time
     from pathlib import Path
-    from flows.runs import Tally
+    from hyoka.flows.runs import Tally
     # Ctrl-C as at a terminal: a test run started in the background (`make test &`, a CI
     # runner) hands its children SIGINT ignored, and Python then never raises KeyboardInterrupt
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -16,18 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from extractors.asahikawa_kpi import (
+from hyoka.extractors.asahikawa_kpi import (
     TEMPLATE,
     ValueColumn,
     annotation_span,
     municipality_from_title,
     read_value,
 )
-from extractors.asahikawa_sheet import TEMPLATE as SHEET_TEMPLATE
-from extractors.grid import build_grid
-from extractors.pdf_input import open_pdf
-from extractors.records import Extraction, StrategyKpiRecord, StrategyKpiValueRecord
-from extractors.registry import MIN_SCORE, extract_pdf
+from hyoka.extractors.asahikawa_sheet import TEMPLATE as SHEET_TEMPLATE
+from hyoka.extractors.grid import build_grid
+from hyoka.extractors.pdf_input import open_pdf
+from hyoka.extractors.records import Extraction, StrategyKpiRecord, StrategyKpiValueRecord
+from hyoka.extractors.registry import MIN_SCORE, extract_pdf
 from hyoka.normalize import find_fiscal_year, normalize_label
 from synth.kpi_list import SynthGoal, SynthItem, SynthKpi, SynthSubItem, kpi_list_pdf
 

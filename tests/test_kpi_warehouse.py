@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GROUND_TRUTH, KPI_LIST, SHEET_LIBREOFFICE, fetch, fetch_dicts, squash
-from extractors.pdf_input import sha256_hex
+from hyoka.extractors.pdf_input import sha256_hex
 from hyoka.normalize import normalize_label
 from synth.kpi_list import SynthGoal, SynthItem, SynthKpi, SynthSubItem, kpi_list_pdf
 from warehouse_builder import build_warehouse

@@ -19,12 +19,12 @@ import pytest
 
 from conftest import SHEET_REPORTLAB, fetch, wait_until
 from pdf_factory import busy_page, decompression_bomb, many_pages
-from extractors.limits import DEFAULT_LIMITS, NO_LIMITS, LimitExceeded, Limits, check_inflated_sizes
-from extractors.pages import Reader
-from extractors.registry import count_pages, read_page_grids
-from flows import worker as workers
-from flows.engine import run_ingest
-from flows.stages import open_file
+from hyoka.extractors.limits import DEFAULT_LIMITS, NO_LIMITS, LimitExceeded, Limits, check_inflated_sizes
+from hyoka.extractors.pages import Reader
+from hyoka.extractors.registry import count_pages, read_page_grids
+from hyoka.flows import worker as workers
+from hyoka.flows.engine import run_ingest
+from hyoka.flows.stages import open_file
 
 
 def statuses(db: Path) -> dict[str, tuple[str, str | None]]:

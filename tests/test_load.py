@@ -15,10 +15,10 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
-from flows.runs import DocumentOutcome, load_result
-from flows.stages import DocumentResult
-from warehouse import crosscheck, editions, schema, store
-from warehouse.status import DOCUMENT_STATUSES, LIVE_STATUSES, decide_status
+from hyoka.flows.runs import DocumentOutcome, load_result
+from hyoka.flows.stages import DocumentResult
+from hyoka.warehouse import crosscheck, editions, schema, store
+from hyoka.warehouse.status import DOCUMENT_STATUSES, LIVE_STATUSES, decide_status
 
 SHEET, WRONG, RIGHT = "s" * 64, "w" * 64, "r" * 64
 TITLE = "第2期旭川市まち・ひと・しごと創生総合戦略 KPI一覧"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import IKEDA_PDFS, KPI_LIST, ROOT, SHEET_REPORTLAB, fetch
-from flows.stages import (
+from hyoka.flows.stages import (
     MAX_BATCH_PAGES,
     Part,
     assemble_document,

@@ -7,7 +7,7 @@ cell boxes must agree to `BOX_TOLERANCE`, and the cell texts, the loose lines an
 "has text" must be equal. A failure names the file, the page, the cell and the
 difference.
 
-Where the readers differ on purpose (see also `extractors.pages`):
+Where the readers differ on purpose (see also `hyoka.extractors.pages`):
 - vertical-writing glyphs (Identity-V fonts, 神戸's `（内訳）` labels): pdfminer boxes
   them with no height, above where they are drawn; pdfium boxes them where they are
   drawn. A cell holding such a glyph may read the same characters in another order.
@@ -36,10 +36,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from conftest import IKEDA_PDFS, KPI_LIST, REAL, SAMPLES, SHEET_LIBREOFFICE
-from extractors.grid import BBox, PageGrid, build_grid, intersections_to_cells, ruled_cells, ruling_edges
-from extractors.pages import DEFAULT_READER, PageObjects, Reader
-from extractors.pdf_input import DocumentError, open_document
-from extractors.registry import assemble_extraction, count_pages, extract_pdf, read_page_grids
+from hyoka.extractors.grid import BBox, PageGrid, build_grid, intersections_to_cells, ruled_cells, ruling_edges
+from hyoka.extractors.pages import DEFAULT_READER, PageObjects, Reader
+from hyoka.extractors.pdf_input import DocumentError, open_document
+from hyoka.extractors.registry import assemble_extraction, count_pages, extract_pdf, read_page_grids
 from pdf_factory import book, encrypted_copy
 
 # grid rounds cell boxes to 0.01 pt; pdfium keeps coordinates as 32-bit floats, which may
@@ -222,7 +222,7 @@ def test_our_ruled_cells_are_pdfplumbers(name: str) -> None:
 
 
 def test_grid_settings_are_checked_up_front() -> None:
-    from extractors.grid import GridSettings
+    from hyoka.extractors.grid import GridSettings
 
     with pytest.raises(ValueError, match="snap_tolerance must be a number ≥ 0"):
         GridSettings(snap_tolerance=-1)
@@ -234,7 +234,7 @@ def test_the_pdfplumber_reader_gives_the_table_finders_cells(path: Path) -> None
     """With pdfplumber pages, the cells are exactly those of pdfplumber's own table finder."""
     import pdfplumber
 
-    from extractors.grid import TABLE_SETTINGS, find_cell_boxes
+    from hyoka.extractors.grid import TABLE_SETTINGS, find_cell_boxes
 
     with pdfplumber.open(str(path)) as pdf:
         for page in pdf.pages:

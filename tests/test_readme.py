@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from conftest import ROOT
-from warehouse import schema
+from hyoka.warehouse import schema
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 QUERIES = (ROOT / "docs" / "queries.md").read_text(encoding="utf-8")

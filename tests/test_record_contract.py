@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from conftest import IKEDA_PDFS, KPI_LIST, ROOT, SHEET_LIBREOFFICE
-from extractors.records import (
+from hyoka.extractors.records import (
     RECORD_TYPES,
     BudgetRecord,
     Extraction,
@@ -30,7 +30,7 @@ from extractors.records import (
     ProjectRecord,
     Record,
 )
-from extractors.registry import (
+from hyoka.extractors.registry import (
     TEMPLATES,
     PageRead,
     assemble_extraction,
@@ -39,15 +39,15 @@ from extractors.registry import (
     read_page_grids,
     template_named,
 )
-from extractors.template import PageMatch
-from schemas.registry import SCHEMAS, UNCHECKED, schema_for
-from warehouse import report_queries, schema, store
+from hyoka.extractors.template import PageMatch
+from hyoka.schemas.registry import SCHEMAS, UNCHECKED, schema_for
+from hyoka.warehouse import report_queries, schema, store
 
 TABLE_NAMES = set(RECORD_TYPES) | {Extraction.TABLE, "validation_issues"}
 
 
 def old_record_key(table: str, record: Record) -> str:
-    """`schemas.validate.record_key` as it was before issue 11: the oracle of `key()`."""
+    """`hyoka.schemas.validate.record_key` as it was before issue 11: the oracle of `key()`."""
     get = lambda name: getattr(record, name, None)  # noqa: E731
     if table == "project_budgets":
         return f"{get('project_code')} {get('label')}"

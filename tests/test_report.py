@@ -161,7 +161,7 @@ class Books:
 @pytest.fixture(scope="module")
 def books(tmp_path_factory: pytest.TempPathFactory) -> Books:
     """Both books in one warehouse, through the real `ingest` flow."""
-    from flows.ingest import ingest
+    from hyoka.flows.ingest import ingest
 
     folder = tmp_path_factory.mktemp("planted")
     clean_pdf, planted_pdf, plants = planted_book(folder)
@@ -291,7 +291,7 @@ def test_planted_errors_in_issues_csv(books: Books) -> None:
 
 
 def test_planted_errors_in_the_html(books: Books) -> None:
-    from schemas.checks import CHECKS
+    from hyoka.schemas.checks import CHECKS
 
     report = cards(books.report_dir)
     rows = html_rows(report, "planted.pdf")
@@ -330,7 +330,7 @@ def test_samples_only_the_real_page_2_difference(sheet_warehouse: Path) -> None:
 
 
 def test_kpi_list_sample_triggers_none_of_the_sheet_checks() -> None:
-    from flows.stages import read_and_process
+    from hyoka.flows.stages import read_and_process
 
     result = read_and_process(str(KPI_LIST))
     mine = {"budget_year_out_of_range", "target_before_actual", "duplicate_project", "value_jump"}
@@ -510,7 +510,7 @@ def test_cli_report_command(books: Books, tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_ingest_summary_prints_the_report_path(books: Books, capsys: pytest.CaptureFixture[str]) -> None:
-    from flows.ingest import IngestSummary
+    from hyoka.flows.ingest import IngestSummary
     from hyoka.cli import _print_summary
 
     assert books.report_dir == books.db.with_name("books-report")
@@ -521,7 +521,7 @@ def test_ingest_summary_prints_the_report_path(books: Books, capsys: pytest.Capt
 def test_a_report_failure_never_fails_the_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import hyoka.report
     from conftest import SHEET_REPORTLAB
-    from flows.ingest import ingest
+    from hyoka.flows.ingest import ingest
 
     skipped = ingest([str(SHEET_REPORTLAB)], db=str(tmp_path / "a.duckdb"), report=False)
     assert (skipped.report_dir, skipped.report_error) == (None, None)
@@ -756,7 +756,7 @@ def test_crops_are_rendered_under_the_pdfium_lock(tmp_path: Path) -> None:
 
 
 def test_budget_year_is_judged_against_its_own_sheet() -> None:
-    from schemas.tables import budget_year_out_of_range
+    from hyoka.schemas.tables import budget_year_out_of_range
 
     frame = pd.DataFrame({"project_code": ["1"] * 4 + ["2"] * 4, "page": [1] * 4 + [3] * 4,
                           "fiscal_year": [2020, 2021, 2021, 2022, 2010, 2011, 2011, 2012]})
@@ -766,7 +766,7 @@ def test_budget_year_is_judged_against_its_own_sheet() -> None:
 
 
 def test_value_jump_compares_within_a_stage_family() -> None:
-    from schemas.tables import budget_value_jump
+    from hyoka.schemas.tables import budget_value_jump
 
     frame = pd.DataFrame({"project_code": ["1"] * 4, "page": [1] * 4, "fiscal_year": [2020, 2021, 2021, 2022],
                           "stage": ["決算", "当初予算", "決算見込", "当初予算"], "total_cost": [100.0, 5.0, 120.0, 6.0]})
@@ -776,14 +776,14 @@ def test_value_jump_compares_within_a_stage_family() -> None:
 
 
 def test_duplicate_project_needs_different_content() -> None:
-    from schemas.tables import duplicate_project
+    from hyoka.schemas.tables import duplicate_project
 
     frame = pd.DataFrame({"project_code": ["1", "1", "1"], "page": [1, 3, 5], "project_name": ["A", "A", "A 改"]})
     assert duplicate_project(frame).tolist() == [True, True, False]
 
 
 def test_every_check_is_documented_in_the_readme() -> None:
-    from schemas.checks import CHECKS
+    from hyoka.schemas.checks import CHECKS
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Validation report and checks", 1)[1]

@@ -17,9 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, fetch_dicts, run_hyoka
-from extractors.pdf_input import sha256_hex
-from flows import plan as plan_module
-from flows.ingest import ingest
+from hyoka.extractors.pdf_input import sha256_hex
+from hyoka.flows import plan as plan_module
+from hyoka.flows.ingest import ingest
 
 BROKEN = b"%PDF-1.4\nthis is not really a PDF\n"
 

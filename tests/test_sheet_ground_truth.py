@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GROUND_TRUTH, SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, fetch_dicts, squash
-from extractors.pdf_input import sha256_hex
+from hyoka.extractors.pdf_input import sha256_hex
 from hyoka.normalize import find_fiscal_year
 
 TRUTH = json.loads(GROUND_TRUTH.read_text(encoding="utf-8"))["asahikawa_jimujigyo_R4_121101"]
@@ -48,7 +48,7 @@ def project(db: Path, pdf: Path) -> dict:
 def test_document_row(sheet_warehouse: Path, pdf: Path) -> None:
     (row,) = fetch_dicts(sheet_warehouse, "SELECT * FROM documents WHERE document_id = ?", [doc_id(pdf)])
     # the real page-2 difference; the two renderings are the same edition of the same sheet, so the
-    # one loaded last supersedes the other (warehouse.editions), which keeps its rows
+    # one loaded last supersedes the other (hyoka.warehouse.editions), which keeps its rows
     assert row["status"] in ("loaded_with_issues", "superseded")
     assert row["warning_count"] > 0
     assert row["template"] == "asahikawa_jimujigyo_sheet"

@@ -23,7 +23,7 @@ import pytest
 
 from conftest import HANG, IKEDA_PDFS, fetch, finish, spawn, stop, wait_until
 from pdf_factory import book
-from warehouse import schema
+from hyoka.warehouse import schema
 
 BOOK = "b-book.pdf"  # the file the run is held in while parsing
 
@@ -42,7 +42,7 @@ GATED_HYOKA = textwrap.dedent(
             time.sleep(0.05)
 
     if point == "parsing":
-        from flows import worker
+        from hyoka.flows import worker
         real_ask = worker.Worker.ask
         def ask(self, request, on_page=None):
             if request.opens or Path(request.path).name != {BOOK!r}:
@@ -51,7 +51,7 @@ GATED_HYOKA = textwrap.dedent(
             return real_ask(self, dataclasses.replace(request, progress=True), lambda n, t: hold(str(self.pid)))
         worker.Worker.ask = ask
     elif point == "loading":
-        from warehouse import store
+        from hyoka.warehouse import store
         real_insert = store._insert
         seen = []
         def insert(con, table, data):
@@ -61,7 +61,7 @@ GATED_HYOKA = textwrap.dedent(
                 hold()  # the second document's row and some of its records, uncommitted
         store._insert = insert
     elif point == "between":
-        from flows.runs import Tally
+        from hyoka.flows.runs import Tally
         real_finish = Tally.finish
         def finish(self, path, outcome):
             real_finish(self, path, outcome)
@@ -89,7 +89,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def ingest(inbox: Path, db: Path) -> None:
     """The run that is not killed (in this process: the same engine as `hyoka ingest`, without its start-up)."""
-    from flows.engine import run_ingest
+    from hyoka.flows.engine import run_ingest
 
     summary = run_ingest([str(inbox)], str(db), workers=1, report=False)
     assert summary.failed == 0, summary.outcomes

@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import IKEDA, KPI_LIST, REAL, SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, fetch_dicts
-from extractors.pdf_input import sha256_hex
-from extractors.registry import MIN_SCORE, TEMPLATES, extract_pdf
+from hyoka.extractors.pdf_input import sha256_hex
+from hyoka.extractors.registry import MIN_SCORE, TEMPLATES, extract_pdf
 from pdf_factory import book
 from warehouse_builder import build_warehouse
 
@@ -75,8 +75,8 @@ def test_every_template_fills_project_budget_sources() -> None:
 
 
 def test_each_template_claims_its_own_pages_only() -> None:
-    from extractors.grid import build_grid
-    from extractors.pdf_input import open_pdf
+    from hyoka.extractors.grid import build_grid
+    from hyoka.extractors.pdf_input import open_pdf
 
     samples = {
         "asahikawa_jimujigyo_sheet": SHEET_LIBREOFFICE,

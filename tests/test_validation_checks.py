@@ -19,10 +19,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.records import BUDGET_SOURCES
+from hyoka.extractors.records import BUDGET_SOURCES
 from hyoka.normalize import is_placeholder
-from schemas import tables
-from schemas.tables import (
+from hyoka.schemas import tables
+from hyoka.schemas.tables import (
     ACHIEVEMENT_TOLERANCE,
     BUDGET_YEAR_SLACK,
     BURDEN_RATE_TOLERANCE,

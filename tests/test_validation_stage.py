@@ -3,7 +3,7 @@
 The real documents are clean as far as the schemas go, so each check is also shown to
 fire: one defect is planted in a real extraction, and exactly the issue it should cause
 (check, column, record key, severity) must come out, and nothing else. The quick path
-(`schemas.screen`, which skips Pandera's full run for a table it proves clean) must give
+(`hyoka.schemas.screen`, which skips Pandera's full run for a table it proves clean) must give
 the same issues as Pandera alone, and the issues come from the failure cases as they did.
 """
 
@@ -20,11 +20,11 @@ import pandera.pandas as pa
 import pytest
 
 from conftest import IKEDA_PDFS, KPI_LIST, SHEET_LIBREOFFICE, SHEET_REPORTLAB
-from extractors.records import Extraction, IssueRecord, Record
-from extractors.registry import extract_pdf
-from schemas.checks import message_of, severity_of
-from schemas.registry import SCHEMAS as ALL_SCHEMAS
-from schemas.validate import complete_findings, failures_to_issues, records_frame, split_check_name, validate_extraction, validate_table
+from hyoka.extractors.records import Extraction, IssueRecord, Record
+from hyoka.extractors.registry import extract_pdf
+from hyoka.schemas.checks import message_of, severity_of
+from hyoka.schemas.registry import SCHEMAS as ALL_SCHEMAS
+from hyoka.schemas.validate import complete_findings, failures_to_issues, records_frame, split_check_name, validate_extraction, validate_table
 
 IKEDA_001 = IKEDA_PDFS[0]
 Plant = Callable[[Extraction], None]
@@ -264,7 +264,7 @@ def test_failure_cases_become_the_same_issues_as_before(extractions: dict[Path, 
 
 
 def test_a_check_that_raised_is_reported_once_without_a_row() -> None:
-    from extractors.records import BudgetRecord
+    from hyoka.extractors.records import BudgetRecord
 
     records: list[Record] = [BudgetRecord(page=1, project_code="9", fiscal_year=2021, label="R3決算", total_cost=100.0)]
     failure_cases = pd.DataFrame({"check": ["value_jump[total_cost]"] * 2, "column": [None] * 2, "index": [None] * 2,

@@ -11,8 +11,8 @@ from datetime import datetime
 
 import pytest
 
-from warehouse import schema, store
-from warehouse.store import ContractError, WarehouseLocked
+from hyoka.warehouse import schema, store
+from hyoka.warehouse.store import ContractError, WarehouseLocked
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]")
 ASCII_LETTERS = re.compile(r"[A-Za-z]")
@@ -249,7 +249,7 @@ def test_table_columns_keep_the_published_contract():
 
 def test_extractor_records_match_their_tables(con):
     """Every as_row() key is a column and every column (but document_id) has a field."""
-    records = pytest.importorskip("extractors.records")
+    records = pytest.importorskip("hyoka.extractors.records")
     assert set(schema.TABLE_FOR_RECORD) == {
         "ProjectRecord", "BudgetRecord", "StaffingRecord", "ReformViewpointRecord", "EvaluationRecord",
         "IndicatorRecord", "StrategyKpiRecord", "StrategyKpiValueRecord", "PageRecord",

@@ -1,7 +1,7 @@
 """Warehouses for tests, built without Prefect: the ingest's stages called one after the other.
 
 `build_warehouse` does what the `ingest` flow does with each document (read, extract and
-validate it: `flows.stages.read_and_process`; then load it in one transaction, with the
+validate it: `hyoka.flows.stages.read_and_process`; then load it in one transaction, with the
 cross-document checks and superseding: `load_result`), in file order, in this process. No
 Prefect server, no task runner: a test that only needs rows gets them in the time it takes
 to parse the PDFs. Tests of the flow itself (skipping unchanged files, the file cache,
@@ -27,7 +27,7 @@ _RESULTS: dict[tuple[str, str], Any] = {}
 
 def document_result(path: str | Path) -> Any:
     """`read_and_process(path)`, memoised on the file's path and content for the session."""
-    from flows.stages import read_and_process
+    from hyoka.flows.stages import read_and_process
 
     path = str(path)
     key = (path, hashlib.sha256(Path(path).read_bytes()).hexdigest())
@@ -40,9 +40,9 @@ def build_warehouse(
     paths: Iterable[str | Path], db: str | Path, *, allow_failed: bool = False, report: bool = False
 ) -> Path:
     """Load files and folders (every *.pdf below, sorted) into the warehouse `db`, as the ingest flow would."""
-    from flows.plan import collect_paths
-    from flows.runs import load_result
-    from warehouse import store
+    from hyoka.flows.plan import collect_paths
+    from hyoka.flows.runs import load_result
+    from hyoka.warehouse import store
 
     files, missing = collect_paths(list(paths))
     assert not missing, f"no such file or folder: {missing}"

@@ -27,8 +27,8 @@ from typing import Any
 
 import duckdb
 
-from warehouse.status import is_live
-from warehouse.views import _BUDGET_VALUES
+from hyoka.warehouse.status import is_live
+from hyoka.warehouse.views import _BUDGET_VALUES
 
 # (key, 日本語, English): the sections, in the order they are shown
 SECTIONS: tuple[tuple[str, str, str], ...] = (

@@ -15,8 +15,8 @@ from typing import Any
 import duckdb
 
 from hyoka.normalize import indicator_key
-from warehouse import store
-from warehouse.status import is_live
+from hyoka.warehouse import store
+from hyoka.warehouse.status import is_live
 
 CHECK_NAME = "cross_document_mismatch"
 _LIVE = is_live("d")

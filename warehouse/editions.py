@@ -2,7 +2,7 @@
 
 Every document is kept. A city re-publishes its sheets every year (a new *edition*, a
 later `results_fiscal_year`): those stay side by side and the history views
-(`warehouse.views`) follow values across them. But a city also re-issues a file for the
+(`hyoka.warehouse.views`) follow values across them. But a city also re-issues a file for the
 *same* edition (a corrected PDF): then the earlier file is superseded. It keeps its
 `documents` row and all its rows (nothing is lost, `status = 'superseded'`), and every
 view ignores it.
@@ -16,7 +16,7 @@ Same edition means: the same municipality, template and results fiscal year, and
 The document loaded last supersedes: hyoka cannot tell which file a city published
 later, only which one it was given later. A superseded file ingested again is
 `unchanged` (its sha256 is known), so it never comes back by itself; to bring it back,
-delete the newer document (`warehouse.store.delete_document`) and set the older one's
+delete the newer document (`hyoka.warehouse.store.delete_document`) and set the older one's
 status to `loaded`.
 """
 
@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from warehouse import crosscheck
-from warehouse.status import LIVE_STATUSES, decide_status, is_live
-from warehouse.store import transaction
+from hyoka.warehouse import crosscheck
+from hyoka.warehouse.status import LIVE_STATUSES, decide_status, is_live
+from hyoka.warehouse.store import transaction
 
 
 _CANDIDATES = f"""
@@ -68,7 +68,7 @@ def superseded_by(con: Any, document_id: str) -> list[str]:
 def after_load(con: Any, document_id: str) -> list[str]:
     """Mark the documents this newly loaded one re-issues as `superseded`; return their ids.
 
-    One transaction (or the caller's: `warehouse.load.load_document_with_checks`). Call it
+    One transaction (or the caller's: `hyoka.warehouse.load.load_document_with_checks`). Call it
     right after a document is loaded (and cross-checked). Other documents whose
     cross-document warnings named a superseded one are checked again, against what is live now.
     """

@@ -32,9 +32,9 @@ from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 
-from warehouse import schema
-from warehouse.schema import quote_ident, quote_literal
-from warehouse.views import ALL_VIEWS
+from hyoka.warehouse import schema
+from hyoka.warehouse.schema import quote_ident, quote_literal
+from hyoka.warehouse.views import ALL_VIEWS
 
 # The column a table's rows are sorted by: the first of these it has.
 YEAR_COLUMNS = ("fiscal_year", "ref_fiscal_year", "column_fiscal_year", "results_fiscal_year")

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse import crosscheck, editions, store
+from hyoka.warehouse import crosscheck, editions, store
 
 __all__ = ["LoadedDocument", "load_document_with_checks"]
 
@@ -25,7 +25,7 @@ __all__ = ["LoadedDocument", "load_document_with_checks"]
 class LoadedDocument:
     """What the warehouse holds of a document once it is loaded and checked."""
 
-    status: str  # as warehouse.status.decide_status decided it, cross-document warnings included
+    status: str  # as hyoka.warehouse.status.decide_status decided it, cross-document warnings included
     errors: int
     warnings: int
     superseded: list[str] = field(default_factory=list)  # the earlier files this one re-issues

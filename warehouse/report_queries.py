@@ -14,7 +14,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from warehouse.status import is_live
+from hyoka.warehouse.status import is_live
 
 __all__ = [
     "document_summary",

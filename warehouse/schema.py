@@ -8,14 +8,14 @@ Table and column names (and their order) are a contract analysts rely on: add co
 at the end of a table, never rename or reorder.
 
 Comments are written Japanese first, then English: ``'事業費（千円） / Total project cost'``.
-This module holds no connection logic; see `warehouse.store`.
+This module holds no connection logic; see `hyoka.warehouse.store`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from extractors.records import RECORD_TYPES
+from hyoka.extractors.records import RECORD_TYPES
 
 # --------------------------------------------------------------------------------------
 # Building blocks

@@ -5,7 +5,7 @@ Every `documents` row has one of four statuses:
 * `failed`: the file could not be read; the row says why (`error`) and nothing else of
   the document is kept;
 * `superseded`: a corrected re-issue of the same edition was loaded later
-  (`warehouse.editions`); its rows are kept, and no view counts them;
+  (`hyoka.warehouse.editions`); its rows are kept, and no view counts them;
 * `loaded_with_issues`: loaded, with at least one validation issue (an error or a
   warning: both ask a person to look, see the README's severity policy);
 * `loaded`: loaded, without any issue.

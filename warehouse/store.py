@@ -1,5 +1,5 @@
 """Opening the DuckDB warehouse and loading documents into it. All SQL lives here and
-in `warehouse.schema`.
+in `hyoka.warehouse.schema`.
 
 The loader takes plain dicts (the `as_row()` of the extractor records, plus the
 document row and the issues): it never imports the extractors.
@@ -10,7 +10,7 @@ document row and the issues): it never imports the extractors.
 
 Every write is one transaction (`transaction`); writes inside another `transaction` of
 the same connection join it, so a caller can make several of them one
-(`warehouse.load.load_document_with_checks`).
+(`hyoka.warehouse.load.load_document_with_checks`).
 
 DuckDB lets only one process open a database file for writing (and while it does, no
 other process can open it at all). `connect` waits for the lock with backoff and raises
@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from warehouse import schema
-from warehouse.status import DOCUMENT_STATUSES, FAILED, SUPERSEDED, decide_status
-from warehouse.views import ALL_VIEWS
-from warehouse.schema import quote_ident
+from hyoka.warehouse import schema
+from hyoka.warehouse.status import DOCUMENT_STATUSES, FAILED, SUPERSEDED, decide_status
+from hyoka.warehouse.views import ALL_VIEWS
+from hyoka.warehouse.schema import quote_ident
 
 if TYPE_CHECKING:  # pyarrow costs half a second to import: only a load needs it
     import pyarrow as pa
@@ -278,7 +278,7 @@ def load_document(
 
     Documents-row defaults when the caller leaves them out: error_count and
     warning_count from the issues, record_count = rows of all record tables except
-    pages, status as `warehouse.status.decide_status` decides it from those counts,
+    pages, status as `hyoka.warehouse.status.decide_status` decides it from those counts,
     ingested_at = now (UTC), hyoka_version = the installed hyoka version.
     """
     doc_id = _document_id(document)

@@ -3,7 +3,7 @@ editions (the yearly re-publications of a document: `*_history`, `project_identi
 
 The base tables keep every document ever loaded, a superseded re-issue included, so a
 sum over `project_budgets` counts a re-issued sheet twice. `current_<table>` holds the
-rows of live documents only (`warehouse.status.is_live`): what to query by default.
+rows of live documents only (`hyoka.warehouse.status.is_live`): what to query by default.
 
 An edition is a loaded document; its year is `documents.results_fiscal_year`, the
 newest edition of a value is the one with the latest results year (then the latest
@@ -13,9 +13,9 @@ column) is one observation.
 
 from __future__ import annotations
 
-from warehouse.status import is_live
-from warehouse.schema import DOCUMENTS, FILE_CACHE, TABLES, Table, View, quote_ident
-from warehouse.schema import VIEWS as TABLE_VIEWS
+from hyoka.warehouse.status import is_live
+from hyoka.warehouse.schema import DOCUMENTS, FILE_CACHE, TABLES, Table, View, quote_ident
+from hyoka.warehouse.schema import VIEWS as TABLE_VIEWS
 
 # Documents whose values count: loaded ones (a superseded re-issue, a failed file do not).
 _LIVE_DOCUMENTS = is_live("d")

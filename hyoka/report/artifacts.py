@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hyoka.report.build import ReportPaths
-from schemas.checks import CHECKS
+from hyoka.schemas.checks import CHECKS
 
 TABLE_KEY = "validation-report"
 MARKDOWN_KEY = "validation-report-summary"

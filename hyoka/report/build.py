@@ -30,7 +30,7 @@ from hyoka.report.cache import CACHE_DIR, DiskCache, remove_except
 from hyoka.report.exports import with_check_text, write_issue_files
 from hyoka.report.fonts import font_face_css
 from hyoka.report.html import Plot, ReportContent, render
-from warehouse import changes, report_queries, store
+from hyoka.warehouse import changes, report_queries, store
 
 MAX_CROPS = 400  # images of source cells per report; further issues are listed without one
 MAX_PROJECT_PLOTS = 40  # projects plotted per report (to keep the page short): those with issues first, then by code

@@ -47,9 +47,9 @@ CROP_VERSION = 2  # of the drawing: a cached crop of another version is rendered
 
 
 def shared_pdfium_lock() -> threading.RLock:
-    """The process's pdfium lock: the extractors' (`extractors.pages.PDFIUM_LOCK`) if they have one, else a new one."""
+    """The process's pdfium lock: the extractors' (`hyoka.extractors.pages.PDFIUM_LOCK`) if they have one, else a new one."""
     try:
-        from extractors.pages import PDFIUM_LOCK as lock  # the pdfium page reader's lock
+        from hyoka.extractors.pages import PDFIUM_LOCK as lock  # the pdfium page reader's lock
     except ImportError:
         return threading.RLock()
     return lock

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas.checks import CHECKS
+from hyoka.schemas.checks import CHECKS
 
 COLUMNS = [
     "file_name", "page", "severity", "check_name", "check_ja", "check_en", "table_name", "record_key",

@@ -16,7 +16,7 @@ from typing import Any
 from collections.abc import Iterable
 
 from hyoka.normalize import era_label
-from schemas.checks import CHECKS, message_of
+from hyoka.schemas.checks import CHECKS, message_of
 
 SEVERITY_LABELS = {"error": "エラー error", "warning": "警告 warning"}
 STATUS_LABELS = {
@@ -107,7 +107,7 @@ class ReportContent:
     project_plots: list[Plot] = field(default_factory=list)
     kpi_plots: list[Plot] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    changes: list[Any] = field(default_factory=list)  # warehouse.changes.EditionChanges, newest first
+    changes: list[Any] = field(default_factory=list)  # hyoka.warehouse.changes.EditionChanges, newest first
 
 
 def text(value: Any) -> str:
@@ -310,7 +310,7 @@ CHANGE_COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
 
 def changes_section(content: ReportContent) -> str:
     """Changes between the two newest editions of each municipality's documents (only when there are two)."""
-    from warehouse.changes import SECTIONS
+    from hyoka.warehouse.changes import SECTIONS
 
     if not content.changes:
         return ""

@@ -230,7 +230,7 @@ def _int(value: float | None) -> int | None:
 
 
 def truths_from_extraction(extraction: Any) -> list[SheetTruth]:
-    """The 旭川 sheets of an extraction (`extractors.registry.extract_pdf`) as truths, one per
+    """The 旭川 sheets of an extraction (`hyoka.extractors.registry.extract_pdf`) as truths, one per
     project, in the document's order: what `next_edition` and `render_book` take."""
     from synth.sheets import fmt_staff
 

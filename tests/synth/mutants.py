@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractors.limits import is_over_a_limit
+from hyoka.extractors.limits import is_over_a_limit
 
 KINDS = ("flip", "truncate", "truncate_eof", "delete_xref", "zero_stream", "drop_object", "lying_length",
          "swap_pages", "rotate_pages")

@@ -49,7 +49,7 @@ class DemoEditions:
 
 
 def _extract(data: bytes) -> Any:
-    from extractors.registry import extract_pdf
+    from hyoka.extractors.registry import extract_pdf
 
     return extract_pdf(data)
 
@@ -92,7 +92,7 @@ def _new_kpi(rng: random.Random, taken: set[str]) -> tuple[str, str]:
     """A KPI (name, unit) from the generators' word lists that neither the list nor a sheet has,
     with a unit the KPI checks know (an unknown one is a warning)."""
     from hyoka.normalize import indicator_key
-    from schemas.strategy import is_known_unit
+    from hyoka.schemas.strategy import is_known_unit
 
     pool = sorted({(k[0], k[1]) for theme in W.THEMES for k in theme["kpis"]} | {(k[0], k[1]) for k in W.STRATEGY_KPIS})
     return rng.choice([(name, "％" if unit == "%" else unit) for name, unit in pool
