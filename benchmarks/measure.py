@@ -64,6 +64,12 @@ def hyoka_ingest(db: Path, reader: str, workers: str, files: list[Path]) -> dict
         code = exc.code
     else:
         code = 0
+    try:  # the worker processes that parsed the pages: ended here, so that their peak is counted
+        from hyoka.flows.worker import close_all
+    except ImportError:  # a hyoka from before the workers
+        pass
+    else:
+        close_all()
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)

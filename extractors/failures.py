@@ -46,12 +46,15 @@ GARBLED = Failure("garbled_text", "the PDF's fonts have no usable text mapping",
 UNKNOWN_TEMPLATE = Failure("unknown_template", "unknown template")
 UNREADABLE_SHEET = Failure("unreadable_sheet", "unreadable spreadsheet")
 CANNOT_READ = Failure("cannot_read", "cannot read the file")
+OVER_LIMIT = Failure("over_limit", "over a per-document limit")  # hyoka.extractors.limits
+READER_CRASHED = Failure("reader_crashed", "the PDF reader crashed", "the PDF reader crashed (damaged PDF?)")
 INTERNAL = Failure("internal", "internal error", "internal error (a hyoka bug)")
 MISSING = Failure("missing", "no such file or folder")
 OTHER = Failure("other", "other", "other reason")
 
 FAILURES: tuple[Failure, ...] = (EMPTY, NOT_PDF, TRUNCATED, ENCRYPTED, DAMAGED, UNREADABLE, NO_PAGES, NO_TEXT,
-                                 GARBLED, UNKNOWN_TEMPLATE, UNREADABLE_SHEET, CANNOT_READ, INTERNAL, MISSING)
+                                 GARBLED, UNKNOWN_TEMPLATE, UNREADABLE_SHEET, CANNOT_READ, OVER_LIMIT, READER_CRASHED,
+                                 INTERNAL, MISSING)
 
 
 def failure_kind(line: str | None) -> Failure:

@@ -204,6 +204,34 @@ class PageLike(Protocol):
     def curves(self) -> list[Obj]: ...
 
 
+class PageTooBusy(Exception):
+    """A page that draws more objects than the reader may read (`ObjectBudget`)."""
+
+    def __init__(self, page: int) -> None:
+        super().__init__(f"page {page} holds too many objects")
+        self.page = page
+
+
+class ObjectBudget:
+    """Counts what a page draws as it is read, and stops the reading past `limit` (None: no limit).
+
+    Counted before each expensive step: the page's objects, its characters, each form's
+    objects and each path's segments, so a page of 200,000 objects stops at the count.
+    """
+
+    __slots__ = ("page", "left")
+
+    def __init__(self, page: int, limit: int | None) -> None:
+        self.page, self.left = page, limit
+
+    def spend(self, count: int) -> None:
+        """Take `count` objects; `PageTooBusy` when the page has drawn more than the limit."""
+        if self.left is not None:
+            self.left -= count
+            if self.left < 0:
+                raise PageTooBusy(self.page)
+
+
 class PageSource(Protocol):
     """An open document: how many pages it has, and each page's objects (numbered from 1)."""
 
@@ -214,11 +242,14 @@ class PageSource(Protocol):
     def close(self) -> None: ...
 
 
-def open_pages(data: bytes, reader: Reader = DEFAULT_READER) -> PageSource:
-    """Open PDF bytes with the reader; its own exceptions pass through (see `pdf_input.open_document`)."""
+def open_pages(data: bytes, reader: Reader = DEFAULT_READER, max_objects: int | None = None) -> PageSource:
+    """Open PDF bytes with the reader; its own exceptions pass through (see `pdf_input.open_document`).
+
+    A page that draws more than `max_objects` objects raises `PageTooBusy` when read.
+    """
     if Reader(reader) is Reader.PDFPLUMBER:
-        return PdfplumberPages(data)
-    return PdfiumPages(data)
+        return PdfplumberPages(data, max_objects)
+    return PdfiumPages(data, max_objects)
 
 
 # =========================================================================================
@@ -256,9 +287,10 @@ def pdfplumber_offset(page: Any) -> Point:
 class PdfplumberPages:
     """A document open in pdfplumber."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, max_objects: int | None = None) -> None:
         import pdfplumber
 
+        self.max_objects = max_objects
         self._pdf = pdfplumber.open(io.BytesIO(data))
         try:
             self.page_count = len(self._pdf.pages)
@@ -269,7 +301,11 @@ class PdfplumberPages:
     def read(self, number: int) -> PageObjects:
         page = self._pdf.pages[number - 1]
         try:
-            return from_pdfplumber(page)
+            objects = from_pdfplumber(page)
+            # pdfminer has parsed the page by now: the budget spares the grid, not the parse
+            ObjectBudget(number, self.max_objects).spend(
+                len(objects.chars) + len(objects.lines) + len(objects.rects) + len(objects.curves))
+            return objects
         finally:
             page.close()  # keep memory flat across a book of hundreds of pages
 
@@ -371,7 +407,8 @@ _ONE = c_float(1.0)
 class PdfiumPages:
     """A document open in pdfium."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, max_objects: int | None = None) -> None:
+        self.max_objects = max_objects
         self._data = data  # pdfium reads from this buffer until the document is closed
         with PDFIUM_LOCK:
             handle = _LoadMemDocument64(data, c_size_t(len(data)), None)
@@ -385,7 +422,7 @@ class PdfiumPages:
         with PDFIUM_LOCK:
             if self._handle is None:
                 raise ValueError("the document is closed")
-            return read_pdfium_page(self._handle, number)
+            return read_pdfium_page(self._handle, number, self.max_objects)
 
     def close(self) -> None:
         with PDFIUM_LOCK:
@@ -394,8 +431,9 @@ class PdfiumPages:
                 self._handle = None
 
 
-def read_pdfium_page(document: c_void_p, number: int) -> PageObjects:
-    """One page of an open pdfium document, on the upright page (call under `PDFIUM_LOCK`).
+def read_pdfium_page(document: c_void_p, number: int, max_objects: int | None = None) -> PageObjects:
+    """One page of an open pdfium document, on the upright page (call under `PDFIUM_LOCK`);
+    `PageTooBusy` past `max_objects`.
 
     A page whose text does not read left to right as displayed is read a second time
     with its /Rotate turned by `upright_turn` (in memory, set back after): pdfium's text
@@ -408,12 +446,12 @@ def read_pdfium_page(document: c_void_p, number: int) -> PageObjects:
     quarters = max(0, int(_GetRotation(page)))
     turn = 0
     try:
-        reading = _PageReading(page_frame(page), number)
+        reading = _PageReading(page_frame(page), number, _budget_of(page, number, max_objects))
         chars = read_chars(page, reading)
         turn = upright_turn(reading.quarters)
         if turn:
             _SetRotation(page, c_int((quarters + turn // 90) % 4))
-            reading = _PageReading(page_frame(page), number)
+            reading = _PageReading(page_frame(page), number, _budget_of(page, number, max_objects))
             chars = read_chars(page, reading)
         drawings = read_objects(page, reading)
     finally:
@@ -422,6 +460,13 @@ def read_pdfium_page(document: c_void_p, number: int) -> PageObjects:
         _ClosePage(page)
     return PageObjects(number, reading.frame.width, reading.frame.height, chars + drawings.spaces,
                        drawings.lines, drawings.rects, drawings.curves, turn)
+
+
+def _budget_of(page: c_void_p, number: int, max_objects: int | None) -> ObjectBudget:
+    """A reading's object budget, its page objects already spent (`PageTooBusy` before any is read)."""
+    budget = ObjectBudget(number, max_objects)
+    budget.spend(int(_CountObjects(page)))
+    return budget
 
 
 @dataclass(frozen=True)
@@ -569,10 +614,11 @@ class _Font:
 class _PageReading:
     """One page being read: its frame, and what its characters and objects share."""
 
-    def __init__(self, frame: Frame, number: int) -> None:
+    def __init__(self, frame: Frame, number: int, budget: ObjectBudget | None = None) -> None:
         self.frame = frame
         self.to_page = frame.to_page
         self.number = number
+        self.budget = budget or ObjectBudget(number, None)
         self.styles: dict[int, _TextStyle] = {}  # by text object: those the text page read
         self.quarters: Counter[int] = Counter()  # printed characters by the way their baseline runs
         self._style_cache: dict[tuple[Any, ...], _TextStyle] = {}
@@ -668,6 +714,7 @@ def _chars(text_page: c_void_p, reading: _PageReading) -> list[Obj]:
     count = int(_CountChars(text_page))
     if count <= 0:
         return []
+    reading.budget.spend(count)
     codes = _codes(text_page, count)
     frame, styles = reading.frame, reading.styles
     counts = [0, 0, 0, 0]  # printed characters by `baseline_quarter` (a list: this loop runs per char)
@@ -811,7 +858,9 @@ def _walk(objects: list[Handle], outer: Matrix, depth: int, reading: _PageReadin
                 drawings.spaces.append(space)
         elif kind == OBJ_FORM and depth < FORM_DEPTH:
             matrix = compose(outer, reading.object_matrix(obj))
-            children = [_FormGetObject(obj, c_ulong(j)) for j in range(int(_FormCountObjects(obj)))]
+            count = int(_FormCountObjects(obj))
+            reading.budget.spend(count)
+            children = [_FormGetObject(obj, c_ulong(j)) for j in range(count)]
             _walk(children, matrix, depth + 1, reading, drawings)
 
 
@@ -885,7 +934,9 @@ def _add_path(obj: Handle, outer: Matrix, reading: _PageReading, drawings: Drawi
     matrix = reading.object_matrix(obj)
     a, b, c, d, e, f = compose(reading.to_page, matrix if outer is IDENTITY else compose(outer, matrix))
     get_type, get_point, get_close = _SegmentGetType, _SegmentGetPoint, _SegmentGetClose
-    segments = [_PathGetSegment(obj, k) for k in range(int(_PathCountSegments(obj)))]
+    count = int(_PathCountSegments(obj))
+    reading.budget.spend(count)
+    segments = [_PathGetSegment(obj, k) for k in range(count)]
     kinds = [get_type(segment) for segment in segments] + [SEG_MOVETO]  # a NULL segment is of no kind
     x, y = reading.x, reading.y
     x_ref, y_ref = reading.x_ref, reading.y_ref

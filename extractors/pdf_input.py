@@ -20,25 +20,12 @@ from pypdfium2 import PdfiumError
 
 from hyoka.identity import sha256_hex  # noqa: F401 - re-exported: the document id belongs with opening a file
 from hyoka.extractors.failures import DAMAGED, EMPTY, ENCRYPTED, NOT_PDF, TRUNCATED, UNREADABLE
+from hyoka.extractors.errors import DocumentError
 from hyoka.extractors.pages import DEFAULT_READER, PageSource, Reader, open_pages
 
 # Where a PDF's header must appear, and how far from the end its %%EOF may sit.
 HEADER_WINDOW = 1024
 TRAILER_WINDOW = 4096
-
-
-class DocumentError(Exception):
-    """A file that cannot be read as a document; the message says why, in one line."""
-
-    def __init__(self, reason: str, hint: str = "") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.hint = hint
-
-    def __str__(self) -> str:
-        return f"{self.reason} — {self.hint}" if self.hint else self.reason
-
-
 
 
 def check_pdf_bytes(data: bytes) -> None:
@@ -89,16 +76,16 @@ def classify_open_error(exc: BaseException) -> DocumentError:
 
 
 @contextmanager
-def open_document(data: bytes, reader: Reader = DEFAULT_READER) -> Iterator[PageSource]:
+def open_document(data: bytes, reader: Reader = DEFAULT_READER, max_objects: int | None = None) -> Iterator[PageSource]:
     """Open PDF bytes with a reader: its `page_count`, and `read(n)` for page n's objects.
 
     Every failure to open becomes a `DocumentError` (empty, not a PDF, truncated,
     encrypted, damaged); a page that cannot be read raises from `read`, for the caller
-    to skip.
+    to skip (`PageTooBusy` for a page of more than `max_objects` objects).
     """
     check_pdf_bytes(data)
     try:
-        source = open_pages(data, Reader(reader))
+        source = open_pages(data, Reader(reader), max_objects)
     except Exception as exc:  # pdfium raises PdfiumError; pdfminer raises many kinds, wrapped by pdfplumber
         raise classify_open_error(exc) from exc
     try:

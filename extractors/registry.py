@@ -28,7 +28,8 @@ from hyoka.extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
 from hyoka.extractors.failures import GARBLED, NO_PAGES, NO_TEXT, UNKNOWN_TEMPLATE, UNREADABLE
 from hyoka.extractors.file_template import FileTemplate
 from hyoka.extractors.grid import PageGrid, build_grid
-from hyoka.extractors.pages import DEFAULT_READER, PageSource, Reader
+from hyoka.extractors.limits import DEFAULT_LIMITS, Limits, check_inflated_sizes, check_page_count, too_many_objects
+from hyoka.extractors.pages import DEFAULT_READER, PageSource, PageTooBusy, Reader
 from hyoka.extractors.pdf_input import DocumentError, open_document
 from hyoka.extractors.records import Extraction, IssueRecord, PageRecord
 from hyoka.extractors.template import PageMatch, Template
@@ -123,12 +124,35 @@ class PageRead:
     text: TextCount = TextCount()  # its printed characters, and how many no sheet prints
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether an error was a failed allocation (pdfminer wraps MemoryError in its own exception)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, MemoryError):
+            return True
+        todo += [current.__cause__, current.__context__, *(a for a in current.args if isinstance(a, BaseException))]
+    return False
+
+
 def read_page(source: PageSource, number: int) -> PageRead:
-    """Read page `number` of an open document into its grid; a broken page is noted, not raised."""
+    """Read page `number` of an open document into its grid; a broken page is noted, not raised.
+
+    A page over the object budget (`PageTooBusy`) or out of memory stops the document:
+    it is not broken, it is more than the reader may take.
+    """
     try:
         objects = source.read(number)
         return PageRead(number, build_grid(objects), has_text=bool(objects.chars), text=count_text(objects.chars))
+    except PageTooBusy:
+        raise
     except Exception as exc:  # a broken page must not stop the book
+        if _out_of_memory(exc):
+            raise MemoryError(f"reading page {number}") from exc
         return PageRead(number, None, has_text=False, unreadable=f"{type(exc).__name__}: {exc}")
 
 
@@ -156,15 +180,23 @@ def read_page_grids(
     first: int = 1,
     last: int | None = None,
     on_page: Callable[[int, int], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[PageRead]:
-    """Read pages `first`..`last` of PDF bytes into grids (a `DocumentError` if the file cannot be opened)."""
-    with open_document(data, reader) as source:
-        return read_pages(source, first=first, last=last, on_page=on_page)
+    """Read pages `first`..`last` of PDF bytes into grids (a `DocumentError` if the file cannot be opened,
+    a `LimitExceeded` for a page of more objects than `limits` allow)."""
+    with open_document(data, reader, limits.max_page_objects) as source:
+        try:
+            return read_pages(source, first=first, last=last, on_page=on_page)
+        except PageTooBusy as exc:
+            raise too_many_objects(exc.page, limits) from exc
 
 
-def count_pages(data: bytes, reader: Reader = DEFAULT_READER) -> int:
-    """How many pages the PDF has (a `DocumentError` if it cannot be opened)."""
+def count_pages(data: bytes, reader: Reader = DEFAULT_READER, limits: Limits = DEFAULT_LIMITS) -> int:
+    """How many pages the PDF has, once the cheap guards passed: no stream inflates past the limit,
+    no more pages than allowed (a `DocumentError` if it cannot be opened, a `LimitExceeded` over a limit)."""
+    check_inflated_sizes(data, limits)
     with open_document(data, reader) as source:
+        check_page_count(source.page_count, limits)
         return source.page_count
 
 
@@ -284,9 +316,9 @@ def extract_pdf(
     templates: list[Template] | None = None,
     on_page: Callable[[int, int], None] | None = None,
     reader: Reader = DEFAULT_READER,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Extraction:
-    """Read PDF bytes into records with the templates that recognize its pages."""
-    with open_document(data, reader) as source:
-        page_reads = read_pages(source, on_page=on_page)
-        page_count = source.page_count
+    """Read PDF bytes into records with the templates that recognize its pages (the cheap guards of `limits` first)."""
+    page_count = count_pages(data, reader, limits)
+    page_reads = read_page_grids(data, reader=reader, on_page=on_page, limits=limits)
     return assemble_extraction(page_reads, page_count, templates)

@@ -5,25 +5,29 @@ batches, assemble and validate each document once its pages are in, load it in i
 short warehouse connection, then write the validation report. Where the batches are
 read is a `BatchReading`:
 
-- `InProcess`: one after another in this process (one worker, or a small run);
-- `ProcessPool`: a pool of local processes (`concurrent.futures`);
+- one after another (`thread`: one worker, or a small run);
+- side by side, `workers` at a time (`process`);
 - the Prefect flow's task runners (`hyoka.flows.ingest`), so that a run is visible in the
   Prefect UI when a server is configured.
+
+Whoever runs a batch, its pages are parsed in a worker process that the run can stop
+(`hyoka.flows.worker`, within the `Limits` of each document), not in the run's own process:
+a hostile file fails alone, and the run goes on.
 
 No Prefect here: a run without a Prefect server pays for none of it.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Protocol
 from collections.abc import Callable, Iterator
 
+from hyoka.extractors.limits import DEFAULT_LIMITS, Limits
 from hyoka.extractors.pages import Reader
 from hyoka.flows.plan import is_spreadsheet
+from hyoka.flows import worker as reading_workers
 from hyoka.flows.runs import (
     DocumentOutcome,
     IngestSettings,
@@ -32,7 +36,6 @@ from hyoka.flows.runs import (
     Runner,
     Tally,
     Warehouse,
-    collect_garbage_less_often,
     load_result,
     plan_run,
     report_is_current,
@@ -42,18 +45,19 @@ from hyoka.flows.stages import (
     Part,
     PartResult,
     assemble_document,
+    cannot_read,
     document_row,
     failed_result,
-    page_count_of,
+    open_file,
     process_spreadsheet,
     read_batch,
     release_free_memory,
     split_into_batches,
 )
 
-# A worker process costs about a second to start (it imports the readers and pandas) and a
-# page 20-50 ms to read: a process pool pays off only from about this many pages per
-# worker; a smaller run, or --workers 1, reads in the run's own process (`runner_for`).
+# A worker process costs about half a second to start (it imports the readers) and a
+# page 20-50 ms to read: a second worker pays off only from about this many pages per
+# worker; a smaller run, or --workers 1, reads with one worker (`runner_for`).
 MIN_PAGES_PER_PROCESS = 60
 
 # (the batch, what reading it gave), as batches finish
@@ -64,7 +68,7 @@ class BatchReading(Protocol):
     """Where a run's batches of pages are read: results come back as batches finish, in any order."""
 
     def __call__(self, batches: list[list[Part]], runner: str, workers: int, reader: Reader,
-                 progress: ProgressHook | None) -> BatchResults: ...
+                 progress: ProgressHook | None, limits: Limits) -> BatchResults: ...
 
 
 def runner_for(runner: Runner | str, workers: int, pages: int) -> str:
@@ -89,29 +93,22 @@ def batch_error(batch: list[Part], exc: BaseException) -> list[PartResult]:
 
 
 def read_locally(batches: list[list[Part]], runner: str, workers: int, reader: Reader,
-                 progress: ProgressHook | None) -> BatchResults:
-    """Read batches without Prefect: in this process, or with `runner` 'process' in a process pool."""
+                 progress: ProgressHook | None, limits: Limits = DEFAULT_LIMITS) -> BatchResults:
+    """Read batches without Prefect: one after another, or with `runner` 'process' `workers` at a time."""
     if runner == "process" and workers > 1:
-        yield from _read_in_pool(batches, workers, reader)
+        yield from _read_side_by_side(batches, workers, reader, limits)
         return
     on_page = page_progress(progress)
     for batch in batches:
-        yield batch, read_batch(batch, reader=reader, on_page=on_page)
+        yield batch, read_batch(batch, reader=reader, on_page=on_page, limits=limits)
 
 
-def _start_worker() -> None:
-    """A pool worker leaves Ctrl-C to the run, which stops the pool (no traceback from each worker)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    collect_garbage_less_often()
-
-
-def _read_in_pool(batches: list[list[Part]], workers: int, reader: Reader) -> BatchResults:
-    # spawn, not fork: the run's process holds threads (the progress bar) and pdfium's state
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
+def _read_side_by_side(batches: list[list[Part]], workers: int, reader: Reader, limits: Limits) -> BatchResults:
+    # threads that only wait: each hands its batch to a worker process of its own (`read_batch`)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hyoka-read")
     try:
         pending: dict[Future[list[PartResult]], list[Part]] = {
-            pool.submit(read_batch, batch, reader=reader): batch for batch in batches
+            pool.submit(read_batch, batch, reader=reader, limits=limits): batch for batch in batches
         }
         while pending:
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
@@ -158,6 +155,7 @@ def run_ingest(
 
     With `settings.processed_dir`, each file is moved there once dealt with: loaded or
     unchanged ones to it, failed ones to its failed/ (files below it are never ingested).
+    Each document is read within `settings.limits` (time, memory, pages, objects, inflated size).
     """
     db, processed_dir = settings.db, settings.processed_dir
     warehouse = Warehouse(db, settings.wait_seconds, on_wait)
@@ -186,22 +184,29 @@ def run_ingest(
 def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehouse, settings: IngestSettings, *,
                   progress: ProgressHook | None, read_batches: BatchReading) -> None:
     """Read the planned files (PDFs by page ranges, spreadsheets whole); load each document as soon as it is whole."""
+    if todo and settings.limits.bounds_worker:
+        reading_workers.warm_up(1)  # it imports the readers while the files are looked at
     documents: dict[str, dict[str, Any]] = {}
     page_counts: dict[str, int] = {}
     for path, document_id in todo:
         try:
-            data = path.read_bytes()
+            size = path.stat().st_size
         except OSError as exc:
-            tally.finish(path, DocumentOutcome(str(path), "failed", error=f"cannot read the file ({exc.strerror or exc})"))
+            tally.finish(path, DocumentOutcome(str(path), "failed", error=cannot_read(exc.strerror or exc)))
             continue
-        document = document_row(str(path), len(data), document_id)
+        document = document_row(str(path), size, document_id)
         if is_spreadsheet(path):  # an export is read whole here: it has no pages to spread over workers
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                tally.finish(path, DocumentOutcome(str(path), "failed", error=cannot_read(exc.strerror or exc)))
+                continue
             result = process_spreadsheet(str(path), data, document, settings.municipality)
             with warehouse.open() as con:
                 tally.finish(path, load_result(con, result))
             continue
-        count = page_count_of(data, settings.reader)
-        if isinstance(count, str):  # not a PDF, damaged, encrypted…: fails before any page is read
+        count = open_file(str(path), settings.reader, settings.limits)
+        if isinstance(count, str):  # not a PDF, damaged, encrypted, over a limit…: fails before any page is read
             with warehouse.open() as con:
                 tally.finish(path, load_result(con, failed_result(str(path), document, count)))
             continue
@@ -214,7 +219,7 @@ def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehou
         return
     tally.summary.runner = kind
     assembly = Assembly(page_counts)
-    for _batch, results in read_batches(batches, kind, workers, settings.reader, progress):
+    for _batch, results in read_batches(batches, kind, workers, settings.reader, progress, settings.limits):
         whole = [result.part.path for result in results if assembly.add(result)]
         if not whole:
             continue

@@ -19,6 +19,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
+from hyoka.extractors.limits import DEFAULT_LIMITS, Limits
 from hyoka.extractors.pages import Reader
 from hyoka.flows.engine import BatchResults, batch_error, page_progress, run_ingest, runner_for
 from hyoka.flows.runs import (
@@ -39,9 +40,9 @@ __all__ = ["DocumentOutcome", "IngestSettings", "IngestSummary", "Runner", "inge
 # would only hash (unpicklable) callbacks and store results we already load.
 @task(name="read-pages", task_run_name="read {label}", retries=0, cache_policy=NO_CACHE, persist_result=False)
 def read_pages(batch: list[Part], label: str, reader: Reader = Reader.PDFIUM,
-               progress: ProgressHook | None = None) -> list[PartResult]:
-    """Read a batch of page ranges into grids (the parallel part of an ingest)."""
-    return read_batch(batch, reader=reader, on_page=page_progress(progress))
+               progress: ProgressHook | None = None, limits: Limits = DEFAULT_LIMITS) -> list[PartResult]:
+    """Read a batch of page ranges into grids (the parallel part of an ingest), each document within `limits`."""
+    return read_batch(batch, reader=reader, on_page=page_progress(progress), limits=limits)
 
 
 # --------------------------------------------------------------------------------------
@@ -131,14 +132,14 @@ def read_with_prefect(dask_address: str | None = None) -> Callable[..., BatchRes
     """A `hyoka.flows.engine.BatchReading` that reads each batch as a `read-pages` task of this flow run."""
 
     def read(batches: list[list[Part]], runner: str, workers: int, reader: Reader,
-             progress: ProgressHook | None) -> BatchResults:
+             progress: ProgressHook | None, limits: Limits) -> BatchResults:
         in_process = runner == "thread"
         if not in_process:
             _keep_callbacks_local()
         with _api_for_workers(), make_task_runner(runner, workers, dask_address) as task_runner:
             futures = {
                 task_runner.submit(read_pages, {"batch": batch, "label": _batch_label(batch), "reader": reader,
-                                                "progress": progress if in_process else None}): batch
+                                                "progress": progress if in_process else None, "limits": limits}): batch
                 for batch in batches
             }
             for future in as_completed(list(futures)):

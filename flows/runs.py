@@ -7,23 +7,23 @@ start-up: a run with nothing to read never starts one) and loading one document.
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import tomllib
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from collections.abc import Callable, Iterator
 
 from hyoka.extractors.failures import MISSING, count_failures
+from hyoka.extractors.limits import DEFAULT_LIMITS, Limits
 from hyoka.extractors.pages import Reader
 from hyoka.flows.plan import Plan, collect_paths, is_within, plan_files
 from hyoka.warehouse import store
 from hyoka.warehouse.load import load_document_with_checks
-from hyoka.warehouse.status import FAILED, LIVE_STATUSES
+from hyoka.warehouse.status import FAILED, is_live_status
 
 E = TypeVar("E", bound=Enum)
 
@@ -63,7 +63,7 @@ class IngestSummary:
     @property
     def loaded(self) -> int:
         """Documents this run loaded (with or without issues)."""
-        return sum(1 for o in self.outcomes if o.status in LIVE_STATUSES)
+        return sum(1 for o in self.outcomes if is_live_status(o.status))
 
     @property
     def failed(self) -> int:
@@ -115,9 +115,14 @@ class IngestSettings:
     dask_address: str | None = None  # a Dask scheduler: implies the dask runner
     processed_dir: str | None = None  # move each dealt-with file there (failed ones to its failed/)
     reader: Reader = Reader.PDFIUM
+    limits: Limits = DEFAULT_LIMITS  # what one document may cost to read (time, memory, pages, objects)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalize once, here
+        if isinstance(self.limits, dict):  # as a deployment's JSON parameters hold them
+            set_(self, "limits", Limits.of(self.limits))
+        if not isinstance(self.limits, Limits):
+            raise ValueError(f"limits must be a Limits, not {self.limits!r}")
         set_(self, "db", str(self.db))
         set_(self, "runner", _choice(Runner, self.runner, "runner"))
         set_(self, "reader", _choice(Reader, self.reader, "reader"))
@@ -144,8 +149,16 @@ class IngestSettings:
 
     def as_parameters(self) -> dict[str, Any]:
         """JSON-ready values (what a Prefect deployment stores and shows)."""
-        return {f.name: getattr(self, f.name).value if isinstance(getattr(self, f.name), Enum) else getattr(self, f.name)
-                for f in fields(self)}
+        return {f.name: _json_ready(getattr(self, f.name)) for f in fields(self)}
+
+
+def _json_ready(value: Any) -> Any:
+    """A setting's value as JSON holds it (an enum by its value, the limits as a dict)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Limits):
+        return asdict(value)
+    return value
 
 
 def _choice(enum: type[E], value: Any, name: str) -> E:
@@ -189,17 +202,6 @@ def prefect_server_configured() -> bool:
     active = os.environ.get("PREFECT_PROFILE") or profiles.get("active") or "ephemeral"
     profile = profiles.get("profiles", {}).get(active, {})
     return isinstance(profile, dict) and bool(profile.get("PREFECT_API_URL"))
-
-
-def collect_garbage_less_often() -> None:
-    """Tune Python's cyclic garbage collector for a run (a process-wide setting: call it in an entry point).
-
-    A run holds a book's pages, hundreds of thousands of small dicts and lists, until the
-    document is assembled; at the default thresholds the collector walks them all again
-    every few thousand allocations (a fifth of the run's time, for cycles it never finds).
-    """
-    gc.set_threshold(100_000, 50, 100)
-    gc.freeze()  # what is imported by now lives as long as the process: never walk it again
 
 
 # Progress callbacks: (event, path, detail) with event in {'start', 'page', 'done', 'report'}.

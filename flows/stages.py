@@ -21,10 +21,12 @@ from collections.abc import Callable, Iterable, Mapping
 import hyoka
 from hyoka.identity import sha256_hex
 from hyoka.extractors.failures import CANNOT_READ, INTERNAL
+from hyoka.extractors.limits import DEFAULT_LIMITS, Limits
 from hyoka.extractors.pages import Reader
 from hyoka.extractors.pdf_input import DocumentError
 from hyoka.extractors.records import Extraction, IssueRecord, PageRecord
 from hyoka.extractors.registry import PageRead, assemble_extraction, count_pages, read_page_grids
+from hyoka.flows import worker as workers
 from hyoka.flows.plan import is_spreadsheet
 from hyoka.schemas.validate import validate_extraction
 from hyoka.warehouse.status import FAILED, decide_status
@@ -103,9 +105,10 @@ def failed_result(path: str, document: dict[str, Any], error: str, trace: str | 
     return DocumentResult(path, document)
 
 
-def internal_error(stage: str, exc: BaseException) -> str:
-    """The one line a user sees for a hyoka bug (the file is named beside it)."""
-    return f"{INTERNAL.reason} while {stage} ({type(exc).__name__}: {exc}); please report it with the file"
+def internal_error(stage: str, exc: BaseException | str) -> str:
+    """The one line a user sees for a hyoka bug (the file is named beside it); `exc` may be its 'Type: message'."""
+    detail = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
+    return f"{INTERNAL.reason} while {stage} ({detail}); please report it with the file"
 
 
 def validated_result(path: str, document: dict[str, Any], extraction: Extraction, municipality: str | None = None) -> DocumentResult:
@@ -193,10 +196,16 @@ def split_into_batches(page_counts: Mapping[str, int], workers: int) -> list[lis
     return batches
 
 
-def read_part(part: Part, data: bytes, *, reader: Reader = Reader.PDFIUM, on_page: Callable[[int, int], None] | None = None) -> PartResult:
-    """Read one part's pages into grids; a bad file or a bug becomes the part's error, never a raise."""
+def cannot_read(reason: object) -> str:
+    """The line of a file that cannot be read from disk."""
+    return f"{CANNOT_READ.reason} ({reason})"
+
+
+def read_part(part: Part, data: bytes, *, reader: Reader = Reader.PDFIUM, on_page: Callable[[int, int], None] | None = None,
+              limits: Limits = DEFAULT_LIMITS) -> PartResult:
+    """Read one part's pages into grids in this process; a bad file or a bug becomes the part's error, never a raise."""
     try:
-        pages = read_page_grids(data, reader=reader, first=part.first, last=part.last, on_page=on_page)
+        pages = read_page_grids(data, reader=reader, first=part.first, last=part.last, on_page=on_page, limits=limits)
     except DocumentError as exc:
         return PartResult(part, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files, nor show a traceback
@@ -204,28 +213,71 @@ def read_part(part: Part, data: bytes, *, reader: Reader = Reader.PDFIUM, on_pag
     return PartResult(part, pages)
 
 
-def read_batch(batch: list[Part], *, reader: Reader = Reader.PDFIUM, on_page: Callable[[str, int, int], None] | None = None) -> list[PartResult]:
-    """Read every part of a batch (the body of a worker's task)."""
+def reply_error(reply: workers.Reply, limits: Limits, stage: str) -> tuple[str, str | None]:
+    """A worker's reply that is not `ok`, as the document's line (and the traceback of a bug)."""
+    over = workers.limit_error(reply, limits)
+    if over is not None:
+        return str(over), None
+    if reply.kind == "refused":
+        return reply.detail, None
+    if reply.kind == "unreadable":
+        return cannot_read(reply.detail), None
+    if reply.kind == "crashed":
+        return workers.crash_line(reply), None
+    return internal_error(stage, reply.detail), reply.trace
+
+
+def read_batch(batch: list[Part], *, reader: Reader = Reader.PDFIUM, on_page: Callable[[str, int, int], None] | None = None,
+               limits: Limits = DEFAULT_LIMITS) -> list[PartResult]:
+    """Read every part of a batch (the body of a worker's task): in a worker process that the
+    limits can stop (`hyoka.flows.worker`), or in this process when no time or memory limit is set."""
     results: list[PartResult] = []
-    for part in batch:
-        try:
-            data = Path(part.path).read_bytes()
-        except OSError as exc:
-            results.append(PartResult(part, error=f"{CANNOT_READ.reason} ({exc.strerror or exc})"))
-            continue
-        hook = (lambda page, total, path=part.path: on_page(path, page, total)) if on_page else None
-        results.append(read_part(part, data, reader=reader, on_page=hook))
+    if not limits.bounds_worker:
+        for part in batch:
+            try:
+                data = Path(part.path).read_bytes()
+            except OSError as exc:
+                results.append(PartResult(part, error=cannot_read(exc.strerror or exc)))
+                continue
+            hook = (lambda page, total, path=part.path: on_page(path, page, total)) if on_page else None
+            results.append(read_part(part, data, reader=reader, on_page=hook, limits=limits))
+        return results
+    with workers.borrow() as worker:
+        for part in batch:
+            hook = (lambda page, total, path=part.path: on_page(path, page, total)) if on_page else None
+            request = workers.Request(part.path, Reader(reader), limits, part.first, part.last, progress=hook is not None)
+            reply = worker.ask(request, hook)
+            if reply.kind == "ok":
+                results.append(PartResult(part, reply.value))
+            else:
+                error, trace = reply_error(reply, limits, "reading")
+                results.append(PartResult(part, error=error, traceback=trace))
     return results
 
 
-def page_count_of(data: bytes, reader: Reader = Reader.PDFIUM) -> int | str:
-    """The number of pages of a PDF, or the one-line reason it cannot be opened."""
+def page_count_of(data: bytes, reader: Reader = Reader.PDFIUM, limits: Limits = DEFAULT_LIMITS) -> int | str:
+    """The number of pages of a PDF (once the cheap guards passed), or the one-line reason it cannot be opened."""
     try:
-        return count_pages(data, reader)
+        return count_pages(data, reader, limits)
     except DocumentError as exc:
         return str(exc)
     except Exception as exc:  # noqa: BLE001 - a bug in opening fails the file, not the run
         return internal_error("opening", exc)
+
+
+def open_file(path: str, reader: Reader = Reader.PDFIUM, limits: Limits = DEFAULT_LIMITS) -> int | str:
+    """A file's page count, or the one-line reason it cannot be read: opened in a worker process when
+    a time or memory limit is set (a hostile file never runs in the run's own process)."""
+    if not limits.bounds_worker:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            return cannot_read(exc.strerror or exc)
+        return page_count_of(data, reader, limits)
+    reply = workers.ask(workers.Request(path, Reader(reader), limits))
+    if reply.kind == "ok":
+        return int(reply.value)
+    return reply_error(reply, limits, "opening")[0]
 
 
 def release_free_memory() -> None:
@@ -315,5 +367,5 @@ def read_and_process(path: str, *, municipality: str | None = None, on_page: Cal
         data = Path(path).read_bytes()
     except OSError as exc:
         document = document_row(path, 0, sha256_hex(f"unreadable:{path}".encode()))
-        return failed_result(path, document, f"{CANNOT_READ.reason} ({exc.strerror or exc})")
+        return failed_result(path, document, cannot_read(exc.strerror or exc))
     return process_document(path, data, municipality=municipality, on_page=on_page, reader=reader)

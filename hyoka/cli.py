@@ -25,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from hyoka.extractors.failures import MISSING
+from hyoka.extractors.limits import DEFAULT_LIMITS, Limits
 from hyoka.extractors.pages import Reader
 from hyoka.flows.runs import IngestSettings, Orchestrator, Runner
 
@@ -123,7 +124,8 @@ def _say_wait(message: str) -> None:
 
 RUNNER_OPTION = typer.Option(
     Runner.PROCESS.value, "--runner", envvar="HYOKA_RUNNER",
-    help="Where documents are parsed: process (a pool of local processes), thread, or dask (prefect-dask).",
+    help="Where documents are parsed: process (--workers worker processes side by side), thread (one worker, "
+         "batch after batch), or dask (prefect-dask).",
 )
 WORKERS_OPTION = typer.Option(2, "--workers", min=1, envvar="HYOKA_WORKERS", help="Processes, threads or local Dask workers.")
 DASK_ADDRESS_OPTION = typer.Option(
@@ -169,14 +171,46 @@ def _use_templates(folder: Path | None) -> None:
         _warn(f"no template file (*.toml) in {folder} — only hyoka's own templates are used")
 
 
+# each document's limits (hyoka.extractors.limits.Limits: the defaults are its own); 0 is no limit
+DOC_TIMEOUT_OPTION = typer.Option(
+    DEFAULT_LIMITS.timeout, "--doc-timeout", min=0, rich_help_panel="Limits per document (0: none)",
+    help="Seconds a document may take to read; past them its worker is stopped and the document fails.",
+)
+DOC_MEMORY_OPTION = typer.Option(
+    DEFAULT_LIMITS.memory_mib, "--doc-memory", min=0, rich_help_panel="Limits per document (0: none)",
+    help="MiB of memory a document may take to read (in the worker that reads it).",
+)
+MAX_PAGES_OPTION = typer.Option(
+    DEFAULT_LIMITS.max_pages, "--max-pages", min=0, rich_help_panel="Limits per document (0: none)",
+    help="Pages a PDF may have.",
+)
+MAX_PAGE_OBJECTS_OPTION = typer.Option(
+    DEFAULT_LIMITS.max_page_objects, "--max-page-objects", min=0, rich_help_panel="Limits per document (0: none)",
+    help="Characters, drawn objects and path segments a page may hold.",
+)
+MAX_STREAM_OPTION = typer.Option(
+    DEFAULT_LIMITS.max_stream_mib, "--max-stream-mib", min=0, rich_help_panel="Limits per document (0: none)",
+    help="MiB a compressed stream of the PDF may inflate to (checked before it is read).",
+)
+
+
+def _limits(timeout: float | None, memory: int | None, pages: int | None, objects: int | None, stream: int | None) -> Limits:
+    """The per-document limits of the command's options (0: no limit)."""
+    return Limits(timeout=timeout or None, memory_mib=memory or None, max_pages=pages or None,
+                  max_page_objects=objects or None, max_stream_mib=stream or None)
+
+
 @app.command(
     epilog=(
         "Examples:\n\n"
         "  hyoka ingest samples/\n\n"
         "  hyoka ingest sheets/*.pdf --db city.duckdb --municipality 旭川市\n\n"
         "  hyoka ingest books/ --runner dask --dask-address tcp://10.0.0.5:8786\n\n"
-        "Documents are parsed in parallel: --runner process (default: --workers local processes; a run "
-        "with one document to parse parses it in place), thread, or dask (pip install 'hyoka\\[dask]').\n\n"
+        "Documents are parsed in parallel: --runner process (default: --workers local worker processes; a "
+        "small run uses one), thread (one worker, batch after batch), or dask (pip install 'hyoka\\[dask]').\n\n"
+        "Each document is parsed in a worker process, within its limits (--doc-timeout, --doc-memory, "
+        "--max-pages, --max-page-objects, --max-stream-mib): a file over one fails with one line saying "
+        "which, and the other files load.\n\n"
         "With a Prefect server configured (PREFECT_API_URL, e.g. after `prefect server start`), the run is "
         "a Prefect flow run that its UI shows; without one, hyoka runs it alone, with no server to start "
         "(--orchestrator prefect|local decides instead).\n\n"
@@ -203,12 +237,18 @@ def ingest(
     reader: Reader = READER_OPTION,
     orchestrator: Orchestrator = ORCHESTRATOR_OPTION,
     templates: Path | None = TEMPLATES_OPTION,
+    doc_timeout: float = DOC_TIMEOUT_OPTION,
+    doc_memory: int = DOC_MEMORY_OPTION,
+    max_pages: int = MAX_PAGES_OPTION,
+    max_page_objects: int = MAX_PAGE_OBJECTS_OPTION,
+    max_stream_mib: int = MAX_STREAM_OPTION,
 ) -> None:
     """Read PDFs, validate them and load them into the warehouse."""
     _use_templates(templates)
     _check_inputs(paths)
     settings = _settings(db=db, municipality=municipality, wait_seconds=wait, report=report, runner=runner,
-                         workers=workers, dask_address=dask_address, reader=reader)
+                         workers=workers, dask_address=dask_address, reader=reader,
+                         limits=_limits(doc_timeout, doc_memory, max_pages, max_page_objects, max_stream_mib))
     code = _run_ingest([str(p) for p in paths], settings, orchestrator)
     raise typer.Exit(code)
 
@@ -293,6 +333,10 @@ def _run_ingest(paths: list[str], settings: IngestSettings, orchestrator: Orches
                 progress.update(bar, current="starting Prefect…")
                 summary = _ingest_flow(paths, settings, progress=hook, on_wait=_say_wait)
             else:
+                from hyoka.flows import worker
+
+                if settings.limits.bounds_worker:
+                    worker.warm_up(1)  # it imports the readers while this process imports the rest
                 from hyoka.flows.engine import run_ingest
 
                 summary = run_ingest(paths, settings, progress=hook, on_wait=_say_wait)
@@ -309,9 +353,9 @@ def _run_ingest(paths: list[str], settings: IngestSettings, orchestrator: Orches
 
 def _interrupted(finished: list[Any], files: int | None) -> None:
     """Ctrl-C: one line on what was loaded and what was not, exit code 130 (128 + SIGINT)."""
-    from hyoka.warehouse.status import LIVE_STATUSES
+    from hyoka.warehouse.status import is_live_status
 
-    loaded = sum(1 for o in finished if getattr(o, "status", "") in LIVE_STATUSES)
+    loaded = sum(1 for o in finished if is_live_status(getattr(o, "status", "")))
     settled = len(finished)
     rest = f", {files - settled} not yet" if files is not None else ""
     err.print(
@@ -393,6 +437,11 @@ def serve(
         help="With --once, who runs the pass (see `hyoka ingest --help`); a schedule always runs on Prefect.",
     ),
     templates: Path | None = TEMPLATES_OPTION,
+    doc_timeout: float = DOC_TIMEOUT_OPTION,
+    doc_memory: int = DOC_MEMORY_OPTION,
+    max_pages: int = MAX_PAGES_OPTION,
+    max_page_objects: int = MAX_PAGE_OBJECTS_OPTION,
+    max_stream_mib: int = MAX_STREAM_OPTION,
 ) -> None:
     """Ingest an inbox folder on a schedule (through Prefect), or once with --once."""
     _use_templates(templates)
@@ -401,7 +450,8 @@ def serve(
     if cron and interval:
         _error("give --cron or --interval, not both")
     settings = _settings(db=db, municipality=municipality, wait_seconds=wait, report=report, runner=runner,
-                         workers=workers, dask_address=dask_address, reader=reader, processed_dir=processed_dir)
+                         workers=workers, dask_address=dask_address, reader=reader, processed_dir=processed_dir,
+                         limits=_limits(doc_timeout, doc_memory, max_pages, max_page_objects, max_stream_mib))
     if once:
         raise typer.Exit(_run_ingest([str(inbox)], settings, orchestrator))
     if not cron and not interval:
@@ -863,7 +913,7 @@ def version() -> None:
 
 
 def main() -> None:  # pragma: no cover - console entry point
-    from hyoka.flows.runs import collect_garbage_less_often
+    from hyoka.flows.worker import collect_garbage_less_often
 
     collect_garbage_less_often()
     app(prog_name="hyoka")

@@ -271,6 +271,17 @@ def test_ingest_settings_are_checked_once_and_travel_as_json() -> None:
         IngestSettings(workers=0)
     with pytest.raises(ValueError, match=r"^unknown ingest settings: dbb$"):
         IngestSettings.of({"dbb": "x.duckdb"})
+    # the per-document limits travel as a plain dict; a missing one takes its default
+    from hyoka.extractors.limits import DEFAULT_LIMITS, Limits
+
+    bounded = IngestSettings(limits=Limits(timeout=30, max_pages=None))
+    parameters = json.loads(json.dumps(bounded.as_parameters()))
+    assert parameters["limits"]["timeout"] == 30 and parameters["limits"]["max_pages"] is None
+    assert IngestSettings.of(parameters) == bounded
+    assert IngestSettings.of({"limits": {"memory_mib": 512}}).limits == Limits(memory_mib=512)
+    assert IngestSettings().limits == DEFAULT_LIMITS
+    with pytest.raises(ValueError, match=r"^unknown limits: time \(known: timeout, "):
+        IngestSettings.of({"limits": {"time": 3}})
 
 
 def test_the_interrupted_line_counts_only_loaded_documents_as_loaded(capsys: pytest.CaptureFixture[str]) -> None:

@@ -204,7 +204,7 @@ def test_process_runner(by_thread: Path, tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_without_prefect_in_a_process_pool(by_thread: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The run without Prefect (no server configured): its own process pool, the flow's rows."""
+    """The run without Prefect (no server configured): its own worker processes side by side, the flow's rows."""
     import hyoka.flows.engine
 
     monkeypatch.setattr(hyoka.flows.engine, "MIN_PAGES_PER_PROCESS", 1)
@@ -239,7 +239,7 @@ def test_who_runs_an_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_a_small_run_reads_in_the_flow(tmp_path: Path, ingest_flow: Callable[..., Any]) -> None:
-    """No process pool to start (seconds) for a run of a few pages, nor for one worker."""
+    """One worker for a run of a few pages, and for --workers 1: a second one would not repay its start."""
     from hyoka.flows.engine import MIN_PAGES_PER_PROCESS, runner_for
 
     summary = ingest_flow([str(SHEET_REPORTLAB)], IngestSettings(db=str(tmp_path / "one.duckdb"), runner="process", workers=2, report=False))

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from hyoka.warehouse import crosscheck
-from hyoka.warehouse.status import LIVE_STATUSES, decide_status, is_live
+from hyoka.warehouse.status import decide_status, is_live, is_live_status
 from hyoka.warehouse.store import transaction
 
 
@@ -60,7 +60,7 @@ def superseded_by(con: Any, document_id: str) -> list[str]:
     row = con.execute(
         "SELECT status, results_fiscal_year FROM documents WHERE document_id = ?", [document_id]
     ).fetchone()
-    if not row or row[0] not in LIVE_STATUSES or row[1] is None:
+    if not row or not is_live_status(row[0]) or row[1] is None:
         return []
     return [r[0] for r in con.execute(_CANDIDATES, {"doc": document_id}).fetchall()]
 

@@ -25,6 +25,7 @@ __all__ = [
     "SUPERSEDED",
     "decide_status",
     "is_live",
+    "is_live_status",
 ]
 
 LOADED = "loaded"
@@ -45,6 +46,11 @@ def decide_status(errors: int = 0, warnings: int = 0, *, failed: bool = False, s
     if superseded:
         return SUPERSEDED
     return LOADED_WITH_ISSUES if errors + warnings > 0 else LOADED
+
+
+def is_live_status(status: str) -> bool:
+    """Whether a document of this status is live (the Python twin of `is_live`)."""
+    return status in LIVE_STATUSES
 
 
 def is_live(alias: str = "d") -> str:
