@@ -192,9 +192,15 @@ class FileTemplate:
             trace.note("project.code", spec.project.code, grids, code, found=code_found)
         read_project_fields(grids, spec.project.fields, project, settings, trace)
         read_project_parts(grids, spec.project.parts, project, settings)
+        missing: list[str] = []  # items the file expects for every project that no page of this one has
+        for name, alternatives in spec.project.fields.items():
+            if getattr(project, name) is None and not any(has_anchor(grids, field_) for field_ in alternatives):
+                missing.append(f"project.fields.{name}")
         for number, marks in enumerate(spec.marks, start=1):
             rows = first_found(grids, read_marks, marks, code, settings) or []
             extraction.extend(rows)
+            if not rows and not any(anchor_cells(grid, marks.label, marks.match, marks.label_pattern) for grid in grids):
+                missing.append(f"marks[{number}]")
             if trace is not None:
                 trace.note(f"marks[{number}]", marks, grids, code, rows=rows)
         if spec.budget is not None:
@@ -205,6 +211,12 @@ class FileTemplate:
             if not budgets:
                 extraction.issues.append(IssueRecord(first.page_number, BudgetRecord.TABLE, code, None,
                                                      "missing_budget_table"))
+            else:
+                rules = (*spec.budget.rows, *spec.budget.columns)
+                if any(rule.funding_source for rule in rules) and not sources:
+                    missing.append("budget: its funding sources")
+                if any(rule.items for rule in rules) and not items:
+                    missing.append("budget: its cost items")
             if trace is not None:
                 trace.note("budget", spec.budget, grids, code, rows=[*budgets, *sources, *items])
         if spec.staffing is not None:
@@ -212,6 +224,8 @@ class FileTemplate:
                                    settings)
             if staffing is not None:
                 extraction.add(staffing)
+            else:
+                missing.append("staffing")
             if trace is not None:
                 trace.note("staffing", spec.staffing, grids, code, rows=[staffing] if staffing is not None else [])
         tables = []
@@ -220,6 +234,8 @@ class FileTemplate:
                 continue
             found = first_found(grids, read_indicator_tables, table, self.numbers(table.numbers), code, settings) or []
             tables.append(found)
+            if not found and not any(anchor_cells(grid, table.header, table.match, table.header_pattern) for grid in grids):
+                missing.append(f"indicators[{number}] ({table.level})")  # a header over no rows is an empty table
             if trace is not None:
                 trace.note(f"indicators[{number}]", table, grids, code, rows=[r for t in found for r in t.records])
         # in reading order, whatever the order of the file's [[indicators]]: the page, then the header's place
@@ -229,15 +245,21 @@ class FileTemplate:
             record = first_found(grids, read_evaluation, evaluation, code, settings)
             if record is not None:
                 extraction.add(record)
+            else:
+                missing.append(f"evaluations[{number}] ({evaluation.evaluator})")
             if trace is not None:
                 trace_evaluation(trace, f"evaluations[{number}]", evaluation, grids, record, code, settings)
         extraction.add(project)
         for grid, role in pages:
             extraction.add(PageRecord(page=grid.page_number, template=self.name, page_role=role, project_code=code))
         roles = {role for _, role in pages}
-        for role, check in self._missing.items():
-            if role not in roles:
-                extraction.issues.append(IssueRecord(first.page_number, ProjectRecord.TABLE, project.key(), None, check))
+        lost_pages = [check for role, check in self._missing.items() if role not in roles]
+        for check in lost_pages:
+            extraction.issues.append(IssueRecord(first.page_number, ProjectRecord.TABLE, project.key(), None, check))
+        # a hook reading one table alone expects nothing else; a missing page already says why its items are
+        if missing and levels is None and not lost_pages:
+            extraction.issues.append(IssueRecord(first.page_number, ProjectRecord.TABLE, project.key(), None,
+                                                 "template_item_not_found", detail=", ".join(missing)))
         for name in spec.project.hooks if hooks else ():
             extraction.issues += HOOKS[name](self, pages, code)
 
@@ -460,6 +482,13 @@ def read_field(grid: PageGrid, spec: FieldSpec, settings: Tolerances, *, every: 
         if reads:
             kept.append(item)
     return kept
+
+
+def has_anchor(grids: list[PageGrid], spec: FieldSpec) -> bool:
+    """Whether a field's label or caption is printed on any of the pages (its value may still be blank)."""
+    if spec.caption:
+        return any(caption_lines(grid, spec.caption, spec.match) for grid in grids)
+    return any(anchor_cells(grid, spec.label, spec.match, spec.label_pattern) for grid in grids)
 
 
 def read_first(grids: list[PageGrid], alternatives: tuple[FieldSpec, ...], settings: Tolerances) -> list[Found]:

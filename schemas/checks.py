@@ -48,6 +48,11 @@ CHECKS: dict[str, CheckInfo] = {
         "warning", "1ページ目がありません（2ページ目だけを読みました）", "page 1 of a project is missing: only page 2 was read"
     ),
     "missing_page2": CheckInfo("warning", "2ページ目がありません", "page 2 of a project is missing"),
+    # what the template file says every project has (a table, a mark list, a field's label) is on none of its pages
+    "template_item_not_found": CheckInfo(
+        "warning", "様式のどの事業にもある項目（表・欄の見出し）が見つかりません",
+        "an item the template expects on every project (a table, a list of marks, a field's label) was not found",
+    ),
     "no_records": CheckInfo(
         "error", "様式は一致しましたが、事業・KPIを1件も読めませんでした",
         "the pages matched a template, yet no project (or KPI) was read from them",

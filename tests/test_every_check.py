@@ -446,6 +446,9 @@ IKEDA_CASES = [
     # the 事業費等 table is found by its 区分 corner
     Case("missing_budget_table", "", lambda bad: ikeda(bad, lambda c: c.label == "区分"),
          (Where(1, "project_budgets", "1", None),)),
+    # the 成果指標 table's header printed blank: the table the file expects is on no page
+    Case("template_item_not_found", "", lambda bad: ikeda(bad, lambda c: c.label == "成果指標の内容"),
+         (Where(1, "projects", "1", None),)),
 ]
 
 
