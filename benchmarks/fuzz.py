@@ -3,7 +3,7 @@
     python benchmarks/fuzz.py                      # 300 mutants, seed 14
     python benchmarks/fuzz.py --count 40 --seed 3 --keep out/fuzz   # keep the mutants that went wrong
 
-The mutants (synth/mutants.py: bit flips, truncations, a deleted xref, zeroed streams,
+The mutants (tests/synth/mutants.py: bit flips, truncations, a deleted xref, zeroed streams,
 dropped objects, lying /Length, pages swapped or rotated) are made from the bundled
 samples, deterministically. Each is ingested in a run of its own beside a good file (a
 real 池田 sheet that is not a source), into a fresh warehouse, as `hyoka ingest` runs it
@@ -193,7 +193,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="folder to keep the mutants that went wrong in")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "tests"))  # the mutants are made by the test generators (tests/synth)
     if args.serve:
         serve_runs()
         return

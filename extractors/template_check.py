@@ -273,13 +273,15 @@ def table_miss(item: TraceItem, settings: Tolerances) -> tuple[Status, str]:
         return "missing", f"no column header right of {_shown(corners[0].text)} names a fiscal year and a stage"
     if isinstance(spec, IndicatorTable):
         for grid in grids:
-            headers = anchor_cells(grid, spec.header, spec.match)
+            headers = anchor_cells(grid, spec.header, spec.match, spec.header_pattern)
             if headers:
                 columns = header_columns(grid, headers[0], settings.edge)
                 if any(find_fiscal_year(c.label) for c in columns):
                     return "read", "no indicator line has content"
                 return "missing", f"no column header right of {_shown(headers[0].text)} names a fiscal year"
-        return "missing", f"header {' or '.join(map(repr, spec.header))} not found"
+        wanted = f"no header matches {spec.header_pattern!r}" if spec.header_pattern else \
+            f"header {' or '.join(map(repr, spec.header))} not found"
+        return "missing", wanted
     if isinstance(spec, StaffingSpec):
         return "missing", "no staffing block where the file says"
     return "missing", "read nothing"

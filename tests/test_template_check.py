@@ -227,7 +227,22 @@ def test_the_asahikawa_file_checks_every_kind_of_item_without_a_traceback() -> N
     """Staffing, header tables and several indicator tables are shown like any other item."""
     sheet = ROOT / "samples" / "asahikawa_jimujigyo_R4_121101_reportlab.pdf"
     run = _hyoka(str(ROOT / "extractors" / "templates" / "asahikawa_jimujigyo_sheet.toml"), str(sheet), "--format", "json")
-    assert run.exit_code in (0, 1), run.output
+    assert run.exit_code == 0, run.output
     items = _items(json.loads(run.stdout)["documents"][0])
     assert items["staffing"]["status"] == "read" and items["budget"]["status"] == "read"
     assert items["project.code"]["value"].replace(" ", "") == "121101"  # printed a group per cell
+    # 総合戦略's tables (one found by a header pattern) are printed, with no line: empty, not missing
+    for key in ("indicators[4]", "indicators[5]"):
+        assert (items[key]["status"], items[key]["reason"]) == ("read", "no indicator line has content")
+
+
+def test_a_header_pattern_that_matches_nothing_is_named_in_the_reason(tmp_path: Path) -> None:
+    source = (ROOT / "extractors" / "templates" / "asahikawa_jimujigyo_sheet.toml").read_text(encoding="utf-8")
+    broken = tmp_path / "asahikawa.toml"
+    broken.write_text(source.replace("header_pattern = '^施策のアウトカム.*総合戦略'", "header_pattern = '^施策のアウトプット'"),
+                      encoding="utf-8")
+    sheet = ROOT / "samples" / "asahikawa_jimujigyo_R4_121101_reportlab.pdf"
+    run = _hyoka(str(broken), str(sheet), "--format", "json")
+    assert run.exit_code == 1, run.output
+    item = _items(json.loads(run.stdout)["documents"][0])["indicators[4]"]
+    assert (item["status"], item["reason"]) == ("missing", "no header matches '^施策のアウトプット'")
