@@ -41,7 +41,7 @@ QUIET_DEFAULTS = {
 
 app = typer.Typer(
     name="hyoka",
-    help="Japanese municipal evaluation sheets (事務事業評価シート, 総合戦略 KPI一覧) from PDF into DuckDB.",
+    help="Japanese municipal evaluation sheets (事務事業評価シート, 総合戦略 KPI一覧) from PDF or Excel exports into DuckDB.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
@@ -512,7 +512,7 @@ def _print_summary(summary: Any) -> None:
         ("loaded", summary.count("loaded")),
         ("loaded with issues", summary.count("loaded_with_issues")),
         ("unchanged (already loaded)", summary.count("unchanged")),
-        ("parsed (read from PDF)", getattr(summary, "parsed", 0)),
+        ("parsed (read from the file)", getattr(summary, "parsed", 0)),
         ("failed", summary.failed),
         ("pages read", summary.pages),
         ("rows", summary.records),

@@ -165,7 +165,7 @@ def test_corrected_reissue_supersedes_and_views_use_it(editions) -> None:  # typ
     assert editions["before_correction"] == {"status": "loaded", "fy2023": [(140.0,)]}
     # the pass over the inbox read the new file only
     counts = editions["correction_pass"]
-    assert (counts["documents"], counts["parsed (read from PDF)"], counts["unchanged (already loaded)"]) == (5, 1, 4), counts
+    assert (counts["documents"], counts["parsed (read from the file)"], counts["unchanged (already loaded)"]) == (5, 1, 4), counts
     # the superseded list keeps its rows …
     assert fetch(db, "SELECT count(*) FROM strategy_kpi_values WHERE document_id = ?", [docs["kpi_R5"]])[0][0] > 0
     # … and no view uses them

@@ -68,7 +68,7 @@ def test_first_pass_loads_the_inbox(served: dict) -> None:
     first = served["first"]
     assert first.returncode == 1, first.stderr  # the broken file failed
     counts = summary_counts(first.stdout)
-    assert counts["documents"] == 3 and counts["parsed (read from PDF)"] == 3
+    assert counts["documents"] == 3 and counts["parsed (read from the file)"] == 3
     assert counts["loaded with issues"] == 2 and counts["failed"] == 1
     assert f"failed {served['inbox'] / 'broken.pdf'}: " in first.stderr
     # (the two renderings are one edition of one sheet: the later one supersedes the other)
@@ -81,7 +81,7 @@ def test_second_pass_over_an_unchanged_inbox_parses_no_pdf(served: dict) -> None
     second = served["second"]
     assert second.exit_code == 1, second.output  # the broken file is still broken (not read again)
     counts = summary_counts(second.stdout)
-    assert counts["parsed (read from PDF)"] == 0, second.stdout
+    assert counts["parsed (read from the file)"] == 0, second.stdout
     assert counts["unchanged (already loaded)"] == 2 and counts["failed"] == 1
     assert counts["moved to --processed-dir"] == 3
     # nothing new in the warehouse: the same three documents
