@@ -161,7 +161,8 @@ JUMP_FACTOR = 10.0  # a value more than this many times (or less than 1/this) th
 # Budget stages compared with each other for value_jump: settled figures with settled
 # ones (R2決算 → R3決算見込), budgets with budgets (R3当初予算 → R4当初予算).
 STAGE_FAMILIES = {"決算": "settled", "決算見込": "settled", "見込": "settled",
-                  "当初予算": "budget", "補正予算": "budget", "予算": "budget"}
+                  "当初予算": "budget", "補正予算": "budget", "予算": "budget",
+                  "予算現額": "budget", "予算案": "budget"}
 PROJECT_PROVENANCE = {"page", "bbox", "raw_text", "first_page", "last_page", "project_code_raw"}
 
 
@@ -495,6 +496,25 @@ PROJECT_BUDGETS = pa.DataFrameSchema(
         *(negative(column) for column in ("national_prefecture", "beneficiary_burden")),
         frame_check(burden_rate, name="burden_rate[beneficiary_burden_pct]"),
     ],
+    strict=False,
+)
+
+
+def general_revenue_within_cost(df: pd.DataFrame) -> pd.Series:
+    """一般財源 is a part of the cost: never more than it (京都's 経費（一財）, 池田's 財源 …)."""
+    ok = pd.Series(True, index=df.index)
+    if df.empty or "general_revenue" not in df or "total_cost" not in df:
+        return ok
+    general, total = _floats(df, "general_revenue"), _floats(df, "total_cost")
+    both = ~np.isnan(general) & ~np.isnan(total)
+    return _passes(df, np.flatnonzero(both & (general > total + FUNDING_TOLERANCE)))
+
+
+# project_budgets: 一般財源 ≤ 事業費 (issue 13, 京都's cost with its 一般財源 in brackets)
+PROJECT_BUDGETS = pa.DataFrameSchema(
+    PROJECT_BUDGETS.columns,
+    checks=[*PROJECT_BUDGETS.checks,
+            frame_check(general_revenue_within_cost, name="general_revenue_exceeds_cost[general_revenue]")],
     strict=False,
 )
 
