@@ -303,6 +303,9 @@ class IndicatorRecord(Record):
     achievement_text: str | None = None
     progress_text: str | None = None
     resilience_mark: str | None = None  # 国土強靭化地域計画の指標に該当: the mark as printed
+    # added for indicators written inside prose (京都: 指標：… 【数値目標：…（数値目標の考え方：…）】)
+    target_basis: str | None = None  # 数値目標の考え方: how the target was set, as printed
+    indicator_group: str | None = None  # the heading the indicator is listed under (事業効果（アウトカム）)
 
     def key(self) -> str:
         return f"{self.project_code} {self.level}#{self.indicator_no} {self.column_label}"

@@ -243,6 +243,7 @@ def test_table_columns_keep_the_published_contract():
         "department", "sheet_no", "period_start_fiscal_year", "period_end_fiscal_year"]
     assert store.table_columns("project_budgets")[15:] == [
         "national_prefecture", "beneficiary_burden", "beneficiary_burden_pct"]
+    assert store.table_columns("project_indicators")[-2:] == ["target_basis", "indicator_group"]
     for table in ("pages", "project_budgets", "validation_issues"):
         assert schema.get_table(table).column("bbox").type == "DOUBLE[]"
     with pytest.raises(KeyError, match="unknown warehouse table"):

@@ -413,6 +413,10 @@ PROJECT_INDICATORS = Table(
         *_provenance(),
         Column("resilience_mark", "VARCHAR", "国土強靭化地域計画の指標に該当する印（印字のまま、指標ごとに繰り返し）",
                "Mark that the indicator is one of the national resilience plan's, as printed, repeated on every row"),
+        Column("target_basis", "VARCHAR", "数値目標の考え方（印字のまま）",
+               "How the target was set (数値目標の考え方), as printed"),
+        Column("indicator_group", "VARCHAR", "指標が並ぶ見出し（事業効果（アウトカム）、令和６年度など）",
+               "Heading the indicator is listed under (e.g. 事業効果（アウトカム）, 令和６年度), as printed"),
     ),
 )
 
