@@ -126,3 +126,29 @@ def test_the_template_file_reads() -> None:
     assert spec.numbers["money"].bracketed == "general_revenue"
     assert spec.budget is not None and [c.stage for c in spec.budget.cells] == ["予算案"]
     assert spec.indicators[0].layout == "prose"
+
+
+# ---- the contributor loop on every 京都 file -------------------------------------------------
+
+
+def test_template_check_reads_every_item_of_every_kyoto_file() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from hyoka.cli import app
+
+    path = KYOTO.parent.parent.parent / "extractors" / "templates" / "kyoto_shinki_jujitsu_sheet.toml"
+    run = CliRunner().invoke(app, ["template", "check", str(path), str(KYOTO), "--format", "json"],
+                             env={"COLUMNS": "400"})
+    assert run.exit_code == 0, run.output
+    report = json.loads(run.stdout)
+    assert report["missing"] == 0 and report["errors"] == []
+    assert len(report["documents"]) == len(list(KYOTO.glob("*.pdf")))
+    for document in report["documents"]:
+        assert [p["role"] for p in document["pages"]] == ["sheet_page1", "sheet_page2"]
+        items = [item for page in document["pages"] for item in page["items"]]
+        assert items and all(item["status"] == "read" for item in items), document["pdf"]
+        by_key = {item["key"]: item for item in items}
+        assert by_key["budget"]["rows"] == 4  # three columns of the 経費 table and the next year's 予算案
+        assert by_key["indicators[1]"]["rows"] >= 2
