@@ -160,7 +160,7 @@ CHECKS.update(
 CHECKS.update(
     {
         "general_revenue_exceeds_cost": CheckInfo(
-            "error", "一般財源が事業費（経費）を超えています", "一般財源 is larger than the cost (事業費 / 経費) it is part of",
+            "error", "一般財源が事業費（経費）を超えています", "一般財源 is larger than the cost (事業費 / 経費) it is part of, no other source being negative (△)",
         ),
     }
 )

@@ -501,13 +501,21 @@ PROJECT_BUDGETS = pa.DataFrameSchema(
 
 
 def general_revenue_within_cost(df: pd.DataFrame) -> pd.Series:
-    """一般財源 is a part of the cost: never more than it (京都's 経費（一財）, 池田's 財源 …)."""
+    """一般財源 is a part of the cost: never more than it (京都's 経費（一財）, 池田's 財源 …).
+
+    Unless another source of the row is negative (△, a refund): that leaves more of the
+    cost for the 一般財源, and funding_sum checks the row instead.
+    """
     ok = pd.Series(True, index=df.index)
     if df.empty or "general_revenue" not in df or "total_cost" not in df:
         return ok
     general, total = _floats(df, "general_revenue"), _floats(df, "total_cost")
     both = ~np.isnan(general) & ~np.isnan(total)
-    return _passes(df, np.flatnonzero(both & (general > total + FUNDING_TOLERANCE)))
+    others = [c for c in (*FUNDING_PARTS, "national_prefecture") if c != "general_revenue" and c in df]
+    negative_source = np.zeros(len(df), dtype=bool)
+    for column in others:
+        negative_source |= np.nan_to_num(_floats(df, column), nan=0.0) < 0
+    return _passes(df, np.flatnonzero(both & ~negative_source & (general > total + FUNDING_TOLERANCE)))
 
 
 # project_budgets: 一般財源 ≤ 事業費 (issue 13, 京都's cost with its 一般財源 in brackets)

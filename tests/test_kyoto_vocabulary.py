@@ -29,7 +29,8 @@ from hyoka.extractors.file_template import FileTemplate
 from hyoka.extractors.records import Extraction
 from hyoka.extractors.registry import extract_pdf
 from hyoka.extractors.template_loader import parse_template
-from hyoka.schemas.validate import validate_extraction
+from hyoka.extractors.records import BudgetRecord
+from hyoka.schemas.validate import validate_extraction, validate_table
 from synth.kpi_list import font_path
 
 FONT = "KyotoVocabularyGothic"
@@ -191,3 +192,13 @@ def test_a_general_revenue_above_its_cost_is_flagged_and_kept(flow: Extraction) 
     flagged = [(i.check_name, i.severity, i.record_key, i.column_name) for i in validate_extraction(flow)]
     assert flagged == [("general_revenue_exceeds_cost", "error", "3 令和６年度予算", "general_revenue")]
     assert any(b.general_revenue == 60 and b.total_cost == 50 for b in flow.rows("project_budgets"))
+
+
+@pytest.mark.parametrize(("other", "checks"), [
+    (0.0, {"general_revenue_exceeds_cost"}),
+    (-1.0, {"negative_amount"}),  # a △ source (a refund) leaves more of the cost for the 一般財源
+])
+def test_general_revenue_above_the_cost_is_right_when_another_source_is_negative(other: float, checks: set[str]) -> None:
+    row = BudgetRecord(page=1, project_code="3", fiscal_year=2024, stage="決算", label="令和６年度決算",
+                       total_cost=100.0, other=other, general_revenue=101.0 if other == 0 else 100.0 - other)
+    assert {issue.check_name for issue in validate_table("project_budgets", [row])} == checks
