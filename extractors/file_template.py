@@ -26,6 +26,7 @@ from hyoka.extractors.records import (
     BudgetRecord,
     BudgetSourceRecord,
     EvaluationRecord,
+    ExtraFieldRecord,
     Extraction,
     IndicatorRecord,
     IssueRecord,
@@ -66,6 +67,7 @@ from hyoka.extractors.template import PageMatch, best_role, new_extraction
 from hyoka.extractors.template_hooks import HOOKS
 from hyoka.extractors.template_schema import (
     INDICATOR_NUMBER_OF,
+    BudgetCell,
     BudgetRow,
     BudgetSpec,
     ChoiceSpec,
@@ -80,7 +82,15 @@ from hyoka.extractors.template_schema import (
     TextPart,
     Tolerances,
 )
-from hyoka.normalize import clean_text, digits_only, find_fiscal_year, fold_width, is_placeholder, normalize_label
+from hyoka.normalize import (
+    clean_text,
+    digits_only,
+    find_fiscal_year,
+    fold_width,
+    is_placeholder,
+    normalize_label,
+    split_bracketed,
+)
 
 Pages = list[tuple[PageGrid, str]]
 T = TypeVar("T")
@@ -205,6 +215,7 @@ class FileTemplate:
                 trace.note(f"marks[{number}]", marks, grids, code, rows=rows)
         if spec.budget is not None:
             budgets, sources, items = first_found(grids, self._budget_table_if_any, code) or ([], [], [])
+            budgets = budgets + read_budget_cells(grids, spec.budget, spec.numbers, code, settings)
             extraction.extend(budgets)
             extraction.extend(sources)
             extraction.extend(items)
@@ -232,7 +243,11 @@ class FileTemplate:
         for number, table in enumerate(spec.indicators, start=1):
             if levels is not None and table.level not in levels:
                 continue
-            found = first_found(grids, read_indicator_tables, table, self.numbers(table.numbers), code, settings) or []
+            if table.layout == "prose":  # the prose may go on over a page break: read on the project's pages
+                found = read_prose_indicators(grids, table, self.numbers(table.numbers), code, settings)
+            else:
+                found = first_found(grids, read_indicator_tables, table, self.numbers(table.numbers), code,
+                                    settings) or []
             tables.append(found)
             if not found and not any(anchor_cells(grid, table.header, table.match, table.header_pattern) for grid in grids):
                 missing.append(f"indicators[{number}] ({table.level})")  # a header over no rows is an empty table
@@ -242,13 +257,17 @@ class FileTemplate:
         for read in sorted((t for found in tables for t in found), key=lambda t: (grids.index(t.grid), t.place)):
             extraction.extend(read.records)
         for number, evaluation in enumerate(spec.evaluations, start=1):
-            record = first_found(grids, read_evaluation, evaluation, code, settings)
+            if evaluation.across_pages:
+                record = read_evaluation_across(grids, evaluation, code, settings)
+            else:
+                record = first_found(grids, read_evaluation, evaluation, code, settings)
             if record is not None:
                 extraction.add(record)
             else:
                 missing.append(f"evaluations[{number}] ({evaluation.evaluator})")
             if trace is not None:
                 trace_evaluation(trace, f"evaluations[{number}]", evaluation, grids, record, code, settings)
+        extraction.extend(read_project_extras(grids, spec.project.extras, code, settings, trace))
         extraction.add(project)
         for grid, role in pages:
             extraction.add(PageRecord(page=grid.page_number, template=self.name, page_role=role, project_code=code))
@@ -497,8 +516,46 @@ def read_first(grids: list[PageGrid], alternatives: tuple[FieldSpec, ...], setti
         for spec in alternatives:
             found = read_field(grid, spec, settings)
             if found:
+                if spec.continues_unless:
+                    found[0] = continued(grids, grid, found[0], spec, settings)
                 return found
     return []
+
+
+def _page_index(grids: list[PageGrid], grid: PageGrid) -> int:
+    """Where a page is among the project's pages (by identity: pages are not compared by value)."""
+    return next(number for number, page in enumerate(grids) if page is grid)
+
+
+def continuation(grids: list[PageGrid], grid: PageGrid, last: Cell, heading: str,
+                 settings: Tolerances) -> tuple[PageGrid, Cell] | None:
+    """The next page and the cell on it that goes on with `last`; None when the value ends on its page.
+
+    The value goes on when its cell ends its page (no cell under it) and the next page's
+    first cell after its repeated header (cells whose labels this page has too) is not
+    the next section's heading (`heading`, a pattern on its printed text).
+    """
+    after = _page_index(grids, grid) + 1
+    if after >= len(grids) or grid.below(last, settings.edge):
+        return None
+    repeated = {cell.label for cell in grid.cells if cell.label}
+    following = sorted(grids[after].cells, key=lambda c: (round(c.top), c.x0))
+    first = next((cell for cell in following if cell.label not in repeated), None)
+    if first is None or not first.text.strip() or re.search(heading, first.text):
+        return None
+    return grids[after], first
+
+
+def continued(grids: list[PageGrid], grid: PageGrid, found: Found, spec: FieldSpec, settings: Tolerances) -> Found:
+    """A value with the cells it goes on with on the following pages (`continues_unless`), a line break between."""
+    while found.cells and (more := continuation(grids, grid, found.cells[-1], spec.continues_unless, settings)):
+        grid, cell = more
+        text = re.sub(spec.remove, "", cell.text) if spec.remove else cell.text
+        found.text = clean_text("\n".join(t for t in (found.text, text) if t))
+        found.raw = clean_text("\n".join(t for t in (found.raw, cell.text) if t))
+        found.cells = [*found.cells, cell]
+        found.boxes = (*found.boxes, cell.bbox)
+    return found
 
 
 def read_project_fields(grids: list[PageGrid], wanted: dict[str, tuple[FieldSpec, ...]], project: ProjectRecord,
@@ -523,6 +580,22 @@ def read_project_fields(grids: list[PageGrid], wanted: dict[str, tuple[FieldSpec
             setattr(project, years[0], span.start)
             if len(years) > 1:
                 setattr(project, years[1], span.end)
+
+
+def read_project_extras(grids: list[PageGrid], wanted: dict[str, tuple[FieldSpec, ...]], code: str,
+                        settings: Tolerances, trace: ReadTrace | None = None) -> list[ExtraFieldRecord]:
+    """[project.extras]: a row of project_extra_fields per label whose value reads (none for one not found)."""
+    records = []
+    for label, alternatives in wanted.items():
+        found = read_first(grids, alternatives, settings)
+        if trace is not None:
+            trace.note(f"project.extras.{label}", alternatives, grids, code, found=found)
+        if not found or found[0].text is None:
+            continue
+        value = found[0]
+        records.append(ExtraFieldRecord(page=value.page, bbox=value.bbox, raw_text=value.raw or value.text or "",
+                                        project_code=code, label=label, value_text=value.text))
+    return records
 
 
 def read_project_parts(grids: list[PageGrid], wanted: dict[str, SplitField], project: ProjectRecord,
@@ -772,7 +845,60 @@ def read_budget_table(
         record.bbox = union_bbox(used[record.label])
         record.raw_text = " | ".join([record.label] + [f"{k}={v}" for k, v in record.raw.items()])
         sources += budget_source_records(record, source_labels, blank_is_zero=blank_is_zero)
+        bracketed_amounts(record, numbers[spec.numbers])  # after the sources: see its docstring
     return list(budgets.values()), sources, items
+
+
+def bracketed_amounts(record: BudgetRecord, rule: NumberRule) -> None:
+    """A figure printed with a second in brackets (326,800（0）): the first stays, the second fills `rule.bracketed`.
+
+    The bracketed figure (京都's 一般財源) is a part of the cost whose other sources are not
+    printed: it gives no project_budget_sources row, whose funding sum would take it for
+    the whole. `raw` keeps each figure as printed; the record's raw_text, the whole cell.
+    """
+    if not rule.bracketed:
+        return
+    for name, raw in list(record.raw.items()):
+        main, inner = split_bracketed(raw) if name != rule.bracketed else (raw, None)
+        if inner is None:
+            continue
+        setattr(record, name, read_amount(main, rule))
+        setattr(record, rule.bracketed, read_amount(inner, rule))
+        record.raw[name], record.raw[rule.bracketed] = main, inner
+        if name in record.cell_bboxes:
+            record.cell_bboxes[rule.bracketed] = record.cell_bboxes[name]
+
+
+def read_budget_cells(grids: list[PageGrid], spec: BudgetSpec, numbers: dict[str, NumberRule], code: str,
+                      settings: Tolerances) -> list[BudgetRecord]:
+    """[[budget.cells]]: a BudgetRecord per single figure found by its label, its year named by another text."""
+    records = []
+    for cell in spec.cells:
+        found = read_first(grids, cell.value, settings)
+        if not found:
+            continue
+        record = budget_cell_record(grids, found[0], cell, numbers[cell.numbers or spec.numbers], code, settings)
+        records.append(record)
+    return records
+
+
+def budget_cell_record(grids: list[PageGrid], value: Found, cell: BudgetCell, rule: NumberRule, code: str,
+                       settings: Tolerances) -> BudgetRecord:
+    """One [[budget.cells]] figure: its year from the `year` text on its page (else the project's first naming one)."""
+    page = [grid for grid in grids if grid.page_number == value.page]
+    named = read_first(page, cell.year, settings) or read_first(grids, cell.year, settings)
+    span = find_fiscal_year(named[0].text) if named and named[0].text else None
+    raw = (value.text or "").strip()
+    record = BudgetRecord(page=value.page, bbox=value.bbox, project_code=code,
+                          fiscal_year=span.start if span else None, stage=cell.stage,
+                          label=f"{span.text}{cell.stage}" if span else cell.stage)
+    setattr(record, cell.column, read_amount(raw, rule))
+    record.raw[cell.column] = raw
+    if value.bbox is not None:
+        record.cell_bboxes[cell.column] = value.bbox
+    record.raw_text = " | ".join([record.label] + [f"{k}={v}" for k, v in record.raw.items()])
+    bracketed_amounts(record, rule)
+    return record
 
 
 def figure_columns(grid: PageGrid, first: Cell, rules: tuple[BudgetRow, ...],
@@ -997,6 +1123,60 @@ def indicator_pairs(grid: PageGrid, header: Cell, spec: IndicatorTable, conventi
     return records
 
 
+def read_prose_indicators(grids: list[PageGrid], spec: IndicatorTable, convention: NumberRule, code: str,
+                          settings: Tolerances) -> list[TableRead]:
+    """The `prose` layout: an indicator where the pattern matches the text, under the last group heading before it."""
+    found = read_first(grids, spec.text, settings)
+    value = found[0] if found else None
+    if value is None or not value.text:
+        return []
+    grid = next(grid for grid in grids if grid.page_number == value.page)
+    records: list[IndicatorRecord] = []
+    for heading, lines in prose_groups(value.text, spec.group):
+        span = find_fiscal_year(heading) if heading else None
+        for match in re.finditer(spec.pattern, "\n".join(lines)):
+            records.append(prose_indicator(match, spec, convention, code, value, len(records) + 1, heading,
+                                           span.start if span else None))
+    top, x0 = (value.bbox[1], value.bbox[0]) if value.bbox else (0.0, 0.0)
+    return [TableRead(grid, (round(top), x0), records)] if records else []
+
+
+def prose_groups(text: str, group: str) -> list[tuple[str | None, list[str]]]:
+    """The prose's lines under each group heading (a line matching `group`; None before the first)."""
+    groups: list[tuple[str | None, list[str]]] = [(None, [])]
+    for line in text.splitlines():
+        heading = re.fullmatch(group, line.strip()) if group else None
+        if heading is not None:
+            groups.append((heading.group("group"), []))
+        else:
+            groups[-1][1].append(line)
+    return [(heading, lines) for heading, lines in groups if lines]
+
+
+_FIGURE = re.compile(r"^\s*([-+△▲−]?\s*[0-9０-９][0-9０-９,，.．]*)\s*(.*?)\s*$", re.DOTALL)
+
+
+def prose_indicator(match: re.Match[str], spec: IndicatorTable, convention: NumberRule, code: str, value: Found,
+                    number: int, heading: str | None, year: int | None) -> IndicatorRecord:
+    """One indicator read from prose: the pattern's named groups, the figure and its unit from value_text."""
+    # a wrapped line is joined with nothing (the prose's line breaks are the print's)
+    texts = {name: re.sub(r"\s*\n\s*", "", text).strip() or None
+             for name, text in match.groupdict().items() if text is not None}
+    printed = texts.get("value_text") or ""
+    figure = _FIGURE.match(printed)
+    kind = kind_of(match.group(), spec.kinds)
+    record = IndicatorRecord(
+        page=value.page, bbox=value.bbox, raw_text=re.sub(r"\s*\n\s*", "", match.group()),
+        raw={"value": printed}, project_code=code, level=spec.level, indicator_no=number,
+        fiscal_year=year, kind=kind, column_label=kind or "",
+        value=read_figure(figure.group(1), convention) if figure else None,
+        unit=(figure.group(2) or None) if figure else None, indicator_group=heading,
+    )
+    for name, text in texts.items():
+        setattr(record, name, text)
+    return record
+
+
 # ---------------------------------------------------------------------------------------
 # evaluations
 
@@ -1009,11 +1189,36 @@ def evaluation_fields(grid: PageGrid, spec: EvaluationSpec, settings: Tolerances
 
 def read_evaluation(grid: PageGrid, spec: EvaluationSpec, code: str, settings: Tolerances) -> EvaluationRecord | None:
     """[[evaluations]]: the texts of one evaluation on a page (None when none of its labels is there)."""
+    return evaluation_record(grid, spec, evaluation_fields(grid, spec, settings), code, settings)
+
+
+def evaluation_fields_across(grids: list[PageGrid], spec: EvaluationSpec,
+                             settings: Tolerances) -> dict[str, Found | None]:
+    """Each text of one evaluation on the first of the project's pages that has it (`across_pages`)."""
+    found: dict[str, Found | None] = dict.fromkeys(spec.fields)
+    for name, alternatives in spec.fields.items():
+        read = read_first(grids, alternatives, settings)
+        found[name] = read[0] if read else None
+    return found
+
+
+def read_evaluation_across(grids: list[PageGrid], spec: EvaluationSpec, code: str,
+                           settings: Tolerances) -> EvaluationRecord | None:
+    """[[evaluations]] with `across_pages`: its texts from any page of the project, the record on the first's page."""
+    found = evaluation_fields_across(grids, spec, settings)
+    pages = sorted(f.page for f in found.values() if f is not None)
+    grid = next((grid for grid in grids if pages and grid.page_number == pages[0]), None)
+    return evaluation_record(grid, spec, found, code, settings) if grid is not None else None
+
+
+def evaluation_record(grid: PageGrid, spec: EvaluationSpec, fields_found: dict[str, Found | None], code: str,
+                      settings: Tolerances) -> EvaluationRecord | None:
+    """An evaluation's record from the texts found (None when none of its labels was found)."""
     texts: dict[str, str | None] = {}
     boxes: dict[str, BBox] = {}
     anchors: list[Cell] = []
     read: list[Cell] = []  # every cell a text was read from
-    for name, found in evaluation_fields(grid, spec, settings).items():
+    for name, found in fields_found.items():
         texts[name] = found.text if found else None
         if found is None:
             continue
@@ -1077,6 +1282,8 @@ def trace_evaluation(trace: ReadTrace, key: str, spec: EvaluationSpec, grids: li
     """Note each text of an evaluation, as read on the page its record came from (nothing when none was read)."""
     grid = next((grid for grid in grids if record is not None and grid.page_number == record.page), None)
     found = evaluation_fields(grid, spec, settings) if grid is not None else {}
+    if spec.across_pages and record is not None:
+        found = evaluation_fields_across(grids, spec, settings)
     for name, alternatives in spec.fields.items():
         value = found.get(name)
         trace.note(f"{key}.fields.{name}", alternatives, grids, code, found=[value] if value else [])

@@ -71,6 +71,10 @@ SOFT_WRAP_SLACK_CHARS = 3.0
 # A filled rect thinner than this is a ruling drawn as a rect, not a background.
 THIN_RECT = 2.0
 
+# A filled rect whose longer side is shorter than this is a dash of a dotted ruling
+# (京都: 2.2 × 0.7pt dashes 0.7pt apart), not a ruling of its own: pdfplumber's shortest edge.
+DASH_LENGTH = 3.0
+
 # Lines that start like this begin a new paragraph (a list entry) even when the previous
 # line is full: a mark, a circled or parenthesized number, or a numbered / lettered item
 # (1. ２、 ア． a) — a full line before an entry is the list's hard break, not a wrap.
@@ -157,7 +161,9 @@ def ruling_edges(page: PageLike) -> list[dict]:
             edges += pdfplumber_edges(line)
     for rect in page.rects:
         thin = min(rect["width"], rect["height"]) < THIN_RECT
-        if (rect.get("stroke") and not _is_white(rect.get("stroking_color"))) or (thin and rect.get("fill")):
+        if rect.get("fill") and not rect.get("stroke") and max(rect["width"], rect["height"]) < DASH_LENGTH:
+            edges += dash_edges(rect)
+        elif (rect.get("stroke") and not _is_white(rect.get("stroking_color"))) or (thin and rect.get("fill")):
             edges += pdfplumber_edges(rect)
     for curve in page.curves:
         if curve.get("stroke") and not _is_white(curve.get("stroking_color")):
@@ -192,6 +198,17 @@ def rect_edges(rect: dict) -> list[dict]:
         {"object_type": kind, "orientation": "v", "x0": x0, "x1": x0, "top": top, "bottom": bottom, "width": 0, "height": height},
         {"object_type": kind, "orientation": "v", "x0": x1, "x1": x1, "top": top, "bottom": bottom, "width": 0, "height": height},
     ]
+
+
+def dash_edges(rect: dict) -> list[dict]:
+    """A dash of a dotted ruling drawn as tiny filled rects (京都's 経費 table): its long sides only.
+
+    Its short sides, one dash apart along the whole ruling, would chain the snapping of
+    the rulings across it into one (pdfplumber snaps edges within 3pt of each other) and
+    pull the table's real borders to their mean; the long sides join into the ruling.
+    """
+    edges = rect_edges(rect)
+    return edges[:2] if rect["width"] >= rect["height"] else edges[2:]
 
 
 def line_edge(line: dict) -> dict:

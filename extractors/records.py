@@ -303,6 +303,9 @@ class IndicatorRecord(Record):
     achievement_text: str | None = None
     progress_text: str | None = None
     resilience_mark: str | None = None  # 国土強靭化地域計画の指標に該当: the mark as printed
+    # added for indicators written inside prose (京都: 指標：… 【数値目標：…（数値目標の考え方：…）】)
+    target_basis: str | None = None  # 数値目標の考え方: how the target was set, as printed
+    indicator_group: str | None = None  # the heading the indicator is listed under (事業効果（アウトカム）)
 
     def key(self) -> str:
         return f"{self.project_code} {self.level}#{self.indicator_no} {self.column_label}"
@@ -369,6 +372,24 @@ class PageRecord(Record):
 
     def key(self) -> str:
         return f"page {self.page}"
+
+
+@dataclass
+class ExtraFieldRecord(Record):
+    """A field of a city's sheet that fits no shared table: its label as printed and its text.
+
+    What one city prints and no other does stays queryable here, never dropped; a
+    template names such fields in `[project.extras]`.
+    """
+
+    TABLE: ClassVar[str] = "project_extra_fields"
+
+    project_code: str = ""
+    label: str = ""  # the label as printed, spaces normalized (行財政改革の項目)
+    value_text: str | None = None
+
+    def key(self) -> str:
+        return f"{self.project_code} {self.label}"
 
 
 @dataclass

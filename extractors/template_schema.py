@@ -37,6 +37,7 @@ from hyoka.extractors.records import (
 from hyoka.extractors.template_hooks import HOOKS
 
 __all__ = [
+    "BudgetCell",
     "BudgetRow",
     "BudgetSpec",
     "ChoiceSpec",
@@ -181,10 +182,16 @@ class NumberRule:
     dash: Literal["zero", "no_figure"] = "no_figure"  # a cell holding only - / －: 0, or no figure
     blank_is_zero: bool = False  # a blank funding source counts as 0 when the sources are added up
     unit: str = ""  # as printed above the table (千円, 百万円, 円, 人, %); budget amounts are stored in 千円
+    # a figure printed with a second one in brackets (京都: 326,800（0） = 経費 with its 一般財源):
+    # the project_budgets column the bracketed figure fills (the first fills the row's own)
+    bracketed: str = ""
 
     def __post_init__(self) -> None:
         if self.unit:
             _one_of("unit", self.unit, tuple(UNITS), "a unit hyoka knows")
+        if self.bracketed:
+            _one_of("bracketed", self.bracketed, _record_fields(BudgetRecord, "float | None"),
+                    "a number column of project_budgets")
 
     @property
     def factor(self) -> float:
@@ -258,6 +265,10 @@ class FieldSpec:
     choice: ChoiceSpec | None = None
     digits: bool = False  # the value counts only when it holds a digit
     years: tuple[str, ...] = ()  # record fields given the fiscal year(s) the text names: (start,) or (start, end)
+    # the value goes on over a page break (京都's 取組実績): when its cell ends its page, the
+    # first cell of the project's next page under the repeated page header goes on with it,
+    # unless that cell matches this pattern (it is the next section's heading: `^[0-9０-９]+\s`)
+    continues_unless: str = ""
 
     def __post_init__(self) -> None:
         given = [name for name in ("label", "label_pattern", "caption") if getattr(self, name)]
@@ -283,6 +294,11 @@ class FieldSpec:
             _regex("pattern", self.pattern)
         if len(self.years) > 2:
             raise SpecError("years", "at most two fields: the start year and the end year")
+        if self.continues_unless:
+            _regex("continues_unless", self.continues_unless)
+            if self.caption or self.value != "below":
+                raise SpecError("continues_unless", "a value that goes on over a page break is the cell below a label:"
+                                                    " value is below")
 
 
 @dataclass(frozen=True)
@@ -363,10 +379,14 @@ class ProjectSpec:
     fields: dict[str, tuple[FieldSpec, ...]] = field(default_factory=dict)
     parts: dict[str, SplitField] = field(default_factory=dict)  # a value split into several fields
     hooks: tuple[str, ...] = ()  # Python checks the vocabulary cannot say (extractors/template_hooks.py)
+    # [project.extras]: fields of this city that fit no shared table, by their label as stored
+    # (project_extra_fields.label); each read like a [project.fields] entry
+    extras: dict[str, tuple[FieldSpec, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.code:
             raise SpecError("code", "say where the project code is printed")
+        check_extras(self.extras)
         if self.code_number:
             _one_of("code_number", self.code_number, PROJECT_NUMBER_FIELDS, "an integer field of projects")
         for name, alternatives in self.fields.items():
@@ -380,6 +400,15 @@ class ProjectSpec:
                 _one_of(("parts", name, "pattern"), group, PROJECT_TEXT_FIELDS, "a text field of projects")
         for hook in self.hooks:
             _one_of("hooks", hook, tuple(HOOKS), "a hook hyoka has")
+
+
+def check_extras(extras: Mapping[str, object]) -> None:
+    """[project.extras]: each label as stored is printed text, not blank, spaces as it is stored."""
+    for label in extras:
+        if not label.strip():
+            raise SpecError(("extras", label), "an empty label: write the label as it is stored (as printed)")
+        if re.sub(r"\s+", " ", label).strip() != label:
+            raise SpecError(("extras", label), "write the label with single spaces and none at its ends, as it is stored")
 
 
 # ---- tables ------------------------------------------------------------------------------
@@ -414,6 +443,25 @@ class BudgetRow:
 
 
 @dataclass(frozen=True)
+class BudgetCell:
+    """[[budget.cells]]: one figure outside the table, found by its label (京都's 予算案 under 令和７年度の方向性).
+
+    Its fiscal year is the one the `year` field's text names, its stage is given; the
+    record's label is that year as printed and the stage (令和７年度予算案).
+    """
+
+    value: tuple[FieldSpec, ...]  # the figure (alternatives, the first that reads)
+    year: tuple[FieldSpec, ...]  # a text naming the figure's fiscal year (a heading)
+    stage: str  # the budget stage the figure is (予算案 …)
+    column: str = "total_cost"  # the project_budgets column it fills
+    numbers: str = ""  # its number convention, when not the table's
+
+    def __post_init__(self) -> None:
+        _labels("stage", (self.stage,))
+        _one_of("column", self.column, BUDGET_NUMBER_FIELDS, "a number column of project_budgets")
+
+
+@dataclass(frozen=True)
 class BudgetSpec:
     """[budget]: a labelled table of money by fiscal year and stage, in either orientation.
 
@@ -430,6 +478,7 @@ class BudgetSpec:
     header: tuple[str, ...] = ()  # with columns: the first figure column's header; the columns run right from it
     columns: tuple[BudgetRow, ...] = ()  # the first header no rule names ends the table (a neighbouring one begins)
     match: Match = "exact"
+    cells: tuple[BudgetCell, ...] = ()  # single figures outside the table (a next year's 予算案)
 
     def __post_init__(self) -> None:
         if bool(self.rows) == bool(self.columns):
@@ -490,7 +539,15 @@ class IndicatorTable:
     header: tuple[str, ...] = ()  # the header cell over the indicator names
     header_pattern: str = ""  # or a regular expression on the header's width-folded label
     match: Match = "exact"
-    layout: Literal["rows", "pairs"] = "rows"
+    layout: Literal["rows", "pairs", "prose"] = "rows"
+    # `prose` (京都's 事業目標: `指標：… 【数値目標：10件（数値目標の考え方：…）】`): the text the
+    # `text` field reads, each indicator where `pattern` matches it; its named groups are text
+    # fields of project_indicators (value_text required: its figure is the value, the rest the unit)
+    text: tuple[FieldSpec, ...] = ()
+    pattern: str = ""
+    # a line of the prose that heads the indicators after it (＜事業効果（アウトカム）＞, （令和６年度）):
+    # its group `group` fills indicator_group, and a fiscal year it names their fiscal_year
+    group: str = ""
     every: bool = False  # every header that matches (several tables of one level), else the first
     # a column's label as stored: its printed lines joined by a space (R５年度 実　績), or its
     # text with a spanning header first, spaces collapsed (実績 R2: 旭川's stored keys)
@@ -498,7 +555,9 @@ class IndicatorTable:
     columns: dict[str, str] = field(default_factory=dict)  # text field of project_indicators -> its column header (prefix)
 
     def __post_init__(self) -> None:
-        if bool(self.header) == bool(self.header_pattern):
+        if self.layout == "prose":
+            self._check_prose()
+        elif bool(self.header) == bool(self.header_pattern):
             raise SpecError(None, "say where the table is: exactly one of header or header_pattern")
         if self.header:
             _labels("header", self.header)
@@ -512,6 +571,27 @@ class IndicatorTable:
         for name, header in self.columns.items():
             _one_of(("columns", name), name, INDICATOR_TEXT_FIELDS, "a text field of project_indicators")
             _labels(("columns", name), (header,))
+
+    def _check_prose(self) -> None:
+        """Indicators inside prose: the text read, a pattern naming the fields, no table keys."""
+        if not self.text:
+            raise SpecError("text", "say where the prose is: a text field (label, value …)")
+        if self.header or self.header_pattern or self.columns:
+            raise SpecError("layout", "indicators inside prose have no table: give text and pattern,"
+                                      " not header or columns")
+        if not self.pattern:
+            raise SpecError("pattern", "say how an indicator is written: a pattern with named groups")
+        _regex("pattern", self.pattern)
+        groups = tuple(re.compile(self.pattern).groupindex)
+        for name in groups:
+            _one_of(("pattern",), name, (*INDICATOR_TEXT_FIELDS, "value_text", "indicator_name", "column_label"),
+                    "a text field of project_indicators")
+        if "value_text" not in groups:
+            raise SpecError("pattern", "name the figure: a group (?P<value_text>…)")
+        if self.group:
+            _regex("group", self.group)
+            if "group" not in re.compile(self.group).groupindex:
+                raise SpecError("group", "name the heading's text: a group (?P<group>…)")
 
 
 MARK_TABLES = (SdgRecord.TABLE, ReformViewpointRecord.TABLE)
@@ -576,6 +656,9 @@ class EvaluationSpec:
     # the record's box: around the labels, each text with its own box (池田), or around
     # the texts read, one block (旭川's 課題 | 方向性 | 効果 side by side)
     box: Literal["labels", "texts"] = "labels"
+    # its texts may be on different pages of the project (京都: 評価 on page 1, 方向性 on page 2):
+    # each from the first page that has it (else all from the first page that has any)
+    across_pages: bool = False
 
     def __post_init__(self) -> None:
         if not self.evaluator.strip():
@@ -611,7 +694,7 @@ class TemplateSpec:
         named = tuple(self.numbers)
         if self.budget is not None:
             self._numbers_named(("budget", "numbers"), self.budget.numbers, named)
-            for lines in ("rows", "columns"):
+            for lines in ("rows", "columns", "cells"):
                 for number, row in enumerate(getattr(self.budget, lines), start=1):
                     if row.numbers:
                         self._numbers_named(("budget", lines, number, "numbers"), row.numbers, named)

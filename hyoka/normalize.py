@@ -35,6 +35,7 @@ __all__ = [
     "normalize_label",
     "parse_number",
     "parse_stage_label",
+    "split_bracketed",
 ]
 
 # ---------------------------------------------------------------------------
@@ -279,7 +280,7 @@ def _all_fiscal_years(text: str) -> tuple[FiscalYearSpan, ...]:
 # Budget row labels
 # ---------------------------------------------------------------------------
 
-BUDGET_STAGES: tuple[str, ...] = ("決算見込", "当初予算", "補正予算", "予算", "決算", "見込")
+BUDGET_STAGES: tuple[str, ...] = ("決算見込", "当初予算", "補正予算", "予算", "決算", "見込", "予算現額", "予算案")
 
 # Leftmost stage word; alternatives longest first so 決算見込 beats 決算 at the same spot.
 _STAGE_RE = re.compile("|".join(re.escape(s) for s in sorted(BUDGET_STAGES, key=len, reverse=True)))
@@ -419,6 +420,20 @@ def parse_number(text: str | None) -> ParsedNumber:
     if value is None:
         return invalid
     return ParsedNumber(raw=raw, status="value", value=value, percent=bool(match.group("pct")), text=printed)
+
+
+# A figure printed with a second one in brackets (京都: 326,800（0） = 経費 with its 一般財源),
+# full- and half-width brackets mixed in one cell (1,418（0)).
+_BRACKETED_RE = re.compile(r"^\s*(?P<main>[^()（）]*?[0-9０-９][^()（）]*?)\s*[(（]\s*(?P<inner>[^()（）]*?)\s*[)）]\s*$")
+
+
+@_memoised
+def split_bracketed(text: str) -> tuple[str, str | None]:
+    """'326,800（0）' → ('326,800', '0'): the figure and the one in brackets (None when there is none)."""
+    found = _BRACKETED_RE.match(text or "")
+    if found is None:
+        return text, None
+    return found.group("main"), found.group("inner")
 
 
 # ---------------------------------------------------------------------------

@@ -159,3 +159,13 @@ CHECKS.update(
         "missing_budget_table": CheckInfo("warning", "事業費等の表が見つかりません", "no budget table (事業費等) found on the sheet"),
     }
 )
+
+
+# 京都's 経費（一財）: the 一般財源 printed in brackets after the cost (issue 13), checked for every template.
+CHECKS.update(
+    {
+        "general_revenue_exceeds_cost": CheckInfo(
+            "error", "一般財源が事業費（経費）を超えています", "一般財源 is larger than the cost (事業費 / 経費) it is part of, no other source being negative (△)",
+        ),
+    }
+)

@@ -161,7 +161,8 @@ JUMP_FACTOR = 10.0  # a value more than this many times (or less than 1/this) th
 # Budget stages compared with each other for value_jump: settled figures with settled
 # ones (R2決算 → R3決算見込), budgets with budgets (R3当初予算 → R4当初予算).
 STAGE_FAMILIES = {"決算": "settled", "決算見込": "settled", "見込": "settled",
-                  "当初予算": "budget", "補正予算": "budget", "予算": "budget"}
+                  "当初予算": "budget", "補正予算": "budget", "予算": "budget",
+                  "予算現額": "budget", "予算案": "budget"}
 PROJECT_PROVENANCE = {"page", "bbox", "raw_text", "first_page", "last_page", "project_code_raw"}
 
 
@@ -495,5 +496,40 @@ PROJECT_BUDGETS = pa.DataFrameSchema(
         *(negative(column) for column in ("national_prefecture", "beneficiary_burden")),
         frame_check(burden_rate, name="burden_rate[beneficiary_burden_pct]"),
     ],
+    strict=False,
+)
+
+
+def general_revenue_within_cost(df: pd.DataFrame) -> pd.Series:
+    """一般財源 is a part of the cost: never more than it (京都's 経費（一財）, 池田's 財源 …).
+
+    Unless another source of the row is negative (△, a refund): that leaves more of the
+    cost for the 一般財源, and funding_sum checks the row instead.
+    """
+    ok = pd.Series(True, index=df.index)
+    if df.empty or "general_revenue" not in df or "total_cost" not in df:
+        return ok
+    general, total = _floats(df, "general_revenue"), _floats(df, "total_cost")
+    both = ~np.isnan(general) & ~np.isnan(total)
+    others = [c for c in (*FUNDING_PARTS, "national_prefecture") if c != "general_revenue" and c in df]
+    negative_source = np.zeros(len(df), dtype=bool)
+    for column in others:
+        negative_source |= np.nan_to_num(_floats(df, column), nan=0.0) < 0
+    return _passes(df, np.flatnonzero(both & ~negative_source & (general > total + FUNDING_TOLERANCE)))
+
+
+# project_budgets: 一般財源 ≤ 事業費 (issue 13, 京都's cost with its 一般財源 in brackets)
+PROJECT_BUDGETS = pa.DataFrameSchema(
+    PROJECT_BUDGETS.columns,
+    checks=[*PROJECT_BUDGETS.checks,
+            frame_check(general_revenue_within_cost, name="general_revenue_exceeds_cost[general_revenue]")],
+    strict=False,
+)
+
+
+# project_extra_fields: a city's own fields, label and text as printed. A row without its
+# label could not be found again (required_value_missing); the text is not checked.
+PROJECT_EXTRA_FIELDS = pa.DataFrameSchema(
+    {"label": pa.Column(str, checks=[column_check(lambda s: s.str.strip().ne(""), name="required_value_missing")])},
     strict=False,
 )

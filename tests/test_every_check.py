@@ -283,6 +283,11 @@ SCHEMA_CASES = [
          lambda bad: schema("project_budgets", [budget(total_cost=1000.0, other=33.0, general_revenue=967.0,
                                                        beneficiary_burden=33.0, beneficiary_burden_pct=3.4 if bad else 3.3)]),
          (Where(1, "project_budgets", BUDGET_KEY, "beneficiary_burden_pct"),)),
+    # 京都's 経費（一財）: 一般財源 may be the whole cost, not more (unless another source is △:
+    # tests/test_kyoto_vocabulary.py, as its twin trips negative_amount)
+    Case("general_revenue_exceeds_cost", "",
+         lambda bad: schema("project_budgets", [budget(general_revenue=101.0 if bad else 100.0)]),
+         (Where(1, "project_budgets", BUDGET_KEY, "general_revenue"),)),
     Case("unknown_funding_source", "",
          lambda bad: schema("project_budget_sources", [source("寄附金" if bad else "その他", 100.0)]),
          (Where(1, "project_budget_sources", f"{BUDGET_KEY} 寄附金", "source"),)),

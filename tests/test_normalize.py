@@ -23,6 +23,7 @@ from hyoka.normalize import (
     normalize_label,
     parse_number,
     parse_stage_label,
+    split_bracketed,
 )
 
 # Reproducible in CI: same examples every run, no example database written to the tree.
@@ -438,7 +439,30 @@ def test_parse_stage_label(text: str, year: int | None, stage: str | None) -> No
 
 
 def test_budget_stages() -> None:
-    assert BUDGET_STAGES == ("決算見込", "当初予算", "補正予算", "予算", "決算", "見込")
+    assert BUDGET_STAGES == ("決算見込", "当初予算", "補正予算", "予算", "決算", "見込", "予算現額", "予算案")
+
+
+@pytest.mark.parametrize(("text", "year", "stage"), [
+    ("令和５年度予算現額", 2023, "予算現額"),  # 京都's 経費: the longest stage word, not 予算
+    ("令和７年度予算案", 2025, "予算案"),
+    ("令和５年度決算", 2023, "決算"),
+])
+def test_kyoto_stages(text: str, year: int, stage: str) -> None:
+    span, found = parse_stage_label(text)
+    assert span is not None and span.start == year and found == stage
+
+
+@pytest.mark.parametrize(("text", "split"), [
+    ("326,800（0）", ("326,800", "0")),
+    ("197,770(１)", ("197,770", "１")),  # a full-width digit in half-width brackets
+    ("1,418（0)", ("1,418", "0")),  # the brackets mixed in one cell
+    ("8,400（8,400）", ("8,400", "8,400")),
+    ("1,234", ("1,234", None)),
+    ("(1,200)", ("(1,200)", None)),  # accounting style: a negative, not a figure with another
+    ("", ("", None)),
+])
+def test_split_bracketed(text: str, split: tuple[str, str | None]) -> None:
+    assert split_bracketed(text) == split
 
 
 @PROPERTY

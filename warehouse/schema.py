@@ -413,6 +413,23 @@ PROJECT_INDICATORS = Table(
         *_provenance(),
         Column("resilience_mark", "VARCHAR", "国土強靭化地域計画の指標に該当する印（印字のまま、指標ごとに繰り返し）",
                "Mark that the indicator is one of the national resilience plan's, as printed, repeated on every row"),
+        Column("target_basis", "VARCHAR", "数値目標の考え方（印字のまま）",
+               "How the target was set (数値目標の考え方), as printed"),
+        Column("indicator_group", "VARCHAR", "指標が並ぶ見出し（事業効果（アウトカム）、令和６年度など）",
+               "Heading the indicator is listed under (e.g. 事業効果（アウトカム）, 令和６年度), as printed"),
+    ),
+)
+
+PROJECT_EXTRA_FIELDS = Table(
+    "project_extra_fields",
+    "共通の表に当てはまらない市独自の項目（見出しの印字のまま、事業・見出しごとに1行）",
+    "A city's own fields that fit no shared table: one row per project and label, the label as printed",
+    (
+        _doc_id(),
+        _project_code(),
+        Column("label", "VARCHAR", "項目の見出し（印字のまま、空白を正規化）", "The field's label as printed, spaces normalized"),
+        Column("value_text", "VARCHAR", "項目の値（印字のまま）", "The field's value as printed"),
+        *_provenance(),
     ),
 )
 
@@ -522,6 +539,7 @@ TABLES: list[Table] = [
     PROJECT_BUDGET_SOURCES,
     PROJECT_BUDGET_ITEMS,
     PROJECT_SDGS,
+    PROJECT_EXTRA_FIELDS,
     STRATEGY_KPIS,
     STRATEGY_KPI_VALUES,
     VALIDATION_ISSUES,
@@ -571,6 +589,7 @@ _SUMMARY_COUNTS = [
     ("budget_sources", "project_budget_sources", "財源内訳の行数", "Rows in project_budget_sources"),
     ("budget_items", "project_budget_items", "事業費内訳の行数", "Rows in project_budget_items"),
     ("sdgs", "project_sdgs", "SDGsゴールの行数", "Rows in project_sdgs"),
+    ("extra_fields", "project_extra_fields", "市独自の項目の行数", "Rows in project_extra_fields"),
 ]
 
 
