@@ -58,8 +58,20 @@ def with_templates(known: list[Template], added: list[FileTemplate]) -> list[Tem
     return list(names.values())
 
 
-# The files (each file one template), then the one Python template (its KPI list is not yet a file).
-TEMPLATES: list[Template] = [*with_templates([], load_templates(BUILTIN_TEMPLATE_DIR)), ASAHIKAWA_KPI_LIST]
+@functools.cache
+def builtin_templates() -> tuple[Template, ...]:
+    """hyoka's own templates: the files (each file one template), then the one Python template (its
+    KPI list is not yet a file). Read at first use, not at import: a mistake in one of them (a
+    contributor editing it) is then one line from the command that needs them, and
+    `hyoka template check` of another file still runs."""
+    return (*with_templates([], load_templates(BUILTIN_TEMPLATE_DIR)), ASAHIKAWA_KPI_LIST)
+
+
+def __getattr__(name: str) -> list[Template]:
+    """`TEMPLATES`: hyoka's own templates, read at first use (`builtin_templates`)."""
+    if name == "TEMPLATES":
+        return list(builtin_templates())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # A folder of the user's own template files (`hyoka … --templates DIR` sets it). An
 # environment variable, so that the processes that read a run's pages see it too.
@@ -68,13 +80,13 @@ USER_TEMPLATES_ENV = "HYOKA_TEMPLATES"
 
 @functools.lru_cache(maxsize=8)
 def _with_user_templates(folder: str) -> tuple[Template, ...]:
-    return tuple(with_templates(TEMPLATES, load_templates(Path(folder))))
+    return tuple(with_templates(list(builtin_templates()), load_templates(Path(folder))))
 
 
 def active_templates() -> list[Template]:
     """The templates pages are read with: hyoka's own, and the files of the folder `HYOKA_TEMPLATES` names."""
     folder = os.environ.get(USER_TEMPLATES_ENV)
-    return list(_with_user_templates(folder)) if folder else TEMPLATES
+    return list(_with_user_templates(folder) if folder else builtin_templates())
 
 
 def template_origin(template: Template) -> str:

@@ -159,16 +159,26 @@ def _use_templates(folder: Path | None) -> None:
         return
     if not folder.is_dir():
         _error(f"{folder}: no such folder — --templates takes a folder of template files (*.toml)")
-    from hyoka.extractors.registry import USER_TEMPLATES_ENV, active_templates
-    from hyoka.extractors.template_loader import TemplateFileError, template_files
+    from hyoka.extractors.registry import USER_TEMPLATES_ENV
+    from hyoka.extractors.template_loader import template_files
 
     os.environ[USER_TEMPLATES_ENV] = str(folder.resolve())
+    _check_templates()
+    if not template_files(folder):
+        _warn(f"no template file (*.toml) in {folder} — only hyoka's own templates are used")
+
+
+def _check_templates() -> None:
+    """Read the templates pages will be read with (hyoka's own and the user's): a mistake in a file is its
+    one line, exit 2 — before any page is read, not once per document. (It imports the readers: a run
+    with nothing to read does not ask.)"""
+    from hyoka.extractors.registry import active_templates
+    from hyoka.extractors.template_loader import TemplateFileError
+
     try:
         active_templates()
     except TemplateFileError as error:
         _error(f"{error} — fix the template file (docs/adding-a-template.md)")
-    if not template_files(folder):
-        _warn(f"no template file (*.toml) in {folder} — only hyoka's own templates are used")
 
 
 # each document's limits (hyoka.extractors.limits.Limits: the defaults are its own); 0 is no limit
@@ -327,6 +337,8 @@ def _run_ingest(paths: list[str], settings: IngestSettings, orchestrator: Orches
             warehouse = Warehouse(settings.db, settings.wait_seconds, _say_wait)
             run = plan_run(paths, warehouse, settings.processed_dir)
             progress.update(bar, total=len(run.files))
+            if run.plan.has_work:
+                _check_templates()
             if not run.plan.has_work:
                 summary = _answer_from_warehouse(paths, run, settings, hook)
             elif uses_prefect(orchestrator, settings.runner):
@@ -343,6 +355,8 @@ def _run_ingest(paths: list[str], settings: IngestSettings, orchestrator: Orches
         except KeyboardInterrupt:
             progress.stop()
             _interrupted(finished, len(run.files) if "run" in locals() else None)
+        except typer.Exit:
+            raise  # already said in one line (a template file with a mistake)
         except Exception as exc:  # noqa: BLE001 - the user gets one line, not a traceback
             _fail(exc)
     for missing in summary.missing:
@@ -664,6 +678,7 @@ def inspect(
 ) -> None:
     """Draw the cells and fields hyoka found on a page, to see what it read."""
     _use_templates(templates)
+    _check_templates()
     from hyoka.extractors.inspect import render_page
     from hyoka.extractors.pdf_input import DocumentError
 
@@ -788,6 +803,7 @@ def export(
 def templates(templates: Path | None = TEMPLATES_OPTION) -> None:
     """List the sheet layouts (templates) hyoka can read, and where each comes from."""
     _use_templates(templates)
+    _check_templates()
     from hyoka.extractors.registry import active_templates, template_origin
 
     table = Table(show_header=True, header_style="bold")

@@ -129,6 +129,39 @@ def test_a_template_file_with_a_mistake_stops_in_one_line_naming_file_line_and_k
     assert "Traceback" not in run.output
 
 
+def test_a_mistake_in_one_of_hyokas_own_files_is_one_line_and_other_files_still_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A contributor editing a built-in template file: `ingest` and `templates` stop in one line naming it
+    (before any page is read), and `template check` of a file still runs (it needs only that file)."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from hyoka.cli import app
+    from hyoka.extractors import registry
+
+    builtin = tmp_path / "templates"
+    shutil.copytree(BUILTIN_TEMPLATE_DIR, builtin)
+    text = (builtin / IKEDA_FILE.name).read_text(encoding="utf-8")
+    (builtin / IKEDA_FILE.name).write_text(text.replace("\nname = ", "\nnam = ", 1), encoding="utf-8")
+    number = next(n for n, ln in enumerate(text.splitlines(), start=1) if ln.startswith("name = "))
+    monkeypatch.setattr(registry, "BUILTIN_TEMPLATE_DIR", builtin)
+    registry.builtin_templates.cache_clear()
+    try:
+        for args in (["ingest", str(SHEET), "--db", str(tmp_path / "w.duckdb")], ["templates"]):
+            run = CliRunner().invoke(app, args)
+            assert run.exit_code == 2, run.output
+            (line,) = [ln for ln in run.stderr.splitlines() if ln.strip()]
+            assert line.startswith(f"error: {builtin / IKEDA_FILE.name}:{number}: template.nam: unknown key"), line
+        if (tmp_path / "w.duckdb").exists():  # planned, then stopped before any page was read
+            from conftest import fetch
+
+            assert fetch(tmp_path / "w.duckdb", "SELECT count(*) FROM documents") == [(0,)]
+        assert _hyoka(str(IKEDA_FILE), str(SHEET)).exit_code == 0
+    finally:
+        registry.builtin_templates.cache_clear()
+
+
 def test_a_pdf_that_cannot_be_read_is_exit_code_2_and_the_others_are_checked(tmp_path: Path) -> None:
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"not a pdf at all")
