@@ -26,6 +26,7 @@ from hyoka.extractors.records import (
     BudgetRecord,
     BudgetSourceRecord,
     EvaluationRecord,
+    ExtraFieldRecord,
     Extraction,
     IndicatorRecord,
     IssueRecord,
@@ -231,6 +232,7 @@ class FileTemplate:
                 extraction.add(record)
             if trace is not None:
                 trace_evaluation(trace, f"evaluations[{number}]", evaluation, grids, record, code, settings)
+        extraction.extend(read_project_extras(grids, spec.project.extras, code, settings, trace))
         extraction.add(project)
         for grid, role in pages:
             extraction.add(PageRecord(page=grid.page_number, template=self.name, page_role=role, project_code=code))
@@ -494,6 +496,22 @@ def read_project_fields(grids: list[PageGrid], wanted: dict[str, tuple[FieldSpec
             setattr(project, years[0], span.start)
             if len(years) > 1:
                 setattr(project, years[1], span.end)
+
+
+def read_project_extras(grids: list[PageGrid], wanted: dict[str, tuple[FieldSpec, ...]], code: str,
+                        settings: Tolerances, trace: ReadTrace | None = None) -> list[ExtraFieldRecord]:
+    """[project.extras]: a row of project_extra_fields per label whose value reads (none for one not found)."""
+    records = []
+    for label, alternatives in wanted.items():
+        found = read_first(grids, alternatives, settings)
+        if trace is not None:
+            trace.note(f"project.extras.{label}", alternatives, grids, code, found=found)
+        if not found or found[0].text is None:
+            continue
+        value = found[0]
+        records.append(ExtraFieldRecord(page=value.page, bbox=value.bbox, raw_text=value.raw or value.text or "",
+                                        project_code=code, label=label, value_text=value.text))
+    return records
 
 
 def read_project_parts(grids: list[PageGrid], wanted: dict[str, SplitField], project: ProjectRecord,

@@ -372,6 +372,24 @@ class PageRecord(Record):
 
 
 @dataclass
+class ExtraFieldRecord(Record):
+    """A field of a city's sheet that fits no shared table: its label as printed and its text.
+
+    What one city prints and no other does stays queryable here, never dropped; a
+    template names such fields in `[project.extras]`.
+    """
+
+    TABLE: ClassVar[str] = "project_extra_fields"
+
+    project_code: str = ""
+    label: str = ""  # the label as printed, spaces normalized (行財政改革の項目)
+    value_text: str | None = None
+
+    def key(self) -> str:
+        return f"{self.project_code} {self.label}"
+
+
+@dataclass
 class IssueRecord:
     """A validation issue: an extractor's finding, or a schema check's failure.
 

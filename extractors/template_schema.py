@@ -363,10 +363,14 @@ class ProjectSpec:
     fields: dict[str, tuple[FieldSpec, ...]] = field(default_factory=dict)
     parts: dict[str, SplitField] = field(default_factory=dict)  # a value split into several fields
     hooks: tuple[str, ...] = ()  # Python checks the vocabulary cannot say (extractors/template_hooks.py)
+    # [project.extras]: fields of this city that fit no shared table, by their label as stored
+    # (project_extra_fields.label); each read like a [project.fields] entry
+    extras: dict[str, tuple[FieldSpec, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.code:
             raise SpecError("code", "say where the project code is printed")
+        check_extras(self.extras)
         if self.code_number:
             _one_of("code_number", self.code_number, PROJECT_NUMBER_FIELDS, "an integer field of projects")
         for name, alternatives in self.fields.items():
@@ -380,6 +384,15 @@ class ProjectSpec:
                 _one_of(("parts", name, "pattern"), group, PROJECT_TEXT_FIELDS, "a text field of projects")
         for hook in self.hooks:
             _one_of("hooks", hook, tuple(HOOKS), "a hook hyoka has")
+
+
+def check_extras(extras: Mapping[str, object]) -> None:
+    """[project.extras]: each label as stored is printed text, not blank, spaces as it is stored."""
+    for label in extras:
+        if not label.strip():
+            raise SpecError(("extras", label), "an empty label: write the label as it is stored (as printed)")
+        if re.sub(r"\s+", " ", label).strip() != label:
+            raise SpecError(("extras", label), "write the label with single spaces and none at its ends, as it is stored")
 
 
 # ---- tables ------------------------------------------------------------------------------

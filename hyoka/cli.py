@@ -499,6 +499,7 @@ def _print_summary(summary: Any) -> None:
         "the live edition of each document, so nothing is counted twice; the tables keep every edition.\n\n"
         "Tables: documents, pages, projects, project_budgets, project_staffing, project_reform_viewpoints, "
         "project_evaluations, project_indicators, project_budget_sources, project_budget_items, project_sdgs, "
+        "project_extra_fields, "
         "strategy_kpis, strategy_kpi_values, validation_issues. Views: document_summary, kpi_history, "
         "project_budget_history, project_indicator_history, project_identity (examples: docs/queries.md)."
     )

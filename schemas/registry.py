@@ -15,6 +15,7 @@ from hyoka.extractors.records import (
     BudgetRecord,
     BudgetSourceRecord,
     EvaluationRecord,
+    ExtraFieldRecord,
     IndicatorRecord,
     PageRecord,
     ProjectRecord,
@@ -36,6 +37,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     BudgetSourceRecord.TABLE: tables.PROJECT_BUDGET_SOURCES,
     BudgetItemRecord.TABLE: tables.PROJECT_BUDGET_ITEMS,
     SdgRecord.TABLE: tables.PROJECT_SDGS,
+    ExtraFieldRecord.TABLE: tables.PROJECT_EXTRA_FIELDS,
     StrategyKpiRecord.TABLE: strategy.STRATEGY_KPIS,
     StrategyKpiValueRecord.TABLE: strategy.STRATEGY_KPI_VALUES,
 }

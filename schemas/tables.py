@@ -497,3 +497,11 @@ PROJECT_BUDGETS = pa.DataFrameSchema(
     ],
     strict=False,
 )
+
+
+# project_extra_fields: a city's own fields, label and text as printed. A row without its
+# label could not be found again (required_value_missing); the text is not checked.
+PROJECT_EXTRA_FIELDS = pa.DataFrameSchema(
+    {"label": pa.Column(str, checks=[column_check(lambda s: s.str.strip().ne(""), name="required_value_missing")])},
+    strict=False,
+)

@@ -213,6 +213,8 @@ CONTRACT_PREFIX = {
     "project_budget_items": ["document_id", "project_code", "fiscal_year", "stage", "item_name", "amount",
                              "item_no", "amount_text", "label", "page", "bbox", "raw_text"],
     "project_sdgs": ["document_id", "project_code", "goal_no", "goal_label", "mark", "page", "bbox", "raw_text"],
+    # issue 13: a city's own fields, by their label as printed
+    "project_extra_fields": ["document_id", "project_code", "label", "value_text", "page", "bbox", "raw_text"],
     "strategy_kpis": ["document_id", "kpi_id", "goal_no", "goal_title", "item_label", "item_title",
                       "sub_item_no", "sub_item_title", "kpi_name", "kpi_remark", "unit", "department",
                       "page", "row_no", "is_placeholder", "bbox", "raw_text"],
@@ -253,7 +255,7 @@ def test_extractor_records_match_their_tables(con):
     assert set(schema.TABLE_FOR_RECORD) == {
         "ProjectRecord", "BudgetRecord", "StaffingRecord", "ReformViewpointRecord", "EvaluationRecord",
         "IndicatorRecord", "StrategyKpiRecord", "StrategyKpiValueRecord", "PageRecord",
-        "BudgetSourceRecord", "BudgetItemRecord", "SdgRecord"}
+        "BudgetSourceRecord", "BudgetItemRecord", "SdgRecord", "ExtraFieldRecord"}
     tables: dict[str, list[dict]] = {}
     for record_name, table in schema.TABLE_FOR_RECORD.items():
         cls = getattr(records, record_name)

@@ -416,6 +416,19 @@ PROJECT_INDICATORS = Table(
     ),
 )
 
+PROJECT_EXTRA_FIELDS = Table(
+    "project_extra_fields",
+    "共通の表に当てはまらない市独自の項目（見出しの印字のまま、事業・見出しごとに1行）",
+    "A city's own fields that fit no shared table: one row per project and label, the label as printed",
+    (
+        _doc_id(),
+        _project_code(),
+        Column("label", "VARCHAR", "項目の見出し（印字のまま、空白を正規化）", "The field's label as printed, spaces normalized"),
+        Column("value_text", "VARCHAR", "項目の値（印字のまま）", "The field's value as printed"),
+        *_provenance(),
+    ),
+)
+
 STRATEGY_KPIS = Table(
     "strategy_kpis",
     "総合戦略KPI一覧のKPI（1 KPI 1行、親項目の仮行を含む）",
@@ -522,6 +535,7 @@ TABLES: list[Table] = [
     PROJECT_BUDGET_SOURCES,
     PROJECT_BUDGET_ITEMS,
     PROJECT_SDGS,
+    PROJECT_EXTRA_FIELDS,
     STRATEGY_KPIS,
     STRATEGY_KPI_VALUES,
     VALIDATION_ISSUES,
@@ -571,6 +585,7 @@ _SUMMARY_COUNTS = [
     ("budget_sources", "project_budget_sources", "財源内訳の行数", "Rows in project_budget_sources"),
     ("budget_items", "project_budget_items", "事業費内訳の行数", "Rows in project_budget_items"),
     ("sdgs", "project_sdgs", "SDGsゴールの行数", "Rows in project_sdgs"),
+    ("extra_fields", "project_extra_fields", "市独自の項目の行数", "Rows in project_extra_fields"),
 ]
 
 
