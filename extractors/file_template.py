@@ -200,7 +200,7 @@ class FileTemplate:
             project.cell_bboxes["project_code"] = code_found[0].bbox
         if spec.project.code_number and code:
             setattr(project, spec.project.code_number, int(code))
-        if trace is not None:
+        if trace is not None and spec.project.code:  # (a derived code is its fields', traced with them)
             trace.note("project.code", spec.project.code, grids, code, found=code_found)
         read_project_fields(grids, spec.project.fields, project, settings, trace)
         read_project_parts(grids, spec.project.parts, project, settings)

@@ -95,3 +95,23 @@ def test_a_mistake_in_the_new_words_is_refused_with_file_line_and_key(name: str)
     assert (refused.value.key, reason in refused.value.reason) == (key, True), refused.value
     first = text[:text.index(new)].count("\n") + 1  # the lines the mistake is written on
     assert first <= refused.value.line <= first + new.count("\n")
+
+
+def test_template_check_shows_each_table_and_the_derived_code_on_a_kobe_file() -> None:
+    """`hyoka template check` on the 神戸 file: the staff table and the budget under their captions, no code item."""
+    from hyoka.extractors.file_template import FileTemplate
+    from hyoka.extractors.registry import read_page_grids
+    from hyoka.extractors.template_check import check_pages
+    from hyoka.extractors.template_loader import load_template_file
+
+    pdf = KOBE.parent.parent.parent / "samples" / "real" / "kobe" / "kobe-r25-008.pdf"
+    template = FileTemplate(load_template_file(KOBE), KOBE)
+    check = check_pages(template, read_page_grids(pdf.read_bytes()), str(pdf))
+    items = {item.key: item for item in check.items}
+    assert "project.code" not in items  # no number printed: the code is derived from two fields
+    assert (items["staff_rows"].status, items["staff_rows"].page, items["staff_rows"].value) == (
+        "read", 2, "project_staffing 48")
+    assert items["budget"].status == "read" and items["budget"].page == 1
+    assert (items["evaluations[2].fields.achievement_rating"].page,
+            items["evaluations[2].fields.achievement_rating"].value) == (4, "やや不十分")  # 外部評価 alone on page 4
+    assert [key for key, item in items.items() if item.status != "read"] == ["project.extras.別紙"]  # no annex here
