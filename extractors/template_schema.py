@@ -397,6 +397,8 @@ class ProjectSpec:
             raise SpecError("code", "say where the project code is printed (or, with none printed, code_from)")
         for name in self.code_from:
             _one_of("code_from", name, tuple(self.fields), "a field of [project.fields]")
+        if self.code_from and not self.code and self.continues == "same_code":
+            raise SpecError("continues", "pages are joined by the code they print: a derived code is printed on none")
         check_extras(self.extras)
         if self.code_number:
             _one_of("code_number", self.code_number, PROJECT_NUMBER_FIELDS, "an integer field of projects")

@@ -70,6 +70,8 @@ MISTAKES = {
     "unknown era": (('era = "平成"', 'era = "平静"'), "document.era", "'平静' is not an era"),
     "code from an unread field": (('code_from = ["department", "project_name"]', 'code_from = ["department", "name"]'),
                                   "project.code_from", "not a field of [project.fields]"),
+    "a derived code joins no pages": (('starts_on = ["sheet"]', 'starts_on = ["sheet"]\ncontinues = "same_code"'),
+                                      "project.continues", "a derived code is printed on none"),
     "unknown source": (('source = "国・都道府県"', 'source = "国県"'), "budget.rows[4].source", "not a funding source"),
     "add_up on a column": (('column = "total_cost"', 'column = "total_cost"\nadd_up = true'), "budget.rows[1].add_up",
                            "only cost items add up"),
