@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from hyoka.extractors.grid import BBox, Cell, PageGrid, TextLine, labels_starting
 from hyoka.extractors.records import (
+    BUDGET_SOURCE_PART_OF,
     BudgetItemRecord,
     BudgetRecord,
     BudgetSourceRecord,
@@ -77,11 +78,13 @@ from hyoka.extractors.template_schema import (
     MarkList,
     NumberRule,
     SplitField,
+    StaffRowsSpec,
     StaffingSpec,
     TemplateSpec,
     TextPart,
     Tolerances,
 )
+from hyoka.identity import derived_code
 from hyoka.normalize import (
     clean_text,
     digits_only,
@@ -90,6 +93,7 @@ from hyoka.normalize import (
     is_placeholder,
     normalize_label,
     split_bracketed,
+    with_era,
 )
 
 Pages = list[tuple[PageGrid, str]]
@@ -187,7 +191,7 @@ class FileTemplate:
         first = grids[0]
         code_found = read_first(grids, spec.project.code, settings)
         raw = (code_found[0].text or "") if code_found else ""
-        code = digits_only(raw)
+        code = digits_only(raw) or derive_code(grids, spec.project.code_from, spec.project.fields, settings)
         if not code:
             extraction.issues.append(IssueRecord(first.page_number, ProjectRecord.TABLE, "", "project_code",
                                                  "missing_project_code", detail=spec.project.code_name))
@@ -198,7 +202,7 @@ class FileTemplate:
             project.cell_bboxes["project_code"] = code_found[0].bbox
         if spec.project.code_number and code:
             setattr(project, spec.project.code_number, int(code))
-        if trace is not None:
+        if trace is not None and spec.project.code:  # (a derived code is its fields', traced with them)
             trace.note("project.code", spec.project.code, grids, code, found=code_found)
         read_project_fields(grids, spec.project.fields, project, settings, trace)
         read_project_parts(grids, spec.project.parts, project, settings)
@@ -239,6 +243,12 @@ class FileTemplate:
                 missing.append("staffing")
             if trace is not None:
                 trace.note("staffing", spec.staffing, grids, code, rows=[staffing] if staffing is not None else [])
+        if spec.staff_rows is not None:
+            staff = first_found(grids, read_staff_rows, spec.staff_rows, self.numbers(spec.staff_rows.numbers), code,
+                                settings, spec.document.era) or []
+            extraction.extend(staff)
+            if trace is not None:
+                trace.note("staff_rows", spec.staff_rows, grids, code, rows=staff)
         tables = []
         for number, table in enumerate(spec.indicators, start=1):
             if levels is not None and table.level not in levels:
@@ -247,9 +257,9 @@ class FileTemplate:
                 found = read_prose_indicators(grids, table, self.numbers(table.numbers), code, settings)
             else:
                 found = first_found(grids, read_indicator_tables, table, self.numbers(table.numbers), code,
-                                    settings) or []
+                                    settings, spec.document.era) or []
             tables.append(found)
-            if not found and not any(anchor_cells(grid, table.header, table.match, table.header_pattern) for grid in grids):
+            if not found and not table_printed(grids, table):
                 missing.append(f"indicators[{number}] ({table.level})")  # a header over no rows is an empty table
             if trace is not None:
                 trace.note(f"indicators[{number}]", table, grids, code, rows=[r for t in found for r in t.records])
@@ -290,7 +300,8 @@ class FileTemplate:
     def read_budget_table(self, grid: PageGrid, code: str) -> BudgetTable:
         """The budget table of one page: a BudgetRecord per column, its sources as long rows, its cost items."""
         assert self.spec.budget is not None
-        return read_budget_table(grid, self.spec.budget, self.spec.numbers, code, self.spec.settings)
+        return read_budget_table(grid, self.spec.budget, self.spec.numbers, code, self.spec.settings,
+                                 self.spec.document.era)
 
     def read_indicators(self, grid: PageGrid, code: str, table: IndicatorTable | None = None) -> list[IndicatorRecord]:
         """The rows of an indicator table (the template's first by default) on one page."""
@@ -304,7 +315,9 @@ class FileTemplate:
         wanted = self.spec.document.results_fiscal_year
         reads = (found for grid in grids if (found := read_first([grid], wanted.read, self.spec.settings)))
         chosen = list(reads if wanted.newest else islice(reads, 1))
-        named = [span.start for found in chosen if found[0].text and (span := find_fiscal_year(found[0].text))]
+        era = self.spec.document.era
+        named = [span.start for found in chosen
+                 if found[0].text and (span := find_fiscal_year(with_era(found[0].text, era)))]
         years = [r.fiscal_year for r in extraction.rows(BudgetRecord)
                  if r.fiscal_year and r.stage in wanted.else_newest_budget]
         year = max(named) if named else max(years) if years else None
@@ -313,6 +326,15 @@ class FileTemplate:
             trace.note("document.results_fiscal_year.read", wanted.read, grids, None,
                        found=chosen[0] if chosen else (), fallback=fallback)
         return year
+
+
+def derive_code(grids: list[PageGrid], names: tuple[str, ...], fields: dict[str, tuple[FieldSpec, ...]],
+                settings: Tolerances) -> str:
+    """A project's code from the fields that name it ([project] code_from), "" when one of them is not printed."""
+    if not names:
+        return ""
+    texts = [found[0].text if (found := read_first(grids, fields[name], settings)) else None for name in names]
+    return derived_code(*[t for t in texts if t]) if all(texts) else ""
 
 
 def group_projects(pages: Pages, starts_on: tuple[str, ...],
@@ -433,6 +455,11 @@ def value_cells(grid: PageGrid, start: Cell, spec: FieldSpec, settings: Toleranc
         return stack if spec.value == "header" else under
     if spec.value == "self":
         return [start]
+    if spec.value == "row":  # every cell right of the label, left to right (神戸's 実施方法 by year)
+        row: list[Cell] = []
+        while (right := grid.right_of(row[-1] if row else start, settings.edge)):
+            row.append(right[0])
+        return row
     step = grid.right_of if spec.value == "right" else grid.below
     cells = step(start, settings.edge)
     for _ in range(spec.skip):  # past the cells before the value (a number before its title)
@@ -501,6 +528,13 @@ def read_field(grid: PageGrid, spec: FieldSpec, settings: Tolerances, *, every: 
         if reads:
             kept.append(item)
     return kept
+
+
+def table_printed(grids: list[PageGrid], table: IndicatorTable) -> bool:
+    """Whether an indicator table is on the pages: its header, or (prose) the label of the text it is in."""
+    if table.layout == "prose":
+        return any(has_anchor(grids, spec) for spec in table.text)
+    return any(anchor_cells(grid, table.header, table.match, table.header_pattern) for grid in grids)
 
 
 def has_anchor(grids: list[PageGrid], spec: FieldSpec) -> bool:
@@ -643,6 +677,11 @@ def chosen_option(text: str, choice: ChoiceSpec) -> str | None:
     options after a marked mark are the value (several joined by a newline).
     """
     marks = "".join(re.escape(mark) for mark in (*choice.marked, *choice.unmarked))
+    if choice.by_position:  # the k-th mark is the k-th option's, wherever the words wrapped
+        printed = re.findall(f"[{marks}]", text)
+        if len(printed) != len(choice.options):
+            return None  # not the options the template lists: nothing is guessed
+        return "\n".join(o for o, mark in zip(choice.options, printed) if mark in choice.marked) or None
     pieces = re.split(f"([{marks}])", _SPACES.sub(" ", text))
     chosen = [pieces[i + 1].strip() for i in range(1, len(pieces) - 1, 2) if pieces[i] in choice.marked]
     return "\n".join(_full_option(option, choice.options) for option in chosen if option) or None
@@ -667,9 +706,17 @@ def dash_rule(rule: NumberRule) -> DashRule:
     return DASH_IS_ZERO if rule.dash == "zero" else DASH_IS_NO_FIGURE
 
 
+def figure_text(raw: str, rule: NumberRule) -> str:
+    """A cell's text as its figure is read: less what the convention ignores and the unit printed after it."""
+    text = re.sub(rule.ignore, "", raw) if rule.ignore else raw
+    if rule.unit_printed:
+        text = re.sub(rf"\s*{re.escape(rule.unit)}\s*$", "", text)
+    return text
+
+
 def read_figure(raw: str, rule: NumberRule) -> float | None:
     """A printed figure by a table's convention (what its dash means), as printed."""
-    return read_number(raw, dash_rule(rule)).value
+    return read_number(figure_text(raw, rule), dash_rule(rule)).value
 
 
 def read_amount(raw: str, rule: NumberRule) -> float | None:
@@ -794,17 +841,28 @@ def line_field(rule: BudgetRow, label: Cell) -> str:
     return SOURCE_COLUMNS[funding_source(label.text) or ""] if rule.funding_source else rule.column
 
 
+def corner_under(grid: PageGrid, captions: tuple[str, ...], settings: Tolerances) -> Cell | None:
+    """A table's blank corner: the first cell under its section caption (≪事業別コスト等≫), None without one."""
+    lines = caption_lines(grid, captions, "prefix")
+    return box_below_line(grid, lines[0], settings.box_gap, settings.edge) if lines else None
+
+
 def read_budget_table(
-    grid: PageGrid, spec: BudgetSpec, numbers: dict[str, NumberRule], code: str, settings: Tolerances
+    grid: PageGrid, spec: BudgetSpec, numbers: dict[str, NumberRule], code: str, settings: Tolerances,
+    era: str = "",
 ) -> BudgetTable:
     """[budget]: one BudgetRecord per year and stage, its funding sources as long rows, and its cost items."""
     if spec.columns:
         return read_stage_rows_table(grid, spec, numbers, code, settings)
-    corners = anchor_cells(grid, spec.corner, spec.match)
+    if spec.corner_under:
+        found = corner_under(grid, spec.corner_under, settings)
+        corners = [found] if found is not None else []
+    else:
+        corners = anchor_cells(grid, spec.corner, spec.match)
     if not corners:
         return [], [], []
     corner = corners[0]
-    columns = stage_columns(grid, corner, settings.edge)
+    columns = stage_columns(grid, corner, settings.edge, era)
     if not columns:
         return [], [], []
     extents = {c.label: (c.column.x0, c.column.x1) for c in columns}
@@ -817,6 +875,7 @@ def read_budget_table(
     used: dict[str, list[Cell]] = {c.label: [c.column.cell] for c in columns}
     source_labels: dict[str, str] = {}
     items: list[BudgetItemRecord] = []
+    named_sources: list[SourceRow] = []
     item_no = 0
     for row in rows:
         rule = budget_row_rule(spec.rows, row)
@@ -825,7 +884,10 @@ def read_budget_table(
         convention = numbers[rule.numbers or spec.numbers]
         if rule.items:
             item_no += 1
-            items += budget_item_records(grid, code, columns, row, item_no, convention)
+            items += budget_item_records(grid, code, columns, row, item_no, convention, rule)
+            continue
+        if rule.source:
+            named_sources.append(SourceRow(rule.source, row, convention))
             continue
         column = line_field(rule, row.label)
         if rule.funding_source:
@@ -842,10 +904,17 @@ def read_budget_table(
     blank_is_zero = numbers[spec.numbers].blank_is_zero
     sources: list[BudgetSourceRecord] = []
     for record in budgets.values():
+        named = named_source_records(record, columns, named_sources, blank_is_zero)
         record.bbox = union_bbox(used[record.label])
         record.raw_text = " | ".join([record.label] + [f"{k}={v}" for k, v in record.raw.items()])
-        sources += budget_source_records(record, source_labels, blank_is_zero=blank_is_zero)
+        named_kinds = {source.source for source in named}
+        sources += [wide for wide in budget_source_records(record, source_labels, blank_is_zero=blank_is_zero)
+                    if wide.source not in named_kinds]
+        sources += named
         bracketed_amounts(record, numbers[spec.numbers])  # after the sources: see its docstring
+    for item in items:
+        if item.adds_up:
+            item.total_cost = budgets[item.label].total_cost
     return list(budgets.values()), sources, items
 
 
@@ -899,6 +968,59 @@ def budget_cell_record(grids: list[PageGrid], value: Found, cell: BudgetCell, ru
     record.raw_text = " | ".join([record.label] + [f"{k}={v}" for k, v in record.raw.items()])
     bracketed_amounts(record, rule)
     return record
+
+
+@dataclass
+class SourceRow:
+    """A budget row of a named source kind ([[budget.rows]] source = …): its kind, its row, its convention."""
+
+    source: str
+    row: TableRow
+    convention: NumberRule
+
+
+def named_source_records(record: BudgetRecord, columns: list[StageColumn], rows: list[SourceRow],
+                         blank_is_zero: bool) -> list[BudgetSourceRecord]:
+    """One project_budget_sources row per printed source row of one column; the wide column gets their sum.
+
+    Several rows may be of one kind (使用料手数料, 財産収入 → その他): the project_budgets column
+    of that kind holds their sum (blanks as the table's convention says), its printed text
+    the rows' texts joined by ` + `. The wide rows are then not turned into source rows again.
+    """
+    if not rows:
+        return []
+    column = next(c for c in columns if c.label == record.label)
+    found: list[BudgetSourceRecord] = []
+    by_kind: dict[str, list[tuple[str, float | None]]] = {}
+    for named in rows:
+        cell = named.row.values.get(column.label)
+        raw = cell.text.strip() if cell else ""
+        amount = read_amount(raw, named.convention)
+        by_kind.setdefault(SOURCE_COLUMNS[named.source], []).append((raw, amount))
+        found.append(BudgetSourceRecord(
+            page=record.page, bbox=cell.bbox if cell else None, raw_text=raw, raw={"amount": raw},
+            cell_bboxes={"amount": cell.bbox} if cell else {}, project_code=record.project_code,
+            fiscal_year=record.fiscal_year, stage=record.stage, source=named.source,
+            source_label=clean_text(named.row.label.text) or named.source, amount=amount, amount_text=raw or None,
+            part_of=BUDGET_SOURCE_PART_OF.get(named.source), total_cost=None, label=record.label,
+            blank_is_zero=blank_is_zero,
+        ))
+    for name, printed in by_kind.items():
+        setattr(record, name, sum_printed(printed, blank_is_zero))
+        record.raw[name] = " + ".join(raw for raw, _ in printed if raw)
+    for source in found:  # the column's 事業費, read by now (sources are rows after it, or before: set last)
+        source.total_cost = record.total_cost
+    return found
+
+
+def sum_printed(printed: list[tuple[str, float | None]], blank_is_zero: bool) -> float | None:
+    """The sum of printed amounts; None when one is printed but unreadable, or (blanks not 0) when all are blank."""
+    if any(raw and amount is None and not is_placeholder(raw) for raw, amount in printed):
+        return None
+    values = [amount for _, amount in printed if amount is not None]
+    if not values and not blank_is_zero:
+        return None
+    return float(sum(values))
 
 
 def figure_columns(grid: PageGrid, first: Cell, rules: tuple[BudgetRow, ...],
@@ -973,10 +1095,55 @@ def read_staffing(grid: PageGrid, spec: StaffingSpec, convention: NumberRule, co
     return record
 
 
+def item_name(cell: Cell, rule: BudgetRow | None) -> str:
+    """A cost item's name as printed, less what the rule removes (物件費（内訳） → 物件費)."""
+    text = clean_text(cell.text) or ""
+    if rule is not None and rule.remove:
+        text = clean_text(re.sub(rule.remove, "", text)) or ""
+    return text
+
+
+def read_staff_rows(grid: PageGrid, spec: StaffRowsSpec, convention: NumberRule, code: str, settings: Tolerances,
+                    era: str = "") -> list[StaffingRecord]:
+    """[staff_rows]: a StaffingRecord per year column and job type row, each with its year's total ([] if none here)."""
+    corner = corner_under(grid, spec.corner_under, settings)
+    columns = stage_columns(grid, corner, settings.edge, era) if corner is not None else []
+    if corner is None or not columns:
+        return []
+    extents = {c.label: (c.column.x0, c.column.x1) for c in columns}
+    rows = labelled_rows(grid, columns[0].column.cell, extents, label_x0=corner.x0, tolerance=settings.edge)
+    groups = [normalize_label(g) for g in spec.group]
+    jobs = [r for r in rows if r.group is not None and any(label_matches(r.group.label, g, spec.match) for g in groups)]
+    totals = [r for r in rows if any(label_matches(r.label.label, normalize_label(t), spec.match) for t in spec.total)]
+    total_row = totals[0] if totals else None
+    records: list[StaffingRecord] = []
+    for row in jobs:
+        name = clean_text(row.label.text)
+        if not name:
+            continue  # a blank line drawn for filling in
+        counted = not any(label_matches(row.label.label, normalize_label(r), spec.match) for r in spec.reference)
+        for column in columns:
+            cell = row.values.get(column.label)
+            total_cell = total_row.values.get(column.label) if total_row is not None and counted else None
+            raw = cell.text.strip() if cell else ""
+            total_raw = total_cell.text.strip() if total_cell else ""
+            records.append(StaffingRecord(
+                page=grid.page_number, bbox=union_bbox([row.label] + ([cell] if cell else [])),
+                raw_text=f"{name} | {raw}", raw={"staff": raw, "total_staff": total_raw},
+                cell_bboxes={k: c.bbox for k, c in (("staff", cell), ("total_staff", total_cell)) if c is not None},
+                project_code=code, fiscal_year=column.fiscal_year, label=column.label, job_type=name,
+                staff=read_figure(raw, convention), total_staff=read_figure(total_raw, convention),
+            ))
+    return records
+
+
 def budget_item_records(grid: PageGrid, code: str, columns: list[StageColumn], row: TableRow, item_no: int,
-                        convention: NumberRule) -> list[BudgetItemRecord]:
+                        convention: NumberRule, rule: BudgetRow | None = None) -> list[BudgetItemRecord]:
     """One cost item line: a record per column, when the line carries a name or a value."""
-    name = clean_text(row.label.text) or ""
+    name = item_name(row.label, rule)
+    adds_up = bool(rule and rule.add_up)
+    # in a full breakdown, an item labelled inside another item's label is its part (委託料 in 物件費)
+    part_of = item_name(row.labels[-2], rule) if adds_up and len(row.labels) > 2 else None
     texts = {c.label: (found.text.strip() if (found := row.values.get(c.label)) else "") for c in columns}
     if not name and not any(texts.values()):
         return []
@@ -999,6 +1166,8 @@ def budget_item_records(grid: PageGrid, code: str, columns: list[StageColumn], r
                 amount=read_amount(raw, convention),
                 amount_text=raw or None,
                 label=column.label,
+                part_of=part_of,
+                adds_up=adds_up,
             )
         )
     return records
@@ -1031,13 +1200,79 @@ def kind_of(label: str, kinds: tuple[str, ...]) -> str | None:
 
 
 def read_indicator_tables(grid: PageGrid, spec: IndicatorTable, convention: NumberRule, code: str,
-                          settings: Tolerances) -> list[TableRead] | None:
+                          settings: Tolerances, era: str = "") -> list[TableRead] | None:
     """[[indicators]]: the table under the (first or every) matching header on a page; None when there is none."""
     headers = anchor_cells(grid, spec.header, spec.match, spec.header_pattern)
+    if spec.layout == "rows_under":
+        found = [TableRead(grid, (round(h.top), h.x0), indicator_rows_under(grid, h, spec, convention, code, settings,
+                                                                             era))
+                 for h in (headers if spec.every else headers[:1])]
+        return [t for t in found if t.records] or None
     read = indicator_pairs if spec.layout == "pairs" else indicator_rows
     tables = [TableRead(grid, (round(h.top), h.x0), read(grid, h, spec, convention, code, settings))
               for h in (headers if spec.every else headers[:1])]
     return [t for t in tables if t.records] or None
+
+
+def unit_in(texts: list[str], pattern: str) -> str | None:
+    """The unit the first of `texts` names by the table's unit pattern (（単位：円） → 円), else None."""
+    for text in texts:
+        found = re.search(pattern, fold_width(text)) if pattern else None
+        if found:
+            return found.group(1).strip()
+    return None
+
+
+def indicator_rows_under(grid: PageGrid, header: Cell, spec: IndicatorTable, convention: NumberRule, code: str,
+                         settings: Tolerances, era: str = "") -> list[IndicatorRecord]:
+    """The `rows_under` layout: year headers under the header, then [name across the table] over [figures] rows.
+
+    A row of figures belongs to the name row just above it; with none (a row of figures
+    right under another, or under the year headers), it is named by its group label.
+    Rows end where the table does: the first line with no cell under the header's width.
+    """
+    edge = settings.edge
+    years = [c for c in grid.below(header, edge) if c.x1 <= header.x1 + edge]
+    if not years:
+        return []
+    records: list[IndicatorRecord] = []
+    name: Cell | None = None
+    number = 0
+    top = max(c.bottom for c in years)
+    while True:
+        line = sorted((c for c in grid.in_band(top - edge, grid.height, header.x0 - edge, header.x1 + edge)
+                       if abs(c.top - top) <= edge), key=lambda c: c.x0)
+        if not line:
+            return records
+        top = max(c.bottom for c in line)
+        group = next(iter(grid.left_of(line[0], edge)), None)
+        if len(line) == 1 and line[0].x1 >= header.x1 - edge:  # a name across the table
+            name = line[0]
+            continue
+        figures = {id(y): cell_in_column(line, y.x0, y.x1) for y in years}
+        group_text = "".join(group.text.split()) if group is not None else None  # a label wrapped in its cell
+        own_name = clean_text(name.text) if name is not None else None
+        name = None
+        if not own_name and not any(c is not None and c.text.strip() for c in figures.values()):
+            continue  # an empty slot drawn for filling in
+        title = own_name or group_text
+        number += 1
+        # the unit: in the indicator's name, its group's label, or (for the header's own group) the header
+        own = group is not None and group in grid.left_of(header, edge) or group in grid.left_of(years[0], edge)
+        unit = unit_in([t for t in (title, group_text, header.text if own else None) if t], spec.unit_pattern)
+        for year in years:
+            cell = figures[id(year)]
+            raw = cell.text.strip() if cell else ""
+            span = find_fiscal_year(with_era(year.text, era))
+            records.append(IndicatorRecord(
+                page=grid.page_number, bbox=union_bbox([c for c in (group, cell) if c is not None]),
+                raw_text=f"{title or ''} | {raw}", raw={"value": raw},
+                cell_bboxes={"value": cell.bbox} if cell else {}, project_code=code, level=spec.level,
+                indicator_no=number, indicator_name=title or "", unit=unit,
+                fiscal_year=span.start if span else None, kind=kind_of(year.text, spec.kinds),
+                column_label=clean_text(year.text) or "", value=read_figure(raw, convention), value_text=raw or None,
+                indicator_group=group_text,
+            ))
 
 
 def indicator_rows(grid: PageGrid, header: Cell, spec: IndicatorTable, convention: NumberRule, code: str,

@@ -142,6 +142,7 @@ class BudgetRecord(Record):
     national_prefecture: float | None = None  # 国・府支出金 printed as one row (国 and 都道府県 together)
     beneficiary_burden: float | None = None  # うち受益者負担: a part of `other`, not beside it
     beneficiary_burden_pct: float | None = None  # 受益者負担率 (B÷A) in percent, as printed
+    revenue_total: float | None = None  # 収入合計 printed under its sources (神戸): the sources but 一般財源
 
     def key(self) -> str:
         return f"{self.project_code} {self.label}"
@@ -204,6 +205,10 @@ class BudgetItemRecord(Record):
     amount: float | None = None
     amount_text: str | None = None
     label: str = ""  # the budget column heading as printed
+    # a full breakdown (神戸's コスト), not the main items only: the items add up to total_cost
+    part_of: str | None = None  # the item this one is a part of (物件費 for its 委託料), else None
+    total_cost: float | None = None  # the column's 事業費, repeated on each item of a full breakdown
+    adds_up: bool = False  # the items (parts left out) add up to total_cost
 
     def key(self) -> str:
         return f"{self.project_code} {self.label} 内訳#{self.item_no}"
@@ -233,8 +238,14 @@ class StaffingRecord(Record):
     label: str = ""
     regular_staff: float | None = None
     fiscal_year_staff: float | None = None
+    # staff by job type (神戸's 職種等内訳): one row per year and job type, its year's total repeated
+    job_type: str | None = None  # as printed (事務職, 技術職 …); None for a year's figures in columns
+    staff: float | None = None  # persons of that job type
+    total_staff: float | None = None  # the year's printed total (合計(D)), repeated on each job type
 
     def key(self) -> str:
+        if self.job_type is not None:
+            return f"{self.project_code} 人工 {self.fiscal_year} {self.job_type}"
         return f"{self.project_code} 人工 {self.fiscal_year}"
 
 
@@ -305,7 +316,7 @@ class IndicatorRecord(Record):
     resilience_mark: str | None = None  # 国土強靭化地域計画の指標に該当: the mark as printed
     # added for indicators written inside prose (京都: 指標：… 【数値目標：…（数値目標の考え方：…）】)
     target_basis: str | None = None  # 数値目標の考え方: how the target was set, as printed
-    indicator_group: str | None = None  # the heading the indicator is listed under (事業効果（アウトカム）)
+    indicator_group: str | None = None  # the heading or label the indicator is listed under (京都: 事業効果（アウトカム）, 神戸: 単位あたりコスト（A／C）)
 
     def key(self) -> str:
         return f"{self.project_code} {self.level}#{self.indicator_no} {self.column_label}"

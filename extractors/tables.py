@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from hyoka.extractors.grid import EDGE_TOLERANCE, BBox, Cell, PageGrid, TextLine
 from hyoka.extractors.records import BUDGET_SOURCE_PART_OF, BudgetRecord, BudgetSourceRecord
-from hyoka.normalize import ParsedNumber, normalize_label, parse_number, parse_stage_label
+from hyoka.normalize import ParsedNumber, normalize_label, parse_number, parse_stage_label, with_era
 
 
 
@@ -131,16 +131,17 @@ class StageColumn:
         return (self.column.x0 + self.column.x1) / 2
 
 
-def stage_columns(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_TOLERANCE) -> list[StageColumn]:
+def stage_columns(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_TOLERANCE,
+                  era: str = "") -> list[StageColumn]:
     """The budget columns right of `first_header` (e.g. 区分), left to right.
 
     A column belongs when its header gives a fiscal year and a stage (決算, 予算, 決算見込
     …); the first header that does not (a neighbouring table sharing the header row)
-    ends the table.
+    ends the table. `era`: the document's era, for years printed without one (20年度決算).
     """
     found: list[StageColumn] = []
     for column in header_columns(grid, first_header, tolerance):
-        span, stage = parse_stage_label(column.full_label)
+        span, stage = parse_stage_label(with_era(column.full_label, era))
         if span is None or stage is None:
             break
         found.append(StageColumn(column, span.start, stage))

@@ -40,7 +40,15 @@ from hyoka.extractors.records import Record
 from hyoka.extractors.registry import MIN_SCORE, PageRead
 from hyoka.extractors.tables import header_columns
 from hyoka.extractors.template import best_role
-from hyoka.extractors.template_schema import BudgetSpec, FieldSpec, IndicatorTable, MarkList, StaffingSpec, Tolerances
+from hyoka.extractors.template_schema import (
+    BudgetSpec,
+    FieldSpec,
+    IndicatorTable,
+    MarkList,
+    StaffingSpec,
+    StaffRowsSpec,
+    Tolerances,
+)
 from hyoka.extractors.text_layer import DEFAULT_TEXT_LAYER
 from hyoka.normalize import find_fiscal_year, normalize_label
 
@@ -266,6 +274,8 @@ def table_miss(item: TraceItem, settings: Tolerances) -> tuple[Status, str]:
         if items and spec.keep == "marked":
             return "read", f"nothing marked among {len(items)} items"
         return "missing", "no [mark][item] cells right of the label"
+    if isinstance(spec, (BudgetSpec, StaffRowsSpec)) and spec.corner_under:
+        return "missing", f"no table under the caption {' or '.join(map(repr, spec.corner_under))} names years and stages"
     if isinstance(spec, BudgetSpec):
         corners = [c for grid in grids for c in anchor_cells(grid, spec.corner, spec.match)[:1]]
         if not corners:
@@ -310,7 +320,7 @@ def _union(boxes: list[BBox]) -> BBox | None:
 
 def item_check(item: TraceItem, settings: Tolerances) -> ItemCheck:
     """The check of one traced item: a table's when it fills rows, else a field's."""
-    if isinstance(item.spec, (MarkList, BudgetSpec, IndicatorTable, StaffingSpec)):
+    if isinstance(item.spec, (MarkList, BudgetSpec, IndicatorTable, StaffingSpec, StaffRowsSpec)):
         return table_check(item, settings)
     return field_check(item, settings)
 

@@ -25,6 +25,7 @@ from typing import Annotated, Literal
 
 from hyoka.extractors.grid import EDGE_TOLERANCE
 from hyoka.extractors.records import (
+    BUDGET_SOURCES,
     BudgetRecord,
     EvaluationRecord,
     IndicatorRecord,
@@ -35,6 +36,7 @@ from hyoka.extractors.records import (
     StaffingRecord,
 )
 from hyoka.extractors.template_hooks import HOOKS
+from hyoka.normalize import ERAS
 
 __all__ = [
     "BudgetCell",
@@ -54,6 +56,7 @@ __all__ = [
     "ResultsYearSpec",
     "SpecError",
     "SplitField",
+    "StaffRowsSpec",
     "StaffingSpec",
     "TemplateInfo",
     "TemplateSpec",
@@ -99,7 +102,7 @@ UNITS: dict[str, float | None] = {
 }
 
 Match = Literal["exact", "prefix", "suffix", "contains"]
-Direction = Literal["right", "below", "self", "under", "header"]
+Direction = Literal["right", "below", "self", "under", "header", "row"]  # row: every cell right of it, in order
 
 
 def _regex(key: str, pattern: str, *, groups: int = 0) -> None:
@@ -185,6 +188,10 @@ class NumberRule:
     # a figure printed with a second one in brackets (京都: 326,800（0） = 経費 with its 一般財源):
     # the project_budgets column the bracketed figure fills (the first fills the row's own)
     bracketed: str = ""
+    unit_printed: bool = False  # each figure prints its unit after it (神戸's `6.0人`): read without it
+    # what to drop from a cell before its figure is read (神戸: a label's `）` printed over its
+    # cell's border lands in the first figure cell); the printed text is kept as it is
+    ignore: str = ""
 
     def __post_init__(self) -> None:
         if self.unit:
@@ -192,6 +199,10 @@ class NumberRule:
         if self.bracketed:
             _one_of("bracketed", self.bracketed, _record_fields(BudgetRecord, "float | None"),
                     "a number column of project_budgets")
+        if self.unit_printed and not self.unit:
+            raise SpecError("unit_printed", "say which unit the figures print: give unit")
+        if self.ignore:
+            _regex("ignore", self.ignore)
 
     @property
     def factor(self) -> float:
@@ -225,8 +236,13 @@ class ChoiceSpec:
     marked: tuple[str, ...] = ("●", "■", "◉")  # marks of the chosen option
     unmarked: tuple[str, ...] = ("○", "□", "◯")  # marks of the other options
     options: tuple[str, ...] = ()  # the options in full, when the printed text wraps them
+    # the k-th mark chooses the k-th option (神戸: wrapped words print above and below the marks,
+    # so the text after a mark is not its option)
+    by_position: bool = False
 
     def __post_init__(self) -> None:
+        if self.by_position and not self.options:
+            raise SpecError("by_position", "a choice by position needs its options, in printed order")
         _labels("marked", self.marked)
         _labels("unmarked", self.unmarked)
         if set(self.marked) & set(self.unmarked):
@@ -359,6 +375,12 @@ class DocumentSpec:
 
     title: tuple[TextPart, ...] = ()  # the parts that read, joined by a space
     results_fiscal_year: ResultsYearSpec = field(default_factory=ResultsYearSpec)
+    # the era of years printed without one (神戸's 平成25年度 book prints `20年度決算`): 平成 …
+    era: str = ""
+
+    def __post_init__(self) -> None:
+        if self.era:
+            _one_of("era", self.era, tuple(name for name in ERAS if len(name) > 1), "an era")
 
 
 PROJECT_TEXT_FIELDS = _record_fields(ProjectRecord, "str | None")
@@ -369,7 +391,7 @@ PROJECT_NUMBER_FIELDS = _record_fields(ProjectRecord, "int | None")  # years, an
 class ProjectSpec:
     """[project]: how pages group into projects, the project's key and its fields (`projects` columns)."""
 
-    code: tuple[FieldSpec, ...]  # the project code (digits kept); alternatives, the first that reads
+    code: tuple[FieldSpec, ...] = ()  # the project code (digits kept); alternatives, the first that reads
     code_name: str = ""  # what the sheet calls its code, when not 事業コード (named when it is missing: 池田's NO.)
     code_number: str = ""  # a `projects` integer field that also gets the code as a number (池田: sheet_no)
     starts_on: tuple[str, ...] = ()  # page roles that start a project; empty: every page is a project
@@ -382,10 +404,17 @@ class ProjectSpec:
     # [project.extras]: fields of this city that fit no shared table, by their label as stored
     # (project_extra_fields.label); each read like a [project.fields] entry
     extras: dict[str, tuple[FieldSpec, ...]] = field(default_factory=dict)
+    # no code printed (神戸): the code is derived from these text fields (所属名, 事業名), read
+    # as [project.fields] says (hyoka.identity.derived_code)
+    code_from: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.code:
-            raise SpecError("code", "say where the project code is printed")
+        if not self.code and not self.code_from:
+            raise SpecError("code", "say where the project code is printed (or, with none printed, code_from)")
+        for name in self.code_from:
+            _one_of("code_from", name, tuple(self.fields), "a field of [project.fields]")
+        if self.code_from and not self.code and self.continues == "same_code":
+            raise SpecError("continues", "pages are joined by the code they print: a derived code is printed on none")
         check_extras(self.extras)
         if self.code_number:
             _one_of("code_number", self.code_number, PROJECT_NUMBER_FIELDS, "an integer field of projects")
@@ -427,11 +456,22 @@ class BudgetRow:
     items: bool = False  # each row is a cost item (project_budget_items)
     funding_source: bool = False  # the row's label names a funding source (国・府支出金, 地方債 …: the shared list)
     numbers: str = ""  # the row's number convention, when not the table's
+    # a source of this kind, whatever its label (神戸's 使用料手数料, 財産収入 → その他): a
+    # project_budget_sources row per printed row; the project_budgets column gets their sum
+    source: str = ""
+    add_up: bool = False  # items: a full breakdown, adding up to total_cost (an item inside another is its part)
+    remove: str = ""  # items: what to delete from an item's printed label (神戸: 物件費（内訳）)
 
     def __post_init__(self) -> None:
-        actions = [name for name in ("column", "items", "funding_source") if getattr(self, name)]
+        actions = [name for name in ("column", "items", "funding_source", "source") if getattr(self, name)]
         if len(actions) != 1:
-            raise SpecError(None, "say what the row fills: exactly one of column, items or funding_source")
+            raise SpecError(None, "say what the row fills: exactly one of column, items, funding_source or source")
+        if self.source:
+            _one_of("source", self.source, BUDGET_SOURCES, "a funding source")
+        if (self.add_up or self.remove) and not self.items:
+            raise SpecError("add_up" if self.add_up else "remove", "only cost items add up or have a label to clean")
+        if self.remove:
+            _regex("remove", self.remove)
         if self.label:
             _labels("label", self.label)
         if self.column:
@@ -479,15 +519,21 @@ class BudgetSpec:
     columns: tuple[BudgetRow, ...] = ()  # the first header no rule names ends the table (a neighbouring one begins)
     match: Match = "exact"
     cells: tuple[BudgetCell, ...] = ()  # single figures outside the table (a next year's 予算案)
+    # with rows, a corner printed blank (神戸): the first cell under this section caption (≪事業別コスト等≫)
+    corner_under: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if bool(self.rows) == bool(self.columns):
             raise SpecError(None, "say what the table's lines fill: [[budget.rows]] (years in the column headers)"
                                   " or [[budget.columns]] (years in the row labels), not both")
+        if self.corner_under:
+            _labels("corner_under", self.corner_under)
         if self.rows:
-            if not self.corner:
-                raise SpecError("corner", "a table with [[budget.rows]] is found by its corner header (区分)")
-            _labels("corner", self.corner)
+            if bool(self.corner) == bool(self.corner_under):
+                raise SpecError("corner", "a table with [[budget.rows]] is found by its corner header (区分),"
+                                          " or by the section caption over a blank corner (corner_under): one of them")
+            if self.corner:
+                _labels("corner", self.corner)
         else:
             if not self.header:
                 raise SpecError("header", "a table with [[budget.columns]] is found by its first column's header")
@@ -518,6 +564,32 @@ class StaffingSpec:
             _labels(("columns", name), (header,))
 
 
+@dataclass(frozen=True)
+class StaffRowsSpec:
+    """[staff_rows]: staff by job type, one row each, under year and stage column headers (神戸's 執行体制).
+
+    The table is found like a budget table with a blank corner: its first cell under the
+    section caption `corner_under`. The rows labelled inside the vertical `group` label
+    (職種等内訳) are job types; the `total` row is each year's total (合計(D)).
+    """
+
+    corner_under: tuple[str, ...]
+    group: tuple[str, ...]
+    total: tuple[str, ...]
+    numbers: str
+    match: Match = "prefix"
+    # rows listed among the job types that are not part of the total (神戸's （参考：定数）, the
+    # authorized posts): read as printed, their total_staff left empty
+    reference: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _labels("corner_under", self.corner_under)
+        if self.reference:
+            _labels("reference", self.reference)
+        _labels("group", self.group)
+        _labels("total", self.total)
+
+
 INDICATOR_TEXT_FIELDS = tuple(name for name in _record_fields(IndicatorRecord, "str | None") if name != "value_text")
 # a column read as text whose figure is stored too: its text field -> its number field
 INDICATOR_NUMBER_OF = {"baseline_text": "baseline", "achievement_text": "achievement_rate"}
@@ -539,7 +611,7 @@ class IndicatorTable:
     header: tuple[str, ...] = ()  # the header cell over the indicator names
     header_pattern: str = ""  # or a regular expression on the header's width-folded label
     match: Match = "exact"
-    layout: Literal["rows", "pairs", "prose"] = "rows"
+    layout: Literal["rows", "pairs", "prose", "rows_under"] = "rows"
     # `prose` (京都's 事業目標: `指標：… 【数値目標：10件（数値目標の考え方：…）】`): the text the
     # `text` field reads, each indicator where `pattern` matches it; its named groups are text
     # fields of project_indicators (value_text required: its figure is the value, the rest the unit)
@@ -548,6 +620,10 @@ class IndicatorTable:
     # a line of the prose that heads the indicators after it (＜事業効果（アウトカム）＞, （令和６年度）):
     # its group `group` fills indicator_group, and a fiscal year it names their fiscal_year
     group: str = ""
+    # rows_under (神戸's 事業実績等): under the header, a row of year headers, then each indicator's
+    # name across the table over its row of figures; the label left of a row is its group,
+    # and a row of figures without a name above it is named by that label
+    unit_pattern: str = ""  # the unit inside an indicator's name or group: its first group (（単位：円）)
     every: bool = False  # every header that matches (several tables of one level), else the first
     # a column's label as stored: its printed lines joined by a space (R５年度 実　績), or its
     # text with a spanning header first, spaces collapsed (実績 R2: 旭川's stored keys)
@@ -566,8 +642,10 @@ class IndicatorTable:
         _labels("kinds", self.kinds)
         if not self.level.strip():
             raise SpecError("level", "an empty level")
-        if self.layout == "pairs" and self.columns:
-            raise SpecError("columns", "a table of [year | figure] pairs has no named columns")
+        if self.layout in ("pairs", "rows_under") and self.columns:
+            raise SpecError("columns", f"a table of layout {self.layout} has no named columns")
+        if self.unit_pattern:
+            _regex("unit_pattern", self.unit_pattern, groups=1)
         for name, header in self.columns.items():
             _one_of(("columns", name), name, INDICATOR_TEXT_FIELDS, "a text field of project_indicators")
             _labels(("columns", name), (header,))
@@ -681,6 +759,7 @@ class TemplateSpec:
     document: DocumentSpec = field(default_factory=DocumentSpec)
     budget: BudgetSpec | None = None
     staffing: StaffingSpec | None = None
+    staff_rows: StaffRowsSpec | None = None
     indicators: tuple[IndicatorTable, ...] = ()
     marks: tuple[MarkList, ...] = ()
     evaluations: tuple[EvaluationSpec, ...] = ()
@@ -700,6 +779,8 @@ class TemplateSpec:
                         self._numbers_named(("budget", lines, number, "numbers"), row.numbers, named)
         if self.staffing is not None:
             self._numbers_named(("staffing", "numbers"), self.staffing.numbers, named)
+        if self.staff_rows is not None:
+            self._numbers_named(("staff_rows", "numbers"), self.staff_rows.numbers, named)
         for number, page in enumerate(self.page, start=1):
             if page.missing and not self.project.starts_on:
                 raise SpecError(("page", number, "missing"), "a missing page needs projects of several pages:"

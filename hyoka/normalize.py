@@ -265,6 +265,21 @@ def find_fiscal_year(text: str) -> FiscalYearSpan | None:
     return next(_iter_fiscal_years(text), None)
 
 
+# a year printed without its era: 1–2 digits and 年度, not after an era name or another digit
+_ERALESS_YEAR_RE = re.compile(r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ])([0-9０-９]{1,2}\s*年度)")
+
+
+def with_era(text: str, era: str) -> str:
+    """`text` with `era` written before its first year printed without one (20年度決算 → 平成20年度決算).
+
+    A document may print its years without an era (神戸's 平成25年度 book: `20年度決算`); its
+    template names the era. A text that names a year of its own is left as it is.
+    """
+    if not era or not text or find_fiscal_year(text) is not None:
+        return text
+    return _ERALESS_YEAR_RE.sub(lambda m: era + m.group(1), text, count=1)
+
+
 def find_all_fiscal_years(text: str) -> list[FiscalYearSpan]:
     """Every fiscal-year expression in `text`, in order, non-overlapping."""
     return list(_all_fiscal_years(text))  # a new list each call: the caller may change it

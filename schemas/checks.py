@@ -169,3 +169,26 @@ CHECKS.update(
         ),
     }
 )
+
+
+# A full cost breakdown, revenue under its own total, staff by job type (issue 13: 神戸's
+# 事業別コスト等 and 執行体制). Blank figures count as 0: these sheets leave a zero blank.
+CHECKS.update(
+    {
+        "cost_items_sum": CheckInfo(
+            "error", "コストの合計（A）が各項目の合計と一致しません", "合計(A) ≠ the sum of its cost items (parts left out)",
+        ),
+        "item_parts_sum": CheckInfo(
+            "error", "内訳の合計が親の項目（物件費など）と一致しません", "an item ≠ the sum of its parts (物件費 ≠ its 内訳)",
+        ),
+        "revenue_sum": CheckInfo(
+            "error", "収入合計が各収入の合計と一致しません", "収入合計 ≠ the sum of the revenue rows",
+        ),
+        "general_revenue_balance": CheckInfo(
+            "error", "一般財源（B）が 合計（A）− 収入合計 と一致しません", "一般財源(B) ≠ 合計(A) − 収入合計",
+        ),
+        "staff_sum": CheckInfo(
+            "error", "職員数の合計（D）が職種ごとの人数の合計と一致しません", "staff 合計(D) ≠ the sum of its job types",
+        ),
+    }
+)

@@ -466,12 +466,125 @@ PROJECT_BUDGET_SOURCES = pa.DataFrameSchema(
     strict=False,
 )
 
+# ---------------------------------------------------------------------------------------
+# a full breakdown that adds up (issue 13: 神戸's コスト, 収入 and 職種等内訳). Each sum is
+# checked per budget (or staffing) column of one sheet, blanks as 0; a column whose total
+# is not printed is not checked. The failing row is the column's last part.
+
+
+def _sums_differ(parts: np.ndarray, total: float) -> bool:
+    """Whether the parts (blank as 0) add up to something else than the total."""
+    return abs(float(np.nansum(parts)) - total) > FUNDING_TOLERANCE
+
+
+def cost_items_sum(df: pd.DataFrame) -> pd.Series:
+    """事業費 (合計(A)) = the column's cost items, their parts (委託料 in 物件費) left out."""
+    if df.empty or "adds_up" not in df or "total_cost" not in df:
+        return pd.Series(True, index=df.index)
+    adds_up = df["adds_up"].fillna(False).astype(bool).to_numpy(dtype=bool)
+    whole = df["part_of"].isna().to_numpy(dtype=bool) if "part_of" in df else np.ones(len(df), dtype=bool)
+    codes, amount, total = _budget_column_codes(df), _floats(df, "amount"), _floats(df, "total_cost")
+    failing = []
+    for rows in _groups(codes, adds_up & whole & ~np.isnan(total)):
+        if _sums_differ(amount[rows], float(total[rows[0]])):
+            failing.append(rows[-1])
+    return _passes(df, failing)
+
+
+def item_parts_sum(df: pd.DataFrame) -> pd.Series:
+    """An item with parts (物件費) = the sum of its parts (アルバイト・人材派遣, 委託料, その他物件費)."""
+    if df.empty or "part_of" not in df or "item_name" not in df:
+        return pd.Series(True, index=df.index)
+    codes, amount = _budget_column_codes(df), _floats(df, "amount")
+    names, parents = df["item_name"].tolist(), df["part_of"].tolist()
+    failing = []
+    for rows in _groups(codes):
+        for parent in {parents[r] for r in rows if isinstance(parents[r], str)}:
+            parts = [r for r in rows if parents[r] == parent]
+            whole = [r for r in rows if names[r] == parent and not isinstance(parents[r], str)]
+            if whole and _sums_differ(amount[parts], 0.0 if np.isnan(amount[whole[0]]) else float(amount[whole[0]])):
+                failing.append(parts[-1])
+    return _passes(df, failing)
+
+
 PROJECT_BUDGET_ITEMS = pa.DataFrameSchema(
     {
         "fiscal_year": _nullable(float, column_check(_year_in_range, name="fiscal_year_range")),
         "amount": _nullable(float),
     },
-    checks=[unparseable("amount"), negative("amount")],
+    checks=[
+        unparseable("amount"),
+        negative("amount"),
+        frame_check(cost_items_sum, name="cost_items_sum[amount]"),
+        frame_check(item_parts_sum, name="item_parts_sum[amount]"),
+    ],
+    strict=False,
+)
+
+REVENUE_COLUMNS = ("national", "prefecture", "national_prefecture", "municipal_bonds", "other")
+
+
+def revenue_sum(df: pd.DataFrame) -> pd.Series:
+    """収入合計 = the sources other than 一般財源 (blank as 0), where 収入合計 is printed."""
+    ok = pd.Series(True, index=df.index)
+    if df.empty or "revenue_total" not in df:
+        return ok
+    parts = np.nansum(np.column_stack([_floats(df, c) for c in REVENUE_COLUMNS if c in df]), axis=1)
+    total = _floats(df, "revenue_total")
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(total) & (np.abs(parts - total) > FUNDING_TOLERANCE)
+    return pd.Series(~bad, index=df.index)
+
+
+def general_revenue_balance(df: pd.DataFrame) -> pd.Series:
+    """一般財源(B) = 合計(A) − 収入合計, where all three are printed."""
+    ok = pd.Series(True, index=df.index)
+    if df.empty or "revenue_total" not in df:
+        return ok
+    total, revenue, general = (_floats(df, c) for c in ("total_cost", "revenue_total", "general_revenue"))
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(total + revenue + general) & (np.abs(total - revenue - general) > FUNDING_TOLERANCE)
+    return pd.Series(~bad, index=df.index)
+
+
+PROJECT_BUDGETS = pa.DataFrameSchema(
+    {**PROJECT_BUDGETS.columns, "revenue_total": _nullable(float)},
+    checks=[
+        *PROJECT_BUDGETS.checks,
+        unparseable("revenue_total"),
+        frame_check(revenue_sum, name="revenue_sum[revenue_total]"),
+        frame_check(general_revenue_balance, name="general_revenue_balance[general_revenue]"),
+    ],
+    strict=False,
+)
+
+
+def staff_sum(df: pd.DataFrame) -> pd.Series:
+    """A year's staff total (合計(D)) = its job types' staff (blank as 0), where the total is printed."""
+    if df.empty or "job_type" not in df or "total_staff" not in df:
+        return pd.Series(True, index=df.index)
+    codes = _group_codes([df[c] for c in ("project_code", "page", "fiscal_year", "label") if c in df])
+    staff, total = _floats(df, "staff"), _floats(df, "total_staff")
+    typed = df["job_type"].notna().to_numpy(dtype=bool)
+    failing = []
+    for rows in _groups(codes, typed & ~np.isnan(total)):
+        if _sums_differ(staff[rows], float(total[rows[0]])):
+            failing.append(rows[-1])
+    return _passes(df, failing)
+
+
+PROJECT_STAFFING = pa.DataFrameSchema(
+    {
+        **PROJECT_STAFFING.columns,
+        "staff": _nullable(float, column_check(lambda s: s.isna() | s.between(0, 100000), name="staff_range")),
+        "total_staff": _nullable(float),
+    },
+    checks=[
+        *PROJECT_STAFFING.checks,
+        unparseable("staff"),
+        unparseable("total_staff"),
+        frame_check(staff_sum, name="staff_sum[staff]"),
+    ],
     strict=False,
 )
 

@@ -629,7 +629,45 @@ WAREHOUSE_CASES = [
 ]
 
 
-CASES = SCHEMA_CASES + SHEET_CASES + IKEDA_CASES + KPI_CASES + WAREHOUSE_CASES
+def cost_item(no: int, name: str, amount: float, part_of: str | None = None) -> BudgetItemRecord:
+    """An item of a full breakdown (神戸's コスト) of the R3決算 column, whose 事業費 is 100."""
+    return BudgetItemRecord(page=1, project_code=CODE, fiscal_year=2021, stage="決算", label=R3, item_no=no,
+                            item_name=name, amount=amount, amount_text=f"{amount:g}", part_of=part_of,
+                            total_cost=100.0, adds_up=True)
+
+
+def job(name: str, staff: float, total: float | None = 5.0) -> StaffingRecord:
+    """The FY2021 staff of one job type, with the year's printed total."""
+    return StaffingRecord(page=1, project_code=CODE, fiscal_year=2021, label=R3, job_type=name, staff=staff,
+                          total_staff=total)
+
+
+# 神戸 (issue 13): a full cost breakdown, revenue under its total, staff by job type
+KOBE_CASES = [
+    Case("cost_items_sum", "",
+         lambda bad: schema("project_budget_items", [cost_item(1, "人件費", 60.0), cost_item(2, "物件費", 30.0 if bad else 40.0),
+                                                     cost_item(3, "委託料", 30.0 if bad else 40.0, "物件費")]),
+         (Where(1, "project_budget_items", f"{BUDGET_KEY} 内訳#2", "amount"),)),
+    Case("item_parts_sum", "",
+         lambda bad: schema("project_budget_items", [cost_item(1, "人件費", 60.0), cost_item(2, "物件費", 40.0),
+                                                     cost_item(3, "委託料", 35.0 if bad else 40.0, "物件費")]),
+         (Where(1, "project_budget_items", f"{BUDGET_KEY} 内訳#3", "amount"),)),
+    Case("revenue_sum", "",
+         lambda bad: schema("project_budgets", [budget(national_prefecture=20.0, other=10.0, general_revenue=70.0,
+                                                       revenue_total=25.0 if bad else 30.0)]),
+         (Where(1, "project_budgets", BUDGET_KEY, "revenue_total"),)),
+    Case("general_revenue_balance", "",
+         lambda bad: schema("project_budgets", [budget(revenue_total=0.0, general_revenue=90.0 if bad else 100.0,
+                                                       other=10.0 if bad else 0.0)]),
+         (Where(1, "project_budgets", BUDGET_KEY, "general_revenue"),)),
+    Case("staff_sum", "",
+         lambda bad: schema("project_staffing", [job("事務職", 2.0), job("技術職", 4.0 if bad else 3.0),
+                                                 job("（参考：定数）", 9.0, total=None)]),  # a reference row: not counted
+         (Where(1, "project_staffing", f"{CODE} 人工 2021 技術職", "staff"),)),
+]
+
+
+CASES = SCHEMA_CASES + SHEET_CASES + IKEDA_CASES + KPI_CASES + WAREHOUSE_CASES + KOBE_CASES
 
 
 # ---------------------------------------------------------------------------------------

@@ -242,8 +242,11 @@ def test_table_columns_keep_the_published_contract():
     assert store.table_columns("projects")[30:34] == [
         "department", "sheet_no", "period_start_fiscal_year", "period_end_fiscal_year"]
     assert store.table_columns("project_budgets")[15:] == [
-        "national_prefecture", "beneficiary_burden", "beneficiary_burden_pct"]
+        "national_prefecture", "beneficiary_burden", "beneficiary_burden_pct", "revenue_total"]
+    # issue 13: an indicator's basis and group (京都, 神戸); a full breakdown, staff by job type (神戸)
     assert store.table_columns("project_indicators")[-2:] == ["target_basis", "indicator_group"]
+    assert store.table_columns("project_budget_items")[-3:] == ["part_of", "total_cost", "adds_up"]
+    assert store.table_columns("project_staffing")[-3:] == ["job_type", "staff", "total_staff"]
     for table in ("pages", "project_budgets", "validation_issues"):
         assert schema.get_table(table).column("bbox").type == "DOUBLE[]"
     with pytest.raises(KeyError, match="unknown warehouse table"):

@@ -260,6 +260,9 @@ PROJECT_BUDGETS = Table(
                "Of which borne by beneficiaries, in thousand yen: a part of other, not added to it; NULL when blank"),
         Column("beneficiary_burden_pct", "DOUBLE", "受益者負担率（％、B÷A、印字のまま）",
                "Beneficiary share (B÷A) in percent, as printed; NULL when blank"),
+        # added with the 神戸市 template (issue 13)
+        Column("revenue_total", "DOUBLE", "収入合計（千円、一般財源以外の財源の合計として印字されたもの）",
+               "Revenue total as printed under the sources other than general revenue (神戸's 収入 合計), thousand yen"),
     ),
 )
 
@@ -305,6 +308,13 @@ PROJECT_BUDGET_ITEMS = Table(
         Column("amount_text", "VARCHAR", "金額の印字テキスト", "Amount as printed"),
         Column("label", "VARCHAR", "列見出しの印字テキスト", "Budget column heading as printed"),
         *_provenance(),
+        # added with the 神戸市 template (issue 13): a full breakdown that adds up to 事業費
+        Column("part_of", "VARCHAR", "内訳の親項目（物件費の内訳なら 物件費）、それ以外は NULL",
+               "The item this one is a part of (物件費 for its 委託料), else NULL: parts are never added to the sum"),
+        Column("total_cost", "DOUBLE", "同じ列の事業費（千円、全項目を印字する様式で各行に繰り返し）",
+               "Total cost of the same column in thousand yen, repeated on each item of a full breakdown"),
+        Column("adds_up", "BOOLEAN", "項目（内数を除く）の合計が事業費になる様式か（主な内訳のみの様式は false）",
+               "Whether the items (parts left out) add up to total_cost: a full breakdown, not the main items only"),
     ),
 )
 
@@ -335,6 +345,12 @@ PROJECT_STAFFING = Table(
                "Fiscal-year appointed (part-time) staff, in persons (may be fractional)"),
         Column("label", "VARCHAR", "列見出しの印字テキスト", "Column heading as printed"),
         *_provenance(),
+        # added with the 神戸市 template (issue 13): staff by job type, one row per year and job type
+        Column("job_type", "VARCHAR", "職種（印字のまま、例 事務職）、職種別でない行は NULL",
+               "Job type as printed (事務職, 技術職 …); NULL on a row of a year's figures in columns"),
+        Column("staff", "DOUBLE", "その職種の人数（人）", "Persons of that job type"),
+        Column("total_staff", "DOUBLE", "その年度の合計人数（合計(D)、職種ごとの行に繰り返し）",
+               "The year's printed total (合計(D)), repeated on each job type's row"),
     ),
 )
 
@@ -415,8 +431,8 @@ PROJECT_INDICATORS = Table(
                "Mark that the indicator is one of the national resilience plan's, as printed, repeated on every row"),
         Column("target_basis", "VARCHAR", "数値目標の考え方（印字のまま）",
                "How the target was set (数値目標の考え方), as printed"),
-        Column("indicator_group", "VARCHAR", "指標が並ぶ見出し（事業効果（アウトカム）、令和６年度など）",
-               "Heading the indicator is listed under (e.g. 事業効果（アウトカム）, 令和６年度), as printed"),
+        Column("indicator_group", "VARCHAR", "指標が並ぶ見出し（事業効果（アウトカム）、単位あたりコスト（A／C）など）、なければ NULL",
+               "Heading the indicator is listed under (e.g. 事業効果（アウトカム）, 単位あたりコスト（A／C）), as printed; NULL when none"),
     ),
 )
 
