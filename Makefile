@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 ## demo: ingest the bundled samples (and their generated later editions) into out/demo.duckdb and show what is in it
 demo: $(STAMP)
 	@mkdir -p out
-	$(BIN)/hyoka ingest samples/*.pdf samples/editions/ samples/real/ikeda/ samples/real/kyoto/ samples/real/kobe/ --db $(DEMO_DB)
+	$(BIN)/hyoka ingest samples/*.pdf samples/editions/ samples/real/ikeda/ samples/real/kyoto/ samples/real/kobe/ samples/real/ofunato/ --db $(DEMO_DB)
 	$(BIN)/hyoka sql "SELECT municipality, doc_type, results_fiscal_year, status, count(*) AS documents, sum(record_count) AS rows, sum(warning_count) AS warnings FROM documents GROUP BY ALL ORDER BY ALL" --db $(DEMO_DB)
 	$(BIN)/hyoka sql "SELECT fiscal_year, stage, total_cost, edition_count, revised, total_cost_reported FROM project_budget_history WHERE project_code = '121101' ORDER BY fiscal_year, stage" --db $(DEMO_DB)
 	$(BIN)/hyoka sql "SELECT kpi_name, slot, ref_fiscal_year, value, edition_count FROM kpi_history WHERE kpi_name = '観光客のリピート率' ORDER BY slot, ref_fiscal_year" --db $(DEMO_DB)
