@@ -49,7 +49,7 @@ from hyoka.flows.stages import (
     document_row,
     failed_result,
     open_file,
-    process_spreadsheet,
+    read_spreadsheet,
     read_batch,
     release_free_memory,
     split_into_batches,
@@ -195,13 +195,8 @@ def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehou
             tally.finish(path, DocumentOutcome(str(path), "failed", error=cannot_read(exc.strerror or exc)))
             continue
         document = document_row(str(path), size, document_id)
-        if is_spreadsheet(path):  # an export is read whole here: it has no pages to spread over workers
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                tally.finish(path, DocumentOutcome(str(path), "failed", error=cannot_read(exc.strerror or exc)))
-                continue
-            result = process_spreadsheet(str(path), data, document, settings.municipality)
+        if is_spreadsheet(path):  # an export is read whole: it has no pages to spread over workers
+            result = read_spreadsheet(str(path), document, settings.municipality, settings.limits)
             with warehouse.open() as con:
                 tally.finish(path, load_result(con, result))
             continue

@@ -324,6 +324,25 @@ def assemble_document(path: str, document: dict[str, Any], page_count: int, part
         return failed_result(path, document, internal_error("validating", exc), traceback.format_exc())
 
 
+def read_spreadsheet(path: str, document: dict[str, Any], municipality: str | None = None,
+                     limits: Limits = DEFAULT_LIMITS) -> DocumentResult:
+    """A spreadsheet export from disk, read whole (no pages to split) and validated; never raises.
+
+    Read in a worker process when a time or memory limit is set, as a PDF's pages are.
+    """
+    if not limits.bounds_worker:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            return failed_result(path, document, cannot_read(exc.strerror or exc))
+        return process_spreadsheet(path, data, document, municipality)
+    reply = workers.ask(workers.Request(path, Reader.PDFIUM, limits, spreadsheet=True))
+    if reply.kind != "ok":
+        error, trace = reply_error(reply, limits, "reading")
+        return failed_result(path, document, error, trace)
+    return validated_spreadsheet(path, document, reply.value, municipality)
+
+
 def process_spreadsheet(path: str, data: bytes, document: dict[str, Any], municipality: str | None = None) -> DocumentResult:
     """A spreadsheet export, read whole in this process (no pages to split) and validated; never raises."""
     from hyoka.extractors.sheet_extract import extract_spreadsheet  # only runs with a spreadsheet pay for it
@@ -334,6 +353,12 @@ def process_spreadsheet(path: str, data: bytes, document: dict[str, Any], munici
         return failed_result(path, document, str(exc))
     except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files, nor show a traceback
         return failed_result(path, document, internal_error("reading", exc), traceback.format_exc())
+    return validated_spreadsheet(path, document, extraction, municipality)
+
+
+def validated_spreadsheet(path: str, document: dict[str, Any], extraction: Extraction,
+                          municipality: str | None = None) -> DocumentResult:
+    """A spreadsheet's extraction validated; never raises."""
     try:
         return validated_result(path, document, extraction, municipality)
     except Exception as exc:  # noqa: BLE001

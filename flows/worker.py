@@ -78,7 +78,7 @@ def collect_garbage_less_often() -> None:
 
 @dataclass(frozen=True)
 class Request:
-    """Open a file (`last` None, `first` 0) or read its pages `first`..`last`, within `limits`."""
+    """Open a file (`last` None, `first` 0), read its pages `first`..`last`, or read a spreadsheet whole, within `limits`."""
 
     path: str
     reader: Reader
@@ -86,10 +86,11 @@ class Request:
     first: int = 0
     last: int = 0
     progress: bool = False  # send a `Page` message after each page
+    spreadsheet: bool = False  # read a spreadsheet export whole into its Extraction (reader, pages: unused)
 
     @property
     def opens(self) -> bool:
-        return self.first == 0
+        return self.first == 0 and not self.spreadsheet
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,10 @@ def _answer(request: Request, send: Callable[[Any], None]) -> Reply:
     except OSError as exc:
         return Reply("unreadable", detail=str(exc.strerror or exc))
     try:
+        if request.spreadsheet:  # a zip of XML: as able as a PDF to inflate to more than the machine has
+            from hyoka.extractors.sheet_extract import extract_spreadsheet
+
+            return Reply("ok", extract_spreadsheet(data))
         if request.opens:
             return Reply("ok", count_pages(data, request.reader, request.limits))
         on_page = (lambda number, total: send(Page(number, total))) if request.progress else None

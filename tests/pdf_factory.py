@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -284,3 +285,22 @@ def busy_page(objects: int = 200_000) -> bytes:
     """A one-page PDF drawing `objects` tiny filled rectangles (its content stream compressed)."""
     ops = b"".join(b"%d %d 1 1 re f\n" % (i % 500, i // 500 % 800) for i in range(objects))
     return raw_pdf([zlib.compress(ops, 6)], content_filter=b"/FlateDecode")
+
+
+def xlsx_bomb(rows: int = 200_000, cols: int = 50) -> bytes:
+    """A workbook of a few MiB whose one sheet holds rows × cols numbers (10 million by default):
+    its XML inflates to hundreds of MiB, its cells to more in a reader's memory."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        row = "".join(f'<c t="n"><v>{j}</v></c>' for j in range(cols))
+        with z.open("xl/worksheets/sheet1.xml", "w") as f:
+            f.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            block = ("<row>" + row + "</row>").encode() * 1000
+            for _ in range(rows // 1000):
+                f.write(block)
+            f.write(b"</sheetData></worksheet>")
+    return buf.getvalue()

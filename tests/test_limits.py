@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHEET_REPORTLAB, fetch, wait_until
+from conftest import ROOT, SHEET_REPORTLAB, fetch, wait_until
 from pdf_factory import busy_page, decompression_bomb, many_pages
 from hyoka.extractors.limits import DEFAULT_LIMITS, NO_LIMITS, LimitExceeded, Limits, check_inflated_sizes
 from hyoka.extractors.pages import Reader
@@ -180,3 +180,20 @@ def test_the_cli_takes_the_limits(tmp_path: Path) -> None:
     again = CliRunner().invoke(app, ["ingest", str(SHEET_REPORTLAB), "--db", str(db), "--doc-timeout", "-1"],
                                env={"COLUMNS": "300"})
     assert again.exit_code == 2 and "--doc-timeout" in again.output
+
+
+def test_a_spreadsheet_is_read_within_the_limits_too(tmp_path: Path) -> None:
+    """An .xlsx is a zip of XML: a small one can ask for gigabytes. It is read in a worker, like a PDF."""
+    from pdf_factory import xlsx_bomb
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a-bomb.xlsx").write_bytes(xlsx_bomb())
+    (inbox / "b-export.xlsx").write_bytes((ROOT / "samples" / "real" / "ofunato" / "report_excerpt.xlsx").read_bytes())
+    db = tmp_path / "w.duckdb"
+    limits = Limits(timeout=None, memory_mib=128)
+    summary = run_ingest([str(inbox)], IngestSettings(db=str(db), report=False, limits=limits, workers=1))
+    found = statuses(db)
+    assert found["a-bomb.xlsx"] == ("failed", "over a per-document limit: needed more than 128 MiB to read (limit 128 MiB "
+                                    "per document) — if the file is genuine, raise it with --doc-memory")
+    assert found["b-export.xlsx"][0].startswith("loaded") and summary.loaded == 1
