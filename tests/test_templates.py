@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -161,3 +162,20 @@ def test_an_unsupported_layout_fails_as_unknown_template(mixed: Path, unsupporte
     assert len(tables) >= 10, tables
     counts = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t} WHERE document_id = $1" for t in tables)
     assert dict(fetch(db, counts, [document_id])) == dict.fromkeys(tables, 0)
+
+
+@pytest.mark.parametrize("files", [KOBE, KYOTO], ids=["kobe", "kyoto"])
+def test_a_citys_files_bound_into_one_book_give_the_same_projects(files: list[Path]) -> None:
+    """Projects are found by their pages' structure, not by where a file starts: 神戸's and 京都's
+    files bound into one book give the projects, and the records, the files give alone."""
+    from pypdf import PdfReader
+
+    def records(extraction: Any) -> list[tuple[str, str, str]]:
+        return [(table, row.project_code, row.key()) for table in ("projects", "project_budgets", "project_indicators",
+                                                                   "project_evaluations", "project_extra_fields")
+                for row in extraction.rows(table)]
+
+    alone = [row for path in files for row in records(extract_pdf(path.read_bytes()))]
+    bound = extract_pdf(book([(path, n) for path in files for n in range(1, len(PdfReader(path).pages) + 1)]))
+    assert sorted(records(bound)) == sorted(alone) and bound.issues == []
+    assert len({code for table, code, _ in alone if table == "projects"}) >= len(files)
