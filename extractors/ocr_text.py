@@ -78,7 +78,8 @@ def correct_text(text: str, *, round_glyph: bool = False) -> str:
 # ---- labels ------------------------------------------------------------------------------
 
 # The fields of a template file's vocabulary that hold labels as printed.
-LABEL_FIELDS = frozenset({"label", "anchors", "caption", "header", "corner", "group", "marked", "unmarked", "kinds"})
+LABEL_FIELDS = frozenset({"label", "anchors", "caption", "header", "corner", "group", "marked", "unmarked", "kinds",
+                          "via_below", "columns", "options"})
 
 
 def _walk_labels(value: Any, name: str = "") -> Iterator[str]:

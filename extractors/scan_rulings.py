@@ -195,8 +195,8 @@ def ruling_lines(rulings: list[Ruling], raster: Raster, page_number: int, page_h
     return lines
 
 
-def runs(profile: NDArray[Any]) -> list[tuple[int, int]]:
-    """The (start, end) of each run of true values (end excluded)."""
+def runs(profile: Any) -> list[tuple[int, int]]:
+    """The (start, end) of each run of true values of a 1-d array (end excluded)."""
     import numpy as np
 
     flags = np.concatenate(([False], profile.astype(bool), [False]))

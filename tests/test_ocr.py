@@ -188,7 +188,7 @@ def test_confusions_are_undone(read: str, round_glyph: bool, meant: str) -> None
 
 def test_a_misread_label_snaps_to_the_templates_label() -> None:
     labels = known_labels(TEMPLATES)
-    assert {"事業費a", "成果指標の内容", "※備考"} <= labels
+    assert {"事業費a", "成果指標の内容", "※備考", "判断理由"} <= labels  # anchors, captions, via_below
     assert snap_label("成果指標の内客", labels) == "成果指標の内容"  # one glyph wrong
     assert snap_label("備考", labels) == "※備考"  # a dropped mark
     assert snap_label("成果指標の内容", labels) is None  # right already
@@ -210,3 +210,21 @@ def test_the_install_hint_names_the_extra_declared_in_pyproject() -> None:
     # CI tests OCR: the dev extra brings the same
     dev = {normalize_label(dep.split(">")[0].split("<")[0].split("=")[0]) for dep in extras["dev"]}
     assert declared <= dev
+
+
+def test_without_the_extra_the_ingest_records_the_line_and_goes_on(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from conftest import fetch_dicts
+    from hyoka.flows.engine import run_ingest
+    from hyoka.flows.runs import IngestSettings
+
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(table_scan())
+    db = tmp_path / "w.duckdb"
+    monkeypatch.setitem(sys.modules, "rapidocr", None)
+    ocr_module.ocr_available.cache_clear()
+    try:
+        run_ingest([str(scan)], IngestSettings(db=str(db), runner="thread", report=False))
+    finally:
+        ocr_module.ocr_available.cache_clear()
+    (row,) = fetch_dicts(db, "SELECT status, error FROM documents")
+    assert row == {"status": "failed", "error": f"{NO_TEXT.reason} (scanned image?) — {INSTALL_HINT}"}
