@@ -28,7 +28,7 @@ from hyoka.extractors.ocr_text import OcrPage, OcrText, correct_text, respell, s
 from hyoka.extractors.pages import PageObjects
 from hyoka.extractors.scan_rulings import (
     DEFAULT_SCAN, PixelBox, Raster, ScanSettings, find_rulings, ink_mask, line_height, ruling_length, ruling_lines,
-    ruling_mask, ruling_masks, text_segments,
+    ruling_mask, ruling_masks, skew_angle, straightened, text_segments,
 )
 
 if TYPE_CHECKING:
@@ -115,6 +115,10 @@ def read_scan(gray: NDArray[np.uint8], raster: Raster, number: int, size: tuple[
     """A rendered page's rulings and recognized text, as the page objects of a text PDF."""
     width, height = size
     ink = ink_mask(gray, settings)
+    skew = skew_angle(ink, settings)
+    if abs(skew) >= 0.05:  # a scan fed in askew: its rulings would break into steps
+        gray = straightened(gray, skew)
+        ink = ink_mask(gray, settings)
     across, down = ruling_masks(ink, ruling_length(raster.scale, settings))
     rulings = find_rulings(across, down, raster.scale, settings)
     lines = ruling_lines(rulings, raster, number, height)

@@ -218,9 +218,11 @@ def ocr_layered_copy(source: Path, *, rulings: bool = True, dpi: int = 50) -> by
     return _written(writer)
 
 
-def scanned_copy(source: Path | bytes, dpi: int = 200) -> bytes:
-    """The source as a scanner gives it: each page rendered at `dpi` and rebuilt as an image-only PDF (no text, no drawings)."""
+def scanned_copy(source: Path | bytes, dpi: int = 200, skew: float = 0.0) -> bytes:
+    """The source as a scanner gives it: each page rendered at `dpi` and rebuilt as an image-only PDF (no text, no drawings);
+    `skew`: the sheet fed in turned by this many degrees (counter-clockwise)."""
     import pypdfium2
+    from PIL import Image
     from reportlab.lib.utils import ImageReader
 
     rendered = pypdfium2.PdfDocument(source.read_bytes() if isinstance(source, Path) else source)
@@ -230,6 +232,8 @@ def scanned_copy(source: Path | bytes, dpi: int = 200) -> bytes:
         for page in rendered:
             width, height = page.get_size()
             image = page.render(scale=dpi / 72, rotation=0).to_pil().convert("L")  # a grey scan
+            if skew:
+                image = image.rotate(skew, resample=Image.Resampling.BILINEAR, fillcolor=255)
             page.close()
             scans.setPageSize((width, height))
             scans.drawImage(ImageReader(image), 0, 0, width, height)

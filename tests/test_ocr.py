@@ -42,8 +42,8 @@ def table_pdf() -> bytes:
 
 
 @functools.cache
-def table_scan() -> bytes:
-    return scanned_copy(table_pdf(), 200)
+def table_scan(skew: float = 0.0) -> bytes:
+    return scanned_copy(table_pdf(), 200, skew)
 
 
 def text_cells() -> list[tuple[tuple[float, float, float, float], str]]:
@@ -97,8 +97,10 @@ def test_a_character_stroke_is_not_a_ruling() -> None:
     assert len(find_cell_boxes(PageObjects(1, width, height, lines=lines))) == 2
 
 
-def test_recognized_text_lands_in_its_cell_line_by_line() -> None:
-    (read,) = read_page_grids(table_scan())
+@pytest.mark.parametrize("skew", [0.0, 1.2], ids=["straight", "fed-askew"])
+def test_recognized_text_lands_in_its_cell_line_by_line(skew: float) -> None:
+    """Each cell's text, line by line, in the cell the text layer has it in (a sheet fed in askew is straightened first)."""
+    (read,) = read_page_grids(table_scan(skew))
     assert read.grid is not None and read.ocr is not None and read.has_text
     cells = {cell.bbox: cell for cell in read.grid.cells}
     for box, text in text_cells():
