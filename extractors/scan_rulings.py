@@ -147,11 +147,11 @@ def skew_angle(ink: Mask, settings: ScanSettings = DEFAULT_SCAN) -> float:
 def straightened(gray: NDArray[np.uint8], degrees: float) -> NDArray[np.uint8]:
     """The image turned by `degrees` about its centre, the corners it uncovers white."""
     import cv2
+    import numpy as np
 
     height, width = gray.shape
     turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
-    out: NDArray[np.uint8] = cv2.warpAffine(gray, turn, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
-    return out
+    return np.asarray(cv2.warpAffine(gray, turn, (width, height), flags=cv2.INTER_LINEAR, borderValue=255), dtype=np.uint8)
 
 
 def ruling_masks(ink: Mask, length: int) -> tuple[Mask, Mask]:
