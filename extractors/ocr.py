@@ -54,9 +54,16 @@ def ocr_available() -> bool:
 @functools.cache
 def rapidocr_recognizer() -> Recognize:
     """rapidocr's recognizer alone (no detection: segments are cut from the cells), loaded once a process."""
+    import multiprocessing
+
     from rapidocr import RapidOCR
 
-    engine = RapidOCR(params={"Global.log_level": "error"})
+    params: dict[str, Any] = {"Global.log_level": "error"}
+    if multiprocessing.parent_process() is not None:
+        # a worker of a run's process pool (one a core): onnxruntime's own threads would
+        # only fight the other workers for the cores; in the run's process it uses them all
+        params["EngineConfig.onnxruntime.intra_op_num_threads"] = 1
+    engine = RapidOCR(params=params)
 
     def recognize(images: list[NDArray[np.uint8]]) -> list[tuple[str, float]]:
         if not images:
