@@ -19,6 +19,8 @@ itself (`hyoka.extractors.ocr`) only where a page has no text layer.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, fields, is_dataclass
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -163,8 +165,19 @@ def snap_label(text: str, labels: frozenset[str]) -> str | None:
         return None
     found = [label for label in labels
              if abs(len(label) - len(key)) <= allowed_distance(len(label))
-             and distance(key, label) <= allowed_distance(len(label))]
+             and distance(key, label) <= allowed_distance(len(label)) and only_marks_differ_in_length(key, label)]
     return found[0] if len(found) == 1 else None
+
+
+def only_marks_differ_in_length(read: str, label: str) -> bool:
+    """Whether the characters one of `read` and `label` has beyond the other are marks (※, ・), not
+    letters or digits: OCR drops a small mark, but a value a word short of a label (達成, 達成率) is that value."""
+    extra = len(label) - len(read)
+    if not extra:
+        return True
+    beyond = Counter(label) - Counter(read) if extra > 0 else Counter(read) - Counter(label)
+    marks = sum(n for c, n in beyond.items() if not unicodedata.category(c).startswith(("L", "N")))
+    return marks >= abs(extra)
 
 
 def respell(texts: list[str], label: str) -> list[str]:

@@ -195,6 +195,7 @@ def test_a_misread_label_snaps_to_the_templates_label() -> None:
     assert snap_label("備考", labels) == "※備考"  # a dropped mark
     assert snap_label("成果指標の内容", labels) is None  # right already
     assert snap_label("環境学習推進事業", labels) is None  # a value, near no label
+    assert "達成率" in labels and snap_label("達成", labels) is None  # a value a word short of a label is that value
     # the correction keeps each character where it was read (line breaks, segments)
     assert respell(["成果指標", "の内客"], "成果指標の内容") == ["成果指標", "の内容"]
     assert respell(["※ 備考"], "※備考") == ["※ 備考"]
