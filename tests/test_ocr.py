@@ -231,3 +231,24 @@ def test_without_the_extra_the_ingest_records_the_line_and_goes_on(monkeypatch: 
         ocr_module.ocr_available.cache_clear()
     (row,) = fetch_dicts(db, "SELECT status, error FROM documents")
     assert row == {"status": "failed", "error": f"{NO_TEXT.reason} (scanned image?) — {INSTALL_HINT}"}
+
+
+def test_values_read_from_a_scanned_page_carry_its_confidence_and_the_page_says_ocr() -> None:
+    """The registry's part, on a real 池田 page's grid as if OCR had read it (no OCR run: fast)."""
+    from conftest import IKEDA_PDFS
+    from dataclasses import replace
+
+    from hyoka.extractors.registry import assemble_extraction
+
+    (read,) = read_page_grids(IKEDA_PDFS[0].read_bytes())
+    assert read.grid is not None and read.ocr is None  # a text layer: no OCR
+    texts = tuple(OcrText(cell.bbox, cell.text, 0.97) for cell in read.grid.cells if cell.text)
+    extraction = assemble_extraction([replace(read, ocr=OcrPage(texts, 200.0))], 1)
+    (page,) = extraction.rows("pages")
+    assert page.note == "read by OCR at 200 dpi, lowest confidence 0.97"
+    budget = extraction.rows("project_budgets")[0]
+    assert budget.confidence and set(budget.confidence.values()) == {0.97}
+    assert set(budget.confidence) <= set(budget.cell_bboxes)
+    assert "confidence" not in budget.as_row()  # provenance, not a column
+    plain = assemble_extraction([read], 1)
+    assert plain.rows("project_budgets")[0].confidence == {} and plain.rows("pages")[0].note is None
