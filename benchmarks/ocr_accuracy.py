@@ -139,10 +139,13 @@ def measure(pdf: Path, dpi: int) -> None:
           f"wrong and not flagged {len(result.missed_money)}")
     print(f"seconds per page: {seconds / pages:.1f}")
     print(f"issues on the scan: {checks}")
-    for line in result.wrong:
+    shown = 25  # the first of each list: enough to see what goes wrong
+    for line in result.wrong[:shown]:
         print(f"  wrong: {line}")
-    for line in result.missed_money:
+    for line in result.missed_money[:shown]:
         print(f"  NOT FLAGGED: {line}")
+    if max(len(result.wrong), len(result.missed_money)) > shown:
+        print(f"  … {len(result.wrong)} wrong and {len(result.missed_money)} not flagged in all")
 
 
 def main() -> None:

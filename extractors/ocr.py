@@ -92,11 +92,16 @@ class ScannedPages:
         return read_scan(gray, raster, number, size, recognize, self.labels, self.settings)
 
     def render(self, number: int) -> tuple[NDArray[np.uint8], Raster, tuple[float, float]]:
-        """Page `number` as a grey image, where its pixels lie, and the upright page's size."""
+        """Page `number` as a grey image, where its pixels lie, and the upright page's size.
+
+        Rendered with pdfium's image smoothing (not as `hyoka.extractors.render` draws crops):
+        a 300-dpi scan shrunk to 200 dpi by picking pixels loses thin rulings.
+        """
         import numpy as np
         import pypdfium2
 
-        from hyoka.extractors.render import render_region, scale_for, view_of
+        from hyoka.extractors.pages import PDFIUM_LOCK
+        from hyoka.extractors.render import scale_for, view_of
 
         if self._document is None:
             self._document = pypdfium2.PdfDocument(self._data)
@@ -105,11 +110,16 @@ class ScannedPages:
             view = view_of(page)
             x0, top, x1, bottom = view.visible
             scale = scale_for(x1 - x0, bottom - top, self.settings.dpi, self.settings.max_pixels)
-            rendered = render_region(page, view, view.visible, scale)
+            with PDFIUM_LOCK:
+                bitmap = page.render(scale=scale, rotation=view.turn, grayscale=True)
+                try:
+                    image = bitmap.to_pil().convert("L")  # a copy: the bitmap's buffer is freed below
+                finally:
+                    bitmap.close()
         finally:
             page.close()
-        gray = np.asarray(rendered.image.convert("L"), dtype=np.uint8)
-        return gray, Raster(rendered.origin, rendered.scale), (view.width, view.height)
+        gray = np.asarray(image, dtype=np.uint8)
+        return gray, Raster((x0, top), scale), (view.width, view.height)
 
     def close(self) -> None:
         if self._document is not None:
@@ -178,17 +188,34 @@ def segment_image(gray: NDArray[np.uint8], rulings: NDArray[np.bool_], box: Pixe
     return np.ascontiguousarray(np.repeat(framed[:, :, None], 3, axis=2))
 
 
-def is_round(ink: NDArray[np.bool_], box: PixelBox) -> bool:
-    """Whether a segment's ink is one glyph about as wide as high (○, not the digit 0)."""
+def roundness(ink: NDArray[np.bool_], box: PixelBox) -> float:
+    """A segment's ink, width over height (0 when it has none): about 1 for ○, 0.5-0.7 for the digit 0."""
     import numpy as np
 
     x0, top, x1, bottom = box
     piece = ink[top:bottom, x0:x1]
     rows, cols = np.flatnonzero(piece.any(axis=1)), np.flatnonzero(piece.any(axis=0))
     if not len(rows) or not len(cols):
-        return False
-    high, wide = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
-    return bool(0.8 <= wide / high <= 1.25)
+        return 0.0
+    return float((cols[-1] - cols[0] + 1) / (rows[-1] - rows[0] + 1))
+
+
+def snapped(texts: list[str], line_sizes: list[int], labels: frozenset[str]) -> list[str]:
+    """A cell's segment texts with the cell snapped to the label it misreads, else each line to its label
+    (a label over a unit: 事業費 above (千円))."""
+    if not labels:
+        return texts
+    label = snap_label("".join(texts), labels)
+    if label is not None:
+        return respell(texts, label)
+    out: list[str] = []
+    start = 0
+    for size in line_sizes:
+        line = texts[start:start + size]
+        label = snap_label("".join(line), labels)
+        out += respell(line, label) if label is not None else line
+        start += size
+    return out
 
 
 def group_texts(group: list[list[PixelBox]], read: Any, ink: NDArray[np.bool_], raster: Raster,
@@ -197,9 +224,9 @@ def group_texts(group: list[list[PixelBox]], read: Any, ink: NDArray[np.bool_], 
     boxes = [box for line in group for box in line]
     results = [next(read) for _ in boxes]
     only = len(boxes) == 1
-    texts = [correct_text(text, round_glyph=only and is_round(ink, box)) for (text, _), box in zip(results, boxes)]
-    label = snap_label("".join(texts), labels) if labels else None
-    if label is not None:
-        texts = respell(texts, label)
+    shapes = [roundness(ink, box) if only else 0.0 for box in boxes]
+    texts = [correct_text(text, round_glyph=0.8 <= shape <= 1.25, circle=0.9 <= shape <= 1.15)
+             for (text, _), shape in zip(results, shapes)]
+    texts = snapped(texts, [len(line) for line in group], labels)
     return [OcrText(raster.box(box), text, round(score, 4))
             for box, text, (_, score) in zip(boxes, texts, results) if text]

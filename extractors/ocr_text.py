@@ -44,12 +44,14 @@ CHINESE_FORMS = str.maketrans({
     "经": "経", "营": "営", "执": "執", "续": "続", "环": "環", "护": "護", "补": "補",
     "负": "負", "预": "預", "员": "員", "职": "職", "达": "達", "见": "見",
     "围": "囲", "质": "質", "动": "動", "协": "協", "议": "議", "报": "報", "课": "課", "总": "総",
-    "单": "単", "單": "単", "债": "債", "·": "・", "乡": "郷", "县": "県", "灾": "災", "轻": "軽", "资": "資", "产": "産", "举": "挙",
+    "单": "単", "單": "単", "實": "実",
+    # 贵 is the simplified 貴, but a recognizer gives it for 費, which the sheets print everywhere (事業費, 人件費)
+    "贵": "費", "债": "債", "·": "・", "乡": "郷", "县": "県", "灾": "災", "轻": "軽", "资": "資", "产": "産", "举": "挙",
 })
 
 # Misreadings that are no Japanese word, of words the sheets print often (進捗: 捗 is rare in the
 # recognizer's training text and comes out as a glyph of like shape).
-MISREAD_WORDS = {"進抄": "進捗", "進拶": "進捗", "進渉": "進捗", "進陟": "進捗"}
+MISREAD_WORDS = {"進抄": "進捗", "進拶": "進捗", "進渉": "進捗", "進陟": "進捗", "実續": "実績", "三標": "目標"}
 _MISREAD = re.compile("|".join(map(re.escape, MISREAD_WORDS)))
 
 # A segment that is a figure but for letters a recognizer takes for digits.
@@ -61,14 +63,16 @@ _DIGIT = re.compile(r"[0-9０-９]")
 _LONG_VOWEL = re.compile(r"(?<=[\u30a1-\u30fa\u30fc\uff66-\uff9d])[一—―‐－-](?![0-9０-９])")
 # a lone dash (a placeholder: no figure) as the sheets print it
 _LONE_DASH = re.compile(r"^[一ー—―‐\-－−]$")
-# what a recognizer reads a round mark as
-_ROUND = frozenset("OoＯｏ0０〇◯○。°")
+# what a recognizer reads a round mark as (a digit 0 only when the glyph is a circle: `correct_text`)
+_ROUND = frozenset("OoＯｏ〇◯○。°")
+_ZERO = frozenset("0０")
 
 
-def correct_text(text: str, *, round_glyph: bool = False) -> str:
-    """A recognized segment with the usual confusions undone (`round_glyph`: one glyph as wide as high)."""
+def correct_text(text: str, *, round_glyph: bool = False, circle: bool = False) -> str:
+    """A recognized segment with the usual confusions undone (`round_glyph`: one glyph about as wide as
+    high; `circle`: one glyph wider than any digit 0 is, so a 0 read there is the mark ○)."""
     text = _MISREAD.sub(lambda m: MISREAD_WORDS[m.group()], text.strip().translate(CHINESE_FORMS))
-    if round_glyph and text in _ROUND:
+    if round_glyph and (text in _ROUND or text in _ZERO and circle):
         return "○"
     if _LONE_DASH.match(text):
         return "－"

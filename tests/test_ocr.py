@@ -176,6 +176,7 @@ def test_a_scan_of_no_text_says_ocr_found_none() -> None:
 
 
 @pytest.mark.parametrize(("read", "round_glyph", "meant"), [
+    ("0", True, "0"),  # a digit 0 about as wide as high is still the digit, unless a circle (below)
     ("数值", False, "数値"), ("首都圈", False, "首都圏"),  # Chinese forms
     ("1,2O4", False, "1,204"), ("l0O", False, "100"), ("△1,OOO", False, "△1,000"),  # letters in a figure
     ("Oil", False, "Oil"),  # a word is not a figure
@@ -186,6 +187,11 @@ def test_a_scan_of_no_text_says_ocr_found_none() -> None:
 ])
 def test_confusions_are_undone(read: str, round_glyph: bool, meant: str) -> None:
     assert correct_text(read, round_glyph=round_glyph) == meant
+
+
+def test_a_zero_as_round_as_a_circle_is_the_mark() -> None:
+    assert correct_text("0", round_glyph=True, circle=True) == "○"
+    assert correct_text("1", round_glyph=True, circle=True) == "1"
 
 
 def test_a_misread_label_snaps_to_the_templates_label() -> None:
@@ -252,3 +258,13 @@ def test_values_read_from_a_scanned_page_carry_its_confidence_and_the_page_says_
     assert "confidence" not in budget.as_row()  # provenance, not a column
     plain = assemble_extraction([read], 1)
     assert plain.rows("project_budgets")[0].confidence == {} and plain.rows("pages")[0].note is None
+
+
+def test_a_label_line_over_a_unit_line_snaps_on_its_own() -> None:
+    from hyoka.extractors.ocr import snapped
+
+    labels = frozenset({"成果指標の内容", "単位"})
+    # the whole cell is near no label; its first line is
+    assert snapped(["成果指標の内客", "(千円)"], [1, 1], labels) == ["成果指標の内容", "(千円)"]
+    assert snapped(["成果指標", "の内客"], [2], labels) == ["成果指標", "の内容"]  # one line, two segments
+    assert snapped(["環境学習", "(千円)"], [1, 1], labels) == ["環境学習", "(千円)"]
