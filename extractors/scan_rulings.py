@@ -180,10 +180,10 @@ def thin_runs(mask: Mask, across: bool, thickest: int) -> list[Ruling]:
     for x, y, w, h, _area in stats[1:count]:  # label 0 is the background
         if (h if across else w) > thickest:
             continue  # a filled block, not a line
-        if across:
-            found.append(Ruling(True, y + h / 2, int(x), int(x + w), int(h)))
+        if across:  # plain Python numbers: they end up in boxes the warehouse stores
+            found.append(Ruling(True, float(y + h / 2), int(x), int(x + w), int(h)))
         else:
-            found.append(Ruling(False, x + w / 2, int(y), int(y + h), int(w)))
+            found.append(Ruling(False, float(x + w / 2), int(y), int(y + h), int(w)))
     return found
 
 

@@ -268,3 +268,9 @@ def test_a_label_line_over_a_unit_line_snaps_on_its_own() -> None:
     assert snapped(["成果指標の内客", "(千円)"], [1, 1], labels) == ["成果指標の内容", "(千円)"]
     assert snapped(["成果指標", "の内客"], [2], labels) == ["成果指標", "の内容"]  # one line, two segments
     assert snapped(["環境学習", "(千円)"], [1, 1], labels) == ["環境学習", "(千円)"]
+
+
+def test_cell_boxes_of_a_scan_are_plain_floats() -> None:
+    (read,) = read_page_grids(table_scan())
+    assert read.grid is not None
+    assert {type(v) for cell in read.grid.cells for v in cell.bbox} == {float}
