@@ -47,6 +47,9 @@ class Record:
     # column name -> the page of that column's cell, where it is not `page` (a project's
     # page-2 fields, say)
     cell_pages: dict[str, int] = field(default_factory=dict)
+    # column name -> the OCR confidence (0-1) of that column's cell, for values read from a
+    # scanned page (`hyoka.extractors.ocr_text.attach_confidence`); empty for a text layer
+    confidence: dict[str, float] = field(default_factory=dict)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -67,7 +70,7 @@ class Record:
 
     def as_row(self) -> dict[str, Any]:
         """The record as a flat dict of its table columns (no provenance helpers)."""
-        skip = {"raw", "cell_bboxes", "cell_pages", "bbox"}
+        skip = {"raw", "cell_bboxes", "cell_pages", "confidence", "bbox"}
         row = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         row["bbox"] = list(self.bbox) if self.bbox else None
         return row

@@ -13,6 +13,12 @@ several processes and put together in one place:
   and `merge_extractions` puts them together (it says who owns the document's fields).
 
 `extract_pdf` is both steps in one. The result is the same however the pages were split.
+
+A page without a text layer (a scan) is read by OCR when the `ocr` extra is installed
+(`hyoka.extractors.ocr`: its rulings and text from the rendered image, as the same page
+objects); each value read from it carries its OCR confidence, and a number read with low
+confidence is a finding (`hyoka.extractors.ocr_text`). Without the extra, a document of
+scans fails with the line that says how to install it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from hyoka.extractors.failures import GARBLED, NO_PAGES, NO_TEXT, UNKNOWN_TEMPLA
 from hyoka.extractors.file_template import FileTemplate
 from hyoka.extractors.grid import PageGrid, build_grid
 from hyoka.extractors.limits import DEFAULT_LIMITS, Limits, check_inflated_sizes, check_page_count, too_many_objects
+from hyoka.extractors.ocr import INSTALL_HINT, ScannedPages, ocr_available
+from hyoka.extractors.ocr_text import OcrPage, attach_confidence, known_labels, low_confidence_findings
 from hyoka.extractors.pages import DEFAULT_READER, PageSource, PageTooBusy, Reader
 from hyoka.extractors.pdf_input import DocumentError, open_document
 from hyoka.extractors.records import Extraction, IssueRecord, PageRecord
@@ -89,6 +97,21 @@ def active_templates() -> list[Template]:
     return list(_with_user_templates(folder) if folder else builtin_templates())
 
 
+@functools.lru_cache(maxsize=8)
+def _labels_of(folder: str | None) -> frozenset[str]:
+    return known_labels(_with_user_templates(folder) if folder else builtin_templates())
+
+
+def active_labels() -> frozenset[str]:
+    """The labels the active templates look for (normalized): what OCR snaps a misread label to."""
+    return _labels_of(os.environ.get(USER_TEMPLATES_ENV))
+
+
+def scanner_for(data: bytes) -> ScannedPages | None:
+    """OCR for the pages of these PDF bytes that have no text layer (None without the `ocr` extra)."""
+    return ScannedPages(data, active_labels()) if ocr_available() else None
+
+
 def template_origin(template: Template) -> str:
     """Where a template comes from: its file, or hyoka's Python module."""
     source = getattr(template, "source", None)
@@ -134,6 +157,7 @@ class PageRead:
     has_text: bool
     unreadable: str | None = None  # "ErrorType: message" when the page could not be read
     text: TextCount = TextCount()  # its printed characters, and how many no sheet prints
+    ocr: OcrPage | None = None  # what OCR read, when the page has no text layer and was read by OCR
 
 
 def _out_of_memory(exc: BaseException) -> bool:
@@ -151,15 +175,19 @@ def _out_of_memory(exc: BaseException) -> bool:
     return False
 
 
-def read_page(source: PageSource, number: int) -> PageRead:
-    """Read page `number` of an open document into its grid; a broken page is noted, not raised.
+def read_page(source: PageSource, number: int, scan: ScannedPages | None = None) -> PageRead:
+    """Read page `number` of an open document into its grid (by OCR when it has no text and `scan` is given);
+    a broken page is noted, not raised.
 
     A page over the object budget (`PageTooBusy`) or out of memory stops the document:
     it is not broken, it is more than the reader may take.
     """
     try:
         objects = source.read(number)
-        return PageRead(number, build_grid(objects), has_text=bool(objects.chars), text=count_text(objects.chars))
+        ocr = None
+        if scan is not None and not any(char["text"].strip() for char in objects.chars):
+            objects, ocr = scan.read(number)
+        return PageRead(number, build_grid(objects), has_text=bool(objects.chars), text=count_text(objects.chars), ocr=ocr)
     except PageTooBusy:
         raise
     except Exception as exc:  # a broken page must not stop the book
@@ -174,12 +202,14 @@ def read_pages(
     first: int = 1,
     last: int | None = None,
     on_page: Callable[[int, int], None] | None = None,
+    scan: ScannedPages | None = None,
 ) -> list[PageRead]:
-    """Pages `first`..`last` (from 1, `last` included; None: to the end) of an open document."""
+    """Pages `first`..`last` (from 1, `last` included; None: to the end) of an open document
+    (those without text by OCR when `scan` is given)."""
     last = source.page_count if last is None else min(last, source.page_count)
     reads: list[PageRead] = []
     for number in range(max(1, first), last + 1):
-        reads.append(read_page(source, number))
+        reads.append(read_page(source, number, scan))
         if on_page:
             on_page(number, source.page_count)
     return reads
@@ -194,13 +224,19 @@ def read_page_grids(
     on_page: Callable[[int, int], None] | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> list[PageRead]:
-    """Read pages `first`..`last` of PDF bytes into grids (a `DocumentError` if the file cannot be opened,
-    a `LimitExceeded` for a page of more objects than `limits` allow)."""
-    with open_document(data, reader, limits.max_page_objects) as source:
-        try:
-            return read_pages(source, first=first, last=last, on_page=on_page)
-        except PageTooBusy as exc:
-            raise too_many_objects(exc.page, limits) from exc
+    """Read pages `first`..`last` of PDF bytes into grids (by OCR where a page has no text layer and the
+    `ocr` extra is installed; a `DocumentError` if the file cannot be opened, a `LimitExceeded` for a
+    page of more objects than `limits` allow)."""
+    scan = scanner_for(data)
+    try:
+        with open_document(data, reader, limits.max_page_objects) as source:
+            try:
+                return read_pages(source, first=first, last=last, on_page=on_page, scan=scan)
+            except PageTooBusy as exc:
+                raise too_many_objects(exc.page, limits) from exc
+    finally:
+        if scan is not None:
+            scan.close()
 
 
 def count_pages(data: bytes, reader: Reader = DEFAULT_READER, limits: Limits = DEFAULT_LIMITS) -> int:
@@ -262,7 +298,7 @@ def assemble_extraction(page_reads: list[PageRead], page_count: int, templates: 
     if text_pages == 0 and unreadable:
         raise DocumentError(f"{UNREADABLE.reason}: no page could be read ({unreadable[0]})", "re-export the PDF from its source")
     if text_pages == 0:
-        raise DocumentError(f"{NO_TEXT.reason} (scanned image?)", "run OCR first (e.g. ocrmypdf) and ingest the result")
+        raise no_text_error()
     if garbled:
         raise garbled_error(garbled, text_pages)
     if not won:
@@ -282,7 +318,29 @@ def assemble_extraction(page_reads: list[PageRead], page_count: int, templates: 
         )
     extraction.issues += issues
     extraction.tables[PageRecord.TABLE] = sorted(extraction.rows(PageRecord), key=lambda r: r.page)
+    scanned = {read.page: read.ocr for read in page_reads if read.ocr is not None}
+    if scanned:
+        with_ocr_confidence(extraction, scanned)
     return extraction
+
+
+def no_text_error() -> DocumentError:
+    """The one line for a document none of whose pages has text: how to install OCR, or that OCR found none."""
+    if not ocr_available():
+        return DocumentError(f"{NO_TEXT.reason} (scanned image?)", INSTALL_HINT)
+    return DocumentError(f"{NO_TEXT.reason} (scanned image?), and OCR found no text on it",
+                         "check that the file is a scan of a printed sheet (upright, at least 150 dpi)")
+
+
+def with_ocr_confidence(extraction: Extraction, scanned: dict[int, OcrPage]) -> None:
+    """Values read from scanned pages get their OCR confidence; a low one on a number is a finding; each page says it was OCR'd."""
+    attach_confidence(extraction, scanned)
+    extraction.issues += low_confidence_findings(extraction)
+    for record in extraction.rows(PageRecord):
+        page = scanned.get(record.page)
+        if page is not None and record.status == "read":
+            lowest = f", lowest confidence {page.lowest:.2f}" if page.lowest is not None else ""
+            record.note = f"read by OCR at {page.dpi:.0f} dpi{lowest}"
 
 
 def nothing_read_flagged(template: Template, pages: list[tuple[PageGrid, str]], part: Extraction) -> Extraction:

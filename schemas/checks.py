@@ -63,6 +63,11 @@ CHECKS: dict[str, CheckInfo] = {
     "page_skipped": CheckInfo(
         "warning", "ページを読み飛ばしました", "a page was skipped (unreadable, no text layer, or no template matched)"
     ),
+    # a scanned page read by OCR (hyoka.extractors.ocr_text): a figure it was unsure of
+    "ocr_low_confidence": CheckInfo(
+        "warning", "OCRの確信度が低い数値です（画像と照合してください）",
+        "a number read by OCR with low confidence: compare it with the scan",
+    ),
     # cross-row checks over a whole table of one document
     "budget_year_out_of_range": CheckInfo(
         "error",

@@ -26,7 +26,7 @@ from hyoka.schemas.screen import screen_of
 
 _COLUMN_IN_NAME = re.compile(r"^(?P<check>[a-z_]+)\[(?P<column>[a-z_]+)\]$")
 # Record fields that are provenance helpers, not table columns (as in `Record.as_row`)
-_NOT_COLUMNS = frozenset({"raw", "cell_bboxes", "cell_pages", "bbox"})
+_NOT_COLUMNS = frozenset({"raw", "cell_bboxes", "cell_pages", "confidence", "bbox"})
 
 
 @functools.cache

@@ -304,3 +304,62 @@ def xlsx_bomb(rows: int = 200_000, cols: int = 50) -> bytes:
                 f.write(block)
             f.write(b"</sheetData></worksheet>")
     return buf.getvalue()
+
+
+def scanned_copy(source: Path | bytes, dpi: int = 200, skew: float = 0.0) -> bytes:
+    """The source as a scanner gives it: each page rendered at `dpi` and rebuilt as an image-only PDF (no text, no drawings);
+    `skew`: the sheet fed in turned by this many degrees (counter-clockwise)."""
+    import pypdfium2
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
+    rendered = pypdfium2.PdfDocument(source.read_bytes() if isinstance(source, Path) else source)
+    buffer = io.BytesIO()
+    scans = canvas.Canvas(buffer)
+    try:
+        for page in rendered:
+            width, height = page.get_size()
+            image = page.render(scale=dpi / 72, rotation=0).to_pil().convert("L")  # a grey scan
+            if skew:
+                image = image.rotate(skew, resample=Image.Resampling.BILINEAR, fillcolor=255)
+            page.close()
+            scans.setPageSize((width, height))
+            scans.drawImage(ImageReader(image), 0, 0, width, height)
+            scans.showPage()
+    finally:
+        rendered.close()
+    scans.save()
+    return buffer.getvalue()
+
+
+def ruled_table_pdf(rows: list[list[str]], *, title: str = "", cell: tuple[float, float] = (110.0, 40.0),
+                    size: float = 11.0) -> bytes:
+    """A one-page PDF with a ruled table (each cell's text on lines split at "\\n") and a title above it, in IPAexGothic."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from synth.kpi_list import font_path
+
+    font = "TableIPAexGothic"
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(font, str(font_path())))
+    width, height = A4
+    left, top = 60.0, height - 120.0
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    if title:
+        pdf.setFont(font, size + 3)
+        pdf.drawString(left, top + 24, title)
+    pdf.setFont(font, size)
+    pdf.setLineWidth(0.8)
+    columns = max(len(row) for row in rows)
+    w, h = cell
+    for r, row in enumerate(rows):
+        for c in range(columns):
+            x, y = left + c * w, top - (r + 1) * h
+            pdf.rect(x, y, w, h, stroke=1, fill=0)
+            lines = (row[c] if c < len(row) else "").split("\n")
+            for i, line in enumerate(lines):
+                pdf.drawString(x + 6, y + h - 4 - size - i * (size + 3), line)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

@@ -32,6 +32,7 @@ import pytest
 from conftest import IKEDA_PDFS, SHEET_LIBREOFFICE
 from hyoka.extractors.asahikawa_kpi import kpi_id_for
 from hyoka.extractors.grid import Cell, PageGrid, TextLine
+from hyoka.extractors.ocr_text import OcrPage, OcrText
 from hyoka.extractors.records import (
     BBox,
     BudgetItemRecord,
@@ -445,7 +446,20 @@ def ikeda_no_box() -> BBox | None:
     return record.bbox
 
 
+def ikeda_scanned(bad: bool) -> list[Found]:
+    """池田 No.1 as if read by OCR: every text sure, but (when `bad`) the first 事業費 figure."""
+    read = ikeda_page()
+    assert read.grid is not None
+    budget = assemble_extraction([read], 1).rows("project_budgets")[0]
+    unsure = budget.cell_bboxes["total_cost"]
+    texts = tuple(OcrText(cell.bbox, cell.text, 0.5 if bad and cell.bbox == unsure else 0.99)
+                  for cell in read.grid.cells if cell.text)
+    return validated([replace(read, ocr=OcrPage(texts, 200.0))])
+
+
 IKEDA_CASES = [
+    # a figure OCR was unsure of: loaded as read, and flagged on its cell
+    Case("ocr_low_confidence", "", ikeda_scanned, (Where(1, "project_budgets", "1 Ｒ４年度 決\u3000算", "total_cost"),)),
     Case("missing_project_code", "ikeda", lambda bad: ikeda(bad, lambda c: c.bbox == ikeda_no_box()),
          (Where(1, "projects", "", "project_code"),)),
     # the 事業費等 table is found by its 区分 corner
