@@ -58,7 +58,10 @@ def rapidocr_recognizer() -> Recognize:
 
     from rapidocr import RapidOCR
 
-    params: dict[str, Any] = {"Global.log_level": "error"}
+    # one segment at a time: a batch is padded to its widest segment, and the recognizer's
+    # memory grows steeply with width (a page took 692 MiB at peak in batches of 6, 370 MiB
+    # one by one, in the same 7 s): a worker's memory limit must fit a page of scans
+    params: dict[str, Any] = {"Global.log_level": "error", "Rec.rec_batch_num": 1}
     if multiprocessing.parent_process() is not None:
         # a worker of a run's process pool (one a core): onnxruntime's own threads would
         # only fight the other workers for the cores; in the run's process it uses them all
