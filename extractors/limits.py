@@ -31,7 +31,7 @@ MIB = 1 << 20
 class Limits:
     """Per-document limits (None: unbounded). The defaults leave every genuine sheet and book far below."""
 
-    timeout: float | None = 300.0  # seconds to read a document (a book split into page ranges: each range)
+    timeout: float | None = 300.0  # seconds to read a document, and as long again for each page it finishes
     memory_mib: int | None = 1024  # MiB a worker may allocate while reading, beyond its own start-up
     max_pages: int | None = 2000  # pages in one PDF (1,000 two-page sheets)
     max_page_objects: int | None = 100_000  # characters, drawn objects or path segments on one page

@@ -245,7 +245,7 @@ def read_batch(batch: list[Part], *, reader: Reader = Reader.PDFIUM, on_page: Ca
     with workers.borrow() as worker:
         for part in batch:
             hook = (lambda page, total, path=part.path: on_page(path, page, total)) if on_page else None
-            request = workers.Request(part.path, Reader(reader), limits, part.first, part.last, progress=hook is not None)
+            request = workers.Request(part.path, Reader(reader), limits, part.first, part.last)
             reply = worker.ask(request, hook)
             if reply.kind == "ok":
                 results.append(PartResult(part, reply.value))

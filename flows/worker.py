@@ -85,7 +85,6 @@ class Request:
     limits: Limits
     first: int = 0
     last: int = 0
-    progress: bool = False  # send a `Page` message after each page
     spreadsheet: bool = False  # read a spreadsheet export whole into its Extraction (reader, pages: unused)
 
     @property
@@ -241,6 +240,11 @@ def _bound(limits: Limits, watch: MemoryWatch) -> None:
     else:
         watch.watch()
         _set_soft_limit(resource.RLIMIT_DATA, None)
+    _rearm_cpu(limits)
+
+
+def _rearm_cpu(limits: Limits) -> None:
+    """Cap this process's CPU time at `limits.timeout` (and a little) from now."""
     if limits.timeout is not None:
         used = resource.getrusage(resource.RUSAGE_SELF)
         _set_soft_limit(resource.RLIMIT_CPU, int(used.ru_utime + used.ru_stime + limits.timeout + CPU_SLACK) + 1)
@@ -264,7 +268,11 @@ def _answer(request: Request, send: Callable[[Any], None]) -> Reply:
             return Reply("ok", extract_spreadsheet(data))
         if request.opens:
             return Reply("ok", count_pages(data, request.reader, request.limits))
-        on_page = (lambda number, total: send(Page(number, total))) if request.progress else None
+
+        def on_page(number: int, total: int) -> None:
+            _rearm_cpu(request.limits)  # a document that finishes page after page is slow, not stuck
+            send(Page(number, total))
+
         pages = read_page_grids(data, reader=request.reader, first=request.first, last=request.last,
                                 on_page=on_page, limits=request.limits)
         return Reply("ok", pages)
@@ -381,7 +389,8 @@ class Worker:
         return Reply("bug", detail="the PDF reading worker did not start (check that hyoka is installed whole)")
 
     def ask(self, request: Request, on_page: Callable[[int, int], None] | None = None) -> Reply:
-        """Send one request and wait for its reply, at most `request.limits.timeout` seconds."""
+        """Send one request and wait for its reply: at most `request.limits.timeout` seconds for its first
+        page, and as long again for each next one (a book of scans takes minutes; a stuck page does not end)."""
         if self._process is not None and self._process.poll() is not None:
             self.stop()  # it died while idle
         self.start()
@@ -406,6 +415,8 @@ class Worker:
             except (EOFError, OSError):
                 return self._died(high)
             if isinstance(message, Page):
+                if timeout is not None:  # the limit is per page from here on: a long scan is slow, not stuck
+                    deadline = time.monotonic() + timeout
                 if on_page is not None:
                     on_page(message.number, message.total)
                 continue

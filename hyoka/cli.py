@@ -184,7 +184,8 @@ def _check_templates() -> None:
 # each document's limits (hyoka.extractors.limits.Limits: the defaults are its own); 0 is no limit
 DOC_TIMEOUT_OPTION = typer.Option(
     DEFAULT_LIMITS.timeout, "--doc-timeout", min=0, rich_help_panel="Limits per document (0: none)",
-    help="Seconds a document may take to read; past them its worker is stopped and the document fails.",
+    help="Seconds a document may take to read, and each further page of a long one (a book of scans); "
+         "past them its worker is stopped and the document fails.",
 )
 DOC_MEMORY_OPTION = typer.Option(
     DEFAULT_LIMITS.memory_mib, "--doc-memory", min=0, rich_help_panel="Limits per document (0: none)",

@@ -197,3 +197,23 @@ def test_a_spreadsheet_is_read_within_the_limits_too(tmp_path: Path) -> None:
     assert found["a-bomb.xlsx"] == ("failed", "over a per-document limit: needed more than 128 MiB to read (limit 128 MiB "
                                     "per document) — if the file is genuine, raise it with --doc-memory")
     assert found["b-export.xlsx"][0].startswith("loaded") and summary.loaded == 1
+
+
+def test_the_time_limit_runs_per_page_once_pages_come(tmp_path: Path) -> None:
+    """A long document that finishes page after page is slow, not stuck (a book of scans takes minutes):
+    each page it finishes gives it the time limit again; the whole takes longer than the limit."""
+    import time
+
+    from pdf_factory import book
+
+    path = tmp_path / "book.pdf"
+    path.write_bytes(book([(SHEET_REPORTLAB, 1 + n % 2) for n in range(240)]))
+    limits = Limits(timeout=1.0, memory_mib=None)
+    pages: list[int] = []
+    with workers.borrow() as worker:
+        assert worker.ask(workers.Request(str(path), Reader.PDFIUM, limits)).value == 240  # started, the readers imported
+        started = time.monotonic()
+        reply = worker.ask(workers.Request(str(path), Reader.PDFIUM, limits, 1, 240), lambda n, t: pages.append(n))
+        took = time.monotonic() - started
+    assert (reply.kind, len(reply.value), pages) == ("ok", 240, list(range(1, 241)))
+    assert took > limits.timeout  # else this run proved nothing: 240 pages take seconds

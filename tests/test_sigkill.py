@@ -29,7 +29,7 @@ BOOK = "b-book.pdf"  # the file the run is held in while parsing
 
 GATED_HYOKA = textwrap.dedent(
     f"""
-    import dataclasses, sys, time
+    import sys, time
     from pathlib import Path
     point, reached = sys.argv[1], Path(sys.argv[2])
 
@@ -49,8 +49,7 @@ GATED_HYOKA = textwrap.dedent(
         def ask(self, request, on_page=None):
             if request.opens or Path(request.path).name != {BOOK!r}:
                 return real_ask(self, request, on_page)
-            # progress asked for, the run holds at the first page: the worker reads on
-            return real_ask(self, dataclasses.replace(request, progress=True), lambda n, t: hold(str(self.pid)))
+            return real_ask(self, request, lambda n, t: hold(str(self.pid)))  # the run holds at the first page: the worker reads on
         worker.Worker.ask = ask
     elif point == "loading":
         from hyoka.warehouse import store
