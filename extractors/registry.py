@@ -42,7 +42,7 @@ from hyoka.extractors.pdf_input import DocumentError, open_document
 from hyoka.extractors.records import Extraction, IssueRecord, PageRecord
 from hyoka.extractors.template import PageMatch, Template
 from hyoka.extractors.text_layer import DEFAULT_TEXT_LAYER, TextCount, TextLayerSettings, count_text
-from hyoka.extractors.template_loader import TemplateFileError, load_template_file, template_files
+from hyoka.extractors.template_loader import USER_TEMPLATES_ENV, TemplateFileError, load_template_file, template_files
 
 # The template files shipped with hyoka (package data: `templates/*.toml` beside this module).
 BUILTIN_TEMPLATE_DIR = Path(str(resources.files(__package__ or "extractors") / "templates"))
@@ -80,10 +80,6 @@ def __getattr__(name: str) -> list[Template]:
     if name == "TEMPLATES":
         return list(builtin_templates())
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-# A folder of the user's own template files (`hyoka … --templates DIR` sets it). An
-# environment variable, so that the processes that read a run's pages see it too.
-USER_TEMPLATES_ENV = "HYOKA_TEMPLATES"
 
 
 @functools.lru_cache(maxsize=8)

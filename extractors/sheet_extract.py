@@ -15,6 +15,7 @@ label's letter are on the document's `pages` row for the header (`page_role`
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -26,6 +27,7 @@ from hyoka.extractors.records import (
     BUDGET_SOURCE_PART_OF,
     BudgetRecord,
     BudgetSourceRecord,
+    ExtraFieldRecord,
     EvaluationRecord,
     Extraction,
     IndicatorRecord,
@@ -36,7 +38,7 @@ from hyoka.extractors.records import (
 )
 from hyoka.extractors.sheet_template import Column, SheetTemplateSpec, YearBlock, column_specs
 from hyoka.extractors.spreadsheet import Cell, HeaderIndex, Sheet, cell_text, column_letter, find_header_row, read_workbook
-from hyoka.extractors.template_loader import parse_spec, template_files
+from hyoka.extractors.template_loader import USER_TEMPLATES_ENV, parse_spec, template_files
 from hyoka.normalize import clean_text, digits_only, era_label, era_year, parse_number
 
 # hyoka's spreadsheet templates (package data beside the PDF templates)
@@ -69,10 +71,31 @@ def load_sheet_template(path: Path) -> SheetTemplate:
     return SheetTemplate(parse_spec(SheetTemplateSpec, text, path), path)
 
 
-@functools.cache
 def sheet_templates() -> tuple[SheetTemplate, ...]:
-    """hyoka's spreadsheet templates, by file name."""
-    return tuple(load_sheet_template(path) for path in template_files(SHEET_TEMPLATE_DIR))
+    """hyoka's spreadsheet templates, then the user's (the `sheets/` folder of HYOKA_TEMPLATES), each by file name."""
+    return _sheet_templates(os.environ.get(USER_TEMPLATES_ENV) or None)
+
+
+@functools.lru_cache(maxsize=8)
+def _sheet_templates(folder: str | None) -> tuple[SheetTemplate, ...]:
+    from hyoka.extractors.template_loader import TemplateFileError
+
+    found: dict[str, SheetTemplate] = {}
+    user = [Path(folder) / "sheets"] if folder else []
+    for path in [*template_files(SHEET_TEMPLATE_DIR), *(p for d in user if d.is_dir() for p in template_files(d))]:
+        template = load_sheet_template(path)
+        if template.name in found:
+            raise TemplateFileError(path, 1, "template.name",
+                                    f"{template.name!r} is already the name of the template in {found[template.name].source}")
+        found[template.name] = template
+    return tuple(found.values())
+
+
+def sheet_template_origin(template: SheetTemplate) -> str:
+    """Where a spreadsheet template comes from: hyoka's own folder, or the user's file."""
+    if template.source.parent == SHEET_TEMPLATE_DIR:
+        return f"hyoka: templates/sheets/{template.source.name}"
+    return str(template.source)
 
 
 # ---- one row ------------------------------------------------------------------------------
@@ -232,6 +255,22 @@ def evaluation_records(row: Row, layout: Layout, code: str) -> Iterator[Evaluati
             yield record
 
 
+def extra_records(row: Row, layout: Layout, code: str, years: list[int | None]) -> Iterator[ExtraFieldRecord]:
+    """The row's own columns that fit no shared table (a blank cell gives no row, as in a PDF template)."""
+    for label, column in layout.spec.extras.items():
+        value, raw = _text(row, layout, (column,))
+        if value:
+            yield ExtraFieldRecord(page=row.number, raw_text=raw, raw={"value_text": raw}, project_code=code,
+                                   label=label, value_text=value)
+    for label, column in layout.spec.year_extras.items():
+        for k, (block, year) in enumerate(zip(layout.spec.years, years, strict=True)):
+            raw = row.text(_block_columns(layout, column)[k])
+            value = clean_text(raw)
+            if value:
+                yield ExtraFieldRecord(page=row.number, raw_text=raw, raw={"value_text": raw}, project_code=code,
+                                       label=f"{label} {block_label(year, block)}", value_text=value)
+
+
 def read_row(row: Row, layout: Layout, extraction: Extraction) -> None:
     """One data row's records into the extraction (a row without a code is not a project)."""
     code_raw = row.text(layout.header.column(layout.spec.rows.code)).strip()
@@ -248,6 +287,7 @@ def read_row(row: Row, layout: Layout, extraction: Extraction) -> None:
     extraction.extend(staffing_records(row, layout, code, years))
     extraction.extend(indicator_records(row, layout, code, years))
     extraction.extend(evaluation_records(row, layout, code))
+    extraction.extend(extra_records(row, layout, code, years))
     if own_year is None:
         extraction.issues.append(IssueRecord(page=row.number, table_name=ProjectRecord.TABLE, record_key=code,
                                              column_name="fiscal_year", check_name="fiscal_year_missing",

@@ -140,12 +140,21 @@ class SheetTemplateSpec:
     staffing: SheetStaffing | None = None
     indicators: tuple[SheetIndicator, ...] = ()
     evaluations: tuple[SheetEvaluation, ...] = ()
+    # a city's own columns that fit no shared table (project_extra_fields), by the label they are
+    # stored under: [extras] once per row, [year_extras] once per year block (stored with the
+    # block's heading after the label: 人件費計 令和2年度決算)
+    extras: dict[str, Column] = field(default_factory=dict)
+    year_extras: dict[str, Column] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.years:
             raise SpecError("years", "list the per-year blocks: at least one [[years]]")
         for name in self.project:
             _one_of(("project", name), name, PROJECT_TEXT_FIELDS, "a text column of projects")
+        for key, extras in (("extras", self.extras), ("year_extras", self.year_extras)):
+            for label in extras:
+                if not label.strip():
+                    raise SpecError(key, "an extra is stored under its label: give one")
 
 
 def column_specs(spec: SheetTemplateSpec) -> list[Column]:
@@ -159,4 +168,4 @@ def column_specs(spec: SheetTemplateSpec) -> list[Column]:
         found += [indicator.name, indicator.value] + ([indicator.unit] if indicator.unit else [])
     for evaluation in spec.evaluations:
         found += [column for columns in evaluation.fields.values() for column in columns]
-    return found
+    return found + [*spec.extras.values(), *spec.year_extras.values()]

@@ -379,6 +379,12 @@ def load_template_file(path: Path) -> TemplateSpec:
     return parse_template(text, path)
 
 
+# A folder of the user's own template files (`hyoka … --templates DIR` sets it): PDF templates in
+# it, spreadsheet templates in its `sheets/`. An environment variable, so that the processes
+# that read a run's pages see it too.
+USER_TEMPLATES_ENV = "HYOKA_TEMPLATES"
+
+
 def template_files(folder: Path) -> list[Path]:
     """The template files in a folder (`*.toml`), by name."""
     return sorted(folder.glob("*.toml"))

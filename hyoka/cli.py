@@ -159,12 +159,11 @@ def _use_templates(folder: Path | None) -> None:
         return
     if not folder.is_dir():
         _error(f"{folder}: no such folder — --templates takes a folder of template files (*.toml)")
-    from hyoka.extractors.registry import USER_TEMPLATES_ENV
-    from hyoka.extractors.template_loader import template_files
+    from hyoka.extractors.template_loader import USER_TEMPLATES_ENV, template_files
 
     os.environ[USER_TEMPLATES_ENV] = str(folder.resolve())
     _check_templates()
-    if not template_files(folder):
+    if not template_files(folder) and not (folder / "sheets").is_dir():
         _warn(f"no template file (*.toml) in {folder} — only hyoka's own templates are used")
 
 
@@ -173,10 +172,12 @@ def _check_templates() -> None:
     one line, exit 2 — before any page is read, not once per document. (It imports the readers: a run
     with nothing to read does not ask.)"""
     from hyoka.extractors.registry import active_templates
+    from hyoka.extractors.sheet_extract import sheet_templates
     from hyoka.extractors.template_loader import TemplateFileError
 
     try:
         active_templates()
+        sheet_templates()
     except TemplateFileError as error:
         _error(f"{error} — fix the template file (docs/adding-a-template.md)")
 
@@ -814,12 +815,12 @@ def templates(templates: Path | None = TEMPLATES_OPTION) -> None:
         # a template without a fixed city reads it from the document (e.g. the KPI list's title)
         municipality = template.municipality or "(from the document)"
         table.add_row(template.name, municipality, template.doc_type, template.description, template_origin(template))
-    from hyoka.extractors.sheet_extract import sheet_templates
+    from hyoka.extractors.sheet_extract import sheet_template_origin, sheet_templates
 
     for sheet in sheet_templates():  # spreadsheet exports (.xlsx): read by header labels, not pages
         info = sheet.spec.template
         table.add_row(info.name, info.municipality or "(from the document)", info.doc_type, info.description,
-                      f"hyoka: templates/sheets/{sheet.source.name}")
+                      sheet_template_origin(sheet))
     console.print(table)
 
 

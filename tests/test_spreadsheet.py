@@ -102,6 +102,23 @@ def test_a_row_becomes_a_project_with_its_budgets_staff_indicators_and_evaluatio
     assert "データ集計マクロ用シート" in (header.note or "")
 
 
+def test_the_exports_own_columns_are_kept_as_extra_fields_and_total_cost_adds_up() -> None:
+    """延べ業務時間, 人件費計 and トータルコスト fit no shared table: each year's is an extra field, under the
+    block's heading; and each year's トータルコスト is its 事業費計 + 人件費計, as the export says."""
+    extraction = extract_spreadsheet(EXCERPT.read_bytes())
+    extras = {(r.project_code, r.label): r.value_text for r in extraction.rows("project_extra_fields")}
+    budgets = {(b.project_code, b.label): b.total_cost for b in extraction.rows(BudgetRecord)}
+    checked = 0
+    for (code, label), cost in budgets.items():
+        staff, total = extras.get((code, f"人件費計 {label}")), extras.get((code, f"トータルコスト {label}"))
+        if cost is None or staff is None or total is None:
+            continue
+        assert float(total) == cost + float(staff), (code, label)
+        checked += 1
+    assert checked >= len(extraction.rows("projects")) * 5  # every project, nearly every year
+    assert {label.split(" ")[0] for _, label in extras} >= {"延べ業務時間", "人件費計", "トータルコスト", "全体計画"}
+
+
 def test_a_placeholder_source_stays_null_with_its_raw_text() -> None:
     extraction = extract_spreadsheet(EXCERPT.read_bytes())
     dashed = [s for s in extraction.rows(BudgetSourceRecord) if s.amount_text and s.amount is None]
@@ -213,3 +230,32 @@ def test_a_broken_export_fails_with_one_line_and_the_others_load(tmp_path: Path)
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
         error = con.execute("SELECT error FROM documents WHERE status = 'failed'").fetchone()
     assert error is not None and error[0].startswith("unreadable spreadsheet") and "\n" not in error[0]
+
+
+def test_a_users_spreadsheet_template_is_listed_and_a_mistake_in_one_is_one_line(tmp_path: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--templates DIR` reads spreadsheet templates from DIR/sheets/, beside hyoka's; `hyoka templates` says where."""
+    from typer.testing import CliRunner
+
+    from hyoka.cli import app
+    from hyoka.extractors.template_loader import USER_TEMPLATES_ENV
+
+    monkeypatch.setenv(USER_TEMPLATES_ENV, "")  # the command sets it: recorded, so that it is undone
+    sheets = tmp_path / "mine" / "sheets"
+    sheets.mkdir(parents=True)
+    mine = sheets / "my_export.toml"
+    mine.write_text(TEMPLATE.read_text(encoding="utf-8").replace('name = "ofunato_jimujigyo_export"', 'name = "my_export"'),
+                    encoding="utf-8")
+    listed = CliRunner().invoke(app, ["templates", "--templates", str(tmp_path / "mine")], env={"COLUMNS": "300"})
+    assert listed.exit_code == 0, listed.output
+    assert [line for line in listed.stdout.splitlines() if "my_export" in line and str(mine) in line]
+    assert [line for line in listed.stdout.splitlines() if "ofunato_jimujigyo_export" in line and "hyoka: templates/sheets/" in line]
+    mine.write_text(TEMPLATE.read_text(encoding="utf-8").replace('name = "ofunato_jimujigyo_export"', 'name = "my_export"')
+                    .replace("[staffing]", "[staffin]"), encoding="utf-8")
+    from hyoka.extractors import sheet_extract
+
+    sheet_extract._sheet_templates.cache_clear()  # one command reads a folder once; this test runs two
+    broken = CliRunner().invoke(app, ["templates", "--templates", str(tmp_path / "mine")])
+    assert broken.exit_code == 2
+    (line,) = [ln for ln in broken.stderr.splitlines() if ln.strip()]
+    assert line.startswith(f"error: {mine}:") and "staffin" in line and "Traceback" not in broken.output
