@@ -38,8 +38,9 @@ from hyoka.extractors.records import (
     SdgRecord,
     StaffingRecord,
     StrategyKpiRecord,
+    StrategyKpiValueRecord,
 )
-from hyoka.extractors.kpi_list import read_kpi_list
+from hyoka.extractors.kpi_list import municipality_from_title, read_kpi_list, title_issues
 from hyoka.extractors.tables import (
     BUDGET_COLUMN_SOURCES,
     DASH_IS_NO_FIGURE,
@@ -77,6 +78,7 @@ from hyoka.extractors.template_schema import (
     EvaluationSpec,
     FieldSpec,
     IndicatorTable,
+    KpiListSpec,
     MarkList,
     NumberRule,
     ProjectSpec,
@@ -166,7 +168,10 @@ class FileTemplate:
         if self.spec.kpi_list is not None:
             first_role = self.spec.page[0].role  # a page handed over without its role is the first kind
             pages = [(grid, role or first_role) for grid, role in pages]
-            return read_kpi_list(self, self.spec.kpi_list, self.spec.document, self.spec.settings, pages)
+            extraction = read_kpi_list(self, self.spec.kpi_list, self.spec.document, self.spec.settings, pages)
+            if trace is not None:
+                trace_kpi_list(trace, self.spec.kpi_list, pages, extraction)
+            return extraction
         extraction = new_extraction(self, pages)
         same_code = self.page_code if self.project_spec.continues == "same_code" else None
         for project_pages in group_projects(pages, self.project_spec.starts_on, same_code):
@@ -174,6 +179,10 @@ class FileTemplate:
         grids = [grid for grid, _ in pages]
         parts = title_parts(grids, self.spec.document.title, self.spec.settings)
         extraction.title = " ".join(found.text for part in parts for found in part if found.text) or None
+        if self.spec.document.municipality:  # the city named in the title (a list of any city of one layout)
+            extraction.municipality = municipality_from_title(extraction.title or "", self.spec.document) or self.municipality
+            first_page = min((grid.page_number for grid in grids), default=None)
+            extraction.issues += title_issues(extraction.title, extraction.municipality, first_page)
         if trace is not None:
             for number, (spec, found) in enumerate(zip(self.spec.document.title, parts), start=1):
                 trace.note(f"document.title[{number}]", (spec,), grids, None, found=found)
@@ -1536,3 +1545,11 @@ def trace_evaluation(trace: ReadTrace, key: str, spec: EvaluationSpec, grids: li
     for name, alternatives in spec.fields.items():
         value = found.get(name)
         trace.note(f"{key}.fields.{name}", alternatives, grids, code, found=[value] if value else [])
+
+
+def trace_kpi_list(trace: ReadTrace, spec: KpiListSpec, pages: Pages, extraction: Extraction) -> None:
+    """Note the KPI rows (and their values) each page gave, and the title the list was read under."""
+    rows = [*extraction.rows(StrategyKpiRecord), *extraction.rows(StrategyKpiValueRecord)]
+    for grid, _ in sorted(pages, key=lambda pair: pair[0].page_number):
+        on_page = [row for row in rows if row.page == grid.page_number]
+        trace.note("kpi_list", spec, [grid], f"page {grid.page_number}", rows=on_page)

@@ -112,19 +112,22 @@ def read_kpi_list(template: Template, spec: KpiListSpec, document: DocumentSpec,
     if state.title:
         extraction.title = state.title
         extraction.municipality = municipality_from_title(state.title, document) or template.municipality
-    first_page = min((grid.page_number for grid, _ in pages), default=None)
-    if document.municipality and not state.title:
-        extraction.issues.append(
-            IssueRecord(first_page, Extraction.TABLE, "", "title", "missing_title")
-        )
-    elif document.municipality and extraction.municipality is None:
-        extraction.issues.append(
-            IssueRecord(first_page, Extraction.TABLE, "", "municipality", "missing_municipality",
-                        raw_value=state.title, detail=state.title)
-        )
+    if document.municipality:  # the city is read from the title: a title without one is a finding
+        first_page = min((grid.page_number for grid, _ in pages), default=None)
+        extraction.issues += title_issues(state.title, extraction.municipality, first_page)
     extraction.results_fiscal_year = results_fiscal_year(extraction, spec)
     extraction.issues += state.issues + empty_cell_issues(state)
     return extraction
+
+
+def title_issues(title: str | None, municipality: str | None, page: int | None) -> list[IssueRecord]:
+    """`missing_title`, or `missing_municipality` for a title that names no city."""
+    if not title:
+        return [IssueRecord(page, Extraction.TABLE, "", "title", "missing_title")]
+    if municipality is None:
+        return [IssueRecord(page, Extraction.TABLE, "", "municipality", "missing_municipality",
+                            raw_value=title, detail=title)]
+    return []
 
 
 def empty_cell_issues(state: ReadState) -> list[IssueRecord]:

@@ -107,7 +107,7 @@ Match = Literal["exact", "prefix", "suffix", "contains"]
 Direction = Literal["right", "below", "self", "under", "header", "row"]  # row: every cell right of it, in order
 
 
-def _regex(key: str, pattern: str, *, groups: int = 0) -> None:
+def _regex(key: str | tuple[str | int, ...], pattern: str, *, groups: int = 0) -> None:
     """Refuse a pattern that does not compile, or has fewer than `groups` groups."""
     try:
         compiled = re.compile(pattern)
