@@ -5,7 +5,9 @@ check against `hyoka inspect`: the labels that recognize a page, a field by its 
 (its value right of it, below it, a ○/● choice, a value inside prose by a pattern), the
 labelled tables whose column headers give fiscal year and stage and whose row labels
 give the cost item or funding source, the number conventions of each table and the
-tolerances of the geometry. Each key is a field of one of the dataclasses below, each
+tolerances of the geometry; or, for a document that lists KPIs rather than projects
+(旭川's 総合戦略 KPI一覧), the `[kpi_list]` of goal headings, item labels and value columns
+whose headers give kind and year. Each key is a field of one of the dataclasses below, each
 validated in `__post_init__`; `hyoka.extractors.template_loader` turns a TOML file into a
 `TemplateSpec` and names the file, line and key of any mistake;
 `hyoka.extractors.file_template` reads pages with it.
