@@ -37,7 +37,10 @@ from hyoka.extractors.records import (
     ReformViewpointRecord,
     SdgRecord,
     StaffingRecord,
+    StrategyKpiRecord,
+    StrategyKpiValueRecord,
 )
+from hyoka.extractors.kpi_list import municipality_from_title, read_kpi_list, title_issues
 from hyoka.extractors.tables import (
     BUDGET_COLUMN_SOURCES,
     DASH_IS_NO_FIGURE,
@@ -75,8 +78,10 @@ from hyoka.extractors.template_schema import (
     EvaluationSpec,
     FieldSpec,
     IndicatorTable,
+    KpiListSpec,
     MarkList,
     NumberRule,
+    ProjectSpec,
     SplitField,
     StaffRowsSpec,
     StaffingSpec,
@@ -114,8 +119,8 @@ class FileTemplate:
         self.doc_type = spec.template.doc_type
         self.municipality: str | None = spec.template.municipality or None
         self.description = spec.template.description
-        # a file template reads projects: a page it recognizes that gives none is flagged no_records
-        self.main_record: type[Record] = ProjectRecord
+        # a file template reads projects (or a list's KPIs): a page it recognizes that gives none is flagged no_records
+        self.main_record: type[Record] = StrategyKpiRecord if spec.kpi_list is not None else ProjectRecord
         self._roles = {page.role: page.anchors for page in spec.page}
         self._missing = {page.role: page.missing for page in spec.page if page.missing}
 
@@ -138,6 +143,13 @@ class FileTemplate:
         """Whether a blank funding source counts as 0 in the funding sum."""
         return bool(self.spec.budget and self.numbers(self.spec.budget.numbers).blank_is_zero)
 
+    @property
+    def project_spec(self) -> ProjectSpec:
+        """`[project]`: how pages make projects (only a template of project sheets reads projects)."""
+        if self.spec.project is None:
+            raise TypeError(f"{self.name} reads a list, not projects")
+        return self.spec.project
+
     def numbers(self, name: str) -> NumberRule:
         """The number convention `[numbers.NAME]` of this file."""
         return self.spec.numbers[name]
@@ -153,13 +165,24 @@ class FileTemplate:
 
     def read_traced(self, pages: Pages, trace: ReadTrace | None) -> Extraction:
         """As `read`, telling `trace` (when given) what each item of the file found (`hyoka template check`)."""
+        if self.spec.kpi_list is not None:
+            first_role = self.spec.page[0].role  # a page handed over without its role is the first kind
+            pages = [(grid, role or first_role) for grid, role in pages]
+            extraction = read_kpi_list(self, self.spec.kpi_list, self.spec.document, self.spec.settings, pages)
+            if trace is not None:
+                trace_kpi_list(trace, self.spec.kpi_list, pages, extraction)
+            return extraction
         extraction = new_extraction(self, pages)
-        same_code = self.page_code if self.spec.project.continues == "same_code" else None
-        for project_pages in group_projects(pages, self.spec.project.starts_on, same_code):
+        same_code = self.page_code if self.project_spec.continues == "same_code" else None
+        for project_pages in group_projects(pages, self.project_spec.starts_on, same_code):
             self.read_project(project_pages, extraction, trace)
         grids = [grid for grid, _ in pages]
         parts = title_parts(grids, self.spec.document.title, self.spec.settings)
         extraction.title = " ".join(found.text for part in parts for found in part if found.text) or None
+        if self.spec.document.municipality:  # the city named in the title (a list of any city of one layout)
+            extraction.municipality = municipality_from_title(extraction.title or "", self.spec.document) or self.municipality
+            first_page = min((grid.page_number for grid in grids), default=None)
+            extraction.issues += title_issues(extraction.title, extraction.municipality, first_page)
         if trace is not None:
             for number, (spec, found) in enumerate(zip(self.spec.document.title, parts), start=1):
                 trace.note(f"document.title[{number}]", (spec,), grids, None, found=found)
@@ -169,7 +192,7 @@ class FileTemplate:
     # ---- one project ----
     def page_code(self, grid: PageGrid) -> str:
         """The project code one page prints (digits; "" when it prints none)."""
-        found = read_first([grid], self.spec.project.code, self.spec.settings)
+        found = read_first([grid], self.project_spec.code, self.spec.settings)
         return digits_only(found[0].text or "") if found else ""
 
     def read_alone(self, grid: PageGrid, role: str, levels: tuple[str, ...] | None = None) -> Extraction | None:
@@ -177,7 +200,7 @@ class FileTemplate:
 
         `levels`: only the indicator tables of these levels (a hook comparing one table need not read the rest).
         """
-        if not read_first([grid], self.spec.project.code, self.spec.settings):
+        if not read_first([grid], self.project_spec.code, self.spec.settings):
             return None
         scratch = new_extraction(self, [(grid, role)])
         self.read_project([(grid, role)], scratch, hooks=False, levels=levels)
@@ -189,25 +212,25 @@ class FileTemplate:
         spec, settings = self.spec, self.spec.settings
         grids = [grid for grid, _ in pages]
         first = grids[0]
-        code_found = read_first(grids, spec.project.code, settings)
+        code_found = read_first(grids, self.project_spec.code, settings)
         raw = (code_found[0].text or "") if code_found else ""
-        code = digits_only(raw) or derive_code(grids, spec.project.code_from, spec.project.fields, settings)
+        code = digits_only(raw) or derive_code(grids, self.project_spec.code_from, self.project_spec.fields, settings)
         if not code:
             extraction.issues.append(IssueRecord(first.page_number, ProjectRecord.TABLE, "", "project_code",
-                                                 "missing_project_code", detail=spec.project.code_name))
+                                                 "missing_project_code", detail=self.project_spec.code_name))
         project = ProjectRecord(page=first.page_number, first_page=first.page_number, last_page=grids[-1].page_number,
                                 project_code=code, project_code_raw=raw, raw_text=raw,
                                 bbox=code_found[0].bbox if code_found else None)
         if code_found and code_found[0].bbox is not None:
             project.cell_bboxes["project_code"] = code_found[0].bbox
-        if spec.project.code_number and code:
-            setattr(project, spec.project.code_number, int(code))
-        if trace is not None and spec.project.code:  # (a derived code is its fields', traced with them)
-            trace.note("project.code", spec.project.code, grids, code, found=code_found)
-        read_project_fields(grids, spec.project.fields, project, settings, trace)
-        read_project_parts(grids, spec.project.parts, project, settings)
+        if self.project_spec.code_number and code:
+            setattr(project, self.project_spec.code_number, int(code))
+        if trace is not None and self.project_spec.code:  # (a derived code is its fields', traced with them)
+            trace.note("project.code", self.project_spec.code, grids, code, found=code_found)
+        read_project_fields(grids, self.project_spec.fields, project, settings, trace)
+        read_project_parts(grids, self.project_spec.parts, project, settings)
         missing: list[str] = []  # items the file expects for every project that no page of this one has
-        for name, alternatives in spec.project.fields.items():
+        for name, alternatives in self.project_spec.fields.items():
             if getattr(project, name) is None and not any(has_anchor(grids, field_) for field_ in alternatives):
                 missing.append(f"project.fields.{name}")
         for number, marks in enumerate(spec.marks, start=1):
@@ -277,7 +300,7 @@ class FileTemplate:
                 missing.append(f"evaluations[{number}] ({evaluation.evaluator})")
             if trace is not None:
                 trace_evaluation(trace, f"evaluations[{number}]", evaluation, grids, record, code, settings)
-        extraction.extend(read_project_extras(grids, spec.project.extras, code, settings, trace))
+        extraction.extend(read_project_extras(grids, self.project_spec.extras, code, settings, trace))
         extraction.add(project)
         for grid, role in pages:
             extraction.add(PageRecord(page=grid.page_number, template=self.name, page_role=role, project_code=code))
@@ -289,7 +312,7 @@ class FileTemplate:
         if missing and levels is None and not lost_pages:
             extraction.issues.append(IssueRecord(first.page_number, ProjectRecord.TABLE, project.key(), None,
                                                  "template_item_not_found", detail=", ".join(missing)))
-        for name in spec.project.hooks if hooks else ():
+        for name in self.project_spec.hooks if hooks else ():
             extraction.issues += HOOKS[name](self, pages, code)
 
     def _budget_table_if_any(self, grid: PageGrid, code: str) -> BudgetTable | None:
@@ -1522,3 +1545,11 @@ def trace_evaluation(trace: ReadTrace, key: str, spec: EvaluationSpec, grids: li
     for name, alternatives in spec.fields.items():
         value = found.get(name)
         trace.note(f"{key}.fields.{name}", alternatives, grids, code, found=[value] if value else [])
+
+
+def trace_kpi_list(trace: ReadTrace, spec: KpiListSpec, pages: Pages, extraction: Extraction) -> None:
+    """Note the KPI rows (and their values) each page gave, and the title the list was read under."""
+    rows = [*extraction.rows(StrategyKpiRecord), *extraction.rows(StrategyKpiValueRecord)]
+    for grid, _ in sorted(pages, key=lambda pair: pair[0].page_number):
+        on_page = [row for row in rows if row.page == grid.page_number]
+        trace.note("kpi_list", spec, [grid], f"page {grid.page_number}", rows=on_page)

@@ -30,7 +30,6 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from hyoka.extractors.asahikawa_kpi import TEMPLATE as ASAHIKAWA_KPI_LIST
 from hyoka.extractors.failures import GARBLED, NO_PAGES, NO_TEXT, UNKNOWN_TEMPLATE, UNREADABLE
 from hyoka.extractors.file_template import FileTemplate
 from hyoka.extractors.grid import PageGrid, build_grid
@@ -68,11 +67,10 @@ def with_templates(known: list[Template], added: list[FileTemplate]) -> list[Tem
 
 @functools.cache
 def builtin_templates() -> tuple[Template, ...]:
-    """hyoka's own templates: the files (each file one template), then the one Python template (its
-    KPI list is not yet a file). Read at first use, not at import: a mistake in one of them (a
-    contributor editing it) is then one line from the command that needs them, and
-    `hyoka template check` of another file still runs."""
-    return (*with_templates([], load_templates(BUILTIN_TEMPLATE_DIR)), ASAHIKAWA_KPI_LIST)
+    """hyoka's own templates: the files, each file one template. Read at first use, not at import: a
+    mistake in one of them (a contributor editing it) is then one line from the command that needs
+    them, and `hyoka template check` of another file still runs."""
+    return tuple(with_templates([], load_templates(BUILTIN_TEMPLATE_DIR)))
 
 
 def __getattr__(name: str) -> list[Template]:

@@ -44,6 +44,7 @@ from hyoka.extractors.template_schema import (
     BudgetSpec,
     FieldSpec,
     IndicatorTable,
+    KpiListSpec,
     MarkList,
     StaffingSpec,
     StaffRowsSpec,
@@ -294,6 +295,10 @@ def table_miss(item: TraceItem, settings: Tolerances) -> tuple[Status, str]:
         return "missing", wanted
     if isinstance(spec, StaffingSpec):
         return "missing", "no staffing block where the file says"
+    if isinstance(spec, KpiListSpec):
+        if not any(anchor_cells(grid, spec.header, spec.match) for grid in grids):
+            return "missing", f"header {' or '.join(map(repr, spec.header))} not found"
+        return "missing", "no KPI row under the header: no cell under a header the [[kpi_list.columns]] call kpi"
     return "missing", "read nothing"
 
 
@@ -320,7 +325,7 @@ def _union(boxes: list[BBox]) -> BBox | None:
 
 def item_check(item: TraceItem, settings: Tolerances) -> ItemCheck:
     """The check of one traced item: a table's when it fills rows, else a field's."""
-    if isinstance(item.spec, (MarkList, BudgetSpec, IndicatorTable, StaffingSpec, StaffRowsSpec)):
+    if isinstance(item.spec, (MarkList, BudgetSpec, IndicatorTable, StaffingSpec, StaffRowsSpec, KpiListSpec)):
         return table_check(item, settings)
     return field_check(item, settings)
 

@@ -5,7 +5,9 @@ check against `hyoka inspect`: the labels that recognize a page, a field by its 
 (its value right of it, below it, a ○/● choice, a value inside prose by a pattern), the
 labelled tables whose column headers give fiscal year and stage and whose row labels
 give the cost item or funding source, the number conventions of each table and the
-tolerances of the geometry. Each key is a field of one of the dataclasses below, each
+tolerances of the geometry; or, for a document that lists KPIs rather than projects
+(旭川's 総合戦略 KPI一覧), the `[kpi_list]` of goal headings, item labels and value columns
+whose headers give kind and year. Each key is a field of one of the dataclasses below, each
 validated in `__post_init__`; `hyoka.extractors.template_loader` turns a TOML file into a
 `TemplateSpec` and names the file, line and key of any mistake;
 `hyoka.extractors.file_template` reads pages with it.
@@ -47,6 +49,8 @@ __all__ = [
     "EvaluationSpec",
     "FieldSpec",
     "IndicatorTable",
+    "KpiColumn",
+    "KpiListSpec",
     "Length",
     "MarkList",
     "NumberRule",
@@ -105,7 +109,7 @@ Match = Literal["exact", "prefix", "suffix", "contains"]
 Direction = Literal["right", "below", "self", "under", "header", "row"]  # row: every cell right of it, in order
 
 
-def _regex(key: str, pattern: str, *, groups: int = 0) -> None:
+def _regex(key: str | tuple[str | int, ...], pattern: str, *, groups: int = 0) -> None:
     """Refuse a pattern that does not compile, or has fewer than `groups` groups."""
     try:
         compiled = re.compile(pattern)
@@ -377,8 +381,17 @@ class DocumentSpec:
     results_fiscal_year: ResultsYearSpec = field(default_factory=ResultsYearSpec)
     # the era of years printed without one (神戸's 平成25年度 book prints `20年度決算`): 平成 …
     era: str = ""
+    # the city named in the title (`【第２期】旭川市まち・ひと・しごと…` → 旭川市): the first group of
+    # `municipality`, searched after each pattern of `municipality_remove` became a space;
+    # a template with it reports a document without a title, or a title naming no city
+    municipality: str = ""
+    municipality_remove: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.municipality:
+            _regex("municipality", self.municipality, groups=1)
+        for number, pattern in enumerate(self.municipality_remove, start=1):
+            _regex(("municipality_remove", number), pattern)
         if self.era:
             _one_of("era", self.era, tuple(name for name in ERAS if len(name) > 1), "an era")
 
@@ -744,6 +757,102 @@ class EvaluationSpec:
         check_evaluation_texts(self.fields)
 
 
+# ---- a document-level list (旭川's 総合戦略 KPI一覧) -------------------------------------------
+
+KPI_COLUMNS = ("kpi", "unit", "department")  # the text columns of a KPI row (strategy_kpis)
+
+
+@dataclass(frozen=True)
+class KpiColumn:
+    """[[kpi_list.columns]]: what a header of the list's table names, by words in it (the first rule that fits wins).
+
+    A column `fills` a text of the row (kpi: its name, unit, department), named `name`
+    when it is missing; or it is a value column of `slot` (現状値, 実績値 …), one record
+    per row each, its fiscal year read from its header (`year = "header"`), or, for a
+    column whose header names none (現状値), from the year annotation in each cell.
+    """
+
+    words: tuple[str, ...]  # compared after normalize_label
+    match: Match = "contains"
+    fills: str = ""
+    name: str = ""  # how a finding names the column when it is missing (担当部)
+    slot: str = ""
+    year: Literal["header", "annotation"] = "header"
+    results: bool = False  # the document's results year is the newest year of this slot with a value
+
+    def __post_init__(self) -> None:
+        _labels("words", self.words)
+        if bool(self.fills) == bool(self.slot):
+            raise SpecError(None, "say what the column is: exactly one of fills (a text of the row) or slot (values)")
+        if self.fills:
+            _one_of("fills", self.fills, KPI_COLUMNS, "a text column of the list")
+            if not self.name.strip():
+                raise SpecError("name", "say how a finding names this column when it is missing")
+        if (self.results or self.year != "header") and not self.slot:
+            raise SpecError("results" if self.results else "year", "only a value column (slot) has years")
+
+
+@dataclass(frozen=True)
+class KpiListSpec:
+    """[kpi_list]: a document-level table of KPIs under goal headings, rows grouped by item labels (旭川's KPI一覧).
+
+    Each table starts at its `header` cell (具体的な施策項目), the item area under it, the
+    other headers right of it named by `[[kpi_list.columns]]`. The `goal` heading above a
+    table (a loose line or cell) gives the goal's number and title; the document title
+    is the line above the first table that contains one of `title_contains` or ends
+    with one of `title_ends`. In the item area, a cell matching `item_label` is a label
+    (at the area's left edge the item's, further right a sub-item's), one matching
+    `label_with_text` is a label and its text (the last group is the text, the first
+    other group that matched the label). A value cell is a number with, on its next
+    line or in brackets, either a year `annotation` (the years it refers to, then what
+    `annotation_rest` allows) or a note; words of `pending` say a figure is not known yet.
+    """
+
+    header: tuple[str, ...]
+    goal: str  # the goal heading: named groups `no` (digits or 一..九十九) and `title`
+    goal_label: str  # a line starting with it is a goal heading, never the title
+    columns: tuple[KpiColumn, ...]
+    item_label: str
+    label_with_text: str
+    title_contains: tuple[str, ...] = ()
+    title_ends: tuple[str, ...] = ()
+    remark: str = "※"  # a line of the KPI cell starting with it begins the KPI's remark
+    pending: tuple[str, ...] = ()
+    annotation_rest: str = ""  # what may follow the year inside a year annotation ((の)?(累計|…)?)
+    # the aggregation an annotation states: its name -> words (the first name whose word is in it)
+    aggregation: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    match: Match = "prefix"
+
+    def __post_init__(self) -> None:
+        _labels("header", self.header)
+        _labels("goal_label", (self.goal_label,))
+        _regex("goal", self.goal)
+        if not {"no", "title"} <= set(re.compile(self.goal).groupindex):
+            raise SpecError("goal", "name the goal's number and title: groups (?P<no>…) and (?P<title>…)")
+        _regex("item_label", self.item_label)
+        _regex("label_with_text", self.label_with_text, groups=2)
+        if self.annotation_rest:
+            _regex("annotation_rest", self.annotation_rest)
+        for name in ("title_contains", "title_ends", "pending"):
+            if getattr(self, name):
+                _labels(name, getattr(self, name))
+        for name, words in self.aggregation.items():
+            _labels(("aggregation", name), words)
+        filled = [column.fills for column in self.columns if column.fills]
+        for number, column in enumerate(self.columns, start=1):
+            if column.fills and filled.count(column.fills) > 1:
+                raise SpecError(("columns", number, "fills"), f"{column.fills!r} is filled by two rules")
+        if "kpi" not in filled:
+            raise SpecError("columns", "say which column names the KPI: a rule with fills = \"kpi\"")
+        if not any(column.slot for column in self.columns):
+            raise SpecError("columns", "say which columns hold values: at least one rule with a slot")
+
+    @property
+    def slots(self) -> tuple[str, ...]:
+        """The value slots, in the order of the rules (named together when none is printed)."""
+        return tuple(dict.fromkeys(column.slot for column in self.columns if column.slot))
+
+
 # ---- the whole file -----------------------------------------------------------------------
 
 
@@ -753,7 +862,8 @@ class TemplateSpec:
 
     template: TemplateInfo
     page: tuple[PageRole, ...]  # [[page]]: each kind of page
-    project: ProjectSpec
+    project: ProjectSpec | None = None  # a sheet per project; or
+    kpi_list: KpiListSpec | None = None  # a document-level list of KPIs
     settings: Tolerances = field(default_factory=Tolerances)
     numbers: dict[str, NumberRule] = field(default_factory=dict)
     document: DocumentSpec = field(default_factory=DocumentSpec)
@@ -767,6 +877,11 @@ class TemplateSpec:
     def __post_init__(self) -> None:
         if not self.page:
             raise SpecError("page", "say how a page is recognized: at least one [[page]]")
+        if (self.project is None) == (self.kpi_list is None):
+            raise SpecError(None, "say what the document holds: [project] (a sheet per project) or [kpi_list] (a list of KPIs)")
+        if self.kpi_list is not None:
+            return
+        assert self.project is not None
         roles = tuple(page.role for page in self.page)
         for role in self.project.starts_on:
             _one_of(("project", "starts_on"), role, roles, "a role of [[page]]")

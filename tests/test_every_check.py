@@ -30,7 +30,7 @@ from collections.abc import Callable
 import pytest
 
 from conftest import IKEDA_PDFS, SHEET_LIBREOFFICE
-from hyoka.extractors.asahikawa_kpi import kpi_id_for
+from hyoka.extractors.kpi_list import kpi_id_for
 from hyoka.extractors.grid import Cell, PageGrid, TextLine
 from hyoka.extractors.ocr_text import OcrPage, OcrText
 from hyoka.extractors.records import (

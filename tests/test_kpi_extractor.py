@@ -16,14 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from hyoka.extractors.asahikawa_kpi import (
-    TEMPLATE,
-    ValueColumn,
-    annotation_span,
-    municipality_from_title,
-    read_value,
-)
+from hyoka.extractors.file_template import FileTemplate
 from hyoka.extractors.grid import build_grid
+from hyoka.extractors.kpi_list import KpiList, ValueColumn, annotation_span, municipality_from_title, read_value
 from hyoka.extractors.pdf_input import open_pdf
 from hyoka.extractors.records import Extraction, StrategyKpiRecord, StrategyKpiValueRecord
 from hyoka.extractors.registry import MIN_SCORE, extract_pdf, template_named
@@ -44,6 +39,10 @@ TEXT_STATUS = {
     "法定雇用率以上": "text",
 }
 KPI_ID = re.compile(r"^g[0-9]+-[0-9a-f]{12}$")
+
+TEMPLATE = template_named("asahikawa_strategy_kpi_list")  # the template file extractors/templates/…toml
+assert isinstance(TEMPLATE, FileTemplate) and TEMPLATE.spec.kpi_list is not None
+LIST = KpiList(TEMPLATE.spec.kpi_list, TEMPLATE.spec.settings.edge)
 
 
 # ---------------------------------------------------------------------------------------
@@ -289,33 +288,36 @@ def test_kpi_pages_are_not_sheet_pages() -> None:
 
 def test_value_cells() -> None:
     actual = ValueColumn("実績値", "令和２年度\n実績値", 2020, 0, 1, None)  # type: ignore[arg-type]
-    current = ValueColumn("現状値", "現状値", None, 0, 1, None)  # type: ignore[arg-type]
-    record = read_value(actual, "1,669（平成28-30年度の平均値）")  # annotation on the same line
+    current = ValueColumn("現状値", "現状値", None, 0, 1, None, dated=False)  # type: ignore[arg-type]
+    record = read_value(actual, "1,669（平成28-30年度の平均値）", LIST)  # annotation on the same line
     assert (record.value, record.annotation, record.aggregation) == (1669, "（平成28-30年度の平均値）", "平均")
     assert (record.ref_fiscal_year_start, record.ref_fiscal_year_end) == (2016, 2018)
-    record = read_value(actual, "12\n（速報値）")  # not a year annotation: a note
+    record = read_value(actual, "12\n（速報値）", LIST)  # not a year annotation: a note
     assert (record.status, record.value, record.annotation, record.note) == ("value", 12, None, "（速報値）")
     assert record.ref_fiscal_year_start == 2020
-    assert read_value(current, "13").ref_fiscal_year_start is None  # a plain 現状値: year unknown
-    assert read_value(current, "13\n（令和元年度）").column_fiscal_year == 2019
-    assert read_value(actual, "集計中").status == "pending"
-    assert read_value(actual, "約50").status == "text"
-    assert read_value(actual, "").status == "empty"
-    assert read_value(actual, "―").status == "placeholder"
+    assert read_value(current, "13", LIST).ref_fiscal_year_start is None  # a plain 現状値: year unknown
+    assert read_value(current, "13\n（令和元年度）", LIST).column_fiscal_year == 2019
+    assert read_value(actual, "集計中", LIST).status == "pending"
+    assert read_value(actual, "約50", LIST).status == "text"
+    assert read_value(actual, "", LIST).status == "empty"
+    assert read_value(actual, "―", LIST).status == "placeholder"
 
 
 def test_annotation_span() -> None:
-    assert annotation_span("（令和2-6年度累計数）").start == 2020  # type: ignore[union-attr]
-    assert annotation_span("(令和元年度）").end == 2019  # type: ignore[union-attr]
-    assert annotation_span("（令和4年度分については10月頃確定予定）") is None
-    assert annotation_span("令和元年度") is None
+    assert annotation_span("（令和2-6年度累計数）", LIST.annotation_rest).start == 2020  # type: ignore[union-attr]
+    assert annotation_span("(令和元年度）", LIST.annotation_rest).end == 2019  # type: ignore[union-attr]
+    assert annotation_span("（令和4年度分については10月頃確定予定）", LIST.annotation_rest) is None
+    assert annotation_span("令和元年度", LIST.annotation_rest) is None
 
 
 def test_municipality_from_title() -> None:
-    assert municipality_from_title("【第２期】旭川市まち・ひと・しごと創生総合戦略に係る重要業績評価指標（ＫＰＩ）一覧") == "旭川市"
-    assert municipality_from_title("第2期大町市まち・ひと・しごと創生総合戦略 KPI一覧") == "大町市"
-    assert municipality_from_title("東川町まち・ひと・しごと創生総合戦略") == "東川町"
-    assert municipality_from_title("重要業績評価指標一覧") is None
+    def municipality(title: str) -> str | None:
+        return municipality_from_title(title, TEMPLATE.spec.document)
+
+    assert municipality("【第２期】旭川市まち・ひと・しごと創生総合戦略に係る重要業績評価指標（ＫＰＩ）一覧") == "旭川市"
+    assert municipality("第2期大町市まち・ひと・しごと創生総合戦略 KPI一覧") == "大町市"
+    assert municipality("東川町まち・ひと・しごと創生総合戦略") == "東川町"
+    assert municipality("重要業績評価指標一覧") is None
 
 
 # ---------------------------------------------------------------------------------------

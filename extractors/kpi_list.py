@@ -1,21 +1,23 @@
-"""まち・ひと・しごと創生総合戦略 KPI一覧: one 基本目標 per page, one KPI per row.
+"""A document-level list of KPIs read as a template file's `[kpi_list]` says (旭川's 総合戦略 KPI一覧).
 
-Each page starts with a heading line `基本目標Ｎ　…` (usually text outside the table),
-then a ruled table whose header row names the columns: 具体的な施策項目, the KPI
-(総合戦略における重要業績評価指標（ＫＰＩ）), 単位, 現状値, one 実績値 column per fiscal
-year, a 目標値 for the target year, and 担当部. The document title
-(`【第２期】〇〇市まち・ひと・しごと創生総合戦略に係る…一覧`) is on the first page only.
+Each page holds a goal heading (`基本目標Ｎ　…`, usually a line outside the table), then a
+ruled table whose header row names the columns: the item area's header (具体的な施策項目),
+the KPI, 単位, value columns (現状値, one 実績値 per fiscal year, a 目標値) and 担当部. The
+document title is on the first page only. What each header means, how a goal heading,
+an item label and a year annotation are written, which words say a figure is pending:
+all from the file (`hyoka.extractors.template_schema.KpiListSpec`); the only number here is the
+file's edge tolerance.
 
-Rows are KPIs. The 具体的な施策項目 area holds the item label (ア, イ, …) and its text as
-cells merged over the item's KPI rows; an item with sub-items has a placeholder row
-(every cell －) followed by the sub-items, each with its circled number in a narrow
-column and its text beside it, merged over the sub-item's rows.
+Rows are KPIs. The item area holds the item label (ア, イ, …) and its text as cells merged
+over the item's KPI rows; an item with sub-items has a placeholder row (every cell －)
+followed by the sub-items, each with its label in a narrow column and its text beside
+it, merged over the sub-item's rows.
 
-Every column is found by its header label and its fiscal year read from that label, so
-an edition with more or fewer 実績値 columns, or another order, reads the same. A value
-cell may carry a second line: a year annotation (`（令和元年度）`, `（令和2-6年度累計数）`,
-`（平成28-30年度の平均値）`) that tells which years the value really refers to, or a note
-(`未集計（9月頃に…予定）`) when there is no value yet.
+Every column is found by its header and its fiscal year read from that header, so an
+edition with more or fewer 実績値 columns, or another order, reads the same. A value cell
+may carry a second line: a year annotation (`（令和元年度）`, `（令和2-6年度累計数）`) that
+tells which years the value really refers to, or a note (`未集計（9月頃に…予定）`) when
+there is no value yet.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from hyoka.extractors.records import (
     StrategyKpiValueRecord,
 )
 from hyoka.extractors.tables import Column, header_columns, union_bbox
-from hyoka.extractors.template import PageMatch, best_role, new_extraction
+from hyoka.extractors.template import Template, new_extraction
+from hyoka.extractors.template_schema import KPI_COLUMNS, DocumentSpec, KpiColumn, KpiListSpec, Tolerances
 from hyoka.normalize import (
     FiscalYearSpan,
     clean_text,
@@ -46,80 +49,85 @@ from hyoka.normalize import (
     parse_number,
 )
 
-NAME = "asahikawa_strategy_kpi_list"
-DOC_TYPE = "strategy_kpi_list"
-PAGE_ROLE = "kpi_goal_page"
-
-# Labels that start cells (or text lines) of a KPI一覧 page. None of them starts a cell
-# of a 事務事業評価シート, whose anchors in turn are absent here.
-ROLE_ANCHORS: dict[str, tuple[str, ...]] = {
-    PAGE_ROLE: ("具体的な施策項目", "総合戦略における重要業績評価指標", "単位", "現状値", "担当部", "基本目標"),
-}
-
-# The header cell that starts the table's header row.
-ITEM_HEADER = "具体的な施策項目"
-
-# Value slots, as stored in StrategyKpiValueRecord.slot.
-CURRENT, ACTUAL, TARGET = "現状値", "実績値", "目標値"
-
-TOLERANCE = 2.5  # points: cell edges closer than this are the same ruling
-
-# `基本目標１　若い世代の…` (full-width digits and kanji numerals accepted).
-_GOAL_HEADING = re.compile(r"^\s*基本目標\s*([0-9０-９]+|[一二三四五六七八九十]+)[\s:：.．、]*(.*)$", re.S)
 _KANJI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九", start=0)}
-
-# A label cell of the 具体的な施策項目 area: ア, イ, … (either width), A, 1, (1), ①.
-_LABEL = re.compile(r"^(?:[ァ-ヺｦ-ﾝ]|[A-Za-zＡ-Ｚａ-ｚ]|[(（]?[0-9０-９]{1,2}[)）.．]?|[①-⑳㉑-㉟])$")
-# A label printed in the same cell as its text: `ア　移住…`, `①スポーツ…`.
-_LABEL_WITH_TEXT = re.compile(r"^(?:([①-⑳㉑-㉟])\s*|([ァ-ヺA-Za-zＡ-Ｚａ-ｚ]|[(（]?[0-9０-９]{1,2}[)）])[\s.．、]+)(\S.*)$", re.S)
-
-# Cells that say the value is not known yet.
-_PENDING_WORDS = ("未集計", "集計中", "未確定", "確定予定", "予定", "調査中", "未公表", "公表前", "把握")
-
-# What may follow the year inside a year annotation: （令和2年度のみ）, （令和2-6年度累計数）, …
-_ANNOTATION_REST = re.compile(r"^(?:の)?(?:のみ|単年度?|累計数?|累計値|合計|平均値?|時点|末|末現在|現在|実績値?|見込み?|分)?$")
-
 _OPEN_BRACKETS = "(（"
 _CLOSE_BRACKETS = ")）"
 _ASCII_WORD_END = re.compile(r"[A-Za-z0-9]$")
 _ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
 
 
-class AsahikawaStrategyKpiList:
-    """The 総合戦略 KPI一覧 template (旭川市 layout; the city is read from the title)."""
+@dataclass(frozen=True)
+class KpiList:
+    """A `[kpi_list]` compiled once: its patterns, its labels normalized, its tolerance."""
 
-    name = NAME
-    doc_type = DOC_TYPE
-    municipality: str | None = None
-    description = "まち・ひと・しごと創生総合戦略 KPI一覧 (one 基本目標 per page: KPIs by 施策項目 with 現状値 / 実績値 / 目標値)"
-    main_record: type[Record] = StrategyKpiRecord
+    spec: KpiListSpec
+    tolerance: float  # points: cell edges closer than this are the same ruling
+    goal: re.Pattern[str] = field(init=False)
+    label: re.Pattern[str] = field(init=False)
+    label_with_text: re.Pattern[str] = field(init=False)
+    annotation_rest: re.Pattern[str] | None = field(init=False)
 
-    def recognize(self, grid: PageGrid) -> PageMatch:
-        """Score the page by the labels of the KPI table header and the 基本目標 heading."""
-        return best_role(grid, ROLE_ANCHORS)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "goal", re.compile(self.spec.goal))
+        object.__setattr__(self, "label", re.compile(self.spec.item_label))
+        object.__setattr__(self, "label_with_text", re.compile(self.spec.label_with_text))
+        rest = self.spec.annotation_rest
+        object.__setattr__(self, "annotation_rest", re.compile(rest) if rest else None)
 
-    def read(self, pages: list[tuple[PageGrid, str]]) -> Extraction:
-        """Read every KPI row of the pages this template won, in page order."""
-        extraction = new_extraction(self, pages)
-        state = ReadState()
-        for grid, role in sorted(pages, key=lambda pair: pair[0].page_number):
-            read_page(grid, role or PAGE_ROLE, state, extraction)
-        if state.title:
-            extraction.title = state.title
-            extraction.municipality = municipality_from_title(state.title)
+    def is_label(self, text: str) -> bool:
+        """Whether a cell's text is an item (or sub-item) label alone."""
+        return bool(self.label.match(text.strip()))
+
+    def column_rule(self, label: str) -> KpiColumn | None:
+        """The first `[[kpi_list.columns]]` rule whose words fit a header label."""
+        norm = normalize_label(label)
+        for rule in self.spec.columns:
+            if any(_fits(norm, normalize_label(word), rule.match) for word in rule.words):
+                return rule
+        return None
+
+    def slot_rule(self, slot: str) -> KpiColumn:
+        """The (first) rule of a value slot."""
+        return next(rule for rule in self.spec.columns if rule.slot == slot)
+
+
+def _fits(norm: str, word: str, match: str) -> bool:
+    """Whether a normalized label fits a normalized word as `match` says."""
+    if match == "exact":
+        return norm == word
+    if match == "prefix":
+        return norm.startswith(word)
+    if match == "suffix":
+        return norm.endswith(word)
+    return word in norm
+
+
+def read_kpi_list(template: Template, spec: KpiListSpec, document: DocumentSpec, settings: Tolerances,
+                  pages: list[tuple[PageGrid, str]]) -> Extraction:
+    """Every KPI row of the pages the template won, in page order; then the title, city and results year."""
+    extraction = new_extraction(template, pages)
+    state = ReadState(KpiList(spec, settings.edge), template.name)
+    for grid, role in sorted(pages, key=lambda pair: pair[0].page_number):
+        read_page(grid, role, state, extraction)
+    if state.title:
+        extraction.title = state.title
+        extraction.municipality = municipality_from_title(state.title, document) or template.municipality
+    if document.municipality:  # the city is read from the title: a title without one is a finding
         first_page = min((grid.page_number for grid, _ in pages), default=None)
-        if not state.title:
-            extraction.issues.append(
-                IssueRecord(first_page, Extraction.TABLE, "", "title", "missing_title")
-            )
-        elif extraction.municipality is None:
-            extraction.issues.append(
-                IssueRecord(first_page, Extraction.TABLE, "", "municipality", "missing_municipality",
-                            raw_value=state.title, detail=state.title)
-            )
-        extraction.results_fiscal_year = results_fiscal_year(extraction)
-        extraction.issues += state.issues + empty_cell_issues(state)
-        return extraction
+        extraction.issues += title_issues(state.title, extraction.municipality, first_page)
+    extraction.results_fiscal_year = results_fiscal_year(extraction, spec)
+    extraction.issues += state.issues + empty_cell_issues(state)
+    return extraction
+
+
+def title_issues(title: str | None, municipality: str | None, page: int | None) -> list[IssueRecord]:
+    """`missing_title`, or `missing_municipality` for a title that names no city."""
+    if not title:
+        return [IssueRecord(page, Extraction.TABLE, "", "title", "missing_title")]
+    if municipality is None:
+        return [IssueRecord(page, Extraction.TABLE, "", "municipality", "missing_municipality",
+                            raw_value=title, detail=title)]
+    return []
 
 
 def empty_cell_issues(state: ReadState) -> list[IssueRecord]:
@@ -140,21 +148,25 @@ def empty_cell_issues(state: ReadState) -> list[IssueRecord]:
     return issues
 
 
-def results_fiscal_year(extraction: Extraction) -> int | None:
-    """The newest 実績値 column year that has at least one value."""
+def results_fiscal_year(extraction: Extraction, spec: KpiListSpec) -> int | None:
+    """The newest column year of a results slot (実績値) that has at least one value."""
+    results = {column.slot for column in spec.columns if column.results}
     years = [
         r.column_fiscal_year
         for r in extraction.rows(StrategyKpiValueRecord)
-        if r.slot == ACTUAL and r.status == "value" and r.column_fiscal_year
+        if r.slot in results and r.status == "value" and r.column_fiscal_year
     ]
     return max(years) if years else None
 
 
-def municipality_from_title(title: str) -> str | None:
-    """The city in a title such as `【第２期】旭川市まち・ひと・しごと創生総合戦略…` (旭川市)."""
-    text = re.sub(r"【[^】]*】|\[[^\]]*\]", " ", fold_width(title))
-    text = re.sub(r"^\s*第\s*[0-9]+\s*期\s*", "", text)
-    match = re.search(r"([^\s【】「」()（）]+?[市町村])(?=\s*(?:まち|第[0-9]+期|総合戦略|創生|人口))", text)
+def municipality_from_title(title: str, document: DocumentSpec) -> str | None:
+    """The city the title names (`[document] municipality`), after what `municipality_remove` drops."""
+    if not document.municipality:
+        return None
+    text = fold_width(title)
+    for pattern in document.municipality_remove:
+        text = re.sub(pattern, " ", text)
+    match = re.search(document.municipality, text)
     return match.group(1) if match else None
 
 
@@ -182,6 +194,8 @@ class ItemContext:
 
 @dataclass
 class ReadState:
+    kpi_list: KpiList
+    template: str  # the template's name, stored on each page record
     title: str | None = None
     goal: Goal | None = None
     item: ItemContext = field(default_factory=ItemContext)
@@ -242,26 +256,26 @@ def value_cell_text(lines: list[TextLine]) -> str:
     return out
 
 
-def split_kpi_name(cell: Cell) -> tuple[str, str | None]:
-    """KPI name and its ※ remark (the remark starts on its own line)."""
+def split_kpi_name(cell: Cell, remark: str) -> tuple[str, str | None]:
+    """KPI name and its remark (※ …: the remark starts on its own line)."""
     lines = [line.text for line in cell.lines] or cell.text.split("\n")
     for i, line in enumerate(lines):
-        if i > 0 and line.strip().startswith("※"):
+        if i > 0 and line.strip().startswith(remark):
             return join_lines(lines[:i]), join_lines(lines[i:]) or None
     return join_lines(lines), None
 
 
-def goal_from_heading(text: str) -> Goal | None:
-    """`基本目標１　若い世代の…` → Goal(1, '若い世代の…')."""
-    match = _GOAL_HEADING.match(text)
+def goal_from_heading(text: str, heading: re.Pattern[str]) -> Goal | None:
+    """`基本目標１　若い世代の…` → Goal(1, '若い世代の…'): the heading pattern's groups `no` and `title`."""
+    match = heading.match(text)
     if not match:
         return None
-    digits = match.group(1)
+    digits = match.group("no")
     if digits[0] in _KANJI_DIGITS or digits[0] == "十":
         no = _kanji_number(digits)
     else:
         no = int(fold_width(digits))
-    title = clean_text(match.group(2).replace("\n", ""))
+    title = clean_text((match.group("title") or "").replace("\n", ""))
     return Goal(no=no, title=title.strip() if title else None, heading=text.strip())
 
 
@@ -299,6 +313,7 @@ class ValueColumn:
     x0: float
     x1: float
     cell: Cell
+    dated: bool = True  # its header names its year (else each cell's annotation does: 現状値)
 
 
 @dataclass
@@ -313,27 +328,11 @@ class KpiTable:
     values: list[ValueColumn] = field(default_factory=list)
 
 
-def column_kind(label: str) -> str | None:
-    """What a header label names: kpi / unit / department / 現状値 / 実績値 / 目標値."""
-    norm = normalize_label(label)
-    if "担当" in norm:
-        return "department"
-    if norm.startswith("単位"):
-        return "unit"
-    if "kpi" in norm or "指標" in norm:
-        return "kpi"
-    if "現状" in norm or "基準値" in norm:
-        return CURRENT
-    if "実績" in norm:
-        return ACTUAL
-    if "目標" in norm:
-        return TARGET
-    return None
-
-
 def find_tables(grid: PageGrid, state: ReadState) -> list[KpiTable]:
-    """Every KPI table on the page, from its 具体的な施策項目 header cell."""
-    headers = grid.find_all(lambda c: c.label.startswith(normalize_label(ITEM_HEADER)))
+    """Every KPI table on the page, from its header cell (具体的な施策項目)."""
+    spec = state.kpi_list.spec
+    wanted = [normalize_label(label) for label in spec.header]
+    headers = grid.find_all(lambda c: any(_fits(c.label, label, spec.match) for label in wanted))
     tables: list[KpiTable] = []
     for i, header in enumerate(headers):
         columns = header_columns(grid, header)
@@ -341,31 +340,36 @@ def find_tables(grid: PageGrid, state: ReadState) -> list[KpiTable]:
         body_bottom = headers[i + 1].top if i + 1 < len(headers) else grid.height
         table = KpiTable(item_header=header, top=header.top, body_top=body_top, body_bottom=body_bottom)
         for column in columns:
-            label = clean_text(column.full_label) or ""
-            kind = column_kind(label)
-            if kind in ("kpi", "unit", "department"):
-                if getattr(table, kind) is None:
-                    setattr(table, kind, column)
-            elif kind in (CURRENT, ACTUAL, TARGET):
-                span = find_fiscal_year(label)
-                table.values.append(
-                    ValueColumn(kind, label, span.start if span else None, column.x0, column.x1, column.cell)
-                )
-                if span is None and kind != CURRENT:
-                    state.issue(grid.page_number, StrategyKpiValueRecord, label, "column_fiscal_year", "column_without_year",
-                                label, label, column.cell.bbox)
-            else:
-                state.issue(grid.page_number, StrategyKpiRecord, label, None, "unknown_column",
-                            label, label, column.cell.bbox)
-        for kind, what in (("kpi", "KPI"), ("unit", "単位"), ("department", "担当部")):
-            if getattr(table, kind) is None:
-                state.issue(grid.page_number, StrategyKpiRecord, "", kind, "missing_column",
-                            what, None, header.bbox)
+            read_header(grid, table, column, state)
+        for rule in sorted((r for r in spec.columns if r.fills), key=lambda r: KPI_COLUMNS.index(r.fills)):
+            if getattr(table, rule.fills) is None:
+                state.issue(grid.page_number, StrategyKpiRecord, "", rule.fills, "missing_column",
+                            rule.name, None, header.bbox)
         if not table.values:
             state.issue(grid.page_number, StrategyKpiValueRecord, "", None, "missing_column",
-                        "現状値・実績値・目標値", None, header.bbox)
+                        "・".join(spec.slots), None, header.bbox)
         tables.append(table)
     return tables
+
+
+def read_header(grid: PageGrid, table: KpiTable, column: Column, state: ReadState) -> None:
+    """One header of the table: a text column of the row, a value column with its year, or unknown."""
+    label = clean_text(column.full_label) or ""
+    rule = state.kpi_list.column_rule(label)
+    if rule is None:
+        state.issue(grid.page_number, StrategyKpiRecord, label, None, "unknown_column",
+                    label, label, column.cell.bbox)
+    elif rule.fills:
+        if getattr(table, rule.fills) is None:
+            setattr(table, rule.fills, column)
+    else:
+        dated = rule.year == "header"
+        span = find_fiscal_year(label)
+        table.values.append(ValueColumn(rule.slot, label, span.start if span else None, column.x0, column.x1,
+                                        column.cell, dated))
+        if span is None and dated:
+            state.issue(grid.page_number, StrategyKpiValueRecord, label, "column_fiscal_year", "column_without_year",
+                        label, label, column.cell.bbox)
 
 
 # ---------------------------------------------------------------------------------------
@@ -377,15 +381,15 @@ def read_page(grid: PageGrid, role: str, state: ReadState, extraction: Extractio
     tables = find_tables(grid, state)
     first_top = tables[0].top if tables else grid.height
     if state.title is None:
-        state.title = find_title(grid, first_top)
-    page = PageRecord(page=grid.page_number, template=NAME, page_role=role, status="read")
+        state.title = find_title(grid, first_top, state.kpi_list)
+    page = PageRecord(page=grid.page_number, template=state.template, page_role=role, status="read")
     if not tables:
         state.issue(grid.page_number, PageRecord, page.key(), None, "missing_table")
         page.note = "no KPI table"
     row_no = 0
     previous_top = 0.0
     for table in tables:
-        goal = find_goal(grid, previous_top, table.top)
+        goal = find_goal(grid, previous_top, table.top, state.kpi_list)
         if goal is not None:
             if state.goal is None or goal.no != state.goal.no:
                 state.item = ItemContext()
@@ -399,31 +403,36 @@ def read_page(grid: PageGrid, role: str, state: ReadState, extraction: Extractio
     extraction.add(page)
 
 
-def _page_texts(grid: PageGrid, top: float, bottom: float) -> list[tuple[str, tuple[float, float, float, float]]]:
+def _page_texts(grid: PageGrid, top: float, bottom: float,
+                tolerance: float) -> list[tuple[str, tuple[float, float, float, float]]]:
     """Text lines outside cells and texts of cells between two heights, top to bottom."""
     texts = [
         (line.text, (line.x0, line.top, line.x1, line.bottom))
         for line in grid.loose_lines
-        if top - TOLERANCE <= line.top and line.bottom <= bottom + TOLERANCE
+        if top - tolerance <= line.top and line.bottom <= bottom + tolerance
     ]
-    texts += [(c.text, c.bbox) for c in grid.cells if c.text and top - TOLERANCE <= c.top and c.bottom <= bottom + TOLERANCE]
+    texts += [(c.text, c.bbox) for c in grid.cells if c.text and top - tolerance <= c.top and c.bottom <= bottom + tolerance]
     return sorted(texts, key=lambda t: (t[1][1], t[1][0]))
 
 
-def find_title(grid: PageGrid, bottom: float) -> str | None:
-    """The document title above the first table: the line naming the 総合戦略 or ending in 一覧."""
-    for text, _ in _page_texts(grid, 0.0, bottom):
+def find_title(grid: PageGrid, bottom: float, kpi_list: KpiList) -> str | None:
+    """The document title above the first table: the first line with a word of `title_contains` or `title_ends`."""
+    spec = kpi_list.spec
+    contains = [normalize_label(word) for word in spec.title_contains]
+    ends = [normalize_label(word) for word in spec.title_ends]
+    for text, _ in _page_texts(grid, 0.0, bottom, kpi_list.tolerance):
         norm = normalize_label(text)
-        if norm.startswith("基本目標"):
+        if norm.startswith(normalize_label(spec.goal_label)):
             continue
-        if "総合戦略" in norm or "まち・ひと・しごと" in norm or norm.endswith("一覧"):
+        if any(word in norm for word in contains) or any(norm.endswith(word) for word in ends):
             return clean_text(text)
     return None
 
 
-def find_goal(grid: PageGrid, top: float, bottom: float) -> Goal | None:
-    """The 基本目標 heading closest above a table."""
-    goals = [goal for text, _ in _page_texts(grid, top, bottom) if (goal := goal_from_heading(text))]
+def find_goal(grid: PageGrid, top: float, bottom: float, kpi_list: KpiList) -> Goal | None:
+    """The goal heading closest above a table."""
+    texts = _page_texts(grid, top, bottom, kpi_list.tolerance)
+    goals = [goal for text, _ in texts if (goal := goal_from_heading(text, kpi_list.goal))]
     return goals[-1] if goals else None
 
 
@@ -431,10 +440,10 @@ def find_goal(grid: PageGrid, top: float, bottom: float) -> Goal | None:
 # rows
 
 
-def _cell_at(grid: PageGrid, x0: float, x1: float, y: float, top: float) -> Cell | None:
+def _cell_at(grid: PageGrid, x0: float, x1: float, y: float, top: float, tolerance: float) -> Cell | None:
     """The smallest cell under a column (its centre) at height y, below `top`."""
     x = (x0 + x1) / 2
-    found = [c for c in grid.cells if c.x0 <= x <= c.x1 and c.top <= y <= c.bottom and c.top >= top - TOLERANCE]
+    found = [c for c in grid.cells if c.x0 <= x <= c.x1 and c.top <= y <= c.bottom and c.top >= top - tolerance]
     return min(found, key=lambda c: c.width * c.height) if found else None
 
 
@@ -442,24 +451,25 @@ def read_table(grid: PageGrid, table: KpiTable, state: ReadState, extraction: Ex
     """Every KPI row of one table; returns the last row number used on the page."""
     if table.kpi is None:
         return row_no
-    kpi_col = table.kpi
+    kpi_col, tolerance = table.kpi, state.kpi_list.tolerance
     kpi_cells = sorted(
         (
             c
             for c in grid.cells
-            if c.top >= table.body_top - TOLERANCE
-            and c.bottom <= table.body_bottom + TOLERANCE
-            and abs(c.x0 - kpi_col.x0) <= TOLERANCE
-            and abs(c.x1 - kpi_col.x1) <= TOLERANCE
+            if c.top >= table.body_top - tolerance
+            and c.bottom <= table.body_bottom + tolerance
+            and abs(c.x0 - kpi_col.x0) <= tolerance
+            and abs(c.x1 - kpi_col.x1) <= tolerance
         ),
         key=lambda c: c.top,
     )
     item_titles: dict[int, tuple[str, Cell]] = {}
     for kpi_cell in kpi_cells:
         y = (kpi_cell.top + kpi_cell.bottom) / 2
-        unit_cell = _cell_at(grid, table.unit.x0, table.unit.x1, y, table.body_top) if table.unit else None
-        dept_cell = _cell_at(grid, table.department.x0, table.department.x1, y, table.body_top) if table.department else None
-        value_cells = [_cell_at(grid, col.x0, col.x1, y, table.body_top) for col in table.values]
+        unit_cell = _cell_at(grid, table.unit.x0, table.unit.x1, y, table.body_top, tolerance) if table.unit else None
+        dept_cell = (_cell_at(grid, table.department.x0, table.department.x1, y, table.body_top, tolerance)
+                     if table.department else None)
+        value_cells = [_cell_at(grid, col.x0, col.x1, y, table.body_top, tolerance) for col in table.values]
         texts = [kpi_cell.text, *(c.text if c else "" for c in [unit_cell, dept_cell, *value_cells])]
         if not any(t.strip() for t in texts):
             continue  # an empty row drawn for filling in
@@ -467,10 +477,6 @@ def read_table(grid: PageGrid, table: KpiTable, state: ReadState, extraction: Ex
         item = read_item_context(grid, table, y, state, item_titles)
         read_row(grid, table, state, extraction, row_no, item, kpi_cell, unit_cell, dept_cell, value_cells)
     return row_no
-
-
-def _is_label(text: str) -> bool:
-    return bool(_LABEL.match(text.strip()))
 
 
 def read_item_context(
@@ -483,15 +489,15 @@ def read_item_context(
     in its narrow column); a text belongs to the label just left of it. An item whose
     text cell covers only its placeholder row gets its text from that row.
     """
-    header = table.item_header
+    header, tolerance, kpi_list = table.item_header, state.kpi_list.tolerance, state.kpi_list
     chain = sorted(
         (
             c
             for c in grid.cells
-            if c.x0 >= header.x0 - TOLERANCE
-            and c.x1 <= header.x1 + TOLERANCE
+            if c.x0 >= header.x0 - tolerance
+            and c.x1 <= header.x1 + tolerance
             and c.top <= y <= c.bottom
-            and c.top >= table.body_top - TOLERANCE
+            and c.top >= table.body_top - tolerance
         ),
         key=lambda c: c.x0,
     )
@@ -501,8 +507,8 @@ def read_item_context(
         text = one_line(cell) or ""
         if not text:
             continue
-        at_left = cell.x0 <= header.x0 + TOLERANCE
-        label, rest = (text, None) if _is_label(text) else _split_label(text)
+        at_left = cell.x0 <= header.x0 + tolerance
+        label, rest = (text, None) if kpi_list.is_label(text) else _split_label(text, kpi_list.label_with_text)
         if label is not None:
             if at_left:
                 item.label, item.cells["item_label"], level = label, cell, "item"
@@ -526,8 +532,8 @@ def read_item_context(
         elif label_cell.index in item_titles:
             item.title, item.cells["item_title"] = item_titles[label_cell.index]
         else:
-            right = [c for c in grid.right_of(label_cell) if abs(c.top - label_cell.top) <= TOLERANCE and c.text]
-            right = [c for c in right if not _is_label(c.text)]
+            right = [c for c in grid.right_of(label_cell) if abs(c.top - label_cell.top) <= tolerance and c.text]
+            right = [c for c in right if not kpi_list.is_label(c.text)]
             if right:
                 item.title, item.cells["item_title"] = one_line(right[0]), right[0]
             elif state.item.label == item.label:
@@ -539,12 +545,14 @@ def read_item_context(
     return item
 
 
-def _split_label(text: str) -> tuple[str | None, str | None]:
-    """`ア　移住…` → ('ア', '移住…'); text without a leading label → (None, None)."""
-    match = _LABEL_WITH_TEXT.match(text)
+def _split_label(text: str, pattern: re.Pattern[str]) -> tuple[str | None, str | None]:
+    """`ア　移住…` → ('ア', '移住…'): the pattern's last group is the text, its first other group that matched the label."""
+    match = pattern.match(text)
     if not match:
         return None, None
-    return (match.group(1) or match.group(2)), match.group(3).strip()
+    *labels, rest = match.groups()
+    label = next((group for group in labels if group), None)
+    return (label, rest.strip()) if label is not None and rest is not None else (None, None)
 
 
 def _set_title(item: ItemContext, level: str, text: str, cell: Cell) -> None:
@@ -571,7 +579,7 @@ def read_row(
     """One KPI row: a StrategyKpiRecord and one StrategyKpiValueRecord per value column."""
     page = grid.page_number
     goal = state.goal
-    name, remark = split_kpi_name(kpi_cell)
+    name, remark = split_kpi_name(kpi_cell, state.kpi_list.spec.remark)
     unit = one_line(unit_cell)
     department = one_line(dept_cell)
     value_raws = [value_cell_text(c.lines) if c else "" for c in value_cells]
@@ -618,7 +626,7 @@ def read_row(
     extraction.add(record)
 
     for column, cell, raw in zip(table.values, value_cells, value_raws):
-        value = read_value(column, raw)
+        value = read_value(column, raw, state.kpi_list)
         value.page = page
         value.kpi_id = kpi_id
         value.raw_text = raw
@@ -656,11 +664,11 @@ def check_row(state: ReadState, record: StrategyKpiRecord, duplicate: bool, kpi_
 # values
 
 
-def read_value(column: ValueColumn, raw: str) -> StrategyKpiValueRecord:
+def read_value(column: ValueColumn, raw: str, kpi_list: KpiList) -> StrategyKpiValueRecord:
     """What one value cell says, and the fiscal years it refers to.
 
     - a number, maybe with a year annotation on the next line: status value; the
-      annotation's years, else the column's year (実績値, 目標値), else unknown (現状値);
+      annotation's years, else the column's year (its header's), else unknown (現状値);
     - a number with other text after it: status value, the text as note;
     - words saying the figure is not known yet (未集計, …予定): status pending, note;
     - other words (法定雇用率以上): status text, note;
@@ -669,7 +677,7 @@ def read_value(column: ValueColumn, raw: str) -> StrategyKpiValueRecord:
     record = StrategyKpiValueRecord(
         slot=column.slot,
         column_label=column.label,
-        column_fiscal_year=column.fiscal_year if column.slot != CURRENT else None,
+        column_fiscal_year=column.fiscal_year if column.dated else None,
         value_text=raw or None,
     )
     text = raw.strip()
@@ -686,16 +694,16 @@ def read_value(column: ValueColumn, raw: str) -> StrategyKpiValueRecord:
         record.value = parsed.value
         span = None
         if rest:
-            span = annotation_span(rest)
+            span = annotation_span(rest, kpi_list.annotation_rest)
             if span is not None:
                 record.annotation = rest
-                record.aggregation = aggregation_of(rest)
+                record.aggregation = aggregation_of(rest, kpi_list.spec.aggregation)
             else:
                 record.note = rest
         _set_ref_years(record, column, span)
         return record
     record.note = join_lines(text.split("\n"))
-    record.status = "pending" if any(word in record.note for word in _PENDING_WORDS) else "text"
+    record.status = "pending" if any(word in record.note for word in kpi_list.spec.pending) else "text"
     _set_ref_years(record, column, None)
     return record
 
@@ -711,8 +719,11 @@ def _split_value(text: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def annotation_span(text: str) -> FiscalYearSpan | None:
-    """The years of a year annotation such as （令和元年度）, (令和2-6年度累計数）; None for other notes."""
+def annotation_span(text: str, rest_allowed: re.Pattern[str] | None) -> FiscalYearSpan | None:
+    """The years of a year annotation such as （令和元年度）, (令和2-6年度累計数）; None for other notes.
+
+    After its year an annotation holds only what `rest_allowed` matches (累計数, の平均値 …).
+    """
     stripped = text.strip()
     if len(stripped) < 3 or stripped[0] not in _OPEN_BRACKETS or stripped[-1] not in _CLOSE_BRACKETS:
         return None
@@ -721,26 +732,25 @@ def annotation_span(text: str) -> FiscalYearSpan | None:
     if span is None:
         return None
     rest = re.sub(r"\s", "", inner.replace(span.text, "", 1))
-    return span if _ANNOTATION_REST.match(rest) else None
+    if rest_allowed is None:
+        return span if not rest else None
+    return span if rest_allowed.match(rest) else None
 
 
-def aggregation_of(annotation: str) -> str | None:
-    """単年度 / 累計 / 平均 as the annotation states it (None when it states no aggregation)."""
-    if "累計" in annotation or "合計" in annotation:
-        return "累計"
-    if "平均" in annotation:
-        return "平均"
-    if "のみ" in annotation or "単年" in annotation:
-        return "単年度"
+def aggregation_of(annotation: str, words: dict[str, tuple[str, ...]]) -> str | None:
+    """The aggregation the annotation states (単年度 / 累計 / 平均): the first whose word is in it."""
+    for name, said_by in words.items():
+        if any(word in annotation for word in said_by):
+            return name
     return None
 
 
 def _set_ref_years(record: StrategyKpiValueRecord, column: ValueColumn, span: FiscalYearSpan | None) -> None:
     if span is not None:
         record.ref_fiscal_year_start, record.ref_fiscal_year_end = span.start, span.end
-        if column.slot == CURRENT:
+        if not column.dated:
             record.column_fiscal_year = span.end
-    elif column.slot != CURRENT and column.fiscal_year is not None:
+    elif column.dated and column.fiscal_year is not None:
         record.ref_fiscal_year_start = record.ref_fiscal_year_end = column.fiscal_year
 
 
@@ -759,5 +769,3 @@ def check_value(
     else:
         state.filled_columns.add(column.label)
 
-
-TEMPLATE = AsahikawaStrategyKpiList()
