@@ -199,21 +199,60 @@ def test_a_spreadsheet_is_read_within_the_limits_too(tmp_path: Path) -> None:
     assert found["b-export.xlsx"][0].startswith("loaded") and summary.loaded == 1
 
 
-def test_the_time_limit_runs_per_page_once_pages_come(tmp_path: Path) -> None:
+def test_the_time_limit_runs_per_page_once_pages_come() -> None:
     """A long document that finishes page after page is slow, not stuck (a book of scans takes minutes):
-    each page it finishes gives it the time limit again; the whole takes longer than the limit."""
+    each page it finishes gives it the time limit again; one that stops finishing pages still times out.
+
+    The worker's side is played by a thread on the other end of the connection, sending its
+    pages at a set pace: the run's side (`Worker.ask`) is what is tested, and a busy machine
+    cannot make a real page slower than the limit here.
+    """
+    import threading
     import time
+    from multiprocessing import Pipe
 
-    from pdf_factory import book
+    class Process:  # stands for the worker process
+        pid = 0
+        ended = False
 
-    path = tmp_path / "book.pdf"
-    path.write_bytes(book([(SHEET_REPORTLAB, 1 + n % 2) for n in range(240)]))
-    limits = Limits(timeout=1.0, memory_mib=None)
-    pages: list[int] = []
-    with workers.borrow() as worker:
-        assert worker.ask(workers.Request(str(path), Reader.PDFIUM, limits)).value == 240  # started, the readers imported
-        started = time.monotonic()
-        reply = worker.ask(workers.Request(str(path), Reader.PDFIUM, limits, 1, 240), lambda n, t: pages.append(n))
-        took = time.monotonic() - started
-    assert (reply.kind, len(reply.value), pages) == ("ok", 240, list(range(1, 241)))
-    assert took > limits.timeout  # else this run proved nothing: 240 pages take seconds
+        def poll(self) -> int | None:
+            return -signal.SIGKILL if self.ended else None
+
+        def kill(self) -> None:
+            self.ended = True
+
+        def wait(self, timeout: float | None = None) -> int:
+            return -signal.SIGKILL
+
+    open_ends = []  # the worker's ends stay open: a stuck worker is silent, not gone
+
+    def reading(pages: int, pace: float, stuck_at: int | None = None) -> workers.Worker:
+        ours, theirs = Pipe()
+        open_ends.append(theirs)
+        worker = workers.Worker()
+        worker._process, worker._connection, worker._ready = Process(), ours, workers.Ready(0)  # type: ignore[assignment]
+
+        def answer() -> None:
+            theirs.recv()  # the request
+            for number in range(1, pages + 1):
+                time.sleep(pace)
+                if number == stuck_at:
+                    return  # a page that never ends
+                theirs.send(workers.Page(number, pages))
+            theirs.send(workers.Reply("ok", value=pages))
+
+        threading.Thread(target=answer, daemon=True).start()
+        return worker
+
+    limits = Limits(timeout=2.0, memory_mib=None)
+    request = workers.Request("book.pdf", Reader.PDFIUM, limits, 1, 40)
+    seen: list[int] = []
+    slow = reading(40, 0.1)
+    started = time.monotonic()
+    reply = slow.ask(request, lambda number, total: seen.append(number))
+    took = time.monotonic() - started
+    slow.stop()
+    assert (reply.kind, reply.value, seen) == ("ok", 40, list(range(1, 41)))
+    assert took > limits.timeout  # the whole took longer than the limit, and was not stopped
+    stuck = reading(40, 0.1, stuck_at=5)
+    assert stuck.ask(request).kind == "timeout"
