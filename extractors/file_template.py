@@ -43,9 +43,9 @@ from hyoka.extractors.records import (
 from hyoka.extractors.kpi_list import municipality_from_title, read_kpi_list, title_issues
 from hyoka.extractors.tables import (
     BUDGET_COLUMN_SOURCES,
+    Column,
     DASH_IS_NO_FIGURE,
     DASH_IS_ZERO,
-    Column,
     DashRule,
     StageColumn,
     TableRow,
@@ -58,6 +58,7 @@ from hyoka.extractors.tables import (
     funding_source,
     header_columns,
     header_stack,
+    label_matches,
     labelled_rows,
     marked_items,
     read_number,
@@ -400,17 +401,6 @@ def first_found(grids: list[PageGrid], read: Callable[..., T | None], *args: Any
 
 # ---------------------------------------------------------------------------------------
 # anchors: cells by their label, text lines outside every cell by their caption
-
-
-def label_matches(label: str, wanted: str, match: str) -> bool:
-    """Whether a normalized label fits a normalized wanted label, the way `match` says."""
-    if match == "exact":
-        return label == wanted
-    if match == "prefix":
-        return label.startswith(wanted)
-    if match == "suffix":
-        return label.endswith(wanted)
-    return wanted in label
 
 
 def anchor_cells(grid: PageGrid, labels: tuple[str, ...], match: str, pattern: str = "") -> list[Cell]:

@@ -36,7 +36,7 @@ from hyoka.extractors.records import (
     StrategyKpiRecord,
     StrategyKpiValueRecord,
 )
-from hyoka.extractors.tables import Column, header_columns, union_bbox
+from hyoka.extractors.tables import Column, header_columns, label_matches, union_bbox
 from hyoka.extractors.template import Template, new_extraction
 from hyoka.extractors.template_schema import KPI_COLUMNS, DocumentSpec, KpiColumn, KpiListSpec, Tolerances
 from hyoka.normalize import (
@@ -82,24 +82,13 @@ class KpiList:
         """The first `[[kpi_list.columns]]` rule whose words fit a header label."""
         norm = normalize_label(label)
         for rule in self.spec.columns:
-            if any(_fits(norm, normalize_label(word), rule.match) for word in rule.words):
+            if any(label_matches(norm, normalize_label(word), rule.match) for word in rule.words):
                 return rule
         return None
 
     def slot_rule(self, slot: str) -> KpiColumn:
         """The (first) rule of a value slot."""
         return next(rule for rule in self.spec.columns if rule.slot == slot)
-
-
-def _fits(norm: str, word: str, match: str) -> bool:
-    """Whether a normalized label fits a normalized word as `match` says."""
-    if match == "exact":
-        return norm == word
-    if match == "prefix":
-        return norm.startswith(word)
-    if match == "suffix":
-        return norm.endswith(word)
-    return word in norm
 
 
 def read_kpi_list(template: Template, spec: KpiListSpec, document: DocumentSpec, settings: Tolerances,
@@ -332,7 +321,7 @@ def find_tables(grid: PageGrid, state: ReadState) -> list[KpiTable]:
     """Every KPI table on the page, from its header cell (具体的な施策項目)."""
     spec = state.kpi_list.spec
     wanted = [normalize_label(label) for label in spec.header]
-    headers = grid.find_all(lambda c: any(_fits(c.label, label, spec.match) for label in wanted))
+    headers = grid.find_all(lambda c: any(label_matches(c.label, label, spec.match) for label in wanted))
     tables: list[KpiTable] = []
     for i, header in enumerate(headers):
         columns = header_columns(grid, header)

@@ -30,6 +30,17 @@ class Column:
         return f"{self.parent} {self.label}" if self.parent else self.label
 
 
+def label_matches(label: str, wanted: str, match: str) -> bool:
+    """Whether a normalized label fits a normalized wanted label, the way `match` says."""
+    if match == "exact":
+        return label == wanted
+    if match == "prefix":
+        return label.startswith(wanted)
+    if match == "suffix":
+        return label.endswith(wanted)
+    return wanted in label
+
+
 def union_bbox(cells: list[Cell]) -> BBox | None:
     """The smallest box around some cells."""
     if not cells:

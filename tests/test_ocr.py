@@ -22,7 +22,7 @@ from hyoka.extractors.ocr_text import (
 )
 from hyoka.extractors.pages import PageObjects, PdfiumPages
 from hyoka.extractors.pdf_input import DocumentError
-from hyoka.extractors.records import BudgetRecord, Extraction
+from hyoka.extractors.records import BBox, BudgetRecord, Extraction
 from hyoka.extractors.registry import TEMPLATES, extract_pdf, read_page_grids
 from hyoka.extractors.scan_rulings import find_rulings, ink_mask, ruling_length, ruling_lines, ruling_masks
 from hyoka.normalize import normalize_label
@@ -68,8 +68,9 @@ def test_a_scan_has_no_text_layer() -> None:
         source.close()
 
 
-def test_rulings_found_in_the_image_close_the_same_cells_as_the_drawn_ones() -> None:
-    scan = ScannedPages(table_scan())
+def cell_boxes_of_scan(data: bytes) -> list[BBox]:
+    """The cells closed by the rulings found in page 1's image (the steps ScannedPages takes, one by one)."""
+    scan = ScannedPages(data)
     try:
         gray, raster, (width, height) = scan.render(1)
     finally:
@@ -77,7 +78,11 @@ def test_rulings_found_in_the_image_close_the_same_cells_as_the_drawn_ones() -> 
     ink = ink_mask(gray)
     across, down = ruling_masks(ink, ruling_length(raster.scale))
     lines = ruling_lines(find_rulings(across, down, raster.scale), raster, 1, height)
-    boxes = find_cell_boxes(PageObjects(1, width, height, lines=lines))
+    return find_cell_boxes(PageObjects(1, width, height, lines=lines))
+
+
+def test_rulings_found_in_the_image_close_the_same_cells_as_the_drawn_ones() -> None:
+    boxes = cell_boxes_of_scan(table_scan())
     expected = [box for box, _ in text_cells()]
     assert len(boxes) == len(expected) == 9
     for box, want in zip(sorted(boxes, key=lambda b: (round(b[1]), b[0])), expected):
@@ -86,15 +91,7 @@ def test_rulings_found_in_the_image_close_the_same_cells_as_the_drawn_ones() -> 
 
 def test_a_character_stroke_is_not_a_ruling() -> None:
     """一 and ー are long strokes, but end in the open: no cell is closed by them."""
-    scan = ScannedPages(scanned_copy(ruled_table_pdf([["一一ー", "ー一"]], title="ーーー一一"), 200))
-    try:
-        gray, raster, (width, height) = scan.render(1)
-    finally:
-        scan.close()
-    ink = ink_mask(gray)
-    across, down = ruling_masks(ink, ruling_length(raster.scale))
-    lines = ruling_lines(find_rulings(across, down, raster.scale), raster, 1, height)
-    assert len(find_cell_boxes(PageObjects(1, width, height, lines=lines))) == 2
+    assert len(cell_boxes_of_scan(scanned_copy(ruled_table_pdf([["一一ー", "ー一"]], title="ーーー一一"), 200))) == 2
 
 
 @pytest.mark.parametrize("skew", [0.0, 1.2], ids=["straight", "fed-askew"])
