@@ -183,27 +183,26 @@ def _check_templates() -> None:
 
 
 # each document's limits (hyoka.extractors.limits.Limits: the defaults are its own); 0 is no limit
-DOC_TIMEOUT_OPTION = typer.Option(
-    DEFAULT_LIMITS.timeout, "--doc-timeout", min=0, rich_help_panel="Limits per document (0: none)",
-    help="Seconds a document may take to read, and each further page of a long one (a book of scans); "
-         "past them its worker is stopped and the document fails.",
+LIMITS_PANEL = "Limits per document (0: none)"
+
+
+def _limit_option(default: float | None, flag: str, help: str) -> Any:
+    """An option of one per-document limit, in the help's panel of limits."""
+    return typer.Option(default, flag, min=0, rich_help_panel=LIMITS_PANEL, help=help)
+
+
+DOC_TIMEOUT_OPTION = _limit_option(
+    DEFAULT_LIMITS.timeout, "--doc-timeout",
+    "Seconds a document may take to read, and each further page of a long one (a book of scans); "
+    "past them its worker is stopped and the document fails.",
 )
-DOC_MEMORY_OPTION = typer.Option(
-    DEFAULT_LIMITS.memory_mib, "--doc-memory", min=0, rich_help_panel="Limits per document (0: none)",
-    help="MiB of memory a document may take to read (in the worker that reads it).",
-)
-MAX_PAGES_OPTION = typer.Option(
-    DEFAULT_LIMITS.max_pages, "--max-pages", min=0, rich_help_panel="Limits per document (0: none)",
-    help="Pages a PDF may have.",
-)
-MAX_PAGE_OBJECTS_OPTION = typer.Option(
-    DEFAULT_LIMITS.max_page_objects, "--max-page-objects", min=0, rich_help_panel="Limits per document (0: none)",
-    help="Characters, drawn objects and path segments a page may hold.",
-)
-MAX_STREAM_OPTION = typer.Option(
-    DEFAULT_LIMITS.max_stream_mib, "--max-stream-mib", min=0, rich_help_panel="Limits per document (0: none)",
-    help="MiB a compressed stream of the PDF may inflate to (checked before it is read).",
-)
+DOC_MEMORY_OPTION = _limit_option(
+    DEFAULT_LIMITS.memory_mib, "--doc-memory", "MiB of memory a document may take to read (in the worker that reads it).")
+MAX_PAGES_OPTION = _limit_option(DEFAULT_LIMITS.max_pages, "--max-pages", "Pages a PDF may have.")
+MAX_PAGE_OBJECTS_OPTION = _limit_option(
+    DEFAULT_LIMITS.max_page_objects, "--max-page-objects", "Characters, drawn objects and path segments a page may hold.")
+MAX_STREAM_OPTION = _limit_option(
+    DEFAULT_LIMITS.max_stream_mib, "--max-stream-mib", "MiB a compressed stream of the PDF may inflate to (checked before it is read).")
 
 
 def _limits(timeout: float | None, memory: int | None, pages: int | None, objects: int | None, stream: int | None) -> Limits:
