@@ -1,12 +1,12 @@
 """Books of many sheets: pages grouped by content; and re-ingesting changes nothing.
 
-The re-ingest tests run the real `ingest` flow (in this process): skipping what the
-warehouse holds is the flow's own work, not one of its stages.
+The re-ingest tests run the whole run (`run_ingest`, in this process, as `hyoka ingest` runs it
+without a Prefect server; the Prefect flow is this run with its batches read as tasks):
+skipping what the warehouse holds is the run's own work, not one of its stages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from conftest import SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, fetch_dicts
+from hyoka.flows.engine import run_ingest
 from hyoka.flows.runs import IngestSettings
 from hyoka.extractors.pdf_input import sha256_hex
 from hyoka.extractors.registry import extract_pdf
@@ -80,7 +81,7 @@ class Runs:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory, ingest_flow: Callable[..., IngestSummary]) -> Runs:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     """The same files ingested twice (a broken one and a same-content copy among them), then a renamed copy."""
     folder = tmp_path_factory.mktemp("idempotence")
     db = folder / "idem.duckdb"
@@ -90,12 +91,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory, ingest_flow: Callable[..., In
     copy_rl.write_bytes(SHEET_REPORTLAB.read_bytes())
     copy_lo.write_bytes(SHEET_LIBREOFFICE.read_bytes())
     files = [str(SHEET_LIBREOFFICE), str(SHEET_REPORTLAB), str(broken), str(copy_rl)]
-    # threads: which runner parses is tested in test_concurrency; here it is the flow's bookkeeping
-    first = ingest_flow(files, IngestSettings(db=str(db), runner="thread", report=False))
+    # threads: which runner parses is tested in test_concurrency; here it is the run's bookkeeping
+    first = run_ingest(files, IngestSettings(db=str(db), runner="thread", report=False))
     after_first = _snapshot(db)
-    second = ingest_flow(files, IngestSettings(db=str(db), runner="thread", report=False))
+    second = run_ingest(files, IngestSettings(db=str(db), runner="thread", report=False))
     after_second = _snapshot(db)
-    third = ingest_flow([str(copy_lo)], IngestSettings(db=str(db), runner="thread", report=False))
+    third = run_ingest([str(copy_lo)], IngestSettings(db=str(db), runner="thread", report=False))
     return Runs(db, copy_rl, copy_lo, first, second, third, after_first, after_second, _snapshot(db))
 
 

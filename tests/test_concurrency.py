@@ -21,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import HANG, KPI_LIST, SHEET_LIBREOFFICE, SHEET_REPORTLAB, fetch, finish, spawn, stop, wait_until
+from hyoka.flows.engine import run_ingest
 from hyoka.flows.runs import IngestSettings
 from hyoka.cli import app
 from hyoka.warehouse import store
@@ -43,25 +44,25 @@ HOLDER = textwrap.dedent(
     """
 )
 
-# `hyoka ARGS` whose ingest flow stops at a gate once it has planned its run (the files it
-# will parse are in `file_cache`, no document is loaded yet): it touches `reached`, then
-# waits for `release`. The gate is the flow's call of `make_task_runner`, made with the
-# warehouse closed, just before parsing starts.
+# `hyoka ARGS` whose ingest stops at a gate once it has planned its run (the files it will
+# parse are in `file_cache`, no document is loaded yet): it touches `reached`, then waits for
+# `release`. The gate is the run's call of `read_and_load`, made with the warehouse closed,
+# just before parsing starts (with or without Prefect: the flow runs the same run).
 GATED_HYOKA = textwrap.dedent(
     f"""
     import sys, time
     from pathlib import Path
-    import hyoka.flows.ingest
+    import hyoka.flows.engine
     from hyoka.cli import main
     reached, release = Path(sys.argv[1]), Path(sys.argv[2])
-    real = hyoka.flows.ingest.make_task_runner
+    real = hyoka.flows.engine.read_and_load
     def gated(*args, **kwargs):
         reached.touch()
         deadline = time.monotonic() + {HANG}
         while not release.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         return real(*args, **kwargs)
-    hyoka.flows.ingest.make_task_runner = gated
+    hyoka.flows.engine.read_and_load = gated
     sys.argv = ["hyoka", *sys.argv[3:]]
     main()
     """
@@ -80,7 +81,7 @@ def sql(db: Path, query: str, *extra: str) -> subprocess.Popen:
     return spawn(["-m", "hyoka", "sql", query, "--db", str(db), "--format", "csv", *extra], env=ENV)
 
 
-def test_sql_answers_while_an_ingest_runs(tmp_path: Path, prefect_api: str) -> None:
+def test_sql_answers_while_an_ingest_runs(tmp_path: Path) -> None:
     """Two processes: an ingest, held at its gate, and an analyst's query (`hyoka sql`, run in
     this process), which must answer.
 
@@ -92,7 +93,7 @@ def test_sql_answers_while_an_ingest_runs(tmp_path: Path, prefect_api: str) -> N
     reached, release = tmp_path / "reached", tmp_path / "release"
     run = spawn(["-c", GATED_HYOKA, str(reached), str(release),  # (threads: the runners are tested below)
                  "ingest", str(SHEET_REPORTLAB), "--db", str(db), "--no-report", "--runner", "thread"],
-                env={**ENV, "PREFECT_API_URL": prefect_api})
+                env=ENV)
     query = "SELECT (SELECT count(*) FROM file_cache) AS seen, (SELECT count(*) FROM documents) AS loaded"
     try:
         wait_until(reached.exists, "the ingest reached its gate", process=run)
@@ -149,7 +150,7 @@ def test_sql_gives_up_after_its_wait(tmp_path: Path) -> None:
     assert isinstance(result.exception, SystemExit), result.exception  # a message, not a traceback
 
 
-def test_ingest_waits_for_a_writer_too(tmp_path: Path, ingest_flow: Callable[..., Any]) -> None:
+def test_ingest_waits_for_a_writer_too(tmp_path: Path) -> None:
     db = tmp_path / "held.duckdb"
     store.connect(db).close()
     release = tmp_path / "release"
@@ -161,7 +162,7 @@ def test_ingest_waits_for_a_writer_too(tmp_path: Path, ingest_flow: Callable[...
         release.touch()  # told it waits: now the other run lets go
 
     try:
-        summary = ingest_flow([str(SHEET_REPORTLAB)], IngestSettings(db=str(db), wait_seconds=600, runner="thread", report=False), on_wait=on_wait)
+        summary = run_ingest([str(SHEET_REPORTLAB)], IngestSettings(db=str(db), wait_seconds=600, runner="thread", report=False), on_wait=on_wait)
     finally:
         release.touch()
         finish(holder)
@@ -184,9 +185,10 @@ def rows(db: Path) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture(scope="module")
-def by_thread(tmp_path_factory: pytest.TempPathFactory, ingest_flow: Callable[..., Any]) -> Path:
+def by_thread(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The rows of a run without Prefect, one worker: what every runner must give."""
     db = tmp_path_factory.mktemp("threads") / "thread.duckdb"
-    summary = ingest_flow([str(SHEET_LIBREOFFICE), str(KPI_LIST)], IngestSettings(db=str(db), runner="thread", report=False))
+    summary = run_ingest([str(SHEET_LIBREOFFICE), str(KPI_LIST)], IngestSettings(db=str(db), runner="thread", report=False))
     assert summary.runner == "thread" and summary.parsed == 2
     return db
 

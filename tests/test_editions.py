@@ -13,7 +13,7 @@ The history views, `project_identity`, superseding, `hyoka changes`, the Parquet
 the report's section and every query of docs/queries.md are checked against that.
 
 The two editions are loaded by the ingest's own stages (no Prefect), each when it is
-dropped into the inbox; the corrected re-issue comes in through the real flow, by a pass
+dropped into the inbox; the corrected re-issue comes in through the whole run, by a pass
 of `hyoka serve --once` over the whole inbox (which must leave the four known files alone).
 """
 
@@ -33,6 +33,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT, fetch, fetch_dicts
+from hyoka.flows.engine import run_ingest
 from hyoka.flows.runs import IngestSettings
 from hyoka.extractors.pdf_input import sha256_hex
 from synth.editions import budget_row, next_edition, set_budget, set_code, set_indicator
@@ -95,13 +96,13 @@ def sheet_editions() -> tuple[list[SheetTruth], list[SheetTruth], dict[str, Any]
     return r4, r5, facts
 
 
-def run_inbox(inbox: Path, db: Path, prefect_api: str) -> str:
-    """One pass over the inbox: `hyoka serve --once`, the real flow, reporting to the session's
-    Prefect server (the report is checked on its own below)."""
+def run_inbox(inbox: Path, db: Path) -> str:
+    """One pass over the inbox: `hyoka serve --once`, as a user without a Prefect server runs it
+    (the report is checked on its own below)."""
     from hyoka.cli import app
 
     result = CliRunner().invoke(app, ["serve", "--once", "--inbox", str(inbox), "--db", str(db), "--no-report",
-                                      "--runner", "thread"], env={"COLUMNS": "100", "PREFECT_API_URL": prefect_api})
+                                      "--runner", "thread"], env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -113,7 +114,7 @@ def summary_counts(output: str) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def editions(tmp_path_factory: pytest.TempPathFactory, prefect_api: str) -> dict[str, Any]:
+def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("editions")
     made, inbox, db = folder / "made", folder / "inbox", folder / "warehouse.duckdb"
     made.mkdir()
@@ -139,9 +140,9 @@ def editions(tmp_path_factory: pytest.TempPathFactory, prefect_api: str) -> dict
     from hyoka.cli import app
 
     changes = CliRunner().invoke(app, ["changes", "--from", "2022", "--to", "2023", "--format", "json", "--db", str(db)])
-    # the city re-issues the R5 KPI list with a correction: a pass of the real flow over the inbox
+    # the city re-issues the R5 KPI list with a correction: a pass of `serve --once` over the inbox
     shutil.copy(made / "kpi_R5_corrected.pdf", inbox / "kpi_R5_corrected.pdf")
-    correction_pass = summary_counts(run_inbox(inbox, db, prefect_api))
+    correction_pass = summary_counts(run_inbox(inbox, db))
     return {"db": db, "inbox": inbox, "made": made, "docs": docs, "r4": r4, "r5": r5, "facts": facts,
             "before_correction": before_correction, "changes": changes, "correction_pass": correction_pass}
 
@@ -178,9 +179,9 @@ def test_corrected_reissue_supersedes_and_views_use_it(editions) -> None:  # typ
     assert fetch(db, "SELECT count(*) FROM project_identity WHERE document_id = ?", [docs["kpi_R5"]]) == [(0,)]
 
 
-def test_superseded_file_again_stays_superseded(editions, tmp_path: Path, ingest_flow) -> None:  # type: ignore[no-untyped-def]
+def test_superseded_file_again_stays_superseded(editions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db, docs = editions["db"], editions["docs"]
-    summary = ingest_flow([str(editions["made"] / "kpi_R5.pdf")], IngestSettings(db=str(db), runner="thread", report=False))
+    summary = run_ingest([str(editions["made"] / "kpi_R5.pdf")], IngestSettings(db=str(db), runner="thread", report=False))
     assert [o.status for o in summary.outcomes] == ["unchanged"]
     assert fetch(db, "SELECT status FROM documents WHERE document_id = ?", [docs["kpi_R5"]]) == [("superseded",)]
     assert fetch(db, "SELECT status FROM documents WHERE document_id = ?", [docs["kpi_R5_corrected"]]) == [("loaded",)]

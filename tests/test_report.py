@@ -4,8 +4,9 @@ book; on the samples only the real page-2 difference.
 
 The planted book is drawn by `synth.sheets` from truths mutated on purpose; page 2 of one
 sheet comes from a second drawing whose header table differs, so page 2 disagrees with
-page 1 the way a badly copied sheet does. Both books go through the real `ingest` flow,
-which writes the report at its end.
+page 1 the way a badly copied sheet does. Both books go through the whole run
+(`run_ingest`, as `hyoka ingest` runs it), which writes the report at its end; one test runs
+the Prefect flow, which also publishes the report as artifacts.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pytest
 
 from conftest import KPI_LIST, ROOT, fetch, fetch_dicts
 from pdf_factory import book
+from hyoka.flows.engine import run_ingest
 from hyoka.flows.runs import IngestSettings
 from synth.sheets import BUDGET_KEYS, SheetTruth, era_short, fmt_amount, make_truths, render_book
 
@@ -162,13 +164,13 @@ class Books:
 
 
 @pytest.fixture(scope="module")
-def books(tmp_path_factory: pytest.TempPathFactory, ingest_flow: Callable[..., Any]) -> Books:
-    """Both books in one warehouse, through the real `ingest` flow."""
+def books(tmp_path_factory: pytest.TempPathFactory) -> Books:
+    """Both books in one warehouse, through the whole run."""
 
     folder = tmp_path_factory.mktemp("planted")
     clean_pdf, planted_pdf, plants = planted_book(folder)
     db = folder / "books.duckdb"
-    summary = ingest_flow([str(clean_pdf), str(planted_pdf)], IngestSettings(db=str(db)))
+    summary = run_ingest([str(clean_pdf), str(planted_pdf)], IngestSettings(db=str(db)))
     assert summary.failed == 0, [o.error for o in summary.outcomes]
     assert summary.report_error is None
     return Books(db, Path(summary.report_dir), plants)
@@ -520,12 +522,11 @@ def test_ingest_summary_prints_the_report_path(books: Books, capsys: pytest.Capt
     assert f"report:    {books.report_dir / 'report.html'}" in capsys.readouterr().out.replace("\n", "")
 
 
-def test_a_report_failure_never_fails_the_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 ingest_flow: Callable[..., Any]) -> None:
+def test_a_report_failure_never_fails_the_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import hyoka.report
     from conftest import SHEET_REPORTLAB
 
-    skipped = ingest_flow([str(SHEET_REPORTLAB)], IngestSettings(db=str(tmp_path / "a.duckdb"), report=False))
+    skipped = run_ingest([str(SHEET_REPORTLAB)], IngestSettings(db=str(tmp_path / "a.duckdb"), report=False))
     assert (skipped.report_dir, skipped.report_error) == (None, None)
     assert not (tmp_path / "a-report").exists()
 
@@ -533,27 +534,34 @@ def test_a_report_failure_never_fails_the_ingest(tmp_path: Path, monkeypatch: py
         raise OSError("disk full")
 
     monkeypatch.setattr(hyoka.report, "write_report", broken)
-    summary = ingest_flow([str(SHEET_REPORTLAB)], IngestSettings(db=str(tmp_path / "b.duckdb")))
+    summary = run_ingest([str(SHEET_REPORTLAB)], IngestSettings(db=str(tmp_path / "b.duckdb")))
     assert summary.failed == 0 and summary.count("loaded_with_issues") == 1
     assert summary.report_dir is None and "disk full" in summary.report_error
 
 
-def test_the_flow_run_carries_the_artifacts(books: Books) -> None:
+def test_the_flow_run_carries_the_artifacts(tmp_path: Path, ingest_flow: Callable[..., Any]) -> None:
+    """The Prefect flow publishes its report as a table and a summary of the same flow run."""
     import json
 
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
+    from conftest import SHEET_REPORTLAB
+
+    sheet = tmp_path / "flow-sheet.pdf"  # a name no other flow run of the session reads
+    shutil.copy(SHEET_REPORTLAB, sheet)
+    summary = ingest_flow([str(sheet)], IngestSettings(db=str(tmp_path / "flow.duckdb")))
+    assert summary.count("loaded_with_issues") == 1 and summary.report_error is None
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["validation-report", "validation-report-summary"]))
         )
-    tables = [a for a in artifacts if a.key == "validation-report" and a.type == "table" and "planted.pdf" in str(a.data)]
+    tables = [a for a in artifacts if a.key == "validation-report" and a.type == "table" and "flow-sheet.pdf" in str(a.data)]
     assert tables and tables[0].flow_run_id is not None
     data = tables[0].data if isinstance(tables[0].data, (list, dict)) else json.loads(tables[0].data)
     assert {"file", "status", "pages", "records", "errors", "warnings"} <= set(data[0])
     summaries = [a for a in artifacts if a.key == "validation-report-summary" and a.flow_run_id == tables[0].flow_run_id]
-    assert summaries and summaries[0].type == "markdown" and "duplicate_project" in str(summaries[0].data)
+    assert summaries and summaries[0].type == "markdown" and "page_header_mismatch" in str(summaries[0].data)
 
 
 def test_artifacts_markdown_and_table(books: Books, tmp_path: Path) -> None:

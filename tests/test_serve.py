@@ -12,9 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -88,13 +86,13 @@ def test_second_pass_over_an_unchanged_inbox_parses_no_pdf(served: dict) -> None
     assert fetch(served["db"], "SELECT count(*) FROM documents")[0][0] == 3
 
 
-def test_processed_files_are_moved(served: dict, ingest_flow: Callable[..., Any]) -> None:
+def test_processed_files_are_moved(served: dict) -> None:
     inbox, done = served["inbox"], served["done"]
     assert sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*.pdf")) == [
         "processed/city/sheet-reportlab.pdf", "processed/failed/broken.pdf", "processed/sheet.pdf"]
     assert (done / "sheet.pdf").read_bytes() == SHEET_LIBREOFFICE.read_bytes()
     # a third pass finds nothing new: the processed folder inside the inbox is left alone
-    summary = ingest_flow([str(inbox)], IngestSettings(db=str(served["db"]), processed_dir=str(done), report=False))
+    summary = run_ingest([str(inbox)], IngestSettings(db=str(served["db"]), processed_dir=str(done), report=False))
     assert summary.outcomes == [] and summary.parsed == 0 and summary.failed == 0
 
 
