@@ -36,7 +36,7 @@ test: $(STAMP)
 	cd $(CHECK_TREE) && $(abspath $(BIN))/lint-imports --no-cache $(CURDIR)/pyproject.toml
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadgroup --no-loadscope-reorder
 
-## bench: hyoka ingest beside pdfplumber and pypdfium2 text, on a generated 400-page book and the real dev sheets
+## bench: hyoka ingest beside pdfplumber and pypdfium2 text, on a generated 400-page book, the real dev sheets and 100 files made from them
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py --sheets 200
 

@@ -4,7 +4,9 @@
     python benchmarks/bench_ingest.py --sheets 50 --repeat 3
 
 Workloads: a generated book (synth/sheets.py, `--sheets` sheets of 2 pages, drawn
-differently from the samples) and the real 池田市 sheets in samples/real/ikeda/. For
+differently from the samples), the real 池田市 sheets in samples/real/ikeda/, and `--copies`
+files made from those real sheets (each sheet in turn, a comment after its end so that each
+copy is a document of its own: a run over many real sheets, as a city's year is). For
 each, in one run and interleaved (every repeat runs every contender once, so a machine
 that gets busier slows all of them alike), each in a fresh process:
 
@@ -47,6 +49,20 @@ def make_book_file(n_sheets: int, folder: Path, seed: int) -> Path:
     if not path.exists():
         make_book(path, n_sheets, seed=seed)
     return path
+
+
+def make_copies(sheets: list[Path], count: int, folder: Path) -> list[Path]:
+    """`count` files of the real sheets in turn, each made distinct by a PDF comment after its %%EOF."""
+    out = folder / f"real-copies-{count}"
+    out.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for index in range(count):
+        sheet = sheets[index % len(sheets)]
+        path = out / f"{index:04d}-{sheet.name}"
+        if not path.exists():
+            path.write_bytes(sheet.read_bytes() + f"\n% hyoka benchmark copy {index}\n".encode("ascii"))
+        copies.append(path)
+    return copies
 
 
 def run(args: list[str], env: dict[str, str]) -> dict:
@@ -112,6 +128,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each contender (medians are printed)")
     parser.add_argument("--keep", type=Path, default=None, help="folder for the generated book and warehouses")
     parser.add_argument("--real", type=Path, nargs="*", default=None, help="real PDFs or folders (default: samples/real/ikeda)")
+    parser.add_argument("--copies", type=int, default=100, help="files made from the real sheets (0: none)")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="hyoka-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -126,6 +143,8 @@ def main() -> None:
     run(["hyoka", str(folder / "warm-up.duckdb"), "pdfium", "1", str(real[0])], env)
     bench(f"generated book ({args.sheets} sheets)", [book], folder, args.repeat, env)
     bench("real dev sheets", real, folder, args.repeat, env)
+    if args.copies:
+        bench(f"{args.copies} files of the real sheets", make_copies(real, args.copies, folder), folder, args.repeat, env)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ batches, assemble and validate each document once its pages are in, load it in i
 short warehouse connection, then write the validation report. Where the batches are
 read is a `BatchReading`:
 
-- one after another (`thread`: one worker, or a small run);
+- one after another (`thread`: one worker, or a small run), the next batch read while the
+  last one is loaded;
 - side by side, `workers` at a time (`process`);
 - the Prefect flow's task runners (`hyoka.flows.ingest`), so that a run is visible in the
   Prefect UI when a server is configured.
@@ -44,7 +45,7 @@ from hyoka.flows.runs import (
 from hyoka.flows.stages import (
     Part,
     PartResult,
-    assemble_document,
+    assemble_documents,
     cannot_read,
     document_row,
     failed_result,
@@ -94,13 +95,37 @@ def batch_error(batch: list[Part], exc: BaseException) -> list[PartResult]:
 
 def read_locally(batches: list[list[Part]], runner: str, workers: int, reader: Reader,
                  progress: ProgressHook | None, limits: Limits = DEFAULT_LIMITS) -> BatchResults:
-    """Read batches without Prefect: one after another, or with `runner` 'process' `workers` at a time."""
+    """Read batches without Prefect: one after another (one ahead), or with `runner` 'process' `workers` at a time."""
     if runner == "process" and workers > 1:
         yield from _read_side_by_side(batches, workers, reader, limits)
         return
     on_page = page_progress(progress)
+    if limits.bounds_worker and len(batches) > 1:
+        yield from _read_ahead(batches, reader, on_page, limits)
+        return
     for batch in batches:
         yield batch, read_batch(batch, reader=reader, on_page=on_page, limits=limits)
+
+
+def _read_ahead(batches: list[list[Part]], reader: Reader, on_page: Callable[[str, int, int], None] | None,
+                limits: Limits) -> BatchResults:
+    """One worker process, one batch ahead: it reads the next batch while this process assembles,
+    validates and loads the last one (the two cores of a laptop both work with `--workers 1`)."""
+    # a thread that only waits: the worker process it talks to does the reading
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hyoka-read")
+    finished = False
+    try:
+        ahead = pool.submit(read_batch, batches[0], reader=reader, on_page=on_page, limits=limits)
+        for index, batch in enumerate(batches):
+            results = ahead.result()
+            if index + 1 < len(batches):
+                ahead = pool.submit(read_batch, batches[index + 1], reader=reader, on_page=on_page, limits=limits)
+            yield batch, results
+        finished = True
+    finally:
+        if not finished:  # the run stopped (Ctrl-C, an error): the worker goes, and the batch it read with it
+            reading_workers.close_all()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _read_side_by_side(batches: list[list[Part]], workers: int, reader: Reader, limits: Limits) -> BatchResults:
@@ -221,8 +246,8 @@ def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehou
         # the documents a batch completed share one connection (opening the warehouse costs
         # tens of ms), each in its own transaction; it is closed again while pages are read,
         # so that an analyst's query gets in between
-        assembled = [assemble_document(path, documents[path], page_counts[path], assembly.parts.pop(path), settings.municipality)
-                     for path in whole]
+        assembled = assemble_documents([(path, documents[path], page_counts[path], assembly.parts.pop(path)) for path in whole],
+                                       settings.municipality)
         with warehouse.open() as con:
             for result in assembled:
                 tally.finish(Path(result.path), load_result(con, result))

@@ -28,7 +28,7 @@ from hyoka.extractors.records import Extraction, IssueRecord, PageRecord
 from hyoka.extractors.registry import PageRead, assemble_extraction, count_pages, read_page_grids
 from hyoka.flows import worker as workers
 from hyoka.flows.plan import is_spreadsheet
-from hyoka.schemas.validate import validate_extraction
+from hyoka.schemas.validate import validate_extraction, validate_extractions
 from hyoka.warehouse.status import FAILED, decide_status
 
 @dataclass
@@ -111,10 +111,12 @@ def internal_error(stage: str, exc: BaseException | str) -> str:
     return f"{INTERNAL.reason} while {stage} ({detail}); please report it with the file"
 
 
-def validated_result(path: str, document: dict[str, Any], extraction: Extraction, municipality: str | None = None) -> DocumentResult:
-    """Validate an extraction and turn it into warehouse rows, issues and a `documents` row."""
+def validated_result(path: str, document: dict[str, Any], extraction: Extraction, municipality: str | None = None,
+                     issues: list[IssueRecord] | None = None) -> DocumentResult:
+    """Validate an extraction (unless its `issues` are given) and turn it into warehouse rows, issues and a `documents` row."""
     document_id = document["document_id"]
-    issues = validate_extraction(extraction)
+    if issues is None:
+        issues = validate_extraction(extraction)
     rows = table_rows(extraction, document_id)
     errors = sum(1 for i in issues if i.severity == "error")
     warnings = len(issues) - errors
@@ -295,9 +297,8 @@ def release_free_memory() -> None:
         pass
 
 
-def assemble_document(path: str, document: dict[str, Any], page_count: int, parts: Iterable[PartResult],
-                      municipality: str | None = None) -> DocumentResult:
-    """A document's parts (any split, any order) → its extraction, validated; a failed part fails it.
+def extraction_of(path: str, document: dict[str, Any], page_count: int, parts: Iterable[PartResult]) -> Extraction | DocumentResult:
+    """A document's parts (any split, any order) → its extraction, or its failed result (a failed part fails it).
 
     The parts are consumed: their pages are let go once the extraction is made (a book's
     grids are tens of MiB, not needed to validate and load it).
@@ -308,7 +309,7 @@ def assemble_document(path: str, document: dict[str, Any], page_count: int, part
             return failed_result(path, document, result.error, result.traceback)
     pages = [page for result in ordered for page in result.pages]
     try:
-        extraction = assemble_extraction(pages, page_count)
+        return assemble_extraction(pages, page_count)
     except DocumentError as exc:
         return failed_result(path, document, str(exc))
     except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files, nor show a traceback
@@ -318,10 +319,37 @@ def assemble_document(path: str, document: dict[str, Any], page_count: int, part
             result.pages = []
         del pages
         release_free_memory()
+
+
+# (path, its `documents` row, its page count, its parts) of a document whose pages are all read
+WholeDocument = tuple[str, dict[str, Any], int, Iterable[PartResult]]
+
+
+def assemble_documents(whole: list[WholeDocument], municipality: str | None = None) -> list[DocumentResult]:
+    """Documents whose pages are all read → each one's result, validated together (`validate_extractions`)."""
+    read = [(path, document, extraction_of(path, document, page_count, parts)) for path, document, page_count, parts in whole]
+    extractions = [extraction for _, _, extraction in read if isinstance(extraction, Extraction)]
     try:
-        return validated_result(path, document, extraction, municipality)
-    except Exception as exc:  # noqa: BLE001
-        return failed_result(path, document, internal_error("validating", exc), traceback.format_exc())
+        found: list[list[IssueRecord]] | None = validate_extractions(extractions)
+    except Exception:  # noqa: BLE001 - a bug in one document's validation must not fail the others: each alone below
+        found = None
+    issues = iter(found or [])
+    results: list[DocumentResult] = []
+    for path, document, extraction in read:
+        if not isinstance(extraction, Extraction):
+            results.append(extraction)
+            continue
+        try:
+            results.append(validated_result(path, document, extraction, municipality, next(issues) if found else None))
+        except Exception as exc:  # noqa: BLE001
+            results.append(failed_result(path, document, internal_error("validating", exc), traceback.format_exc()))
+    return results
+
+
+def assemble_document(path: str, document: dict[str, Any], page_count: int, parts: Iterable[PartResult],
+                      municipality: str | None = None) -> DocumentResult:
+    """One document's parts (any split, any order) → its extraction, validated; a failed part fails it."""
+    return assemble_documents([(path, document, page_count, parts)], municipality)[0]
 
 
 def read_spreadsheet(path: str, document: dict[str, Any], municipality: str | None = None,

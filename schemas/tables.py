@@ -75,6 +75,17 @@ def negative(column: str) -> pa.Check:
     return frame_check(lambda df: not_negative(df, column), name=f"negative_amount[{column}]")
 
 
+# A run validates the documents of a batch as one frame per table (`validate_extractions`):
+# this column says which document each row is of, and every check that compares rows
+# groups by it first, so that rows of two documents are never compared with each other.
+DOCUMENT_COLUMN = "__document__"
+
+
+def _document_key(df: pd.DataFrame) -> list[pd.Series]:
+    """The document column as a first group key, when the frame holds several documents."""
+    return [df[DOCUMENT_COLUMN]] if DOCUMENT_COLUMN in df else []
+
+
 def _group_codes(keys: Sequence[pd.Series | np.ndarray]) -> np.ndarray:
     """Each row's group number under the key columns, as `groupby(keys, dropna=False)` groups rows.
 
@@ -131,7 +142,7 @@ def achievement_rate(df: pd.DataFrame) -> pd.Series:
     """達成率 = newest 実績 ÷ 目標 × 100, checked on the newest 実績 row of each indicator."""
     if df.empty or "achievement_rate" not in df:
         return pd.Series(True, index=df.index)
-    codes = _group_codes([df["project_code"], df["level"], df["indicator_no"]])
+    codes = _group_codes([*_document_key(df), df["project_code"], df["level"], df["indicator_no"]])
     rate, value, year = _floats(df, "achievement_rate"), _floats(df, "value"), _floats(df, "fiscal_year")
     valued = ~np.isnan(value)
     actual, target = _is(df, "kind", "実績") & valued, _is(df, "kind", "目標") & valued
@@ -168,7 +179,7 @@ PROJECT_PROVENANCE = {"page", "bbox", "raw_text", "first_page", "last_page", "pr
 
 def _sheet_codes(df: pd.DataFrame, *keys: str, family: np.ndarray | None = None) -> np.ndarray:
     """Each row's sheet (project code + page) and further keys (and stage family), as a group number."""
-    columns: list[pd.Series | np.ndarray] = [df[c] for c in ("project_code", "page", *keys) if c in df]
+    columns: list[pd.Series | np.ndarray] = [*_document_key(df), *(df[c] for c in ("project_code", "page", *keys) if c in df)]
     return _group_codes(columns + ([family] if family is not None else []))
 
 
@@ -382,7 +393,7 @@ _BUDGET_COLUMN_KEYS = ("project_code", "page", "fiscal_year", "stage", "label")
 
 def _budget_column_codes(df: pd.DataFrame) -> np.ndarray:
     """Each source row's budget column (one sheet's year + stage + printed heading), as a group number."""
-    return _group_codes([df[c] for c in _BUDGET_COLUMN_KEYS if c in df])
+    return _group_codes([*_document_key(df), *(df[c] for c in _BUDGET_COLUMN_KEYS if c in df)])
 
 
 def source_funding_sum(df: pd.DataFrame) -> pd.Series:
@@ -563,7 +574,7 @@ def staff_sum(df: pd.DataFrame) -> pd.Series:
     """A year's staff total (合計(D)) = its job types' staff (blank as 0), where the total is printed."""
     if df.empty or "job_type" not in df or "total_staff" not in df:
         return pd.Series(True, index=df.index)
-    codes = _group_codes([df[c] for c in ("project_code", "page", "fiscal_year", "label") if c in df])
+    codes = _group_codes([*_document_key(df), *(df[c] for c in ("project_code", "page", "fiscal_year", "label") if c in df)])
     staff, total = _floats(df, "staff"), _floats(df, "total_staff")
     typed = df["job_type"].notna().to_numpy(dtype=bool)
     failing = []

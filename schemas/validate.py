@@ -5,6 +5,11 @@ validates it lazily (all failures at once), and every failure becomes an `IssueR
 that knows its page, record key (the record's own `key()`), column, raw value and the
 cell's box on the page. The extractors' own findings come without severity or message:
 `complete_findings` gives them the check registry's (`hyoka.schemas.checks`).
+
+A run validates the documents it has read together (`validate_extractions`): each table of
+all of them is screened once, as one frame, and only a table that does not plainly pass is
+validated document by document. Most tables of most documents pass, and a frame's fixed
+cost (building it, each check's call) then is paid once per batch, not once per document.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from hyoka.extractors.records import Extraction, IssueRecord, Record
 from hyoka.schemas.checks import message_of, severity_of
 from hyoka.schemas.registry import schema_for
 from hyoka.schemas.screen import screen_of
+from hyoka.schemas.tables import DOCUMENT_COLUMN
 
 _COLUMN_IN_NAME = re.compile(r"^(?P<check>[a-z_]+)\[(?P<column>[a-z_]+)\]$")
 # Record fields that are provenance helpers, not table columns (as in `Record.as_row`)
@@ -203,3 +209,40 @@ def validate_extraction(extraction: Extraction) -> list[IssueRecord]:
     for table, records in extraction.tables.items():
         issues += validate_table(table, records)
     return issues
+
+
+def tables_that_pass(extractions: list[Extraction]) -> set[str]:
+    """The tables that plainly pass their schema in every one of these documents, screened as one frame each.
+
+    The frame's document column keeps each check within one document (`DOCUMENT_COLUMN`),
+    so a table passes here only where it passes in each document alone.
+    """
+    passing: set[str] = set()
+    names = {table for extraction in extractions for table, records in extraction.tables.items() if records}
+    for table in sorted(names):
+        schema = schema_for(table)
+        screen = screen_of(schema) if schema is not None else None
+        if screen is None:
+            continue
+        parts = [(number, records) for number, extraction in enumerate(extractions)
+                 if (records := extraction.tables.get(table))]
+        frame = records_frame([record for _, records in parts for record in records])
+        frame[DOCUMENT_COLUMN] = [number for number, records in parts for _ in records]
+        if screen.passes(frame):
+            passing.add(table)
+    return passing
+
+
+def validate_extractions(extractions: list[Extraction]) -> list[list[IssueRecord]]:
+    """`validate_extraction` of each document (the same issues, in the same order), the tables screened together."""
+    if len(extractions) < 2:
+        return [validate_extraction(extraction) for extraction in extractions]
+    passing = tables_that_pass(extractions)
+    results = []
+    for extraction in extractions:
+        issues = complete_findings(extraction.issues)
+        for table, records in extraction.tables.items():
+            if table not in passing:
+                issues += validate_table(table, records)
+        results.append(issues)
+    return results
