@@ -258,12 +258,14 @@ def duplicate_project(df: pd.DataFrame) -> pd.Series:
     if df.empty or "project_code" not in df:
         return ok
     codes = df["project_code"]
+    keys = [*([DOCUMENT_COLUMN] if DOCUMENT_COLUMN in df else []), "project_code"]  # within one document
     # only the rows of a code seen twice are compared, so only theirs are turned into text
-    repeated = df[(codes.notna() & codes.duplicated(keep=False)).to_numpy(dtype=bool)]
+    repeated = df[(codes.notna() & df.duplicated(keys, keep=False)).to_numpy(dtype=bool)]
     if repeated.empty:
         return ok
     content = _content(repeated)
-    for code, rows in repeated.groupby("project_code", sort=False):
+    for _, rows in repeated.groupby(keys, sort=False):
+        code = rows["project_code"].iloc[0]
         if not code or len(rows) < 2:
             continue
         first = content[rows.index[0]]

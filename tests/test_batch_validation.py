@@ -57,3 +57,9 @@ def test_a_failing_document_is_never_hidden_by_another(extractions: list[Extract
     assert "project_budget_sources" not in tables_that_pass([more, less])
     together = validate_extractions([more, less])
     assert together == [validate_extraction(more), validate_extraction(less)]
+
+
+def test_the_same_project_in_two_documents_is_no_duplicate(extractions: list[Extraction]) -> None:
+    """duplicate_project looks within one document: two editions of a project pass together."""
+    sheet = extractions[FILES.index(SHEET_REPORTLAB)]
+    assert "projects" in tables_that_pass([sheet, copy.deepcopy(sheet)])
