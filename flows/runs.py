@@ -348,7 +348,7 @@ def load_result(con: Any, result: DocumentResult) -> DocumentOutcome:
 
 def report_is_current(db: str) -> str | None:
     """The report folder, when a report of this warehouse exists (a run that read nothing keeps it)."""
-    from hyoka.report import default_out_dir
+    from hyoka.report.location import default_out_dir
 
     existing = default_out_dir(db)
     return str(existing) if (existing / "report.html").exists() else None

@@ -28,6 +28,7 @@ import hyoka
 from hyoka.report import crops, plots
 from hyoka.report.cache import CACHE_DIR, DiskCache, remove_except
 from hyoka.report.exports import with_check_text, write_issue_files
+from hyoka.report.location import default_out_dir
 from hyoka.report.fonts import font_face_css
 from hyoka.report.html import Plot, ReportContent, render
 from hyoka.warehouse import changes, report_queries, store
@@ -59,12 +60,6 @@ class ReportPaths:
     def warnings(self) -> int:
         """Validation warnings in the warehouse."""
         return sum(int(d["warnings"] or 0) for d in self.documents)
-
-
-def default_out_dir(db_path: str | Path) -> Path:
-    """The report folder next to the warehouse: out/demo.duckdb → out/demo-report/."""
-    db = Path(db_path)
-    return db.with_name(f"{db.stem}-report")
 
 
 def _clean(value: Any) -> Any:
