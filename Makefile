@@ -27,14 +27,17 @@ demo: $(STAMP)
 
 ## test: style (ruff), types (mypy), the import layers (import-linter), then the whole test suite on every core
 # (pytest-xdist: a worker per core, at most 4; the tests that need a Prefect server share one
-# worker and its one server, each other test file runs whole on one worker: tests/conftest.py)
+# worker and its one server, each other test file runs whole on one worker: tests/conftest.py).
+# The sources are compiled once and their bytecode kept even where PYTHONDONTWRITEBYTECODE
+# is set: every `hyoka` and worker process the tests start would compile them again.
 TEST_WORKERS ?= auto
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python tools/check_tree.py $(CHECK_TREE)
 	$(BIN)/mypy
 	cd $(CHECK_TREE) && $(abspath $(BIN))/lint-imports --no-cache $(CURDIR)/pyproject.toml
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadgroup --no-loadscope-reorder
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m compileall -q hyoka extractors schemas warehouse flows tests
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadgroup --no-loadscope-reorder
 
 ## bench: hyoka ingest beside pdfplumber and pypdfium2 text, on a generated 400-page book, the real dev sheets and 100 files made from them
 bench: $(STAMP)

@@ -3,7 +3,8 @@
 A small test file, run by pytest in a subprocess with this suite's conftest, starts both
 kinds of server a test can start — Prefect's temporary server (the `prefect_api` fixture,
 also what a flow run in the session uses) and hyoka's own (`hyoka.service.PrefectServer`,
-what `hyoka ingest` and `hyoka serve` start) — in a test that fails; the session goes on
+what `hyoka ingest` and `hyoka serve` start; its UI must point at its own API) — in a test
+that fails; the session goes on
 to a test that is interrupted, as a CI time limit or a closed terminal interrupts it. When
 that pytest has exited, neither server process is alive and neither port answers.
 
@@ -38,13 +39,20 @@ TINY_TEST = textwrap.dedent(
 
 
     def test_starts_servers_then_fails(prefect_api):
+        import urllib.request
+
         from prefect.server.api.server import SubprocessASGIServer
 
-        # not stopped by the test: the session must stop it (its log beside the record, not in /tmp)
-        ours = PrefectServer(light=True, log_path=Path(os.environ["TINY_RECORD"]).with_name("server.log"))
+        # the full server `hyoka serve` starts (API, UI, services), not stopped by the test: the
+        # session must stop it (its log beside the record, not in /tmp)
+        ours = PrefectServer(log_path=Path(os.environ["TINY_RECORD"]).with_name("server.log"))
         ours.start(timeout=600)
+        # the UI `hyoka serve` prints asks its server where the API is: this server, not port 4200
+        with urllib.request.urlopen(f"{ours.ui_url}/ui-settings", timeout=60) as response:
+            ui_api_url = json.load(response)["api_url"]
         temporary = SubprocessASGIServer()
-        record = {"pids": [ours.process.pid, temporary.server_process.pid], "api_urls": [ours.api_url, prefect_api]}
+        record = {"pids": [ours.process.pid, temporary.server_process.pid], "api_urls": [ours.api_url, prefect_api],
+                  "ui_api_url": ui_api_url}
         # written whole, then renamed: the test reads it as soon as it exists
         path = Path(os.environ["TINY_RECORD"])
         path.with_suffix(".tmp").write_text(json.dumps(record))
@@ -112,6 +120,7 @@ def test_no_prefect_server_outlives_a_failed_and_interrupted_session(tmp_path: P
                 os.kill(pid, signal.SIGKILL)
     output = out + err
     assert "fails on purpose" in output and "1 failed" in output, output
+    assert started["ui_api_url"] == started["api_urls"][0]  # hyoka's server started, its UI pointed at its API
     assert run.returncode == 2 and "KeyboardInterrupt" in output, output  # pytest's "interrupted"
     assert left == [], f"server processes left running: {left}\n{output}"
     assert answering == [], f"servers still answering: {answering}\n{output}"
