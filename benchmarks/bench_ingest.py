@@ -133,6 +133,9 @@ def main() -> None:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="hyoka-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
+    # bytecode is kept as in any usual Python set-up (an installed hyoka has it): not every
+    # process compiling hyoka again where the environment says not to write it
+    env["PYTHONDONTWRITEBYTECODE"] = ""
     # one Prefect home for every run, as a user has (~/.prefect): its database is created once
     env.setdefault("PREFECT_HOME", str(folder / "prefect-home"))
     book = make_book_file(args.sheets, folder, args.seed)
