@@ -119,6 +119,41 @@ def _probe(*commands: list[str]) -> list[dict]:
     return [json.loads(line) for line in out.stdout.splitlines()]
 
 
+def test_one_worker_reads_the_next_batch_while_the_last_is_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --workers 1 the worker is asked for the next batch before the run loads the documents
+    of the last one (the load waits for that, event-based: without reading ahead it would wait in vain)."""
+    import threading
+
+    from conftest import HANG
+    import hyoka.flows.engine as engine
+    from hyoka.flows.runs import IngestSettings
+
+    asked: list[list[Part]] = []
+    second_asked = threading.Event()
+    real_read, real_load = engine.read_batch, engine.load_result
+
+    def read_batch(batch: list[Part], **kwargs: object) -> object:
+        asked.append(batch)
+        if len(asked) == 2:
+            second_asked.set()
+        return real_read(batch, **kwargs)
+
+    waited: list[bool] = []
+
+    def load_result(con: object, result: object) -> object:
+        if not waited:  # the first document's load: by now the worker has the next batch
+            waited.append(second_asked.wait(HANG))
+        return real_load(con, result)
+
+    monkeypatch.setattr(engine, "read_batch", read_batch)
+    monkeypatch.setattr(engine, "load_result", load_result)
+    files = [str(SHEET_REPORTLAB), str(KPI_LIST), str(IKEDA_PDFS[0])]
+    summary = engine.run_ingest(files, IngestSettings(db=str(tmp_path / "ahead.duckdb"), workers=1, report=False))
+    assert waited == [True] and len(asked) >= 2
+    assert summary.failed == 0 and summary.parsed == 3
+    assert [part.path for batch in asked for part in batch][0] == files[0]
+
+
 @pytest.fixture(scope="module")
 def known_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse that already holds a few Ikeda sheets and the KPI list (loaded without Prefect)."""
