@@ -171,9 +171,46 @@ def connect(
 # --------------------------------------------------------------------------------------
 
 
+# A warehouse remembers the fingerprint of the schema last ensured in it, as a macro (the
+# catalog's one object that is neither a table nor a view, so no listing of relations
+# shows it): a file whose fingerprint is this hyoka's, with every table and view there,
+# needs none of the hundreds of statements below, which cost a few tenths of a second.
+SCHEMA_FINGERPRINT_MACRO = "hyoka_schema_fingerprint"
+
+
+@lru_cache(maxsize=1)
+def schema_fingerprint() -> str:
+    """A hash of every statement `ensure_schema` runs (tables, columns, views, comments)."""
+    import hashlib
+
+    statements = [table.create_sql() for table in schema.TABLES] + [view.create_sql() for view in ALL_VIEWS]
+    statements += [stmt for table in schema.TABLES for stmt in table.comment_sql()]
+    statements += [stmt for view in ALL_VIEWS for stmt in view.comment_sql()]
+    return hashlib.sha256("\x1f".join(statements).encode("utf-8")).hexdigest()[:32]
+
+
+def schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this hyoka ensured the schema of this file, and every table and view is still there."""
+    try:
+        row = con.execute(f"SELECT {SCHEMA_FINGERPRINT_MACRO}()").fetchone()
+    except duckdb.Error:  # no such macro: a new file, or one of an older hyoka
+        return False
+    if row is None or row[0] != schema_fingerprint():
+        return False
+    expected = {table.name for table in schema.TABLES} | {view.name for view in ALL_VIEWS}
+    present = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' UNION ALL "
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'"
+    ).fetchall()
+    return expected <= {name for (name,) in present}
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables (and add columns missing from older files), recreate the
-    views and (re)apply every comment. Idempotent; one transaction."""
+    views and (re)apply every comment. Idempotent; one transaction; nothing to do (one
+    query) when the file's schema is this hyoka's (`schema_is_current`)."""
+    if schema_is_current(con):
+        return
     with transaction(con):
         existing = _existing_columns(con)
         for table in schema.TABLES:
@@ -195,6 +232,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         for view in ALL_VIEWS:
             for stmt in view.comment_sql():
                 con.execute(stmt)
+        con.execute(f"CREATE OR REPLACE MACRO {SCHEMA_FINGERPRINT_MACRO}() AS '{schema_fingerprint()}'")
 
 
 def _existing_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
