@@ -12,6 +12,7 @@ Every value is found from a label; the only numbers are the template's tolerance
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from itertools import islice
@@ -60,6 +61,7 @@ from hyoka.extractors.tables import (
     header_stack,
     label_matches,
     labelled_rows,
+    page_memo,
     marked_items,
     read_number,
     row_cells,
@@ -405,21 +407,50 @@ def first_found(grids: list[PageGrid], read: Callable[..., T | None], *args: Any
 
 def anchor_cells(grid: PageGrid, labels: tuple[str, ...], match: str, pattern: str = "") -> list[Cell]:
     """The cells whose label fits (or whose width-folded label matches `pattern`), in reading order."""
+    key = ("anchor_cells", labels, match, pattern)
+    memo = page_memo(grid)
+    if key not in memo:  # a label is looked for again for each item, hook and check that names it
+        memo[key] = find_anchor_cells(grid, labels, match, pattern)
+    return list(memo[key])
+
+
+def find_anchor_cells(grid: PageGrid, labels: tuple[str, ...], match: str, pattern: str = "") -> list[Cell]:
+    """`anchor_cells`, looked for."""
     if pattern:
         compiled = re.compile(pattern)
-        return grid.find_all(lambda c: bool(compiled.search(fold_width(c.label))))
+        return cells_labelled(grid, lambda label: bool(compiled.search(fold_width(label))))
     wanted = [normalize_label(label) for label in labels]
     if match in ("exact", "prefix"):  # the grid's label index answers these without a scan of every cell
         keys = wanted if match == "exact" else [key for w in wanted for key in labels_starting(grid.cell_labels, w)]
         found = {c.index: c for key in keys for c in grid.cells_by_label.get(key, [])}
-        return sorted(found.values(), key=lambda c: (round(c.top), c.x0, c.index))
-    return grid.find_all(lambda c: bool(c.label) and any(label_matches(c.label, w, match) for w in wanted))
+        return sorted(found.values(), key=lambda c: (round(c.top), c.x0, c.index)) if found else []
+    return cells_labelled(grid, lambda label: bool(label) and any(label_matches(label, w, match) for w in wanted))
+
+
+def cells_labelled(grid: PageGrid, fits: Callable[[str], bool]) -> list[Cell]:
+    """The cells whose label fits, in reading order: each label the page prints is tried once, not once a cell."""
+    labels = {label for label in page_labels(grid) if fits(label)}
+    return grid.find_all(lambda c: c.label in labels) if labels else []
+
+
+def page_labels(grid: PageGrid) -> set[str]:
+    """The labels of the page's cells ('' of those without text too)."""
+    memo = page_memo(grid)
+    if "page_labels" not in memo:
+        memo["page_labels"] = {cell.label for cell in grid.cells}
+    labels: set[str] = memo["page_labels"]
+    return labels
 
 
 def caption_lines(grid: PageGrid, captions: tuple[str, ...], match: str) -> list[TextLine]:
     """The text lines outside every cell whose label fits a caption, in reading order."""
-    wanted = [normalize_label(caption) for caption in captions]
-    return [line for line in grid.loose_lines if any(label_matches(normalize_label(line.text), w, match) for w in wanted)]
+    key = ("caption_lines", captions, match)
+    memo = page_memo(grid)
+    if key not in memo:
+        wanted = [normalize_label(caption) for caption in captions]
+        memo[key] = [line for line in grid.loose_lines
+                     if any(label_matches(normalize_label(line.text), w, match) for w in wanted)]
+    return list(memo[key])
 
 
 def _line_box(line: TextLine) -> BBox:
@@ -529,6 +560,17 @@ def refine(text: str | None, spec: FieldSpec) -> tuple[bool, str | None]:
 
 def read_field(grid: PageGrid, spec: FieldSpec, settings: Tolerances, *, every: bool = False) -> list[Found]:
     """One way of reading a field on one page: the values it finds (the first, or every one)."""
+    # a field is read again on a page by a hook, a missing-item check, the next field's alternatives
+    key = ("read_field", id(spec), id(settings), every)
+    memo = page_memo(grid)
+    known = memo.get(key)
+    if known is None or known[0] is not spec or known[1] is not settings:  # (the entry keeps both alive)
+        known = memo[key] = (spec, settings, find_field(grid, spec, settings, every=every))
+    return list(known[2])  # the values are shared: `continued` goes on with a copy
+
+
+def find_field(grid: PageGrid, spec: FieldSpec, settings: Tolerances, *, every: bool = False) -> list[Found]:
+    """`read_field`, read."""
     if spec.caption:
         lines = caption_lines(grid, spec.caption, spec.match)
         found = [from_caption(grid, line, spec, settings) for line in (lines if every else lines[:1])]
@@ -563,8 +605,8 @@ def read_first(grids: list[PageGrid], alternatives: tuple[FieldSpec, ...], setti
         for spec in alternatives:
             found = read_field(grid, spec, settings)
             if found:
-                if spec.continues_unless:
-                    found[0] = continued(grids, grid, found[0], spec, settings)
+                if spec.continues_unless:  # (on a copy: `read_field` shares its values)
+                    found[0] = continued(grids, grid, copy.copy(found[0]), spec, settings)
                 return found
     return []
 

@@ -7,12 +7,37 @@ functions find where the labelled columns are and which cells sit under them.
 from __future__ import annotations
 
 import functools
+import weakref
+from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from hyoka.extractors.grid import EDGE_TOLERANCE, BBox, Cell, PageGrid, TextLine
 from hyoka.extractors.records import BUDGET_SOURCE_PART_OF, BudgetRecord, BudgetSourceRecord
 from hyoka.normalize import ParsedNumber, normalize_label, parse_number, parse_stage_label, with_era
 
+
+# ---- what a page answers once ----------------------------------------------------------
+
+# Each page's answers, by the id of its grid (a grid is not hashable, and not ours to add to);
+# an entry goes when its grid does.
+_PAGE_MEMOS: dict[int, dict[Hashable, Any]] = {}
+
+
+def page_memo(grid: PageGrid) -> dict[Hashable, Any]:
+    """A dict of answers about one page, kept as long as its grid lives.
+
+    A template asks the same of a page many times (a label for each of its fields, the
+    header row for each header of a table, the page again for a hook): each question
+    that is a pure function of the page is answered once. Keys name the question and its
+    arguments (cells by `id`: they live as long as the grid). An answer must not hold the
+    grid itself (the grid would never go).
+    """
+    memo = _PAGE_MEMOS.get(id(grid))
+    if memo is None:
+        memo = _PAGE_MEMOS[id(grid)] = {}
+        weakref.finalize(grid, _PAGE_MEMOS.pop, id(grid), None)
+    return memo
 
 
 @dataclass
@@ -118,9 +143,29 @@ def stacked_below(grid: PageGrid, cell: Cell, tolerance: float = EDGE_TOLERANCE)
 # budget columns, funding sources and the meaning of a printed dash.
 
 
+# The height of the bands `cell_at` indexes a page's cells by (points): a table row or two.
+CELL_BAND = 32.0
+
+
+def cells_by_band(grid: PageGrid) -> dict[int, list[Cell]]:
+    """The page's cells by the bands of `CELL_BAND` points they reach into, each band's in page order."""
+    key = "cells_by_band"
+    memo = page_memo(grid)
+    if key not in memo:
+        bands: dict[int, list[Cell]] = {}
+        for cell in grid.cells:
+            for band in range(int(cell.top // CELL_BAND), int(cell.bottom // CELL_BAND) + 1):
+                bands.setdefault(band, []).append(cell)
+        memo[key] = bands
+    bands_found: dict[int, list[Cell]] = memo[key]
+    return bands_found
+
+
 def cell_at(grid: PageGrid, x: float, y: float) -> Cell | None:
     """The smallest cell that holds the point (x, y), or None."""
-    holding = [c for c in grid.cells if c.x0 <= x <= c.x1 and c.top <= y <= c.bottom]
+    # only the cells reaching into the point's band can hold it (asked per row and column of a table)
+    band = cells_by_band(grid).get(int(y // CELL_BAND), [])
+    holding = [c for c in band if c.x0 <= x <= c.x1 and c.top <= y <= c.bottom]
     return min(holding, key=lambda c: c.width * c.height) if holding else None
 
 
@@ -397,12 +442,16 @@ def beside(grid: PageGrid, cell: Cell, side: str, tolerance: float = EDGE_TOLERA
 
 def header_row(grid: PageGrid, cell: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
     """The header row a header cell is in: it and the cells chained left and right of it with its top."""
-    row = [cell]
-    while nexts := beside(grid, row[0], "left", tolerance):
-        row.insert(0, nexts[0])
-    while nexts := beside(grid, row[-1], "right", tolerance):
-        row.append(nexts[0])
-    return row
+    key = ("header_row", id(cell), tolerance)
+    memo = page_memo(grid)
+    if key not in memo:  # every header of a header table asks for the same row
+        row = [cell]
+        while nexts := beside(grid, row[0], "left", tolerance):
+            row.insert(0, nexts[0])
+        while nexts := beside(grid, row[-1], "right", tolerance):
+            row.append(nexts[0])
+        memo[key] = row
+    return list(memo[key])
 
 
 def data_row(grid: PageGrid, header: Cell, tolerance: float = EDGE_TOLERANCE) -> tuple[float, float]:
@@ -412,7 +461,16 @@ def data_row(grid: PageGrid, header: Cell, tolerance: float = EDGE_TOLERANCE) ->
     splits into 事業費 …); the data row is the cells starting there, across the header
     row's width, down to the bottom of the tallest of them.
     """
-    row = header_row(grid, header, tolerance)
+    key = ("data_row", id(header), tolerance)
+    memo = page_memo(grid)
+    if key not in memo:
+        memo[key] = _data_row(grid, header_row(grid, header, tolerance), tolerance)
+    found: tuple[float, float] = memo[key]
+    return found
+
+
+def _data_row(grid: PageGrid, row: list[Cell], tolerance: float) -> tuple[float, float]:
+    """`data_row` of a header row."""
     top = max(c.bottom for c in row)
     x0, x1 = min(c.x0 for c in row), max(c.x1 for c in row)
     starting = [c for c in grid.starting_at(top, tolerance) if c.x0 >= x0 - tolerance and c.x1 <= x1 + tolerance]

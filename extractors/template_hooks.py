@@ -77,11 +77,12 @@ def compare_header_tables(first: Extraction, second: Extraction, page: int, code
     seconds = {(b.fiscal_year, b.stage): b for b in second.rows(BudgetRecord)}
     for budget in first.rows(BudgetRecord):
         other = seconds.pop((budget.fiscal_year, budget.stage), None)
+        key = budget_key(budget)  # once a row, not once a column (it copies the record)
         if other is None:
-            issues += mismatch(page, BudgetRecord, budget_key(budget), "label", budget.label, None)
+            issues += mismatch(page, BudgetRecord, key, "label", budget.label, None)
             continue
         for column in BUDGET_AMOUNT_COLUMNS:
-            issues += mismatch(page, BudgetRecord, budget_key(budget), column, budget.raw.get(column),
+            issues += mismatch(page, BudgetRecord, key, column, budget.raw.get(column),
                                other.raw.get(column), other.cell_bboxes.get(column))
     for other in seconds.values():
         issues += mismatch(page, BudgetRecord, budget_key(other), "label", None, other.label)
