@@ -201,7 +201,8 @@ class FileTemplate:
     def read_alone(self, grid: PageGrid, role: str, levels: tuple[str, ...] | None = None) -> Extraction | None:
         """The records one page gives as a project of its own (for a hook); None when it prints no code label.
 
-        `levels`: only the indicator tables of these levels (a hook comparing one table need not read the rest).
+        `levels`: only the indicator tables of these levels, and none of the project's marks, evaluations or
+        extras (a hook comparing one table need not read the rest).
         """
         if not read_first([grid], self.project_spec.code, self.spec.settings):
             return None
@@ -211,8 +212,13 @@ class FileTemplate:
 
     def read_project(self, pages: Pages, extraction: Extraction, trace: ReadTrace | None = None, *,
                      hooks: bool = True, levels: tuple[str, ...] | None = None) -> None:
-        """Read one project's pages into records, in the order the record tables are filed."""
+        """Read one project's pages into records, in the order the record tables are filed.
+
+        `levels` (a hook's reading of one page): only the indicator tables of these levels, no marks, evaluations
+        or extras.
+        """
         spec, settings = self.spec, self.spec.settings
+        whole = levels is None  # a hook compares the header table: the rest is not read for it
         grids = [grid for grid, _ in pages]
         first = grids[0]
         code_found = read_first(grids, self.project_spec.code, settings)
@@ -236,7 +242,7 @@ class FileTemplate:
         for name, alternatives in self.project_spec.fields.items():
             if getattr(project, name) is None and not any(has_anchor(grids, field_) for field_ in alternatives):
                 missing.append(f"project.fields.{name}")
-        for number, marks in enumerate(spec.marks, start=1):
+        for number, marks in enumerate(spec.marks if whole else (), start=1):
             rows = first_found(grids, read_marks, marks, code, settings) or []
             extraction.extend(rows)
             if not rows and not any(anchor_cells(grid, marks.label, marks.match, marks.label_pattern) for grid in grids):
@@ -292,7 +298,7 @@ class FileTemplate:
         # in reading order, whatever the order of the file's [[indicators]]: the page, then the header's place
         for read in sorted((t for found in tables for t in found), key=lambda t: (grids.index(t.grid), t.place)):
             extraction.extend(read.records)
-        for number, evaluation in enumerate(spec.evaluations, start=1):
+        for number, evaluation in enumerate(spec.evaluations if whole else (), start=1):
             if evaluation.across_pages:
                 record = read_evaluation_across(grids, evaluation, code, settings)
             else:
@@ -303,7 +309,8 @@ class FileTemplate:
                 missing.append(f"evaluations[{number}] ({evaluation.evaluator})")
             if trace is not None:
                 trace_evaluation(trace, f"evaluations[{number}]", evaluation, grids, record, code, settings)
-        extraction.extend(read_project_extras(grids, self.project_spec.extras, code, settings, trace))
+        if whole:
+            extraction.extend(read_project_extras(grids, self.project_spec.extras, code, settings, trace))
         extraction.add(project)
         for grid, role in pages:
             extraction.add(PageRecord(page=grid.page_number, template=self.name, page_role=role, project_code=code))

@@ -80,6 +80,15 @@ def header_columns(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_T
     top (within `tolerance` points); a header cell with cells under it inside the
     header's height is split into those sub-headers (e.g. 実績 over R2 | R3).
     """
+    key = ("header_columns", id(first_header), tolerance)
+    memo = page_memo(grid)
+    if key not in memo:  # a budget table and its hook's reading of the page ask for the same header
+        memo[key] = _header_columns(grid, first_header, tolerance)
+    return list(memo[key])
+
+
+def _header_columns(grid: PageGrid, first_header: Cell, tolerance: float) -> list[Column]:
+    """`header_columns`, found."""
     columns: list[Column] = []
     header_bottom = first_header.bottom
     current = first_header
@@ -124,6 +133,15 @@ def row_cells(grid: PageGrid, anchor: Cell, x0: float | None = None, x1: float |
 
 def stacked_below(grid: PageGrid, cell: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
     """Cells stacked directly under `cell` with the same left and right edges, in order."""
+    key = ("stacked_below", id(cell), tolerance)
+    memo = page_memo(grid)
+    if key not in memo:
+        memo[key] = _stacked_below(grid, cell, tolerance)
+    return list(memo[key])
+
+
+def _stacked_below(grid: PageGrid, cell: Cell, tolerance: float) -> list[Cell]:
+    """`stacked_below`, found."""
     stack: list[Cell] = []
     current = cell
     while True:

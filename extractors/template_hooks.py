@@ -32,7 +32,10 @@ class PageReader(Protocol):
     """What a hook may ask of its template: one page read as if it were a project of its own."""
 
     def read_alone(self, grid: PageGrid, role: str, levels: tuple[str, ...] | None = None) -> Extraction | None:
-        """The records one page gives by itself, with the indicators of these levels (None: no code label)."""
+        """The records one page gives by itself, with the indicators of these levels (None: no code label).
+
+        With `levels`, the page's project fields, budget, staffing and those indicators: not its marks,
+        evaluations or extras (no hook compares them)."""
         ...
 
 
