@@ -52,8 +52,9 @@ from hyoka.extractors.tables import (
     TableRow,
     box_below_line,
     budget_source_records,
-    cell_at,
     cell_in_column,
+    cell_in_row,
+    cells_across,
     cell_right_of_line,
     data_row,
     funding_source,
@@ -1097,25 +1098,53 @@ def figure_columns(grid: PageGrid, first: Cell, rules: tuple[BudgetRow, ...],
     return named
 
 
-def read_stage_rows_table(grid: PageGrid, spec: BudgetSpec, numbers: dict[str, NumberRule], code: str,
-                          settings: Tolerances) -> BudgetTable:
-    """[budget] with [[budget.columns]]: one BudgetRecord per row whose label gives year and stage (R3決算見込)."""
+@dataclass
+class StageRowsLayout:
+    """Where a [[budget.columns]] table is on a page: its figure columns (and the field each fills), its rows."""
+
+    columns: list[tuple[Column, BudgetRow, str]]  # a figure column, its rule, the project_budgets field it fills
+    rows: list[tuple[Cell, int, str, list[Cell | None]]]  # a row's label, year, stage, and its cell in each column
+
+
+def stage_rows_layout(grid: PageGrid, spec: BudgetSpec, settings: Tolerances) -> StageRowsLayout | None:
+    """The page's [[budget.columns]] table as laid out (None when it has none), found once a page."""
+    key = ("stage_rows_layout", id(spec), settings.edge)
+    memo = page_memo(grid)
+    known = memo.get(key)
+    if known is None or known[0] is not spec:  # (the entry keeps the spec alive: its id stays its own)
+        known = memo[key] = (spec, find_stage_rows_layout(grid, spec, settings))
+    layout: StageRowsLayout | None = known[1]
+    return layout
+
+
+def find_stage_rows_layout(grid: PageGrid, spec: BudgetSpec, settings: Tolerances) -> StageRowsLayout | None:
+    """`stage_rows_layout`, found: the columns its rules name right of the header, the rows whose label gives year and stage."""
     headers = anchor_cells(grid, spec.header, spec.match)
     columns = figure_columns(grid, headers[0], spec.columns, settings.edge) if headers else []
     if not columns:
-        return [], [], []
+        return None
     left, right = min(c.x0 for c, _ in columns), max(c.x1 for c, _ in columns)
-    labels = {line_field(rule, c.cell): clean_text(c.cell.text) or "" for c, rule in columns if rule.funding_source}
-    budgets: list[BudgetRecord] = []
-    sources: list[BudgetSourceRecord] = []
+    rows = []
     for label, year, stage in stage_rows(grid, headers[0], settings.edge):
         band = row_cells(grid, label, left - 1, right + 1)
+        rows.append((label, year, stage, [cell_in_column(band, column.x0, column.x1) for column, _ in columns]))
+    return StageRowsLayout([(column, rule, line_field(rule, column.cell)) for column, rule in columns], rows)
+
+
+def read_stage_rows_table(grid: PageGrid, spec: BudgetSpec, numbers: dict[str, NumberRule], code: str,
+                          settings: Tolerances) -> BudgetTable:
+    """[budget] with [[budget.columns]]: one BudgetRecord per row whose label gives year and stage (R3決算見込)."""
+    layout = stage_rows_layout(grid, spec, settings)
+    if layout is None:
+        return [], [], []
+    labels = {name: clean_text(c.cell.text) or "" for c, rule, name in layout.columns if rule.funding_source}
+    budgets: list[BudgetRecord] = []
+    sources: list[BudgetSourceRecord] = []
+    for label, year, stage, cells in layout.rows:
         record = BudgetRecord(page=grid.page_number, project_code=code, fiscal_year=year, stage=stage,
                               label=clean_text(label.text) or "")
         used = [label]
-        for column, rule in columns:
-            name = line_field(rule, column.cell)
-            cell = cell_in_column(band, column.x0, column.x1)
+        for (_, rule, name), cell in zip(layout.columns, cells):
             raw = cell.text.strip() if cell else ""
             setattr(record, name, read_amount(raw, numbers[rule.numbers or spec.numbers]))
             record.raw[name] = raw
@@ -1352,7 +1381,8 @@ def indicator_rows(grid: PageGrid, header: Cell, spec: IndicatorTable, conventio
     records: list[IndicatorRecord] = []
     for row_no, name_cell in enumerate(stacked_below(grid, header, settings.edge), start=1):
         middle = (name_cell.top + name_cell.bottom) / 2
-        cells = {id(c): cell_at(grid, (c.x0 + c.x1) / 2, middle) for c in shown}
+        across = cells_across(grid, middle)
+        cells = {id(c): cell_in_row(across, (c.x0 + c.x1) / 2) for c in shown}
         texts = {key: (cell.text.strip() if cell else "") for key, cell in cells.items()}
         name = clean_text(name_cell.text)
         if not name and not any(texts.values()):

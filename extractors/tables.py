@@ -97,13 +97,12 @@ def _header_columns(grid: PageGrid, first_header: Cell, tolerance: float) -> lis
         if not nexts:
             break
         current = nexts[0]
-        subs = [c for c in grid.below(current, tolerance) if c.bottom <= header_bottom + tolerance]
         # sub-headers may sit below a header that spans them: look inside the header's width
         subs = [
             c
             for c in grid.in_band(current.bottom, header_bottom, current.x0 - 1, current.x1 + 1)
             if c.bottom <= header_bottom + tolerance and c.top >= current.bottom - tolerance
-        ] or subs
+        ] or [c for c in grid.below(current, tolerance) if c.bottom <= header_bottom + tolerance]
         if subs:
             for sub in subs:
                 columns.append(Column(sub.text, current.text, sub.x0, sub.x1, sub))
@@ -179,12 +178,21 @@ def cells_by_band(grid: PageGrid) -> dict[int, list[Cell]]:
     return bands_found
 
 
+def cells_across(grid: PageGrid, y: float) -> list[Cell]:
+    """The cells a horizontal line at `y` crosses (their top and bottom included), in page order."""
+    # only the cells reaching into y's band can (asked per row of a table, then per column: `cell_in_row`)
+    return [c for c in cells_by_band(grid).get(int(y // CELL_BAND), []) if c.top <= y <= c.bottom]
+
+
+def cell_in_row(across: list[Cell], x: float) -> Cell | None:
+    """The smallest of the cells a line crosses (`cells_across`) that holds `x`: `cell_at` on that line."""
+    holding = [c for c in across if c.x0 <= x <= c.x1]
+    return min(holding, key=lambda c: c.width * c.height) if holding else None
+
+
 def cell_at(grid: PageGrid, x: float, y: float) -> Cell | None:
     """The smallest cell that holds the point (x, y), or None."""
-    # only the cells reaching into the point's band can hold it (asked per row and column of a table)
-    band = cells_by_band(grid).get(int(y // CELL_BAND), [])
-    holding = [c for c in band if c.x0 <= x <= c.x1 and c.top <= y <= c.bottom]
-    return min(holding, key=lambda c: c.width * c.height) if holding else None
+    return cell_in_row(cells_across(grid, y), x)
 
 
 @dataclass
@@ -271,7 +279,8 @@ def labelled_rows(grid: PageGrid, first_column_header: Cell, columns: dict[str, 
         )
         if not labels:
             continue
-        values = {key: cell_at(grid, (x0 + x1) / 2, middle) for key, (x0, x1) in columns.items()}
+        across = cells_across(grid, middle)
+        values = {key: cell_in_row(across, (x0 + x1) / 2) for key, (x0, x1) in columns.items()}
         rows.append(TableRow(labels=labels, values=values, top=band.top, bottom=band.bottom))
     return rows
 
