@@ -1161,29 +1161,53 @@ def read_stage_rows_table(grid: PageGrid, spec: BudgetSpec, numbers: dict[str, N
 def read_staffing(grid: PageGrid, spec: StaffingSpec, convention: NumberRule, code: str,
                   settings: Tolerances) -> StaffingRecord | None:
     """[staffing]: the year its header names, each figure under its sub-header (None when the header is not here)."""
-    headers = anchor_cells(grid, spec.header, spec.match)
-    if not headers:
+    layout = staffing_layout(grid, spec, settings)
+    if layout is None:
         return None
-    header = headers[0]
+    header, columns = layout
     span = find_fiscal_year(header.text)
     record = StaffingRecord(page=grid.page_number, project_code=code, label=clean_text(header.text) or "",
                             fiscal_year=span.start if span else None)
     used = [header]
-    for sub in grid.below(header, settings.edge):
-        name = next((n for n, printed in spec.columns.items() if sub.label.startswith(normalize_label(printed))), None)
-        if name is None:
-            continue
-        values = grid.below(sub, settings.edge)
-        raw = values[0].text.strip() if values else ""
+    for name, sub, value in columns:
+        raw = value.text.strip() if value else ""
         setattr(record, name, read_figure(raw, convention))
         record.raw[name] = raw
-        if values:
-            record.cell_bboxes[name] = values[0].bbox
-            used.append(values[0])
+        if value:
+            record.cell_bboxes[name] = value.bbox
+            used.append(value)
         used.append(sub)
     record.bbox = union_bbox(used)
     record.raw_text = " | ".join(f"{k}={v}" for k, v in record.raw.items())
     return record
+
+
+StaffingLayout = tuple[Cell, list[tuple[str, Cell, Cell | None]]]
+
+
+def staffing_layout(grid: PageGrid, spec: StaffingSpec, settings: Tolerances) -> StaffingLayout | None:
+    """Where [staffing] is on a page: its header, and each named sub-header with the cell under it; found once a page."""
+    key = ("staffing_layout", id(spec), settings.edge)
+    memo = page_memo(grid)
+    known = memo.get(key)
+    if known is None or known[0] is not spec:  # (the entry keeps the spec alive: its id stays its own)
+        known = memo[key] = (spec, find_staffing_layout(grid, spec, settings))
+    layout: StaffingLayout | None = known[1]
+    return layout
+
+
+def find_staffing_layout(grid: PageGrid, spec: StaffingSpec, settings: Tolerances) -> StaffingLayout | None:
+    """`staffing_layout`, found."""
+    headers = anchor_cells(grid, spec.header, spec.match)
+    if not headers:
+        return None
+    columns: list[tuple[str, Cell, Cell | None]] = []
+    for sub in grid.below(headers[0], settings.edge):
+        name = next((n for n, printed in spec.columns.items() if sub.label.startswith(normalize_label(printed))), None)
+        if name is not None:
+            values = grid.below(sub, settings.edge)
+            columns.append((name, sub, values[0] if values else None))
+    return headers[0], columns
 
 
 def item_name(cell: Cell, rule: BudgetRow | None) -> str:
@@ -1422,18 +1446,7 @@ def indicator_rows(grid: PageGrid, header: Cell, spec: IndicatorTable, conventio
 def indicator_pairs(grid: PageGrid, header: Cell, spec: IndicatorTable, convention: NumberRule, code: str,
                     settings: Tolerances) -> list[IndicatorRecord]:
     """The `pairs` layout: the indicator's name across the header's width, and [year label | figure] pairs."""
-    edge = settings.edge
-    top, bottom = data_row(grid, header, edge)
-    names: list[Cell] = []
-    pairs: list[tuple[Cell, Cell]] = []
-    for cell in grid.in_band(top, bottom + edge, header.x0 - edge, header.x1 + edge):
-        if find_fiscal_year(cell.text) and kind_of(cell.text, spec.kinds) and cell.x1 < header.x1 - edge:
-            figure = [c for c in grid.right_of(cell, edge) if c.x1 <= header.x1 + edge]
-            if figure:
-                pairs.append((cell, figure[0]))
-                continue
-        if cell.x1 >= header.x1 - edge and cell.x0 <= header.x0 + edge:
-            names.append(cell)
+    names, pairs = pairs_layout(grid, header, spec, settings)
     name = clean_text("\n".join(c.text for c in names if c.text))
     if (not name or is_placeholder(name)) and not any(v.text.strip() for _, v in pairs):
         return []  # 「-」: the project has no indicator
@@ -1448,6 +1461,36 @@ def indicator_pairs(grid: PageGrid, header: Cell, spec: IndicatorTable, conventi
             value=read_figure(value.text, convention), value_text=clean_text(value.text),
         ))
     return records
+
+
+def pairs_layout(grid: PageGrid, header: Cell, spec: IndicatorTable,
+                 settings: Tolerances) -> tuple[list[Cell], list[tuple[Cell, Cell]]]:
+    """The `pairs` layout's cells under a header: the name's cells, the [year label | figure] pairs; found once a page."""
+    key = ("pairs_layout", id(header), id(spec), settings.edge)
+    memo = page_memo(grid)
+    known = memo.get(key)
+    if known is None or known[0] is not spec:  # (the entry keeps the spec alive: its id stays its own)
+        known = memo[key] = (spec, find_pairs_layout(grid, header, spec, settings))
+    names, pairs = known[1]
+    return list(names), list(pairs)
+
+
+def find_pairs_layout(grid: PageGrid, header: Cell, spec: IndicatorTable,
+                      settings: Tolerances) -> tuple[list[Cell], list[tuple[Cell, Cell]]]:
+    """`pairs_layout`, found: the data row's cells across the header, a year label with its figure right of it."""
+    edge = settings.edge
+    top, bottom = data_row(grid, header, edge)
+    names: list[Cell] = []
+    pairs: list[tuple[Cell, Cell]] = []
+    for cell in grid.in_band(top, bottom + edge, header.x0 - edge, header.x1 + edge):
+        if find_fiscal_year(cell.text) and kind_of(cell.text, spec.kinds) and cell.x1 < header.x1 - edge:
+            figure = [c for c in grid.right_of(cell, edge) if c.x1 <= header.x1 + edge]
+            if figure:
+                pairs.append((cell, figure[0]))
+                continue
+        if cell.x1 >= header.x1 - edge and cell.x0 <= header.x0 + edge:
+            names.append(cell)
+    return names, pairs
 
 
 def read_prose_indicators(grids: list[PageGrid], spec: IndicatorTable, convention: NumberRule, code: str,

@@ -463,8 +463,12 @@ def budget_source_records(
 
 def beside(grid: PageGrid, cell: Cell, side: str, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
     """The cells touching a cell on its left or right that share its top (the same row of a header)."""
-    touching = grid.left_of(cell, tolerance) if side == "left" else grid.right_of(cell, tolerance)
-    return [c for c in touching if abs(c.top - cell.top) <= tolerance]
+    key = ("beside", id(cell), side, tolerance)
+    memo = page_memo(grid)
+    if key not in memo:  # each header of a row chains along the same row (`header_row`)
+        touching = grid.left_of(cell, tolerance) if side == "left" else grid.right_of(cell, tolerance)
+        memo[key] = [c for c in touching if abs(c.top - cell.top) <= tolerance]
+    return list(memo[key])
 
 
 def header_row(grid: PageGrid, cell: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
