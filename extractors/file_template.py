@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from itertools import islice
+from itertools import chain, islice
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +55,7 @@ from hyoka.extractors.tables import (
     cell_in_column,
     cell_in_row,
     cells_across,
+    columns_right_of,
     cell_right_of_line,
     data_row,
     funding_source,
@@ -1090,7 +1091,8 @@ def figure_columns(grid: PageGrid, first: Cell, rules: tuple[BudgetRow, ...],
                    tolerance: float) -> list[tuple[Column, BudgetRow]]:
     """The figure columns from `first` rightwards, each with its rule, up to the first one no rule names."""
     named: list[tuple[Column, BudgetRow]] = []
-    for column in [Column(first.text, None, first.x0, first.x1, first), *header_columns(grid, first, tolerance)]:
+    # the header row is followed only as far as the rules name its columns (not past the table's end)
+    for column in chain([Column(first.text, None, first.x0, first.x1, first)], columns_right_of(grid, first, tolerance)):
         rule = line_rule(rules, column.cell)
         if rule is None:
             break  # a neighbouring table shares the header row (旭川: 人工)

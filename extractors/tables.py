@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,13 +83,12 @@ def header_columns(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_T
     key = ("header_columns", id(first_header), tolerance)
     memo = page_memo(grid)
     if key not in memo:  # a budget table and its hook's reading of the page ask for the same header
-        memo[key] = _header_columns(grid, first_header, tolerance)
+        memo[key] = list(columns_right_of(grid, first_header, tolerance))
     return list(memo[key])
 
 
-def _header_columns(grid: PageGrid, first_header: Cell, tolerance: float) -> list[Column]:
-    """`header_columns`, found."""
-    columns: list[Column] = []
+def columns_right_of(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_TOLERANCE) -> Iterator[Column]:
+    """`header_columns` one by one, found as they are asked for (a table that ends at a column stops there)."""
     header_bottom = first_header.bottom
     current = first_header
     while True:
@@ -105,10 +104,9 @@ def _header_columns(grid: PageGrid, first_header: Cell, tolerance: float) -> lis
         ] or [c for c in grid.below(current, tolerance) if c.bottom <= header_bottom + tolerance]
         if subs:
             for sub in subs:
-                columns.append(Column(sub.text, current.text, sub.x0, sub.x1, sub))
+                yield Column(sub.text, current.text, sub.x0, sub.x1, sub)
         else:
-            columns.append(Column(current.text, None, current.x0, current.x1, current))
-    return columns
+            yield Column(current.text, None, current.x0, current.x1, current)
 
 
 def cell_in_column(cells: list[Cell], column_x0: float, column_x1: float) -> Cell | None:
@@ -222,7 +220,7 @@ def stage_columns(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_TO
     ends the table. `era`: the document's era, for years printed without one (20年度決算).
     """
     found: list[StageColumn] = []
-    for column in header_columns(grid, first_header, tolerance):
+    for column in columns_right_of(grid, first_header, tolerance):  # (not past the table's end)
         span, stage = parse_stage_label(with_era(column.full_label, era))
         if span is None or stage is None:
             break
