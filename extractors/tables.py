@@ -490,10 +490,11 @@ def data_row(grid: PageGrid, header: Cell, tolerance: float = EDGE_TOLERANCE) ->
     splits into 事業費 …); the data row is the cells starting there, across the header
     row's width, down to the bottom of the tallest of them.
     """
-    key = ("data_row", id(header), tolerance)
+    row = header_row(grid, header, tolerance)
+    key = ("data_row", *map(id, row), tolerance)  # by the row: each of its headers asks for the same
     memo = page_memo(grid)
     if key not in memo:
-        memo[key] = _data_row(grid, header_row(grid, header, tolerance), tolerance)
+        memo[key] = _data_row(grid, row, tolerance)
     found: tuple[float, float] = memo[key]
     return found
 

@@ -50,9 +50,12 @@ HEADER_LEVEL = "事業"  # the indicator of the header table (its アウトカ�
 STAFF_COLUMNS = ("regular_staff", "fiscal_year_staff")
 
 
+_SPACES = re.compile(r"\s")
+
+
 def same_text(a: str | None, b: str | None) -> bool:
     """Equal once width is folded and whitespace ignored (page 2 may print ＜＞ for <>)."""
-    return re.sub(r"\s", "", fold_width(a or "")) == re.sub(r"\s", "", fold_width(b or ""))
+    return _SPACES.sub("", fold_width(a or "")) == _SPACES.sub("", fold_width(b or ""))
 
 
 def mismatch(page: int, record_type: type[Record], key: str, column: str, first: str | None, second: str | None,
