@@ -63,6 +63,7 @@ from hyoka.extractors.tables import (
     header_stack,
     label_matches,
     labelled_rows,
+    labels_matching,
     page_memo,
     marked_items,
     read_number,
@@ -425,29 +426,28 @@ def anchor_cells(grid: PageGrid, labels: tuple[str, ...], match: str, pattern: s
 
 def find_anchor_cells(grid: PageGrid, labels: tuple[str, ...], match: str, pattern: str = "") -> list[Cell]:
     """`anchor_cells`, looked for."""
-    if pattern:
-        compiled = re.compile(pattern)
-        return cells_labelled(grid, lambda label: bool(compiled.search(fold_width(label))))
+    if pattern:  # each label the page prints is tried once, not once a cell
+        search = re.compile(pattern).search
+        return cells_labelled(grid, {label for label, folded in folded_labels(grid) if search(folded)})
     wanted = [normalize_label(label) for label in labels]
     if match in ("exact", "prefix"):  # the grid's label index answers these without a scan of every cell
         keys = wanted if match == "exact" else [key for w in wanted for key in labels_starting(grid.cell_labels, w)]
         found = {c.index: c for key in keys for c in grid.cells_by_label.get(key, [])}
         return sorted(found.values(), key=lambda c: (round(c.top), c.x0, c.index)) if found else []
-    return cells_labelled(grid, lambda label: bool(label) and any(label_matches(label, w, match) for w in wanted))
+    return cells_labelled(grid, {label for w in wanted for label in labels_matching(grid.cells_by_label, w, match)})
 
 
-def cells_labelled(grid: PageGrid, fits: Callable[[str], bool]) -> list[Cell]:
-    """The cells whose label fits, in reading order: each label the page prints is tried once, not once a cell."""
-    labels = {label for label in page_labels(grid) if fits(label)}
+def cells_labelled(grid: PageGrid, labels: set[str]) -> list[Cell]:
+    """The cells with one of these labels, in reading order."""
     return grid.find_all(lambda c: c.label in labels) if labels else []
 
 
-def page_labels(grid: PageGrid) -> set[str]:
-    """The labels of the page's cells ('' of those without text too)."""
+def folded_labels(grid: PageGrid) -> list[tuple[str, str]]:
+    """The labels of the page's cells ('' of those without text too), each with its width-folded form."""
     memo = page_memo(grid)
-    if "page_labels" not in memo:
-        memo["page_labels"] = {cell.label for cell in grid.cells}
-    labels: set[str] = memo["page_labels"]
+    if "folded_labels" not in memo:
+        memo["folded_labels"] = [(label, fold_width(label)) for label in {cell.label for cell in grid.cells}]
+    labels: list[tuple[str, str]] = memo["folded_labels"]
     return labels
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +64,18 @@ def label_matches(label: str, wanted: str, match: str) -> bool:
     if match == "suffix":
         return label.endswith(wanted)
     return wanted in label
+
+
+def labels_matching(labels: Iterable[str], wanted: str, match: str) -> list[str]:
+    """The labels that fit a normalized wanted label the way `match` says (`label_matches` over many labels)."""
+    # (asked for every label of a page: one comprehension per rule, not a call per label)
+    if match == "exact":
+        return [label for label in labels if label == wanted]
+    if match == "prefix":
+        return [label for label in labels if label.startswith(wanted)]
+    if match == "suffix":
+        return [label for label in labels if label.endswith(wanted)]
+    return [label for label in labels if wanted in label]
 
 
 def union_bbox(cells: list[Cell]) -> BBox | None:
@@ -283,6 +295,25 @@ def labelled_rows(grid: PageGrid, first_column_header: Cell, columns: dict[str, 
     return rows
 
 
+# The width of the strips `cells_ending_near` indexes a page's cells by, by their right edge (points).
+EDGE_STRIP = 8.0
+
+
+def cells_ending_near(grid: PageGrid, x: float, tolerance: float) -> list[Cell]:
+    """The cells whose right edge may lie within `tolerance` of `x` (a few more, never fewer), in page order."""
+    memo = page_memo(grid)
+    if "by_right_edge" not in memo:
+        strips: dict[int, list[tuple[int, Cell]]] = {}
+        for position, cell in enumerate(grid.cells):
+            strips.setdefault(int(cell.x1 // EDGE_STRIP), []).append((position, cell))
+        memo["by_right_edge"] = strips
+    strips_found: dict[int, list[tuple[int, Cell]]] = memo["by_right_edge"]
+    # a point of slack each side: the caller's own test decides, this only spares it the other cells
+    first, last = int((x - tolerance - 1) // EDGE_STRIP), int((x + tolerance + 1) // EDGE_STRIP)
+    near = [pair for strip in range(first, last + 1) for pair in strips_found.get(strip, [])]
+    return [cell for _, cell in sorted(near, key=lambda pair: pair[0])]
+
+
 @dataclass
 class MarkedItem:
     """An item of a ○-list: the item's cell and the mark cell on its left."""
@@ -310,7 +341,7 @@ def marked_items(grid: PageGrid, cells: list[Cell], narrow: float = 0.35,
             continue
         marks = [
             c
-            for c in grid.cells
+            for c in cells_ending_near(grid, cell.x0, tolerance)
             if abs(c.x1 - cell.x0) <= tolerance and abs(c.top - cell.top) <= tolerance
             and abs(c.bottom - cell.bottom) <= tolerance
             and c.width <= narrow * cell.width
