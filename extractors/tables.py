@@ -295,25 +295,6 @@ def labelled_rows(grid: PageGrid, first_column_header: Cell, columns: dict[str, 
     return rows
 
 
-# The width of the strips `cells_ending_near` indexes a page's cells by, by their right edge (points).
-EDGE_STRIP = 8.0
-
-
-def cells_ending_near(grid: PageGrid, x: float, tolerance: float) -> list[Cell]:
-    """The cells whose right edge may lie within `tolerance` of `x` (a few more, never fewer), in page order."""
-    memo = page_memo(grid)
-    if "by_right_edge" not in memo:
-        strips: dict[int, list[tuple[int, Cell]]] = {}
-        for position, cell in enumerate(grid.cells):
-            strips.setdefault(int(cell.x1 // EDGE_STRIP), []).append((position, cell))
-        memo["by_right_edge"] = strips
-    strips_found: dict[int, list[tuple[int, Cell]]] = memo["by_right_edge"]
-    # a point of slack each side: the caller's own test decides, this only spares it the other cells
-    first, last = int((x - tolerance - 1) // EDGE_STRIP), int((x + tolerance + 1) // EDGE_STRIP)
-    near = [pair for strip in range(first, last + 1) for pair in strips_found.get(strip, [])]
-    return [cell for _, cell in sorted(near, key=lambda pair: pair[0])]
-
-
 @dataclass
 class MarkedItem:
     """An item of a ○-list: the item's cell and the mark cell on its left."""
@@ -341,7 +322,7 @@ def marked_items(grid: PageGrid, cells: list[Cell], narrow: float = 0.35,
             continue
         marks = [
             c
-            for c in cells_ending_near(grid, cell.x0, tolerance)
+            for c in grid.cells
             if abs(c.x1 - cell.x0) <= tolerance and abs(c.top - cell.top) <= tolerance
             and abs(c.bottom - cell.bottom) <= tolerance
             and c.width <= narrow * cell.width
