@@ -64,6 +64,8 @@ from hyoka.extractors.tables import (
     label_matches,
     labelled_rows,
     labels_matching,
+    forget_pages,
+    page_answers,
     page_memo,
     marked_items,
     read_number,
@@ -171,6 +173,11 @@ class FileTemplate:
 
     def read_traced(self, pages: Pages, trace: ReadTrace | None) -> Extraction:
         """As `read`, telling `trace` (when given) what each item of the file found (`hyoka template check`)."""
+        with page_answers():  # each page answers a question once while it is read (the same label for many items)
+            return self._read_pages(pages, trace)
+
+    def _read_pages(self, pages: Pages, trace: ReadTrace | None) -> Extraction:
+        """`read_traced`, within its pages' answers."""
         if self.spec.kpi_list is not None:
             first_role = self.spec.page[0].role  # a page handed over without its role is the first kind
             pages = [(grid, role or first_role) for grid, role in pages]
@@ -182,6 +189,7 @@ class FileTemplate:
         same_code = self.page_code if self.project_spec.continues == "same_code" else None
         for project_pages in group_projects(pages, self.project_spec.starts_on, same_code):
             self.read_project(project_pages, extraction, trace)
+            forget_pages(grid for grid, _ in project_pages)  # (a book's answers would add up: work for the GC)
         grids = [grid for grid, _ in pages]
         parts = title_parts(grids, self.spec.document.title, self.spec.settings)
         extraction.title = " ".join(found.text for part in parts for found in part if found.text) or None

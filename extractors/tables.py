@@ -7,8 +7,9 @@ functions find where the labelled columns are and which cells sit under them.
 from __future__ import annotations
 
 import functools
-import weakref
 from collections.abc import Hashable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,25 +20,50 @@ from hyoka.normalize import ParsedNumber, normalize_label, parse_number, parse_s
 
 # ---- what a page answers once ----------------------------------------------------------
 
-# Each page's answers, by the id of its grid (a grid is not hashable, and not ours to add to);
-# an entry goes when its grid does.
-_PAGE_MEMOS: dict[int, dict[Hashable, Any]] = {}
+# The pages' answers while a template reads them (`page_answers`), by the id of each grid (a grid
+# is not hashable, and not ours to add to), with the grid itself: kept alive, its id stays its own.
+_ANSWERS: ContextVar[dict[int, tuple[PageGrid, dict[Hashable, Any]]] | None] = ContextVar("page_answers",
+                                                                                        default=None)
+
+
+@contextmanager
+def page_answers() -> Iterator[None]:
+    """Within: a page answers each question once (`page_memo`); a reading inside another shares its answers.
+
+    A template asks the same of a page many times (a label for each of its fields, the
+    header row for each header of a table, the page again for a hook). The answers last
+    as long as the reading: nothing is kept after it (`forget_pages` lets them go sooner).
+    """
+    if _ANSWERS.get() is not None:
+        yield
+        return
+    token = _ANSWERS.set({})
+    try:
+        yield
+    finally:
+        _ANSWERS.reset(token)
 
 
 def page_memo(grid: PageGrid) -> dict[Hashable, Any]:
-    """A dict of answers about one page, kept as long as its grid lives.
+    """The answers one page has given in this reading (a new, unkept dict outside `page_answers`).
 
-    A template asks the same of a page many times (a label for each of its fields, the
-    header row for each header of a table, the page again for a hook): each question
-    that is a pure function of the page is answered once. Keys name the question and its
-    arguments (cells by `id`: they live as long as the grid). An answer must not hold the
-    grid itself (the grid would never go).
+    Keys name a question that is a pure function of the page and its arguments (cells by
+    `id`: they live as long as the grid).
     """
-    memo = _PAGE_MEMOS.get(id(grid))
-    if memo is None:
-        memo = _PAGE_MEMOS[id(grid)] = {}
-        weakref.finalize(grid, _PAGE_MEMOS.pop, id(grid), None)
-    return memo
+    answers = _ANSWERS.get()
+    if answers is None:
+        return {}
+    known = answers.get(id(grid))
+    if known is None:
+        known = answers[id(grid)] = (grid, {})
+    return known[1]
+
+
+def forget_pages(grids: Iterable[PageGrid]) -> None:
+    """Let these pages' answers go (a project read: its pages are not asked again, and a book's answers add up)."""
+    answers = _ANSWERS.get()
+    for grid in grids if answers is not None else ():
+        answers.pop(id(grid), None)
 
 
 @dataclass
