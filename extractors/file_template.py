@@ -435,8 +435,9 @@ def anchor_cells(grid: PageGrid, labels: tuple[str, ...], match: str, pattern: s
 def find_anchor_cells(grid: PageGrid, labels: tuple[str, ...], match: str, pattern: str = "") -> list[Cell]:
     """`anchor_cells`, looked for."""
     if pattern:  # each label the page prints is tried once, not once a cell
+        # (a label is width-folded already: `normalize_label` folds, and nothing it makes folds further)
         search = re.compile(pattern).search
-        return cells_labelled(grid, {label for label, folded in folded_labels(grid) if search(folded)})
+        return cells_labelled(grid, {label for label in page_labels(grid) if search(label)})
     wanted = [normalize_label(label) for label in labels]
     if match in ("exact", "prefix"):  # the grid's label index answers these without a scan of every cell
         keys = wanted if match == "exact" else [key for w in wanted for key in labels_starting(grid.cell_labels, w)]
@@ -450,12 +451,12 @@ def cells_labelled(grid: PageGrid, labels: set[str]) -> list[Cell]:
     return grid.find_all(lambda c: c.label in labels) if labels else []
 
 
-def folded_labels(grid: PageGrid) -> list[tuple[str, str]]:
-    """The labels of the page's cells ('' of those without text too), each with its width-folded form."""
+def page_labels(grid: PageGrid) -> set[str]:
+    """The labels of the page's cells ('' of those without text too)."""
     memo = page_memo(grid)
-    if "folded_labels" not in memo:
-        memo["folded_labels"] = [(label, fold_width(label)) for label in {cell.label for cell in grid.cells}]
-    labels: list[tuple[str, str]] = memo["folded_labels"]
+    if "page_labels" not in memo:
+        memo["page_labels"] = {cell.label for cell in grid.cells}
+    labels: set[str] = memo["page_labels"]
     return labels
 
 

@@ -108,6 +108,8 @@ def union_bbox(cells: list[Cell]) -> BBox | None:
     """The smallest box around some cells."""
     if not cells:
         return None
+    if len(cells) == 1:  # (most boxes are of one or two cells, and this is asked of every record)
+        return cells[0].bbox
     return (min(c.x0 for c in cells), min(c.top for c in cells), max(c.x1 for c in cells), max(c.bottom for c in cells))
 
 
