@@ -62,8 +62,9 @@ def page_memo(grid: PageGrid) -> dict[Hashable, Any]:
 def forget_pages(grids: Iterable[PageGrid]) -> None:
     """Let these pages' answers go (a project read: its pages are not asked again, and a book's answers add up)."""
     answers = _ANSWERS.get()
-    for grid in grids if answers is not None else ():
-        answers.pop(id(grid), None)
+    if answers is not None:
+        for grid in grids:
+            answers.pop(id(grid), None)
 
 
 @dataclass
@@ -218,8 +219,9 @@ def cells_by_band(grid: PageGrid) -> dict[int, list[Cell]]:
 
 def cells_across(grid: PageGrid, y: float) -> list[Cell]:
     """The cells a horizontal line at `y` crosses (their top and bottom included), in page order."""
-    # only the cells reaching into y's band can (asked per row of a table, then per column: `cell_in_row`)
-    return [c for c in cells_by_band(grid).get(int(y // CELL_BAND), []) if c.top <= y <= c.bottom]
+    # while a template reads (the bands kept), only the cells reaching into y's band can
+    cells = grid.cells if _ANSWERS.get() is None else cells_by_band(grid).get(int(y // CELL_BAND), [])
+    return [c for c in cells if c.top <= y <= c.bottom]
 
 
 def cell_in_row(across: list[Cell], x: float) -> Cell | None:
