@@ -12,9 +12,10 @@ Every value is found from a label; the only numbers are the template's tolerance
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
-from itertools import islice
+from itertools import chain, islice
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,16 +52,22 @@ from hyoka.extractors.tables import (
     TableRow,
     box_below_line,
     budget_source_records,
-    cell_at,
     cell_in_column,
+    cell_in_row,
     cell_right_of_line,
+    cells_across,
+    columns_right_of,
     data_row,
+    forget_pages,
     funding_source,
     header_columns,
     header_stack,
     label_matches,
     labelled_rows,
+    labels_matching,
     marked_items,
+    page_answers,
+    page_memo,
     read_number,
     row_cells,
     stacked_below,
@@ -166,6 +173,11 @@ class FileTemplate:
 
     def read_traced(self, pages: Pages, trace: ReadTrace | None) -> Extraction:
         """As `read`, telling `trace` (when given) what each item of the file found (`hyoka template check`)."""
+        with page_answers():  # each page answers a question once while it is read (the same label for many items)
+            return self._read_pages(pages, trace)
+
+    def _read_pages(self, pages: Pages, trace: ReadTrace | None) -> Extraction:
+        """`read_traced`, within its pages' answers."""
         if self.spec.kpi_list is not None:
             first_role = self.spec.page[0].role  # a page handed over without its role is the first kind
             pages = [(grid, role or first_role) for grid, role in pages]
@@ -177,6 +189,7 @@ class FileTemplate:
         same_code = self.page_code if self.project_spec.continues == "same_code" else None
         for project_pages in group_projects(pages, self.project_spec.starts_on, same_code):
             self.read_project(project_pages, extraction, trace)
+            forget_pages(grid for grid, _ in project_pages)  # (a book's answers would add up: work for the GC)
         grids = [grid for grid, _ in pages]
         parts = title_parts(grids, self.spec.document.title, self.spec.settings)
         extraction.title = " ".join(found.text for part in parts for found in part if found.text) or None
@@ -199,7 +212,8 @@ class FileTemplate:
     def read_alone(self, grid: PageGrid, role: str, levels: tuple[str, ...] | None = None) -> Extraction | None:
         """The records one page gives as a project of its own (for a hook); None when it prints no code label.
 
-        `levels`: only the indicator tables of these levels (a hook comparing one table need not read the rest).
+        `levels`: only the indicator tables of these levels, and none of the project's marks, evaluations or
+        extras (a hook comparing one table need not read the rest).
         """
         if not read_first([grid], self.project_spec.code, self.spec.settings):
             return None
@@ -209,8 +223,13 @@ class FileTemplate:
 
     def read_project(self, pages: Pages, extraction: Extraction, trace: ReadTrace | None = None, *,
                      hooks: bool = True, levels: tuple[str, ...] | None = None) -> None:
-        """Read one project's pages into records, in the order the record tables are filed."""
+        """Read one project's pages into records, in the order the record tables are filed.
+
+        `levels` (a hook's reading of one page): only the indicator tables of these levels, no marks, evaluations
+        or extras.
+        """
         spec, settings = self.spec, self.spec.settings
+        whole = levels is None  # a hook compares the header table: the rest is not read for it
         grids = [grid for grid, _ in pages]
         first = grids[0]
         code_found = read_first(grids, self.project_spec.code, settings)
@@ -234,7 +253,7 @@ class FileTemplate:
         for name, alternatives in self.project_spec.fields.items():
             if getattr(project, name) is None and not any(has_anchor(grids, field_) for field_ in alternatives):
                 missing.append(f"project.fields.{name}")
-        for number, marks in enumerate(spec.marks, start=1):
+        for number, marks in enumerate(spec.marks if whole else (), start=1):
             rows = first_found(grids, read_marks, marks, code, settings) or []
             extraction.extend(rows)
             if not rows and not any(anchor_cells(grid, marks.label, marks.match, marks.label_pattern) for grid in grids):
@@ -290,7 +309,7 @@ class FileTemplate:
         # in reading order, whatever the order of the file's [[indicators]]: the page, then the header's place
         for read in sorted((t for found in tables for t in found), key=lambda t: (grids.index(t.grid), t.place)):
             extraction.extend(read.records)
-        for number, evaluation in enumerate(spec.evaluations, start=1):
+        for number, evaluation in enumerate(spec.evaluations if whole else (), start=1):
             if evaluation.across_pages:
                 record = read_evaluation_across(grids, evaluation, code, settings)
             else:
@@ -301,7 +320,8 @@ class FileTemplate:
                 missing.append(f"evaluations[{number}] ({evaluation.evaluator})")
             if trace is not None:
                 trace_evaluation(trace, f"evaluations[{number}]", evaluation, grids, record, code, settings)
-        extraction.extend(read_project_extras(grids, self.project_spec.extras, code, settings, trace))
+        if whole:
+            extraction.extend(read_project_extras(grids, self.project_spec.extras, code, settings, trace))
         extraction.add(project)
         for grid, role in pages:
             extraction.add(PageRecord(page=grid.page_number, template=self.name, page_role=role, project_code=code))
@@ -405,21 +425,50 @@ def first_found(grids: list[PageGrid], read: Callable[..., T | None], *args: Any
 
 def anchor_cells(grid: PageGrid, labels: tuple[str, ...], match: str, pattern: str = "") -> list[Cell]:
     """The cells whose label fits (or whose width-folded label matches `pattern`), in reading order."""
-    if pattern:
-        compiled = re.compile(pattern)
-        return grid.find_all(lambda c: bool(compiled.search(fold_width(c.label))))
+    key = ("anchor_cells", labels, match, pattern)
+    memo = page_memo(grid)
+    if key not in memo:  # a label is looked for again for each item, hook and check that names it
+        memo[key] = find_anchor_cells(grid, labels, match, pattern)
+    return list(memo[key])
+
+
+def find_anchor_cells(grid: PageGrid, labels: tuple[str, ...], match: str, pattern: str = "") -> list[Cell]:
+    """`anchor_cells`, looked for."""
+    if pattern:  # each label the page prints is tried once, not once a cell
+        # (a label is width-folded already: `normalize_label` folds, and nothing it makes folds further)
+        search = re.compile(pattern).search
+        return cells_labelled(grid, {label for label in page_labels(grid) if search(label)})
     wanted = [normalize_label(label) for label in labels]
     if match in ("exact", "prefix"):  # the grid's label index answers these without a scan of every cell
         keys = wanted if match == "exact" else [key for w in wanted for key in labels_starting(grid.cell_labels, w)]
         found = {c.index: c for key in keys for c in grid.cells_by_label.get(key, [])}
-        return sorted(found.values(), key=lambda c: (round(c.top), c.x0, c.index))
-    return grid.find_all(lambda c: bool(c.label) and any(label_matches(c.label, w, match) for w in wanted))
+        return sorted(found.values(), key=lambda c: (round(c.top), c.x0, c.index)) if found else []
+    return cells_labelled(grid, {label for w in wanted for label in labels_matching(grid.cells_by_label, w, match)})
+
+
+def cells_labelled(grid: PageGrid, labels: set[str]) -> list[Cell]:
+    """The cells with one of these labels, in reading order."""
+    return grid.find_all(lambda c: c.label in labels) if labels else []
+
+
+def page_labels(grid: PageGrid) -> set[str]:
+    """The labels of the page's cells ('' of those without text too)."""
+    memo = page_memo(grid)
+    if "page_labels" not in memo:
+        memo["page_labels"] = {cell.label for cell in grid.cells}
+    labels: set[str] = memo["page_labels"]
+    return labels
 
 
 def caption_lines(grid: PageGrid, captions: tuple[str, ...], match: str) -> list[TextLine]:
     """The text lines outside every cell whose label fits a caption, in reading order."""
-    wanted = [normalize_label(caption) for caption in captions]
-    return [line for line in grid.loose_lines if any(label_matches(normalize_label(line.text), w, match) for w in wanted)]
+    key = ("caption_lines", captions, match)
+    memo = page_memo(grid)
+    if key not in memo:
+        wanted = [normalize_label(caption) for caption in captions]
+        memo[key] = [line for line in grid.loose_lines
+                     if any(label_matches(normalize_label(line.text), w, match) for w in wanted)]
+    return list(memo[key])
 
 
 def _line_box(line: TextLine) -> BBox:
@@ -529,6 +578,17 @@ def refine(text: str | None, spec: FieldSpec) -> tuple[bool, str | None]:
 
 def read_field(grid: PageGrid, spec: FieldSpec, settings: Tolerances, *, every: bool = False) -> list[Found]:
     """One way of reading a field on one page: the values it finds (the first, or every one)."""
+    # a field is read again on a page by a hook, a missing-item check, the next field's alternatives
+    key = ("read_field", id(spec), id(settings), every)
+    memo = page_memo(grid)
+    known = memo.get(key)
+    if known is None or known[0] is not spec or known[1] is not settings:  # (the entry keeps both alive)
+        known = memo[key] = (spec, settings, find_field(grid, spec, settings, every=every))
+    return list(known[2])  # the values are shared: `continued` goes on with a copy
+
+
+def find_field(grid: PageGrid, spec: FieldSpec, settings: Tolerances, *, every: bool = False) -> list[Found]:
+    """`read_field`, read."""
     if spec.caption:
         lines = caption_lines(grid, spec.caption, spec.match)
         found = [from_caption(grid, line, spec, settings) for line in (lines if every else lines[:1])]
@@ -563,8 +623,8 @@ def read_first(grids: list[PageGrid], alternatives: tuple[FieldSpec, ...], setti
         for spec in alternatives:
             found = read_field(grid, spec, settings)
             if found:
-                if spec.continues_unless:
-                    found[0] = continued(grids, grid, found[0], spec, settings)
+                if spec.continues_unless:  # (on a copy: `read_field` shares its values)
+                    found[0] = continued(grids, grid, copy.copy(found[0]), spec, settings)
                 return found
     return []
 
@@ -1040,7 +1100,8 @@ def figure_columns(grid: PageGrid, first: Cell, rules: tuple[BudgetRow, ...],
                    tolerance: float) -> list[tuple[Column, BudgetRow]]:
     """The figure columns from `first` rightwards, each with its rule, up to the first one no rule names."""
     named: list[tuple[Column, BudgetRow]] = []
-    for column in [Column(first.text, None, first.x0, first.x1, first), *header_columns(grid, first, tolerance)]:
+    # the header row is followed only as far as the rules name its columns (not past the table's end)
+    for column in chain([Column(first.text, None, first.x0, first.x1, first)], columns_right_of(grid, first, tolerance)):
         rule = line_rule(rules, column.cell)
         if rule is None:
             break  # a neighbouring table shares the header row (旭川: 人工)
@@ -1048,25 +1109,53 @@ def figure_columns(grid: PageGrid, first: Cell, rules: tuple[BudgetRow, ...],
     return named
 
 
-def read_stage_rows_table(grid: PageGrid, spec: BudgetSpec, numbers: dict[str, NumberRule], code: str,
-                          settings: Tolerances) -> BudgetTable:
-    """[budget] with [[budget.columns]]: one BudgetRecord per row whose label gives year and stage (R3決算見込)."""
+@dataclass
+class StageRowsLayout:
+    """Where a [[budget.columns]] table is on a page: its figure columns (and the field each fills), its rows."""
+
+    columns: list[tuple[Column, BudgetRow, str]]  # a figure column, its rule, the project_budgets field it fills
+    rows: list[tuple[Cell, int, str, list[Cell | None]]]  # a row's label, year, stage, and its cell in each column
+
+
+def stage_rows_layout(grid: PageGrid, spec: BudgetSpec, settings: Tolerances) -> StageRowsLayout | None:
+    """The page's [[budget.columns]] table as laid out (None when it has none), found once a page."""
+    key = ("stage_rows_layout", id(spec), settings.edge)
+    memo = page_memo(grid)
+    known = memo.get(key)
+    if known is None or known[0] is not spec:  # (the entry keeps the spec alive: its id stays its own)
+        known = memo[key] = (spec, find_stage_rows_layout(grid, spec, settings))
+    layout: StageRowsLayout | None = known[1]
+    return layout
+
+
+def find_stage_rows_layout(grid: PageGrid, spec: BudgetSpec, settings: Tolerances) -> StageRowsLayout | None:
+    """`stage_rows_layout`, found: the columns its rules name right of the header, the rows whose label gives year and stage."""
     headers = anchor_cells(grid, spec.header, spec.match)
     columns = figure_columns(grid, headers[0], spec.columns, settings.edge) if headers else []
     if not columns:
-        return [], [], []
+        return None
     left, right = min(c.x0 for c, _ in columns), max(c.x1 for c, _ in columns)
-    labels = {line_field(rule, c.cell): clean_text(c.cell.text) or "" for c, rule in columns if rule.funding_source}
-    budgets: list[BudgetRecord] = []
-    sources: list[BudgetSourceRecord] = []
+    rows = []
     for label, year, stage in stage_rows(grid, headers[0], settings.edge):
         band = row_cells(grid, label, left - 1, right + 1)
+        rows.append((label, year, stage, [cell_in_column(band, column.x0, column.x1) for column, _ in columns]))
+    return StageRowsLayout([(column, rule, line_field(rule, column.cell)) for column, rule in columns], rows)
+
+
+def read_stage_rows_table(grid: PageGrid, spec: BudgetSpec, numbers: dict[str, NumberRule], code: str,
+                          settings: Tolerances) -> BudgetTable:
+    """[budget] with [[budget.columns]]: one BudgetRecord per row whose label gives year and stage (R3決算見込)."""
+    layout = stage_rows_layout(grid, spec, settings)
+    if layout is None:
+        return [], [], []
+    labels = {name: clean_text(c.cell.text) or "" for c, rule, name in layout.columns if rule.funding_source}
+    budgets: list[BudgetRecord] = []
+    sources: list[BudgetSourceRecord] = []
+    for label, year, stage, cells in layout.rows:
         record = BudgetRecord(page=grid.page_number, project_code=code, fiscal_year=year, stage=stage,
                               label=clean_text(label.text) or "")
         used = [label]
-        for column, rule in columns:
-            name = line_field(rule, column.cell)
-            cell = cell_in_column(band, column.x0, column.x1)
+        for (_, rule, name), cell in zip(layout.columns, cells):
             raw = cell.text.strip() if cell else ""
             setattr(record, name, read_amount(raw, numbers[rule.numbers or spec.numbers]))
             record.raw[name] = raw
@@ -1083,29 +1172,53 @@ def read_stage_rows_table(grid: PageGrid, spec: BudgetSpec, numbers: dict[str, N
 def read_staffing(grid: PageGrid, spec: StaffingSpec, convention: NumberRule, code: str,
                   settings: Tolerances) -> StaffingRecord | None:
     """[staffing]: the year its header names, each figure under its sub-header (None when the header is not here)."""
-    headers = anchor_cells(grid, spec.header, spec.match)
-    if not headers:
+    layout = staffing_layout(grid, spec, settings)
+    if layout is None:
         return None
-    header = headers[0]
+    header, columns = layout
     span = find_fiscal_year(header.text)
     record = StaffingRecord(page=grid.page_number, project_code=code, label=clean_text(header.text) or "",
                             fiscal_year=span.start if span else None)
     used = [header]
-    for sub in grid.below(header, settings.edge):
-        name = next((n for n, printed in spec.columns.items() if sub.label.startswith(normalize_label(printed))), None)
-        if name is None:
-            continue
-        values = grid.below(sub, settings.edge)
-        raw = values[0].text.strip() if values else ""
+    for name, sub, value in columns:
+        raw = value.text.strip() if value else ""
         setattr(record, name, read_figure(raw, convention))
         record.raw[name] = raw
-        if values:
-            record.cell_bboxes[name] = values[0].bbox
-            used.append(values[0])
+        if value:
+            record.cell_bboxes[name] = value.bbox
+            used.append(value)
         used.append(sub)
     record.bbox = union_bbox(used)
     record.raw_text = " | ".join(f"{k}={v}" for k, v in record.raw.items())
     return record
+
+
+StaffingLayout = tuple[Cell, list[tuple[str, Cell, Cell | None]]]
+
+
+def staffing_layout(grid: PageGrid, spec: StaffingSpec, settings: Tolerances) -> StaffingLayout | None:
+    """Where [staffing] is on a page: its header, and each named sub-header with the cell under it; found once a page."""
+    key = ("staffing_layout", id(spec), settings.edge)
+    memo = page_memo(grid)
+    known = memo.get(key)
+    if known is None or known[0] is not spec:  # (the entry keeps the spec alive: its id stays its own)
+        known = memo[key] = (spec, find_staffing_layout(grid, spec, settings))
+    layout: StaffingLayout | None = known[1]
+    return layout
+
+
+def find_staffing_layout(grid: PageGrid, spec: StaffingSpec, settings: Tolerances) -> StaffingLayout | None:
+    """`staffing_layout`, found."""
+    headers = anchor_cells(grid, spec.header, spec.match)
+    if not headers:
+        return None
+    columns: list[tuple[str, Cell, Cell | None]] = []
+    for sub in grid.below(headers[0], settings.edge):
+        name = next((n for n, printed in spec.columns.items() if sub.label.startswith(normalize_label(printed))), None)
+        if name is not None:
+            values = grid.below(sub, settings.edge)
+            columns.append((name, sub, values[0] if values else None))
+    return headers[0], columns
 
 
 def item_name(cell: Cell, rule: BudgetRow | None) -> str:
@@ -1303,7 +1416,8 @@ def indicator_rows(grid: PageGrid, header: Cell, spec: IndicatorTable, conventio
     records: list[IndicatorRecord] = []
     for row_no, name_cell in enumerate(stacked_below(grid, header, settings.edge), start=1):
         middle = (name_cell.top + name_cell.bottom) / 2
-        cells = {id(c): cell_at(grid, (c.x0 + c.x1) / 2, middle) for c in shown}
+        across = cells_across(grid, middle)
+        cells = {id(c): cell_in_row(across, (c.x0 + c.x1) / 2) for c in shown}
         texts = {key: (cell.text.strip() if cell else "") for key, cell in cells.items()}
         name = clean_text(name_cell.text)
         if not name and not any(texts.values()):
@@ -1343,18 +1457,7 @@ def indicator_rows(grid: PageGrid, header: Cell, spec: IndicatorTable, conventio
 def indicator_pairs(grid: PageGrid, header: Cell, spec: IndicatorTable, convention: NumberRule, code: str,
                     settings: Tolerances) -> list[IndicatorRecord]:
     """The `pairs` layout: the indicator's name across the header's width, and [year label | figure] pairs."""
-    edge = settings.edge
-    top, bottom = data_row(grid, header, edge)
-    names: list[Cell] = []
-    pairs: list[tuple[Cell, Cell]] = []
-    for cell in grid.in_band(top, bottom + edge, header.x0 - edge, header.x1 + edge):
-        if find_fiscal_year(cell.text) and kind_of(cell.text, spec.kinds) and cell.x1 < header.x1 - edge:
-            figure = [c for c in grid.right_of(cell, edge) if c.x1 <= header.x1 + edge]
-            if figure:
-                pairs.append((cell, figure[0]))
-                continue
-        if cell.x1 >= header.x1 - edge and cell.x0 <= header.x0 + edge:
-            names.append(cell)
+    names, pairs = pairs_layout(grid, header, spec, settings)
     name = clean_text("\n".join(c.text for c in names if c.text))
     if (not name or is_placeholder(name)) and not any(v.text.strip() for _, v in pairs):
         return []  # 「-」: the project has no indicator
@@ -1369,6 +1472,36 @@ def indicator_pairs(grid: PageGrid, header: Cell, spec: IndicatorTable, conventi
             value=read_figure(value.text, convention), value_text=clean_text(value.text),
         ))
     return records
+
+
+def pairs_layout(grid: PageGrid, header: Cell, spec: IndicatorTable,
+                 settings: Tolerances) -> tuple[list[Cell], list[tuple[Cell, Cell]]]:
+    """The `pairs` layout's cells under a header: the name's cells, the [year label | figure] pairs; found once a page."""
+    key = ("pairs_layout", id(header), id(spec), settings.edge)
+    memo = page_memo(grid)
+    known = memo.get(key)
+    if known is None or known[0] is not spec:  # (the entry keeps the spec alive: its id stays its own)
+        known = memo[key] = (spec, find_pairs_layout(grid, header, spec, settings))
+    names, pairs = known[1]
+    return list(names), list(pairs)
+
+
+def find_pairs_layout(grid: PageGrid, header: Cell, spec: IndicatorTable,
+                      settings: Tolerances) -> tuple[list[Cell], list[tuple[Cell, Cell]]]:
+    """`pairs_layout`, found: the data row's cells across the header, a year label with its figure right of it."""
+    edge = settings.edge
+    top, bottom = data_row(grid, header, edge)
+    names: list[Cell] = []
+    pairs: list[tuple[Cell, Cell]] = []
+    for cell in grid.in_band(top, bottom + edge, header.x0 - edge, header.x1 + edge):
+        if find_fiscal_year(cell.text) and kind_of(cell.text, spec.kinds) and cell.x1 < header.x1 - edge:
+            figure = [c for c in grid.right_of(cell, edge) if c.x1 <= header.x1 + edge]
+            if figure:
+                pairs.append((cell, figure[0]))
+                continue
+        if cell.x1 >= header.x1 - edge and cell.x0 <= header.x0 + edge:
+            names.append(cell)
+    return names, pairs
 
 
 def read_prose_indicators(grids: list[PageGrid], spec: IndicatorTable, convention: NumberRule, code: str,

@@ -7,12 +7,64 @@ functions find where the labelled columns are and which cells sit under them.
 from __future__ import annotations
 
 import functools
+from collections.abc import Hashable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from hyoka.extractors.grid import EDGE_TOLERANCE, BBox, Cell, PageGrid, TextLine
 from hyoka.extractors.records import BUDGET_SOURCE_PART_OF, BudgetRecord, BudgetSourceRecord
 from hyoka.normalize import ParsedNumber, normalize_label, parse_number, parse_stage_label, with_era
 
+
+# ---- what a page answers once ----------------------------------------------------------
+
+# The pages' answers while a template reads them (`page_answers`), by the id of each grid (a grid
+# is not hashable, and not ours to add to), with the grid itself: kept alive, its id stays its own.
+_ANSWERS: ContextVar[dict[int, tuple[PageGrid, dict[Hashable, Any]]] | None] = ContextVar("page_answers",
+                                                                                        default=None)
+
+
+@contextmanager
+def page_answers() -> Iterator[None]:
+    """Within: a page answers each question once (`page_memo`); a reading inside another shares its answers.
+
+    A template asks the same of a page many times (a label for each of its fields, the
+    header row for each header of a table, the page again for a hook). The answers last
+    as long as the reading: nothing is kept after it (`forget_pages` lets them go sooner).
+    """
+    if _ANSWERS.get() is not None:
+        yield
+        return
+    token = _ANSWERS.set({})
+    try:
+        yield
+    finally:
+        _ANSWERS.reset(token)
+
+
+def page_memo(grid: PageGrid) -> dict[Hashable, Any]:
+    """The answers one page has given in this reading (a new, unkept dict outside `page_answers`).
+
+    Keys name a question that is a pure function of the page and its arguments (cells by
+    `id`: they live as long as the grid).
+    """
+    answers = _ANSWERS.get()
+    if answers is None:
+        return {}
+    known = answers.get(id(grid))
+    if known is None:
+        known = answers[id(grid)] = (grid, {})
+    return known[1]
+
+
+def forget_pages(grids: Iterable[PageGrid]) -> None:
+    """Let these pages' answers go (a project read: its pages are not asked again, and a book's answers add up)."""
+    answers = _ANSWERS.get()
+    if answers is not None:
+        for grid in grids:
+            answers.pop(id(grid), None)
 
 
 @dataclass
@@ -41,10 +93,24 @@ def label_matches(label: str, wanted: str, match: str) -> bool:
     return wanted in label
 
 
+def labels_matching(labels: Iterable[str], wanted: str, match: str) -> list[str]:
+    """The labels that fit a normalized wanted label the way `match` says (`label_matches` over many labels)."""
+    # (asked for every label of a page: one comprehension per rule, not a call per label)
+    if match == "exact":
+        return [label for label in labels if label == wanted]
+    if match == "prefix":
+        return [label for label in labels if label.startswith(wanted)]
+    if match == "suffix":
+        return [label for label in labels if label.endswith(wanted)]
+    return [label for label in labels if wanted in label]
+
+
 def union_bbox(cells: list[Cell]) -> BBox | None:
     """The smallest box around some cells."""
     if not cells:
         return None
+    if len(cells) == 1:  # (most boxes are of one or two cells, and this is asked of every record)
+        return cells[0].bbox
     return (min(c.x0 for c in cells), min(c.top for c in cells), max(c.x1 for c in cells), max(c.bottom for c in cells))
 
 
@@ -55,7 +121,15 @@ def header_columns(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_T
     top (within `tolerance` points); a header cell with cells under it inside the
     header's height is split into those sub-headers (e.g. 実績 over R2 | R3).
     """
-    columns: list[Column] = []
+    key = ("header_columns", id(first_header), tolerance)
+    memo = page_memo(grid)
+    if key not in memo:  # a budget table and its hook's reading of the page ask for the same header
+        memo[key] = list(columns_right_of(grid, first_header, tolerance))
+    return list(memo[key])
+
+
+def columns_right_of(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_TOLERANCE) -> Iterator[Column]:
+    """`header_columns` one by one, found as they are asked for (a table that ends at a column stops there)."""
     header_bottom = first_header.bottom
     current = first_header
     while True:
@@ -63,19 +137,17 @@ def header_columns(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_T
         if not nexts:
             break
         current = nexts[0]
-        subs = [c for c in grid.below(current, tolerance) if c.bottom <= header_bottom + tolerance]
         # sub-headers may sit below a header that spans them: look inside the header's width
         subs = [
             c
             for c in grid.in_band(current.bottom, header_bottom, current.x0 - 1, current.x1 + 1)
             if c.bottom <= header_bottom + tolerance and c.top >= current.bottom - tolerance
-        ] or subs
+        ] or [c for c in grid.below(current, tolerance) if c.bottom <= header_bottom + tolerance]
         if subs:
             for sub in subs:
-                columns.append(Column(sub.text, current.text, sub.x0, sub.x1, sub))
+                yield Column(sub.text, current.text, sub.x0, sub.x1, sub)
         else:
-            columns.append(Column(current.text, None, current.x0, current.x1, current))
-    return columns
+            yield Column(current.text, None, current.x0, current.x1, current)
 
 
 def cell_in_column(cells: list[Cell], column_x0: float, column_x1: float) -> Cell | None:
@@ -99,6 +171,15 @@ def row_cells(grid: PageGrid, anchor: Cell, x0: float | None = None, x1: float |
 
 def stacked_below(grid: PageGrid, cell: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
     """Cells stacked directly under `cell` with the same left and right edges, in order."""
+    key = ("stacked_below", id(cell), tolerance)
+    memo = page_memo(grid)
+    if key not in memo:
+        memo[key] = _stacked_below(grid, cell, tolerance)
+    return list(memo[key])
+
+
+def _stacked_below(grid: PageGrid, cell: Cell, tolerance: float) -> list[Cell]:
+    """`stacked_below`, found."""
     stack: list[Cell] = []
     current = cell
     while True:
@@ -118,10 +199,40 @@ def stacked_below(grid: PageGrid, cell: Cell, tolerance: float = EDGE_TOLERANCE)
 # budget columns, funding sources and the meaning of a printed dash.
 
 
+# The height of the bands `cell_at` indexes a page's cells by (points): a table row or two.
+CELL_BAND = 32.0
+
+
+def cells_by_band(grid: PageGrid) -> dict[int, list[Cell]]:
+    """The page's cells by the bands of `CELL_BAND` points they reach into, each band's in page order."""
+    key = "cells_by_band"
+    memo = page_memo(grid)
+    if key not in memo:
+        bands: dict[int, list[Cell]] = {}
+        for cell in grid.cells:
+            for band in range(int(cell.top // CELL_BAND), int(cell.bottom // CELL_BAND) + 1):
+                bands.setdefault(band, []).append(cell)
+        memo[key] = bands
+    bands_found: dict[int, list[Cell]] = memo[key]
+    return bands_found
+
+
+def cells_across(grid: PageGrid, y: float) -> list[Cell]:
+    """The cells a horizontal line at `y` crosses (their top and bottom included), in page order."""
+    # while a template reads (the bands kept), only the cells reaching into y's band can
+    cells = grid.cells if _ANSWERS.get() is None else cells_by_band(grid).get(int(y // CELL_BAND), [])
+    return [c for c in cells if c.top <= y <= c.bottom]
+
+
+def cell_in_row(across: list[Cell], x: float) -> Cell | None:
+    """The smallest of the cells a line crosses (`cells_across`) that holds `x`: `cell_at` on that line."""
+    holding = [c for c in across if c.x0 <= x <= c.x1]
+    return min(holding, key=lambda c: c.width * c.height) if holding else None
+
+
 def cell_at(grid: PageGrid, x: float, y: float) -> Cell | None:
     """The smallest cell that holds the point (x, y), or None."""
-    holding = [c for c in grid.cells if c.x0 <= x <= c.x1 and c.top <= y <= c.bottom]
-    return min(holding, key=lambda c: c.width * c.height) if holding else None
+    return cell_in_row(cells_across(grid, y), x)
 
 
 @dataclass
@@ -151,7 +262,7 @@ def stage_columns(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_TO
     ends the table. `era`: the document's era, for years printed without one (20年度決算).
     """
     found: list[StageColumn] = []
-    for column in header_columns(grid, first_header, tolerance):
+    for column in columns_right_of(grid, first_header, tolerance):  # (not past the table's end)
         span, stage = parse_stage_label(with_era(column.full_label, era))
         if span is None or stage is None:
             break
@@ -208,7 +319,8 @@ def labelled_rows(grid: PageGrid, first_column_header: Cell, columns: dict[str, 
         )
         if not labels:
             continue
-        values = {key: cell_at(grid, (x0 + x1) / 2, middle) for key, (x0, x1) in columns.items()}
+        across = cells_across(grid, middle)
+        values = {key: cell_in_row(across, (x0 + x1) / 2) for key, (x0, x1) in columns.items()}
         rows.append(TableRow(labels=labels, values=values, top=band.top, bottom=band.bottom))
     return rows
 
@@ -391,18 +503,26 @@ def budget_source_records(
 
 def beside(grid: PageGrid, cell: Cell, side: str, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
     """The cells touching a cell on its left or right that share its top (the same row of a header)."""
-    touching = grid.left_of(cell, tolerance) if side == "left" else grid.right_of(cell, tolerance)
-    return [c for c in touching if abs(c.top - cell.top) <= tolerance]
+    key = ("beside", id(cell), side, tolerance)
+    memo = page_memo(grid)
+    if key not in memo:  # each header of a row chains along the same row (`header_row`)
+        touching = grid.left_of(cell, tolerance) if side == "left" else grid.right_of(cell, tolerance)
+        memo[key] = [c for c in touching if abs(c.top - cell.top) <= tolerance]
+    return list(memo[key])
 
 
 def header_row(grid: PageGrid, cell: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
     """The header row a header cell is in: it and the cells chained left and right of it with its top."""
-    row = [cell]
-    while nexts := beside(grid, row[0], "left", tolerance):
-        row.insert(0, nexts[0])
-    while nexts := beside(grid, row[-1], "right", tolerance):
-        row.append(nexts[0])
-    return row
+    key = ("header_row", id(cell), tolerance)
+    memo = page_memo(grid)
+    if key not in memo:  # every header of a header table asks for the same row
+        row = [cell]
+        while nexts := beside(grid, row[0], "left", tolerance):
+            row.insert(0, nexts[0])
+        while nexts := beside(grid, row[-1], "right", tolerance):
+            row.append(nexts[0])
+        memo[key] = row
+    return list(memo[key])
 
 
 def data_row(grid: PageGrid, header: Cell, tolerance: float = EDGE_TOLERANCE) -> tuple[float, float]:
@@ -413,6 +533,16 @@ def data_row(grid: PageGrid, header: Cell, tolerance: float = EDGE_TOLERANCE) ->
     row's width, down to the bottom of the tallest of them.
     """
     row = header_row(grid, header, tolerance)
+    key = ("data_row", *map(id, row), tolerance)  # by the row: each of its headers asks for the same
+    memo = page_memo(grid)
+    if key not in memo:
+        memo[key] = _data_row(grid, row, tolerance)
+    found: tuple[float, float] = memo[key]
+    return found
+
+
+def _data_row(grid: PageGrid, row: list[Cell], tolerance: float) -> tuple[float, float]:
+    """`data_row` of a header row."""
     top = max(c.bottom for c in row)
     x0, x1 = min(c.x0 for c in row), max(c.x1 for c in row)
     starting = [c for c in grid.starting_at(top, tolerance) if c.x0 >= x0 - tolerance and c.x1 <= x1 + tolerance]

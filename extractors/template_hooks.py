@@ -32,7 +32,10 @@ class PageReader(Protocol):
     """What a hook may ask of its template: one page read as if it were a project of its own."""
 
     def read_alone(self, grid: PageGrid, role: str, levels: tuple[str, ...] | None = None) -> Extraction | None:
-        """The records one page gives by itself, with the indicators of these levels (None: no code label)."""
+        """The records one page gives by itself, with the indicators of these levels (None: no code label).
+
+        With `levels`, the page's project fields, budget, staffing and those indicators: not its marks,
+        evaluations or extras (no hook compares them)."""
         ...
 
 
@@ -47,9 +50,12 @@ HEADER_LEVEL = "事業"  # the indicator of the header table (its アウトカ�
 STAFF_COLUMNS = ("regular_staff", "fiscal_year_staff")
 
 
+_SPACES = re.compile(r"\s")
+
+
 def same_text(a: str | None, b: str | None) -> bool:
     """Equal once width is folded and whitespace ignored (page 2 may print ＜＞ for <>)."""
-    return re.sub(r"\s", "", fold_width(a or "")) == re.sub(r"\s", "", fold_width(b or ""))
+    return _SPACES.sub("", fold_width(a or "")) == _SPACES.sub("", fold_width(b or ""))
 
 
 def mismatch(page: int, record_type: type[Record], key: str, column: str, first: str | None, second: str | None,
@@ -77,11 +83,12 @@ def compare_header_tables(first: Extraction, second: Extraction, page: int, code
     seconds = {(b.fiscal_year, b.stage): b for b in second.rows(BudgetRecord)}
     for budget in first.rows(BudgetRecord):
         other = seconds.pop((budget.fiscal_year, budget.stage), None)
+        key = budget_key(budget)  # once a row, not once a column (it copies the record)
         if other is None:
-            issues += mismatch(page, BudgetRecord, budget_key(budget), "label", budget.label, None)
+            issues += mismatch(page, BudgetRecord, key, "label", budget.label, None)
             continue
         for column in BUDGET_AMOUNT_COLUMNS:
-            issues += mismatch(page, BudgetRecord, budget_key(budget), column, budget.raw.get(column),
+            issues += mismatch(page, BudgetRecord, key, column, budget.raw.get(column),
                                other.raw.get(column), other.cell_bboxes.get(column))
     for other in seconds.values():
         issues += mismatch(page, BudgetRecord, budget_key(other), "label", None, other.label)

@@ -20,6 +20,7 @@ the template file only.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import MISSING, dataclass, field, fields
 from collections.abc import Mapping
@@ -346,12 +347,12 @@ class SplitField(FieldSpec):
         for name in self.compact:
             _one_of("compact", name, tuple(re.compile(self.pattern).groupindex), "a named group of the pattern")
 
-    @property
+    @functools.cached_property
     def groups(self) -> tuple[str, ...]:
         """The fields the pattern's named groups fill."""
         return tuple(re.compile(self.pattern).groupindex)
 
-    @property
+    @functools.cached_property  # one object for every read: a page answers a field once (`read_field`)
     def whole(self) -> FieldSpec:
         """The value as a whole, before it is split (the same field without the pattern)."""
         return FieldSpec(**{f.name: getattr(self, f.name) for f in fields(FieldSpec)} | {"pattern": ""})
