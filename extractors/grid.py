@@ -419,12 +419,6 @@ def crossings_to_cells(crossings: Crossings) -> list[BBox]:
     """
     v_at = {pt: found[0] for pt, found in crossings.items()}
     h_at = {pt: found[1] for pt, found in crossings.items()}
-
-    def connects(p1: tuple[float, float], p2: tuple[float, float]) -> bool:
-        if p1[0] == p2[0] and not v_at[p1].isdisjoint(v_at[p2]):
-            return True
-        return p1[1] == p2[1] and not h_at[p1].isdisjoint(h_at[p2])
-
     points = sorted(crossings)
     columns: dict[float, list[tuple[float, float]]] = {}
     rows: dict[float, list[tuple[float, float]]] = {}
@@ -436,24 +430,38 @@ def crossings_to_cells(crossings: Crossings) -> list[BBox]:
         column, row = columns[pt[0]], rows[pt[1]]
         below = column[column.index(pt) + 1 :]
         right = row[row.index(pt) + 1 :]
-        cell = _smallest_cell(pt, below, right, connects, v_at)
+        cell = _smallest_cell(pt, below, right, v_at, h_at)
         if cell is not None:
             cells.append(cell)
     return cells
 
 
+Joints = dict[tuple[float, float], set[BBox]]
+
+
 def _smallest_cell(pt: tuple[float, float], below: list[tuple[float, float]], right: list[tuple[float, float]],
-                   connects: Callable[[tuple[float, float], tuple[float, float]], bool],
-                   crossings: dict[tuple[float, float], Any]) -> BBox | None:
-    """The first cell (pdfplumber's order) whose top-left corner is `pt`, if any."""
+                   v_at: Joints, h_at: Joints) -> BBox | None:
+    """The first cell (pdfplumber's order) whose top-left corner is `pt`, if any.
+
+    pdfplumber's `edge_connects` of two crossings: on one vertical line sharing a vertical
+    edge, or on one horizontal line sharing a horizontal one. The crossings `below` share
+    `pt`'s x, those to its `right` its y (and a corner below-right shares x with one, y with
+    the other), so only one of the two tests can hold for each pair, and it is made alone;
+    the crossings to the right joined to `pt` are found once, not once per crossing below.
+    """
+    down, across = v_at[pt], h_at[pt]
+    joined_right: list[tuple[float, float]] | None = None
     for below_pt in below:
-        if not connects(pt, below_pt):
+        if down.isdisjoint(v_at[below_pt]):
             continue
-        for right_pt in right:
-            if not connects(pt, right_pt):
-                continue
+        if joined_right is None:
+            joined_right = [right_pt for right_pt in right if not across.isdisjoint(h_at[right_pt])]
+        below_across = h_at[below_pt]
+        for right_pt in joined_right:
             bottom_right = (right_pt[0], below_pt[1])
-            if bottom_right in crossings and connects(bottom_right, right_pt) and connects(bottom_right, below_pt):
+            corner_down = v_at.get(bottom_right)
+            if corner_down is not None and not corner_down.isdisjoint(v_at[right_pt]) \
+                    and not h_at[bottom_right].isdisjoint(below_across):
                 return (pt[0], pt[1], bottom_right[0], bottom_right[1])
     return None
 
