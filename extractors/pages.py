@@ -1072,6 +1072,12 @@ def classify_subpath(ops: list[tuple[str, Point]]) -> tuple[str, list[Point]]:
     """
     if len(ops) == 2 and ops[1][0] == "l":  # the usual ruling: one straight segment
         return "line", [ops[0][1], ops[1][1]]
+    if len(ops) == 6 and ops[0][0] == "m" and ops[1][0] == ops[2][0] == ops[3][0] == ops[4][0] == "l" and ops[5][0] == "h":
+        # the usual rect (pdfium's `re`: four lines, the last back to the start, flagged):
+        # what the steps below make of it, without spelling it out op by op
+        p0, p1, p2, p3, p4 = (point for _, point in ops[:5])
+        if p4 == p0 and p3 != p0:
+            return _quad([p0, p1, p2, p3, p0])
     start = ops[0][1]
     shape = ""
     pts: list[Point] = []
@@ -1091,10 +1097,16 @@ def classify_subpath(ops: list[tuple[str, Point]]) -> tuple[str, list[Point]]:
     if shape in ("ml", "mlh"):
         return "line", pts[:2]
     if shape in ("mlllh", "mllll"):
-        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
-        square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
-        if pts[0] == pts[4] and square:
-            return "rect", [(x0, y0), (x2, y0), (x2, y2), (x0, y2)]
+        return _quad(pts)
+    return "curve", pts
+
+
+def _quad(pts: list[Point]) -> tuple[str, list[Point]]:
+    """pdfminer's reading of four sides (five points): a rect when closed and upright, else a curve."""
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+    square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
+    if pts[0] == pts[4] and square:
+        return "rect", [(x0, y0), (x2, y0), (x2, y2), (x0, y2)]
     return "curve", pts
 
 
