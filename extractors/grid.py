@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter, itemgetter
 from typing import Any
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from hyoka.extractors.pages import PageLike
 from hyoka.normalize import normalize_label
@@ -149,25 +149,31 @@ def _is_white(color: Any) -> bool:
     return False
 
 
-def ruling_edges(page: PageLike) -> list[dict]:
-    """Visible rulings: stroked lines and rects, and rects thin enough to be lines.
+def _ruling_objects(page: PageLike) -> Iterator[tuple[dict, bool]]:
+    """The lines, rects and curves that draw visible rulings, each with whether it is a dash (`dash_edges`).
 
     Unstroked filled rects are cell backgrounds; spreadsheet exports draw one per grid
     row, and their edges would split merged cells that have no ruling between them.
     """
-    edges: list[dict] = []
     for line in page.lines:
         if line.get("stroke", True) and not _is_white(line.get("stroking_color")):
-            edges += pdfplumber_edges(line)
+            yield line, False
     for rect in page.rects:
         thin = min(rect["width"], rect["height"]) < THIN_RECT
         if rect.get("fill") and not rect.get("stroke") and max(rect["width"], rect["height"]) < DASH_LENGTH:
-            edges += dash_edges(rect)
+            yield rect, True
         elif (rect.get("stroke") and not _is_white(rect.get("stroking_color"))) or (thin and rect.get("fill")):
-            edges += pdfplumber_edges(rect)
+            yield rect, False
     for curve in page.curves:
         if curve.get("stroke") and not _is_white(curve.get("stroking_color")):
-            edges += pdfplumber_edges(curve)
+            yield curve, False
+
+
+def ruling_edges(page: PageLike) -> list[dict]:
+    """Visible rulings: stroked lines and rects, and rects thin enough to be lines (`_ruling_objects`)."""
+    edges: list[dict] = []
+    for obj, dash in _ruling_objects(page):
+        edges += dash_edges(obj) if dash else pdfplumber_edges(obj)
     return edges
 
 
@@ -188,15 +194,23 @@ def pdfplumber_edges(obj: dict) -> list[dict]:
     return [{k: e[k] for k in EDGE_KEYS} for e in obj_to_edges(obj) if e["orientation"] in ("h", "v")]
 
 
+def rect_edge_tuples(rect: dict) -> tuple[Edge, Edge, Edge, Edge]:
+    """A rect's four edges as `Edge` tuples (top, bottom, left, right), with the values pdfplumber's
+    `rect_to_edges` gives them."""
+    x0, x1, top, bottom, width, height = _EDGE_VALUES(rect)
+    return (
+        (x0, x1, top, top, width, 0),
+        (x0, x1, top + height, bottom, width, 0),
+        (x0, x0, top, bottom, 0, height),
+        (x1, x1, top, bottom, 0, height),
+    )
+
+
 def rect_edges(rect: dict) -> list[dict]:
-    """A rect's four edges, with the values pdfplumber's `rect_to_edges` gives them."""
-    x0, x1, top, bottom, width, height = rect["x0"], rect["x1"], rect["top"], rect["bottom"], rect["width"], rect["height"]
-    kind = "rect_edge"
+    """A rect's four edges as pdfplumber's `rect_to_edges` gives them (`rect_edge_tuples`, as dicts)."""
     return [
-        {"object_type": kind, "orientation": "h", "x0": x0, "x1": x1, "top": top, "bottom": top, "width": width, "height": 0},
-        {"object_type": kind, "orientation": "h", "x0": x0, "x1": x1, "top": top + height, "bottom": bottom, "width": width, "height": 0},
-        {"object_type": kind, "orientation": "v", "x0": x0, "x1": x0, "top": top, "bottom": bottom, "width": 0, "height": height},
-        {"object_type": kind, "orientation": "v", "x0": x1, "x1": x1, "top": top, "bottom": bottom, "width": 0, "height": height},
+        {"object_type": "rect_edge", "orientation": orientation, **dict(zip(_EDGE_NAMES, edge))}
+        for orientation, edge in zip("hhvv", rect_edge_tuples(rect))
     ]
 
 
@@ -208,7 +222,12 @@ def dash_edges(rect: dict) -> list[dict]:
     pull the table's real borders to their mean; the long sides join into the ruling.
     """
     edges = rect_edges(rect)
-    return edges[:2] if rect["width"] >= rect["height"] else edges[2:]
+    return edges[:2] if _dash_is_across(rect) else edges[2:]
+
+
+def _dash_is_across(rect: dict) -> bool:
+    """Whether a dash is wider than high (its long sides are horizontals)."""
+    return bool(rect["width"] >= rect["height"])
 
 
 def line_edge(line: dict) -> dict:
@@ -218,18 +237,37 @@ def line_edge(line: dict) -> dict:
     return edge
 
 
+def ruling_edge_tuples(page: PageLike) -> tuple[list[Edge], list[Edge]]:
+    """`ruling_edges` as `Edge` tuples, (verticals, horizontals) in the same order.
+
+    A page's rulings are hundreds of rect edges: their tuples are made directly, not
+    from the dicts `ruling_edges` makes for pdfplumber's functions.
+    """
+    verticals: list[Edge] = []
+    horizontals: list[Edge] = []
+    for obj, dash in _ruling_objects(page):
+        if obj["object_type"] == "rect":
+            top, bottom, left, right = rect_edge_tuples(obj)
+            if not dash or _dash_is_across(obj):
+                horizontals += (top, bottom)
+            if not dash or not _dash_is_across(obj):
+                verticals += (left, right)
+            continue
+        for edge in pdfplumber_edges(obj):
+            (verticals if edge["orientation"] == VERTICAL else horizontals).append(_edge(edge))
+    return verticals, horizontals
+
+
 def find_cell_boxes(page: PageLike, settings: GridSettings | None = None) -> list[BBox]:
     """Ruled cells of a page, from its visible rulings."""
-    edges = ruling_edges(page)
-    verticals = [e for e in edges if e["orientation"] == "v"]
-    horizontals = [e for e in edges if e["orientation"] == "h"]
+    verticals, horizontals = ruling_edge_tuples(page)
     if len(verticals) < 2 or len(horizontals) < 2:
         return []  # no rulings, no cells (pdfplumber refuses to look)
     boxes: set[BBox] = set()
     # Every cell the rulings close, not only those of `find_tables`' tables: pdfplumber
     # drops a table of one cell, but a lone ruled box is a field too (池田's NO. box and
     # ※備考 box are single framed cells).
-    for x0, top, x1, bottom in ruled_cells(verticals + horizontals, settings):
+    for x0, top, x1, bottom in _ruled_cells(verticals, horizontals, settings or DEFAULT_SETTINGS):
         boxes.add((round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)))
     return sorted(boxes, key=lambda b: (b[1], b[0]))
 
@@ -242,9 +280,13 @@ def ruled_cells(edges: list[dict], settings: GridSettings | None = None) -> list
     the cells are theirs, in their order), on plain tuples: a page's rulings are hundreds
     of edges, and pdfplumber copies a dict at every snap and join.
     """
-    settings = settings or DEFAULT_SETTINGS
     verticals = [_edge(e) for e in edges if e["orientation"] == "v"]
     horizontals = [_edge(e) for e in edges if e["orientation"] == "h"]
+    return _ruled_cells(verticals, horizontals, settings or DEFAULT_SETTINGS)
+
+
+def _ruled_cells(verticals: list[Edge], horizontals: list[Edge], settings: GridSettings) -> list[BBox]:
+    """`ruled_cells` of edges already split into verticals and horizontals."""
     verticals = snap_edges(verticals, VERTICAL, settings.snap_tolerance)
     horizontals = snap_edges(horizontals, HORIZONTAL, settings.snap_tolerance)
     # pdfplumber's merge puts horizontals before verticals; the crossings do not depend on it
@@ -257,7 +299,8 @@ def ruled_cells(edges: list[dict], settings: GridSettings | None = None) -> list
 Edge = tuple[float, float, float, float, float, float]
 X0, X1, TOP, BOTTOM, WIDTH, HEIGHT = range(6)
 VERTICAL, HORIZONTAL = "v", "h"
-_EDGE_VALUES = itemgetter("x0", "x1", "top", "bottom", "width", "height")
+_EDGE_NAMES = ("x0", "x1", "top", "bottom", "width", "height")
+_EDGE_VALUES = itemgetter(*_EDGE_NAMES)
 
 
 def _edge(obj: dict) -> Edge:
@@ -376,12 +419,6 @@ def crossings_to_cells(crossings: Crossings) -> list[BBox]:
     """
     v_at = {pt: found[0] for pt, found in crossings.items()}
     h_at = {pt: found[1] for pt, found in crossings.items()}
-
-    def connects(p1: tuple[float, float], p2: tuple[float, float]) -> bool:
-        if p1[0] == p2[0] and not v_at[p1].isdisjoint(v_at[p2]):
-            return True
-        return p1[1] == p2[1] and not h_at[p1].isdisjoint(h_at[p2])
-
     points = sorted(crossings)
     columns: dict[float, list[tuple[float, float]]] = {}
     rows: dict[float, list[tuple[float, float]]] = {}
@@ -393,24 +430,38 @@ def crossings_to_cells(crossings: Crossings) -> list[BBox]:
         column, row = columns[pt[0]], rows[pt[1]]
         below = column[column.index(pt) + 1 :]
         right = row[row.index(pt) + 1 :]
-        cell = _smallest_cell(pt, below, right, connects, v_at)
+        cell = _smallest_cell(pt, below, right, v_at, h_at)
         if cell is not None:
             cells.append(cell)
     return cells
 
 
+Joints = dict[tuple[float, float], set[BBox]]
+
+
 def _smallest_cell(pt: tuple[float, float], below: list[tuple[float, float]], right: list[tuple[float, float]],
-                   connects: Callable[[tuple[float, float], tuple[float, float]], bool],
-                   crossings: dict[tuple[float, float], Any]) -> BBox | None:
-    """The first cell (pdfplumber's order) whose top-left corner is `pt`, if any."""
+                   v_at: Joints, h_at: Joints) -> BBox | None:
+    """The first cell (pdfplumber's order) whose top-left corner is `pt`, if any.
+
+    pdfplumber's `edge_connects` of two crossings: on one vertical line sharing a vertical
+    edge, or on one horizontal line sharing a horizontal one. The crossings `below` share
+    `pt`'s x, those to its `right` its y (and a corner below-right shares x with one, y with
+    the other), so only one of the two tests can hold for each pair, and it is made alone;
+    the crossings to the right joined to `pt` are found once, not once per crossing below.
+    """
+    down, across = v_at[pt], h_at[pt]
+    joined_right: list[tuple[float, float]] | None = None
     for below_pt in below:
-        if not connects(pt, below_pt):
+        if down.isdisjoint(v_at[below_pt]):
             continue
-        for right_pt in right:
-            if not connects(pt, right_pt):
-                continue
+        if joined_right is None:
+            joined_right = [right_pt for right_pt in right if not across.isdisjoint(h_at[right_pt])]
+        below_across = h_at[below_pt]
+        for right_pt in joined_right:
             bottom_right = (right_pt[0], below_pt[1])
-            if bottom_right in crossings and connects(bottom_right, right_pt) and connects(bottom_right, below_pt):
+            corner_down = v_at.get(bottom_right)
+            if corner_down is not None and not corner_down.isdisjoint(v_at[right_pt]) \
+                    and not h_at[bottom_right].isdisjoint(below_across):
                 return (pt[0], pt[1], bottom_right[0], bottom_right[1])
     return None
 
@@ -440,131 +491,183 @@ def _contains(box: BBox, x: float, y: float) -> bool:
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
+@dataclass(slots=True)
+class CharColumns:
+    """Chars as columns, one list per key the grid reads, with what their steps derive from them.
+
+    The steps that run per char (`assign_chars`, `chars_to_lines`) index these lists: a
+    page's thousand chars are read out of their dicts once, not once per step and key.
+    """
+
+    chars: list[dict]
+    text: list[str]
+    x0: list[float]
+    x1: list[float]
+    top: list[float]
+    bottom: list[float]
+    size: list[float]
+    middle: list[float]  # (top + bottom) / 2
+    order: list[tuple[float, float]]  # reading order: by line (tops within a tenth of a point), then left to right
+    skipped: frozenset[int]  # blank chars that are not upright: in no cell, in no line
+
+    @classmethod
+    def of(cls, chars: list[dict]) -> CharColumns:
+        """The columns of these chars."""
+        text, x0, x1 = list(map(_TEXT, chars)), list(map(_X0, chars)), list(map(_X1, chars))
+        top, bottom, size = list(map(_TOP, chars)), list(map(_BOTTOM, chars)), list(map(_SIZE, chars))
+        middle = [(t + b) / 2 for t, b in zip(top, bottom)]
+        # round(top, 1) once per distinct top (a line's chars share theirs; it costs a microsecond)
+        line_top = {t: round(t, 1) for t in set(top)}
+        order = list(zip(map(line_top.__getitem__, top), x0))
+        skipped = frozenset(k for k, char in enumerate(chars) if not char.get("upright", True) and char["text"].strip() == "")
+        return cls(chars, text, x0, x1, top, bottom, size, middle, order, skipped)
+
+
 # The tiles that index cells for `assign_chars`: bands this high, cut in columns this wide (points).
 BAND = 8.0
 COLUMN = 48.0
 
+# A box as a tile holds it: its x0, top, x1, bottom and index.
+TiledBox = tuple[float, float, float, float, int]
 
-def _tile_index(boxes: list[BBox]) -> dict[tuple[int, int], list[int]]:
-    """Box indices by the tiles they cross, smallest box first in each tile.
+
+def _tile_index(boxes: list[BBox]) -> dict[int, dict[int, list[TiledBox]]]:
+    """Boxes by the tiles they cross (by band, then by column), smallest box first in each tile.
 
     A box that holds a point crosses the point's tile, so a tile's list holds every box
-    that may hold a point in it, in the order they are tried.
+    that may hold a point in it, in the order they are tried. (Nested by band: a page's
+    boxes cross a thousand tiles, and one dict per band is cheaper than a key per tile.)
     """
     order = sorted(range(len(boxes)), key=lambda i: (boxes[i][2] - boxes[i][0]) * (boxes[i][3] - boxes[i][1]))
-    tiles: dict[tuple[int, int], list[int]] = {}
+    tiles: dict[int, dict[int, list[TiledBox]]] = {}
     for i in order:  # smallest first, so nested boxes (a cell inside a merged area) win
         x0, top, x1, bottom = boxes[i]
+        entry = (x0, top, x1, bottom, i)
         columns = range(int(x0 // COLUMN), int(x1 // COLUMN) + 1)
         for band in range(int(top // BAND), int(bottom // BAND) + 1):
+            row = tiles.get(band)
+            if row is None:
+                row = tiles[band] = {}
             for column in columns:
-                tiles.setdefault((band, column), []).append(i)
+                if column in row:
+                    row[column].append(entry)
+                else:
+                    row[column] = [entry]
     return tiles
-
-
-_BOX = itemgetter("x0", "x1", "top", "bottom")
 
 
 def assign_chars(chars: Iterable[dict], boxes: list[BBox]) -> tuple[dict[int, list[dict]], list[dict]]:
     """Each char to the smallest cell holding its centre; the rest are loose."""
-    by_cell: dict[int, list[dict]] = {}
-    loose: list[dict] = []
+    columns = CharColumns.of(list(chars))
+    by_cell, loose = _assign(columns, boxes)
+    of = columns.chars
+    return {i: [of[k] for k in members] for i, members in by_cell.items()}, [of[k] for k in loose]
+
+
+def _assign(columns: CharColumns, boxes: list[BBox]) -> tuple[dict[int, list[int]], list[int]]:
+    """`assign_chars` by char index: each cell's chars, and the loose ones, in their order."""
+    by_cell: dict[int, list[int]] = {}
+    loose: list[int] = []
     tiles = _tile_index(boxes)
-    no_boxes: tuple[int, ...] = ()
-    box_of = _BOX  # (this loop runs per char: its names are local)
-    for char in chars:
-        if not char.get("upright", True) and char["text"].strip() == "":
+    no_boxes: tuple[TiledBox, ...] = ()
+    no_band: dict[int, list[TiledBox]] = {}
+    skipped = columns.skipped
+    for k, (c_x0, c_x1, cy) in enumerate(zip(columns.x0, columns.x1, columns.middle)):
+        if skipped and k in skipped:
             continue
-        c_x0, c_x1, c_top, c_bottom = box_of(char)
         cx = (c_x0 + c_x1) / 2
-        cy = (c_top + c_bottom) / 2
-        for i in tiles.get((int(cy // BAND), int(cx // COLUMN)), no_boxes):
-            x0, top, x1, bottom = boxes[i]
+        for x0, top, x1, bottom, i in tiles.get(int(cy // BAND), no_band).get(int(cx // COLUMN), no_boxes):
             if x0 <= cx <= x1 and top <= cy <= bottom:  # `_contains`, inlined: this runs per char and box
                 if i in by_cell:
-                    by_cell[i].append(char)
+                    by_cell[i].append(k)
                 else:
-                    by_cell[i] = [char]
+                    by_cell[i] = [k]
                 break
         else:
-            loose.append(char)
+            loose.append(k)
     return by_cell, loose
 
 
-_DEDUPE_KEY = itemgetter("text", "x0", "top", "size")
+_TEXT, _X0, _X1, _TOP, _BOTTOM, _SIZE = (itemgetter(k) for k in ("text", "x0", "x1", "top", "bottom", "size"))
 
 
 def dedupe_chars(chars: list[dict]) -> list[dict]:
     """Drop chars printed twice at the same place (overprinted bold), keeping the first."""
+    # each char's key (text, x0, top, size rounded to points), made column by column with
+    # the getters and round() mapped in C: this runs on every char of a page
+    keys = zip(map(_TEXT, chars), map(round, map(_X0, chars)), map(round, map(_TOP, chars)), map(round, map(_SIZE, chars)))
     seen: set[tuple] = set()
-    kept: list[dict] = []
-    key_of, add, keep = _DEDUPE_KEY, seen.add, kept.append
-    for char in chars:
-        text, x0, top, size = key_of(char)
-        key = (text, round(x0), round(top), round(size))
-        if key not in seen:
-            add(key)
-            keep(char)
-    return kept
-
-
-_X0, _X1, _TOP, _BOTTOM, _SIZE = (itemgetter(k) for k in ("x0", "x1", "top", "bottom", "size"))
-
-
-def _line_order(char: dict) -> tuple[float, float]:
-    """Reading order: by line (tops within a tenth of a point), then left to right."""
-    return (round(char["top"], 1), char["x0"])
+    add = seen.add
+    return [char for char, key in zip(chars, keys) if not (key in seen or add(key))]
 
 
 def chars_to_lines(chars: list[dict]) -> list[TextLine]:
     """Group chars into printed lines (by vertical overlap), left to right, with spaces."""
-    if not chars:
+    return _lines(CharColumns.of(chars), range(len(chars)))
+
+
+_LINE_ORDER = attrgetter("top", "x0")
+
+
+def _lines(columns: CharColumns, members: Sequence[int]) -> list[TextLine]:
+    """`chars_to_lines` of the chars at these indices of `columns`."""
+    if not members:
         return []
-    if len(chars) == 1:
-        line = _row_to_line(chars)
+    if len(members) == 1:
+        line = _row_to_line(columns, members)
         return [line] if line.text else []
-    rows: list[list[dict]] = []
+    middle, size, top, bottom = columns.middle, columns.size, columns.top, columns.bottom
+    rows: list[list[int]] = []
     spans: list[tuple[float, float, float]] = []  # each row's first char: its top - 0.5, bottom + 0.5, size
-    for char in sorted(chars, key=_line_order):
-        mid = (char["top"] + char["bottom"]) / 2
-        size = char["size"]
+    for k in sorted(members, key=columns.order.__getitem__):  # a stable sort: chars of one place keep their order
+        mid, c_size = middle[k], size[k]
         for row, (low, high, ref_size) in zip(rows, spans):
-            if low <= mid <= high and abs(ref_size - size) < ref_size:
-                row.append(char)
+            if low <= mid <= high and abs(ref_size - c_size) < ref_size:
+                row.append(k)
                 break
         else:
-            rows.append([char])
-            spans.append((char["top"] - 0.5, char["bottom"] + 0.5, size))
-    lines = [_row_to_line(sorted(row, key=_X0)) for row in rows]
+            rows.append([k])
+            spans.append((top[k] - 0.5, bottom[k] + 0.5, c_size))
+    by_x0 = columns.x0.__getitem__
+    lines = [_row_to_line(columns, sorted(row, key=by_x0)) for row in rows]
     lines = [line for line in lines if line.text]
-    return sorted(lines, key=lambda line: (line.top, line.x0))
+    return sorted(lines, key=_LINE_ORDER)
 
 
-def _row_to_line(row: list[dict]) -> TextLine:
-    """Join a row of chars, inserting a space where the printed gap is wide."""
+def _row_to_line(columns: CharColumns, row: Sequence[int]) -> TextLine:
+    """Join a row of chars (indices of `columns`), inserting a space where the printed gap is wide."""
+    texts, x0s, x1s, tops, bottoms, sizes = columns.text, columns.x0, columns.x1, columns.top, columns.bottom, columns.size
     parts: list[str] = []
     prev_x1: float | None = None
-    # the line's box: of its visible chars (of all of them when none is visible)
+    # the line's box: of its visible chars (of all of them when none is visible); kept with
+    # comparisons, not min()/max() calls (the same values: this runs per char)
     x0 = top = float("inf")
     x1 = bottom = size = float("-inf")
-    for char in row:
-        text = char["text"]
-        c_x0, c_x1, c_top, c_bottom = _BOX(char)
-        c_size = char["size"]
+    for k in row:
+        text, c_x0, c_x1, c_size = texts[k], x0s[k], x1s[k], sizes[k]
         if prev_x1 is not None:
             gap = c_x0 - prev_x1
-            if gap > 0.3 * max(c_size, 1.0) and parts and parts[-1] != " " and text != " ":
+            if gap > 0.3 * (1.0 if 1.0 > c_size else c_size) and parts and parts[-1] != " " and text != " ":
                 parts.append(" ")
         prev_x1 = c_x1
         if text.strip():
-            x0, top = min(x0, c_x0), min(top, c_top)
-            x1, bottom, size = max(x1, c_x1), max(bottom, c_bottom), max(size, c_size)
+            c_top, c_bottom = tops[k], bottoms[k]
+            if c_x0 < x0:
+                x0 = c_x0
+            if c_top < top:
+                top = c_top
+            if c_x1 > x1:
+                x1 = c_x1
+            if c_bottom > bottom:
+                bottom = c_bottom
+            if c_size > size:
+                size = c_size
         if text == " " and (not parts or parts[-1] == " "):
             continue
         parts.append(text)
     if x0 == float("inf"):  # nothing visible
-        x0, top = min(map(_X0, row)), min(map(_TOP, row))
-        x1, bottom, size = max(map(_X1, row)), max(map(_BOTTOM, row)), max(map(_SIZE, row))
+        x0, top = min(map(x0s.__getitem__, row)), min(map(tops.__getitem__, row))
+        x1, bottom, size = max(map(x1s.__getitem__, row)), max(map(bottoms.__getitem__, row)), max(map(sizes.__getitem__, row))
     return TextLine(text="".join(parts).strip(), x0=x0, top=top, x1=x1, bottom=bottom, size=size)
 
 
@@ -756,11 +859,11 @@ def build_grid(page: PageLike, settings: GridSettings | None = None) -> PageGrid
     filled rects takes the fills as its cells (`fill_rect_boxes`).
     """
     boxes = find_cell_boxes(page, settings) or fill_rect_boxes(page)
-    chars = dedupe_chars(page.chars)
-    by_cell, loose = assign_chars(chars, boxes)
+    columns = CharColumns.of(dedupe_chars(page.chars))
+    by_cell, loose = _assign(columns, boxes)
     cells: list[Cell] = []
     for i, box in enumerate(boxes):
-        lines = chars_to_lines(by_cell.get(i, []))
+        lines = _lines(columns, by_cell.get(i, ()))
         text = lines_to_text(lines, text_right_edge(box, lines))
         cells.append(Cell(index=i, x0=box[0], top=box[1], x1=box[2], bottom=box[3], lines=lines, text=text))
     return PageGrid(
@@ -768,5 +871,5 @@ def build_grid(page: PageLike, settings: GridSettings | None = None) -> PageGrid
         width=float(page.width),
         height=float(page.height),
         cells=cells,
-        loose_lines=chars_to_lines(loose),
+        loose_lines=_lines(columns, loose),
     )

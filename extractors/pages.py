@@ -22,7 +22,9 @@ pdfium is not thread-safe: every pdfium call here runs under `PDFIUM_LOCK`.
 from __future__ import annotations
 
 import ctypes
+import functools
 import io
+import struct
 import threading
 from ctypes import c_double, c_float, c_int, c_size_t, c_uint, c_ulong, c_ushort, c_void_p
 from dataclasses import dataclass, field
@@ -374,6 +376,13 @@ _PathGetSegment = _fn("FPDFPath_GetPathSegment", Handle)
 _SegmentGetPoint = _fn("FPDFPathSegment_GetPoint", c_int)
 _SegmentGetType = _fn("FPDFPathSegment_GetType", c_int)
 _SegmentGetClose = _fn("FPDFPathSegment_GetClose", c_int)
+_SegmentAddress = _fn("FPDFPath_GetPathSegment", c_void_p)  # the same, as an address (an int)
+_CreateNewPath = _fn("FPDFPageObj_CreateNewPath", Handle)
+_PathMoveTo = _fn("FPDFPath_MoveTo", c_int)
+_PathLineTo = _fn("FPDFPath_LineTo", c_int)
+_PathBezierTo = _fn("FPDFPath_BezierTo", c_int)
+_PathClose = _fn("FPDFPath_Close", c_int)
+_ObjDestroy = _fn("FPDFPageObj_Destroy", None)
 _PathGetDrawMode = _fn("FPDFPath_GetDrawMode", c_int)
 _ObjGetStrokeColor = _fn("FPDFPageObj_GetStrokeColor", c_int)
 _ObjGetFillColor = _fn("FPDFPageObj_GetFillColor", c_int)
@@ -923,6 +932,80 @@ def _color(getter: Callable[..., int], obj: Handle, reading: _PageReading) -> tu
     return (r / 255, g / 255, b / 255)
 
 
+# A path's segment as pdfium stores it (CFX_Path::Point): x and y as 32-bit floats, its type
+# and its close flag as a byte each, padded to 12 bytes. A segment handle is the address of
+# one in the path's array of them.
+_SEGMENT = struct.Struct("=ffBB2x")
+Segment = tuple[float, float, int, int]  # x, y (user space), type (SEG_*), closes its subpath
+
+
+def path_segments(obj: Handle, count: int, reading: _PageReading) -> list[Segment]:
+    """A path object's `count` segments: its array read in one go where it lies as `_SEGMENT` says,
+    else segment by segment through the API.
+
+    Reading a segment through the API costs three calls (its handle, its type, its point):
+    a page's rulings are thousands of segments. The array is read only when
+    `segments_readable` found pdfium's layout to be `_SEGMENT`'s and this path's first and
+    last segments lie exactly `count - 1` segments apart (the array is contiguous).
+    """
+    if count <= 0:
+        return []
+    if segments_readable():
+        first = _SegmentAddress(obj, 0)
+        last = _SegmentAddress(obj, count - 1) if count > 1 else first
+        if first and last and last - first == (count - 1) * _SEGMENT.size:
+            return list(_SEGMENT.iter_unpack(ctypes.string_at(first, count * _SEGMENT.size)))
+    return _api_segments(obj, count, reading)
+
+
+def _api_segments(obj: Handle, count: int, reading: _PageReading) -> list[Segment]:
+    """A path's segments through pdfium's API, one call per fact (a NULL segment is of no kind)."""
+    x, y, x_ref, y_ref = reading.x, reading.y, reading.x_ref, reading.y_ref
+    segments: list[Segment] = []
+    for k in range(count):
+        segment = _PathGetSegment(obj, k)
+        if not segment:
+            segments.append((0.0, 0.0, -1, 0))
+            continue
+        kind = int(_SegmentGetType(segment))
+        if kind in (SEG_MOVETO, SEG_LINETO, SEG_BEZIERTO):
+            _SegmentGetPoint(segment, x_ref, y_ref)
+        else:
+            x.value = y.value = 0.0
+        segments.append((x.value, y.value, kind, 1 if _SegmentGetClose(segment) else 0))
+    return segments
+
+
+@functools.cache
+def segments_readable() -> bool:
+    """Whether pdfium lays a path's segments out as `_SEGMENT` says (checked once, on a path made here).
+
+    The path holds every kind of segment and a closed subpath; its array must read as the
+    API reads each segment, each segment `_SEGMENT.size` bytes after the one before.
+    """
+    with PDFIUM_LOCK:
+        path = _CreateNewPath(c_float(1.5), c_float(2.25))
+        if not path:
+            return False
+        try:
+            _PathLineTo(path, c_float(10.125), c_float(-3.5))
+            _PathBezierTo(path, *(c_float(v) for v in (11.0, 12.0, 13.0, 14.0, 15.0, 16.0)))
+            _PathClose(path)
+            _PathMoveTo(path, c_float(-7.75), c_float(8.0))
+            _PathLineTo(path, c_float(9.0), c_float(1e6))
+            count = int(_PathCountSegments(path))
+            reading = _PageReading(frame_for(0.0, 0.0, 1.0, 1.0, 0), 0)
+            expected = _api_segments(path, count, reading)
+            addresses = [_SegmentAddress(path, k) for k in range(count)]
+            if count < 6 or not all(addresses) or {kind for _, _, kind, _ in expected} != {SEG_MOVETO, SEG_LINETO, SEG_BEZIERTO}:
+                return False
+            if any(b - a != _SEGMENT.size for a, b in zip(addresses, addresses[1:])):
+                return False
+            return list(_SEGMENT.iter_unpack(ctypes.string_at(addresses[0], count * _SEGMENT.size))) == expected
+        finally:
+            _ObjDestroy(path)
+
+
 def _add_path(obj: Handle, outer: Matrix, reading: _PageReading, drawings: Drawings) -> None:
     """Split a path object into pdfminer's shapes and add each to lines, rects or curves."""
     if not _PathGetDrawMode(obj, reading.mode_ref, reading.stroke_ref):
@@ -933,18 +1016,14 @@ def _add_path(obj: Handle, outer: Matrix, reading: _PageReading, drawings: Drawi
         return
     matrix = reading.object_matrix(obj)
     a, b, c, d, e, f = compose(reading.to_page, matrix if outer is IDENTITY else compose(outer, matrix))
-    get_type, get_point, get_close = _SegmentGetType, _SegmentGetPoint, _SegmentGetClose
     count = int(_PathCountSegments(obj))
     reading.budget.spend(count)
-    segments = [_PathGetSegment(obj, k) for k in range(count)]
-    kinds = [get_type(segment) for segment in segments] + [SEG_MOVETO]  # a NULL segment is of no kind
-    x, y = reading.x, reading.y
-    x_ref, y_ref = reading.x_ref, reading.y_ref
+    segments = path_segments(obj, count, reading)
+    kinds = [segment[2] for segment in segments] + [SEG_MOVETO]
     subpaths: list[list[tuple[str, Point]]] = []
     ops: list[tuple[str, Point]] = []
     beziers = 0
-    for k, segment in enumerate(segments):
-        kind = kinds[k]
+    for k, (px, py, kind, close) in enumerate(segments):
         if kind == SEG_MOVETO:
             op, beziers = "m", 0
             if ops:
@@ -959,11 +1038,9 @@ def _add_path(obj: Handle, outer: Matrix, reading: _PageReading, drawings: Drawi
             op = "c"
         else:
             continue
-        get_point(segment, x_ref, y_ref)
-        px, py = x.value, y.value
         point = (a * px + c * py + e, b * px + d * py + f)
         ops.append((op, point))
-        if kinds[k + 1] == SEG_MOVETO and get_close(segment):  # pdfium flags a closed subpath's last point
+        if kinds[k + 1] == SEG_MOVETO and close:  # pdfium flags a closed subpath's last point
             ops.append(("h", point))
     if ops:
         subpaths.append(ops)
@@ -980,10 +1057,10 @@ def _add_path(obj: Handle, outer: Matrix, reading: _PageReading, drawings: Drawi
         "stroking_color": _color(_ObjGetStrokeColor, obj, reading) if stroke else None,
         "non_stroking_color": _color(_ObjGetFillColor, obj, reading) if fill else None,
     }
-    frame, number = reading.frame, reading.number
+    frame, number, of_kind = reading.frame, reading.number, drawings.of_kind
     for ops in subpaths:
         kind_name, pts = classify_subpath(ops)
-        drawings.of_kind[kind_name].append(_shape(kind_name, pts, paint, frame, number))
+        of_kind[kind_name].append(_shape(kind_name, pts, paint, frame, number))
 
 
 def classify_subpath(ops: list[tuple[str, Point]]) -> tuple[str, list[Point]]:
@@ -995,6 +1072,12 @@ def classify_subpath(ops: list[tuple[str, Point]]) -> tuple[str, list[Point]]:
     """
     if len(ops) == 2 and ops[1][0] == "l":  # the usual ruling: one straight segment
         return "line", [ops[0][1], ops[1][1]]
+    if len(ops) == 6 and ops[0][0] == "m" and ops[1][0] == ops[2][0] == ops[3][0] == ops[4][0] == "l" and ops[5][0] == "h":
+        # the usual rect (pdfium's `re`: four lines, the last back to the start, flagged):
+        # what the steps below make of it, without spelling it out op by op
+        p0, p1, p2, p3, p4 = (point for _, point in ops[:5])
+        if p4 == p0 and p3 != p0:
+            return _quad([p0, p1, p2, p3, p0])
     start = ops[0][1]
     shape = ""
     pts: list[Point] = []
@@ -1014,10 +1097,16 @@ def classify_subpath(ops: list[tuple[str, Point]]) -> tuple[str, list[Point]]:
     if shape in ("ml", "mlh"):
         return "line", pts[:2]
     if shape in ("mlllh", "mllll"):
-        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
-        square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
-        if pts[0] == pts[4] and square:
-            return "rect", [(x0, y0), (x2, y0), (x2, y2), (x0, y2)]
+        return _quad(pts)
+    return "curve", pts
+
+
+def _quad(pts: list[Point]) -> tuple[str, list[Point]]:
+    """pdfminer's reading of four sides (five points): a rect when closed and upright, else a curve."""
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+    square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
+    if pts[0] == pts[4] and square:
+        return "rect", [(x0, y0), (x2, y0), (x2, y2), (x0, y2)]
     return "curve", pts
 
 

@@ -22,6 +22,7 @@ prints. A cover page with a few private-use logos still has its kanji.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
@@ -116,13 +117,22 @@ class TextCount:
 _TEXT = itemgetter("text")
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _judged(text: str) -> tuple[bool, bool, bool]:
+    """Whether a character is printed (not blank), readable and Japanese: judged once per process,
+    as every page repeats the same few thousand characters."""
+    printed = bool(text) and not text.isspace()
+    return printed, printed and is_readable(text), printed and is_japanese(text)
+
+
 def count_text(chars: Iterable[dict[str, Any]]) -> TextCount:
     """Count a page's printed characters and the unreadable ones among them."""
     printed = unreadable = japanese = 0
     for text, n in Counter(map(_TEXT, chars)).items():  # a page repeats its characters: judge each once
-        if not text or text.isspace():
+        is_printed, readable, is_kana_or_kanji = _judged(text)
+        if not is_printed:
             continue
         printed += n
-        unreadable += 0 if is_readable(text) else n
-        japanese += n if is_japanese(text) else 0
+        unreadable += 0 if readable else n
+        japanese += n if is_kana_or_kanji else 0
     return TextCount(printed, unreadable, japanese)
