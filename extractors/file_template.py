@@ -50,6 +50,7 @@ from hyoka.extractors.tables import (
     DashRule,
     StageColumn,
     TableRow,
+    answered_once,
     box_below_line,
     budget_source_records,
     cell_in_column,
@@ -579,12 +580,9 @@ def refine(text: str | None, spec: FieldSpec) -> tuple[bool, str | None]:
 def read_field(grid: PageGrid, spec: FieldSpec, settings: Tolerances, *, every: bool = False) -> list[Found]:
     """One way of reading a field on one page: the values it finds (the first, or every one)."""
     # a field is read again on a page by a hook, a missing-item check, the next field's alternatives
-    key = ("read_field", id(spec), id(settings), every)
-    memo = page_memo(grid)
-    known = memo.get(key)
-    if known is None or known[0] is not spec or known[1] is not settings:  # (the entry keeps both alive)
-        known = memo[key] = (spec, settings, find_field(grid, spec, settings, every=every))
-    return list(known[2])  # the values are shared: `continued` goes on with a copy
+    found = answered_once(grid, ("read_field", id(spec), id(settings), every), (spec, settings),
+                          lambda: find_field(grid, spec, settings, every=every))
+    return list(found)  # the values are shared: `continued` goes on with a copy
 
 
 def find_field(grid: PageGrid, spec: FieldSpec, settings: Tolerances, *, every: bool = False) -> list[Found]:
@@ -1119,13 +1117,8 @@ class StageRowsLayout:
 
 def stage_rows_layout(grid: PageGrid, spec: BudgetSpec, settings: Tolerances) -> StageRowsLayout | None:
     """The page's [[budget.columns]] table as laid out (None when it has none), found once a page."""
-    key = ("stage_rows_layout", id(spec), settings.edge)
-    memo = page_memo(grid)
-    known = memo.get(key)
-    if known is None or known[0] is not spec:  # (the entry keeps the spec alive: its id stays its own)
-        known = memo[key] = (spec, find_stage_rows_layout(grid, spec, settings))
-    layout: StageRowsLayout | None = known[1]
-    return layout
+    return answered_once(grid, ("stage_rows_layout", id(spec), settings.edge), (spec,),
+                         lambda: find_stage_rows_layout(grid, spec, settings))
 
 
 def find_stage_rows_layout(grid: PageGrid, spec: BudgetSpec, settings: Tolerances) -> StageRowsLayout | None:
@@ -1198,13 +1191,8 @@ StaffingLayout = tuple[Cell, list[tuple[str, Cell, Cell | None]]]
 
 def staffing_layout(grid: PageGrid, spec: StaffingSpec, settings: Tolerances) -> StaffingLayout | None:
     """Where [staffing] is on a page: its header, and each named sub-header with the cell under it; found once a page."""
-    key = ("staffing_layout", id(spec), settings.edge)
-    memo = page_memo(grid)
-    known = memo.get(key)
-    if known is None or known[0] is not spec:  # (the entry keeps the spec alive: its id stays its own)
-        known = memo[key] = (spec, find_staffing_layout(grid, spec, settings))
-    layout: StaffingLayout | None = known[1]
-    return layout
+    return answered_once(grid, ("staffing_layout", id(spec), settings.edge), (spec,),
+                         lambda: find_staffing_layout(grid, spec, settings))
 
 
 def find_staffing_layout(grid: PageGrid, spec: StaffingSpec, settings: Tolerances) -> StaffingLayout | None:
@@ -1477,12 +1465,8 @@ def indicator_pairs(grid: PageGrid, header: Cell, spec: IndicatorTable, conventi
 def pairs_layout(grid: PageGrid, header: Cell, spec: IndicatorTable,
                  settings: Tolerances) -> tuple[list[Cell], list[tuple[Cell, Cell]]]:
     """The `pairs` layout's cells under a header: the name's cells, the [year label | figure] pairs; found once a page."""
-    key = ("pairs_layout", id(header), id(spec), settings.edge)
-    memo = page_memo(grid)
-    known = memo.get(key)
-    if known is None or known[0] is not spec:  # (the entry keeps the spec alive: its id stays its own)
-        known = memo[key] = (spec, find_pairs_layout(grid, header, spec, settings))
-    names, pairs = known[1]
+    names, pairs = answered_once(grid, ("pairs_layout", id(header), id(spec), settings.edge), (spec,),
+                                 lambda: find_pairs_layout(grid, header, spec, settings))
     return list(names), list(pairs)
 
 

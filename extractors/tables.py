@@ -7,11 +7,11 @@ functions find where the labelled columns are and which cells sit under them.
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from hyoka.extractors.grid import EDGE_TOLERANCE, BBox, Cell, PageGrid, TextLine
 from hyoka.extractors.records import BUDGET_SOURCE_PART_OF, BudgetRecord, BudgetSourceRecord
@@ -19,6 +19,8 @@ from hyoka.normalize import ParsedNumber, normalize_label, parse_number, parse_s
 
 
 # ---- what a page answers once ----------------------------------------------------------
+
+T = TypeVar("T")
 
 # The pages' answers while a template reads them (`page_answers`), by the id of each grid (a grid
 # is not hashable, and not ours to add to), with the grid itself: kept alive, its id stays its own.
@@ -57,6 +59,18 @@ def page_memo(grid: PageGrid) -> dict[Hashable, Any]:
     if known is None:
         known = answers[id(grid)] = (grid, {})
     return known[1]
+
+
+def answered_once(grid: PageGrid, key: Hashable, owners: tuple[object, ...], find: Callable[[], T]) -> T:
+    """The page's answer to `key`, found (`find()`) once a reading. `owners` are the objects whose
+    `id`s the key names: kept with the answer, so that a new object given an old id is not taken
+    for the old one."""
+    memo = page_memo(grid)
+    known = memo.get(key)
+    if known is None or any(kept is not owner for kept, owner in zip(known[0], owners)):
+        known = memo[key] = (owners, find())
+    answer: T = known[1]
+    return answer
 
 
 def forget_pages(grids: Iterable[PageGrid]) -> None:
