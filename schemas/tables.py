@@ -81,9 +81,14 @@ def negative(column: str) -> pa.Check:
 DOCUMENT_COLUMN = "__document__"
 
 
+def _within_document(df: pd.DataFrame, *keys: str) -> list[str]:
+    """Group key columns, the document column first when the frame holds several documents."""
+    return [DOCUMENT_COLUMN, *keys] if DOCUMENT_COLUMN in df else list(keys)
+
+
 def _document_key(df: pd.DataFrame) -> list[pd.Series]:
     """The document column as a first group key, when the frame holds several documents."""
-    return [df[DOCUMENT_COLUMN]] if DOCUMENT_COLUMN in df else []
+    return [df[column] for column in _within_document(df)]
 
 
 def _group_codes(keys: Sequence[pd.Series | np.ndarray]) -> np.ndarray:
@@ -258,7 +263,7 @@ def duplicate_project(df: pd.DataFrame) -> pd.Series:
     if df.empty or "project_code" not in df:
         return ok
     codes = df["project_code"]
-    keys = [*([DOCUMENT_COLUMN] if DOCUMENT_COLUMN in df else []), "project_code"]  # within one document
+    keys = _within_document(df, "project_code")
     # only the rows of a code seen twice are compared, so only theirs are turned into text
     repeated = df[(codes.notna() & df.duplicated(keys, keep=False)).to_numpy(dtype=bool)]
     if repeated.empty:

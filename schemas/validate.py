@@ -19,7 +19,7 @@ import operator
 import re
 from dataclasses import fields, replace
 from typing import Any
-from collections.abc import Callable
+from collections.abc import Callable, Set as AbstractSet
 
 import pandas as pd
 import pandera.pandas as pa
@@ -203,11 +203,13 @@ def complete_findings(issues: list[IssueRecord]) -> list[IssueRecord]:
     return [complete_finding(issue) for issue in issues]
 
 
-def validate_extraction(extraction: Extraction) -> list[IssueRecord]:
-    """Every issue of a document: the extractor's findings (completed from the registry) and each table schema's."""
+def validate_extraction(extraction: Extraction, passing: AbstractSet[str] = frozenset()) -> list[IssueRecord]:
+    """Every issue of a document: the extractor's findings (completed from the registry) and each table
+    schema's (but those of `passing`, tables known to plainly pass: `tables_that_pass`)."""
     issues = complete_findings(extraction.issues)
     for table, records in extraction.tables.items():
-        issues += validate_table(table, records)
+        if table not in passing:
+            issues += validate_table(table, records)
     return issues
 
 
@@ -235,14 +237,5 @@ def tables_that_pass(extractions: list[Extraction]) -> set[str]:
 
 def validate_extractions(extractions: list[Extraction]) -> list[list[IssueRecord]]:
     """`validate_extraction` of each document (the same issues, in the same order), the tables screened together."""
-    if len(extractions) < 2:
-        return [validate_extraction(extraction) for extraction in extractions]
-    passing = tables_that_pass(extractions)
-    results = []
-    for extraction in extractions:
-        issues = complete_findings(extraction.issues)
-        for table, records in extraction.tables.items():
-            if table not in passing:
-                issues += validate_table(table, records)
-        results.append(issues)
-    return results
+    passing = tables_that_pass(extractions) if len(extractions) > 1 else frozenset()
+    return [validate_extraction(extraction, passing) for extraction in extractions]
