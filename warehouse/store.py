@@ -178,14 +178,20 @@ def connect(
 SCHEMA_FINGERPRINT_MACRO = "hyoka_schema_fingerprint"
 
 
+def _views_and_comments() -> list[str]:
+    """What `ensure_schema` runs once the tables are there: the views, then every comment."""
+    statements = [view.create_sql() for view in ALL_VIEWS]
+    statements += [stmt for table in schema.TABLES for stmt in table.comment_sql()]
+    statements += [stmt for view in ALL_VIEWS for stmt in view.comment_sql()]
+    return statements
+
+
 @lru_cache(maxsize=1)
 def schema_fingerprint() -> str:
     """A hash of every statement `ensure_schema` runs (tables, columns, views, comments)."""
     import hashlib
 
-    statements = [table.create_sql() for table in schema.TABLES] + [view.create_sql() for view in ALL_VIEWS]
-    statements += [stmt for table in schema.TABLES for stmt in table.comment_sql()]
-    statements += [stmt for view in ALL_VIEWS for stmt in view.comment_sql()]
+    statements = [table.create_sql() for table in schema.TABLES] + _views_and_comments()
     return hashlib.sha256("\x1f".join(statements).encode("utf-8")).hexdigest()[:32]
 
 
@@ -224,14 +230,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                         f"ALTER TABLE {quote_ident(table.name)} "
                         f"ADD COLUMN {quote_ident(col.name)} {col.type}"
                     )
-        for view in ALL_VIEWS:
-            con.execute(view.create_sql())
-        for table in schema.TABLES:
-            for stmt in table.comment_sql():
-                con.execute(stmt)
-        for view in ALL_VIEWS:
-            for stmt in view.comment_sql():
-                con.execute(stmt)
+        for stmt in _views_and_comments():
+            con.execute(stmt)
         con.execute(f"CREATE OR REPLACE MACRO {SCHEMA_FINGERPRINT_MACRO}() AS '{schema_fingerprint()}'")
 
 
@@ -498,8 +498,6 @@ def _delete_document_rows(con: duckdb.DuckDBPyConnection, doc_id: str) -> None:
         return
     for name in reversed(schema.DOCUMENT_TABLES):
         con.execute(f"DELETE FROM {quote_ident(name)} WHERE document_id = ?", [doc_id])
-
-
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
