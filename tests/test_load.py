@@ -91,7 +91,7 @@ def test_a_crash_in_the_middle_of_a_load_leaves_nothing(con: duckdb.DuckDBPyConn
     before = snapshot(con)
     inserted: list[int] = []
 
-    def crash_after_insert(con: duckdb.DuckDBPyConnection, document_id: str) -> int:
+    def crash_after_insert(con: duckdb.DuckDBPyConnection, document_id: str, **_: object) -> int:
         # the corrected list's rows are in (in the open transaction) when the check crashes
         inserted.append(con.execute("SELECT count(*) FROM strategy_kpi_values WHERE document_id = ?",
                                     [document_id]).fetchone()[0])

@@ -21,12 +21,17 @@ from hyoka.warehouse.status import is_live
 CHECK_NAME = "cross_document_mismatch"
 _LIVE = is_live("d")
 
+# The rows compared: what each side must be to count as an actual of one fiscal year.
+_SHEET_ACTUAL = (
+    "i.kind = '実績' AND i.level IN ('施策', '基本政策') AND i.value IS NOT NULL AND i.fiscal_year IS NOT NULL"
+)
+_KPI_ACTUAL = "v.slot = '実績値' AND v.status = 'value' AND v.ref_fiscal_year_start = v.ref_fiscal_year_end"
+
 _SHEET_ACTUALS = f"""
 SELECT i.document_id, d.file_name, i.page, i.bbox, i.project_code, i.level, i.indicator_name AS name,
        i.fiscal_year, i.value, i.value_text
 FROM project_indicators AS i JOIN documents AS d USING (document_id)
-WHERE d.municipality = ? AND {_LIVE}
-  AND i.kind = '実績' AND i.level IN ('施策', '基本政策') AND i.value IS NOT NULL AND i.fiscal_year IS NOT NULL
+WHERE d.municipality = ? AND {_LIVE} AND {_SHEET_ACTUAL}
 """
 
 _KPI_ACTUALS = f"""
@@ -35,8 +40,16 @@ SELECT v.document_id, d.file_name, v.page, v.bbox, v.kpi_id, k.kpi_name AS name,
 FROM strategy_kpi_values AS v
 JOIN strategy_kpis AS k USING (document_id, kpi_id)
 JOIN documents AS d USING (document_id)
-WHERE d.municipality = ? AND {_LIVE}
-  AND v.slot = '実績値' AND v.status = 'value' AND v.ref_fiscal_year_start = v.ref_fiscal_year_end
+WHERE d.municipality = ? AND {_LIVE} AND {_KPI_ACTUAL}
+"""
+
+# The document's municipality, when it has an actual that another document could contradict:
+# most documents have none, and then one query answers.
+_MUNICIPALITY_TO_CHECK = f"""
+SELECT d.municipality FROM documents AS d
+WHERE d.document_id = $doc AND d.municipality IS NOT NULL AND d.municipality <> ''
+  AND (EXISTS (SELECT 1 FROM project_indicators AS i WHERE i.document_id = $doc AND {_SHEET_ACTUAL})
+       OR EXISTS (SELECT 1 FROM strategy_kpi_values AS v WHERE v.document_id = $doc AND {_KPI_ACTUAL}))
 """
 
 
@@ -71,8 +84,8 @@ def _issue(mine: dict[str, Any], other: dict[str, Any], mine_is_sheet: bool) -> 
 
 def find_mismatches(con: duckdb.DuckDBPyConnection, document_id: str) -> list[dict[str, Any]]:
     """Cross-document disagreements that involve this document, as issue rows on it."""
-    found = con.execute("SELECT municipality FROM documents WHERE document_id = ?", [document_id]).fetchone()
-    if not found or not found[0]:
+    found = con.execute(_MUNICIPALITY_TO_CHECK, {"doc": document_id}).fetchone()
+    if not found:
         return []
     municipality = found[0]
     by_key: dict[tuple[str, int], dict[str, list[dict[str, Any]]]] = defaultdict(lambda: {"sheet": [], "kpi": []})
@@ -93,8 +106,13 @@ def find_mismatches(con: duckdb.DuckDBPyConnection, document_id: str) -> list[di
     return issues
 
 
-def record_cross_document_issues(con: duckdb.DuckDBPyConnection, document_id: str) -> int:
-    """Replace this document's cross-document warnings with the current ones; return how many."""
+def record_cross_document_issues(con: duckdb.DuckDBPyConnection, document_id: str, *, had_none: bool = False) -> int:
+    """Replace this document's cross-document warnings with the current ones; return how many.
+
+    `had_none`: the document is known to hold none of these warnings (it was loaded in this
+    transaction), so when none is found there is nothing to replace.
+    """
     issues = find_mismatches(con, document_id)
-    store.replace_issues(con, document_id, CHECK_NAME, issues)
+    if issues or not had_none:
+        store.replace_issues(con, document_id, CHECK_NAME, issues)
     return len(issues)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from hyoka.warehouse import crosscheck
-from hyoka.warehouse.status import decide_status, is_live, is_live_status
+from hyoka.warehouse.status import decide_status, is_live
 from hyoka.warehouse.store import transaction
 
 
@@ -36,7 +36,7 @@ WITH peers AS (
     SELECT d.document_id, d.title, n.title AS new_title
     FROM documents AS d, documents AS n
     WHERE n.document_id = $doc AND d.document_id <> n.document_id
-      AND {is_live("d")}
+      AND {is_live("n")} AND {is_live("d")}
       AND d.municipality IS NOT DISTINCT FROM n.municipality
       AND d.template IS NOT DISTINCT FROM n.template
       AND d.results_fiscal_year = n.results_fiscal_year
@@ -65,12 +65,8 @@ ORDER BY document_id
 
 
 def superseded_by(con: Any, document_id: str) -> list[str]:
-    """The live documents that `document_id` (just loaded) is a re-issue of."""
-    row = con.execute(
-        "SELECT status, results_fiscal_year FROM documents WHERE document_id = ?", [document_id]
-    ).fetchone()
-    if not row or not is_live_status(row[0]) or row[1] is None:
-        return []
+    """The live documents that `document_id` (just loaded) is a re-issue of (none when it is not live
+    itself, or has no results fiscal year: the query's peers ask both)."""
     return [r[0] for r in con.execute(_CANDIDATES, {"doc": document_id}).fetchall()]
 
 

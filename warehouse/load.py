@@ -40,10 +40,14 @@ def load_document_with_checks(
     """Load a document (`store.load_document`), check it against the other documents of its
     municipality (`crosscheck`) and let it supersede an earlier file of the same edition
     (`editions.after_load`), all in one transaction."""
+    issues = list(issues)
+    # the rows just loaded replace all the document's issues: a cross-document warning is
+    # there only when the caller passed one
+    had_none = not any(issue.get("check_name") == crosscheck.CHECK_NAME for issue in issues)
     with store.transaction(con):  # the three steps below join it
         store.load_document(con, document, tables, issues)
         document_id = document["document_id"]  # load_document has checked it
-        crosscheck.record_cross_document_issues(con, document_id)
+        crosscheck.record_cross_document_issues(con, document_id, had_none=had_none)
         superseded = editions.after_load(con, document_id)
         row = con.execute(
             "SELECT status, error_count, warning_count FROM documents WHERE document_id = ?", [document_id]

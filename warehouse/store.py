@@ -640,9 +640,9 @@ def _plain_array(values: list[Any], duck_type: str, typ: pa.DataType) -> pa.Arra
 
 
 def _to_arrow(table: str, rows: list[dict[str, Any]]) -> pa.Table:
+    """An Arrow table with exactly the columns of `table`, in order; absent keys are NULL."""
     import pyarrow as pa
 
-    """An Arrow table with exactly the columns of `table`, in order; absent keys are NULL."""
     arrays = []
     fields = []
     for col in schema.get_table(table).columns:
