@@ -8,20 +8,21 @@ raises anything else for a bad file.
 from __future__ import annotations
 
 import io
+import sys
 from contextlib import contextmanager
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import pdfplumber
 import pypdfium2.raw as pdfium_c
-from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-from pdfminer.pdfparser import PDFSyntaxError
-from pdfminer.psparser import PSException
 from pypdfium2 import PdfiumError
 
 from hyoka.identity import sha256_hex  # noqa: F401 - re-exported: the document id belongs with opening a file
 from hyoka.extractors.failures import DAMAGED, EMPTY, ENCRYPTED, NOT_PDF, TRUNCATED, UNREADABLE
 from hyoka.extractors.errors import DocumentError
 from hyoka.extractors.pages import DEFAULT_READER, PageSource, Reader, open_pages
+
+if TYPE_CHECKING:
+    import pdfplumber
 
 # Where a PDF's header must appear, and how far from the end its %%EOF may sit.
 HEADER_WINDOW = 1024
@@ -58,19 +59,32 @@ PDFIUM_LOCKED = {pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY}
 PDFIUM_DAMAGED = {pdfium_c.FPDF_ERR_FORMAT, pdfium_c.FPDF_ERR_PAGE}
 
 
+def pdfminer_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """pdfminer's exceptions that mean (locked, damaged); none when pdfminer was never imported:
+    then none can have been raised, and a run with the pdfium reader need not import it (~13 MiB)."""
+    if "pdfminer.psparser" not in sys.modules:
+        return (), ()
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.psparser import PSException
+
+    return (PDFPasswordIncorrect, PDFEncryptionError), (PDFSyntaxError, PSException)
+
+
 def classify_open_error(exc: BaseException) -> DocumentError:
     """A one-line `DocumentError` for whatever went wrong while opening a PDF."""
     causes = list(_causes(exc))
     pdfium_codes = {c.err_code for c in causes if isinstance(c, PdfiumError)}
+    locked, damaged = pdfminer_errors()
     if (
         pdfium_codes & PDFIUM_LOCKED
-        or any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes)
+        or any(isinstance(c, locked) for c in causes)
         or any("password" in str(c).lower() or "encrypt" in str(c).lower() for c in causes)
     ):
         return DocumentError(f"{ENCRYPTED.reason} (a password is needed to open it)", "save an unprotected copy and ingest that")
     root = causes[-1]
     detail = " ".join(f"{type(root).__name__}: {root}".split()).rstrip(":")
-    if pdfium_codes & PDFIUM_DAMAGED or any(isinstance(c, (PDFSyntaxError, PSException)) for c in causes):
+    if pdfium_codes & PDFIUM_DAMAGED or any(isinstance(c, damaged) for c in causes):
         return DocumentError(f"{DAMAGED.reason} ({detail})", "re-export the PDF from its source")
     return DocumentError(f"{UNREADABLE.reason} ({detail})", "re-export the PDF from its source")
 
@@ -97,6 +111,8 @@ def open_document(data: bytes, reader: Reader = DEFAULT_READER, max_objects: int
 @contextmanager
 def open_pdf(data: bytes) -> Iterator[pdfplumber.PDF]:
     """Open PDF bytes with pdfplumber, turning every parser failure into a `DocumentError`."""
+    import pdfplumber  # the reference reader: imported by the runs that use it
+
     check_pdf_bytes(data)
     try:
         pdf = pdfplumber.open(io.BytesIO(data))

@@ -213,3 +213,29 @@ def test_a_prefect_that_cannot_start_is_one_line_and_nothing_is_loaded(tmp_path:
     assert "the Prefect server did not answer within 0s" in lines[0] and "nothing was loaded" in lines[0]
     assert "PREFECT_API_URL" in lines[0] and "Traceback" not in out.stderr
     assert fetch(db, "SELECT count(*) FROM documents")[0][0] == 0
+
+
+_READ_WITH_PDFIUM = """
+import json, sys
+from hyoka.extractors.pdf_input import DocumentError
+from hyoka.extractors.registry import extract_pdf
+extraction = extract_pdf(open(sys.argv[1], "rb").read())
+try:
+    extract_pdf(b"%PDF-1.7\\n1 0 obj << /Type /Catalog >> garbage\\n%%EOF\\n")
+    reason = None
+except DocumentError as exc:
+    reason = str(exc)
+print(json.dumps({"projects": len(extraction.rows("projects")), "reason": reason,
+                  "imported": sorted(m for m in ("pdfplumber", "pdfminer") if m in sys.modules)}))
+"""
+
+
+def test_reading_with_pdfium_never_imports_pdfplumber() -> None:
+    """pdfplumber is the reference reader: a run that reads with pdfium (the default) does not import it,
+    nor pdfminer (with what they pull in, some 45 MiB of every process), and still names a damaged file's reason."""
+    out = subprocess.run([sys.executable, "-c", _READ_WITH_PDFIUM, str(IKEDA_PDFS[0])], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    found = json.loads(out.stdout)
+    assert found["projects"] == 1
+    assert found["reason"] is not None and "damaged" in found["reason"]
+    assert found["imported"] == []
