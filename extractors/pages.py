@@ -24,6 +24,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import io
+import re
 import struct
 import threading
 from ctypes import c_double, c_float, c_int, c_size_t, c_uint, c_ulong, c_ushort, c_void_p
@@ -360,6 +361,10 @@ _GetLooseCharBox = _fn("FPDFText_GetLooseCharBox", c_int)
 _GetCharMatrix = _fn("FPDFText_GetMatrix", c_int)
 _GetFontSize = _fn("FPDFText_GetFontSize", c_double)
 _TextObjGetFont = _fn("FPDFTextObj_GetFont", c_void_p)
+# the same taking a text object as a plain int (the text page's handles are ints): declaring the
+# argument costs less than wrapping each handle in a `c_void_p` (a page may have a thousand)
+_FontOfTextObject = _fn("FPDFTextObj_GetFont", c_void_p)
+_FontOfTextObject.argtypes = (c_void_p,)
 _TextObjGetFontSize = _fn("FPDFTextObj_GetFontSize", c_int)
 _FontGetDescent = _fn("FPDFFont_GetDescent", c_int)
 _FontGetBaseName = _fn("FPDFFont_GetBaseFontName", c_size_t)
@@ -403,13 +408,16 @@ FILL_NONE, FILL_EVENODD = pdfium_c.FPDF_FILLMODE_NONE, pdfium_c.FPDF_FILLMODE_AL
 FORM_DEPTH = 15  # form XObjects nested deeper than this are not read (pypdfium2's limit too)
 
 # Characters pdfium may have generated (word spaces, line breaks): only these need asking.
-_MAYBE_GENERATED = frozenset((0x20, 0x0D, 0x0A))
+_MAYBE_GENERATED = frozenset(" \r\n")
 # What a character that maps to no Unicode reads as (pdfminer writes "(cid:N)").
 UNMAPPED = "\ufffd"
 # Code points pdfium gives that are not the printed character: none (0), and 0xFFFE for a
 # hyphen it took for a word broken at the end of a line (on a turned page, the bullet `-`
 # that starts one).
 _NOT_PRINTED = {0: UNMAPPED, 0xFFFE: "-"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# The a, b, c, d of an FS_MATRIX (six C floats), read in one go.
+_MATRIX_ABCD = struct.Struct("=4f")
 _ONE = c_float(1.0)
 
 
@@ -604,7 +612,7 @@ class _TextStyle:
     top_offset: float
     bottom_offset: float
 
-    @property
+    @functools.cached_property  # asked once per text object: a page may have a thousand of one style
     def fast(self) -> tuple[float, float, float, str, bool] | None:
         """(x_offset, top_offset, bottom_offset, fontname, upright) when simple, else None."""
         return (self.x_offset, self.top_offset, self.bottom_offset, self.fontname, self.upright) if self.simple else None
@@ -724,19 +732,18 @@ def _chars(text_page: c_void_p, reading: _PageReading) -> list[Obj]:
     if count <= 0:
         return []
     reading.budget.spend(count)
-    codes = _codes(text_page, count)
+    texts = _texts(text_page, count)
     frame, styles = reading.frame, reading.styles
     counts = [0, 0, 0, 0]  # printed characters by `baseline_quarter` (a list: this loop runs per char)
     fast_styles: dict[int, tuple[float, float, float, str, bool] | None] = {}
     ox, oy, loose = c_double(), c_double(), pdfium_c.FS_RECTF()
     ox_ref, oy_ref, loose_ref = ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(loose)
     is_generated, text_object, origin, loose_box = _IsGenerated, _GetTextObject, _GetCharOrigin, _GetLooseCharBox
-    maybe_generated, not_printed = _MAYBE_GENERATED, _NOT_PRINTED
+    maybe_generated = _MAYBE_GENERATED
     chars: list[Obj] = []
     append = chars.append
-    for i in range(count):
-        code = codes[i]
-        if code in maybe_generated and is_generated(text_page, i):
+    for i, text in enumerate(texts):
+        if text in maybe_generated and is_generated(text_page, i):
             continue
         handle = text_object(text_page, i) or 0
         if handle in fast_styles:
@@ -757,7 +764,6 @@ def _chars(text_page: c_void_p, reading: _PageReading) -> list[Obj]:
             style = styles[handle]
             fontname, upright, quarter = style.fontname, style.upright, style.quarter
             x0, top, x1, bottom = _char_box(style, frame, x, y, _advance(style, x, y, loose))
-        text = chr(code) if code not in not_printed else not_printed[code]
         if not text.isspace():
             counts[quarter] += 1
         append({
@@ -774,23 +780,23 @@ def _chars(text_page: c_void_p, reading: _PageReading) -> list[Obj]:
     return chars
 
 
-def _codes(text_page: c_void_p, count: int) -> list[int]:
-    """Every character's code point: one call for the page when its text maps one-to-one."""
+def _texts(text_page: c_void_p, count: int) -> list[str]:
+    """Every character's text as we print it (`_NOT_PRINTED` replaced): one call for the page when
+    its text maps one-to-one."""
     buffer = (c_ushort * (count + 1))()
     written = int(_GetText(text_page, 0, count, buffer))
     text = bytes(buffer)[: 2 * max(0, written - 1)].decode("utf-16-le", "surrogatepass")
-    if len(text) == count and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
-        return [ord(ch) for ch in text]
-    # a skipped control character or a surrogate pair: ask character by character
-    return [int(_GetUnicode(text_page, i)) for i in range(count)]
+    if len(text) != count or _SURROGATE.search(text):
+        # a skipped control character or a surrogate pair: ask character by character
+        text = "".join(chr(int(_GetUnicode(text_page, i))) for i in range(count))
+    return list(text.translate(_NOT_PRINTED))
 
 
 def _char_style(text_page: c_void_p, index: int, handle: int, reading: _PageReading) -> _TextStyle:
     """The style of the text object the character at `index` belongs to."""
-    m = reading.matrix
     _GetCharMatrix(text_page, index, reading.matrix_ref)
-    font = (_TextObjGetFont(c_void_p(handle)) if handle else None) or 0
-    return reading.style((m.a, m.b, m.c, m.d), float(_GetFontSize(text_page, index)), font)
+    font = (_FontOfTextObject(handle) if handle else None) or 0
+    return reading.style(_MATRIX_ABCD.unpack_from(reading.matrix), _GetFontSize(text_page, index), font)
 
 
 def _advance(style: _TextStyle, ox: float, oy: float, loose: Any) -> float:
