@@ -370,12 +370,12 @@ _FontGetDescent = _fn("FPDFFont_GetDescent", c_int)
 _FontGetBaseName = _fn("FPDFFont_GetBaseFontName", c_size_t)
 _FontGetGlyphWidth = _fn("FPDFFont_GetGlyphWidth", c_int)
 _CountObjects = _fn("FPDFPage_CountObjects", c_int)
-_GetObject = _fn("FPDFPage_GetObject", Handle)
+_GetObject = _fn("FPDFPage_GetObject", c_void_p)  # an address (an int): the walk skips most objects unwrapped
 _ObjGetType = _fn("FPDFPageObj_GetType", c_int)
 _ObjGetMatrix = _fn("FPDFPageObj_GetMatrix", c_int)
 _ObjGetBounds = _fn("FPDFPageObj_GetBounds", c_int)
 _FormCountObjects = _fn("FPDFFormObj_CountObjects", c_int)
-_FormGetObject = _fn("FPDFFormObj_GetObject", Handle)
+_FormGetObject = _fn("FPDFFormObj_GetObject", c_void_p)  # (as `_GetObject`)
 _PathCountSegments = _fn("FPDFPath_CountSegments", c_int)
 _PathGetSegment = _fn("FPDFPath_GetPathSegment", Handle)
 _SegmentGetPoint = _fn("FPDFPathSegment_GetPoint", c_int)
@@ -416,7 +416,8 @@ UNMAPPED = "\ufffd"
 # that starts one).
 _NOT_PRINTED = {0: UNMAPPED, 0xFFFE: "-"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# The a, b, c, d of an FS_MATRIX (six C floats), read in one go.
+# An FS_MATRIX (six C floats: a, b, c, d, e, f) read in one go, and its first four.
+_MATRIX = struct.Struct("=6f")
 _MATRIX_ABCD = struct.Struct("=4f")
 _ONE = c_float(1.0)
 
@@ -689,10 +690,10 @@ class _PageReading:
 
     def object_matrix(self, obj: c_void_p) -> Matrix:
         """A page object's matrix (identity when pdfium has none)."""
-        m = self.matrix
         if not _ObjGetMatrix(obj, self.matrix_ref):
             return IDENTITY
-        return (m.a, m.b, m.c, m.d, m.e, m.f)
+        matrix: Matrix = _MATRIX.unpack_from(self.matrix)
+        return matrix
 
 
 def _read_font(handle: int) -> _Font:
@@ -857,18 +858,20 @@ def read_objects(page: c_void_p, reading: _PageReading) -> Drawings:
     return drawings
 
 
-def _walk(objects: list[Handle], outer: Matrix, depth: int, reading: _PageReading, drawings: Drawings) -> None:
-    """Collect the paths and lone whitespace of these sibling objects (and of the forms among them)."""
+def _walk(objects: list[int | None], outer: Matrix, depth: int, reading: _PageReading, drawings: Drawings) -> None:
+    """Collect the paths and lone whitespace of these sibling objects, given by address (and of the
+    forms among them)."""
     styles = reading.styles
-    for index, obj in enumerate(objects):
-        if not obj or obj.value in styles:
-            continue  # NULL, or a text object the text page read
+    for index, address in enumerate(objects):
+        if not address or address in styles:
+            continue  # NULL, or a text object the text page read (most of a page's objects: not wrapped)
+        obj = Handle(address)
         kind = _ObjGetType(obj)
         if kind == OBJ_PATH:
             _add_path(obj, outer, reading, drawings)
         elif kind == OBJ_TEXT:
             following = objects[index + 1] if index + 1 < len(objects) else None
-            space = lone_whitespace(obj, following, outer, reading)
+            space = lone_whitespace(obj, Handle(following) if following else None, outer, reading)
             if space is not None:
                 drawings.spaces.append(space)
         elif kind == OBJ_FORM and depth < FORM_DEPTH:
@@ -934,8 +937,8 @@ def _color(getter: Callable[..., int], obj: Handle, reading: _PageReading) -> tu
     """A paint colour as RGB in 0..1 (pdfium converts gray and CMYK), None when there is none."""
     if not getter(obj, *reading.rgba_refs):
         return None
-    r, g, b, _alpha = (v.value for v in reading.rgba)
-    return (r / 255, g / 255, b / 255)
+    r, g, b, _alpha = reading.rgba
+    return (r.value / 255, g.value / 255, b.value / 255)
 
 
 # A path's segment as pdfium stores it (CFX_Path::Point): x and y as 32-bit floats, its type
@@ -1021,10 +1024,49 @@ def _add_path(obj: Handle, outer: Matrix, reading: _PageReading, drawings: Drawi
     if not (fill or stroke):
         return
     matrix = reading.object_matrix(obj)
-    a, b, c, d, e, f = compose(reading.to_page, matrix if outer is IDENTITY else compose(outer, matrix))
+    to_page = compose(reading.to_page, matrix if outer is IDENTITY else compose(outer, matrix))
     count = int(_PathCountSegments(obj))
     reading.budget.spend(count)
     segments = path_segments(obj, count, reading)
+    usual = usual_shape(segments, to_page)
+    shapes = [usual] if usual is not None else [classify_subpath(ops) for ops in subpath_ops(segments, to_page)]
+    paint: Obj = {
+        "stroke": stroke,
+        "fill": fill,
+        "evenodd": fill_mode == FILL_EVENODD,
+        "stroking_color": _color(_ObjGetStrokeColor, obj, reading) if stroke else None,
+        "non_stroking_color": _color(_ObjGetFillColor, obj, reading) if fill else None,
+    }
+    frame, number, of_kind = reading.frame, reading.number, drawings.of_kind
+    for kind_name, pts in shapes:
+        of_kind[kind_name].append(_shape(kind_name, pts, paint, frame, number))
+
+
+_RECT_KINDS = [SEG_MOVETO, SEG_LINETO, SEG_LINETO, SEG_LINETO, SEG_LINETO]
+
+
+def usual_shape(segments: list[Segment], matrix: Matrix) -> tuple[str, list[Point]] | None:
+    """A path that is one ruling (a move, a line) or one rect (pdfium's `re`) read as pdfminer does,
+    straight from its segments; None for any other path (`subpath_ops`, `classify_subpath`).
+
+    These are most of a sheet's paths: what the general steps make of them, without
+    spelling out their ops (a flagged last point adds an `h`, which a ruling must not have).
+    """
+    a, b, c, d, e, f = matrix
+    if len(segments) == 2:
+        (x0, y0, kind0, _), (x1, y1, kind1, close) = segments
+        if kind0 == SEG_MOVETO and kind1 == SEG_LINETO and not close:
+            return "line", [(a * x0 + c * y0 + e, b * x0 + d * y0 + f), (a * x1 + c * y1 + e, b * x1 + d * y1 + f)]
+    elif len(segments) == 5 and segments[4][3] and [segment[2] for segment in segments] == _RECT_KINDS:
+        p0, p1, p2, p3, p4 = [(a * px + c * py + e, b * px + d * py + f) for px, py, _, _ in segments]
+        if p4 == p0 and p3 != p0:
+            return _quad([p0, p1, p2, p3, p0])
+    return None
+
+
+def subpath_ops(segments: list[Segment], matrix: Matrix) -> list[list[tuple[str, Point]]]:
+    """A path's segments drawn through `matrix` as pdfminer's subpaths of ops ('m', 'l', 'c', 'h')."""
+    a, b, c, d, e, f = matrix
     kinds = [segment[2] for segment in segments] + [SEG_MOVETO]
     subpaths: list[list[tuple[str, Point]]] = []
     ops: list[tuple[str, Point]] = []
@@ -1056,17 +1098,7 @@ def _add_path(obj: Handle, outer: Matrix, reading: _PageReading, drawings: Drawi
         subpaths = [ops for ops in subpaths if ops[0][0] == "m" and len(ops) > 1]
     elif subpaths and subpaths[0][0][0] != "m":
         subpaths = []
-    paint: Obj = {
-        "stroke": stroke,
-        "fill": fill,
-        "evenodd": fill_mode == FILL_EVENODD,
-        "stroking_color": _color(_ObjGetStrokeColor, obj, reading) if stroke else None,
-        "non_stroking_color": _color(_ObjGetFillColor, obj, reading) if fill else None,
-    }
-    frame, number, of_kind = reading.frame, reading.number, drawings.of_kind
-    for ops in subpaths:
-        kind_name, pts = classify_subpath(ops)
-        of_kind[kind_name].append(_shape(kind_name, pts, paint, frame, number))
+    return subpaths
 
 
 def classify_subpath(ops: list[tuple[str, Point]]) -> tuple[str, list[Point]]:
