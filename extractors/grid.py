@@ -269,7 +269,10 @@ def find_cell_boxes(page: PageLike, settings: GridSettings | None = None) -> lis
     # ※備考 box are single framed cells).
     for x0, top, x1, bottom in _ruled_cells(verticals, horizontals, settings or DEFAULT_SETTINGS):
         boxes.add((round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)))
-    return sorted(boxes, key=lambda b: (b[1], b[0]))
+    return sorted(boxes, key=_TOP_LEFT)
+
+
+_TOP_LEFT = itemgetter(1, 0)  # a box's top, then its x0
 
 
 def ruled_cells(edges: list[dict], settings: GridSettings | None = None) -> list[BBox]:
@@ -422,14 +425,16 @@ def crossings_to_cells(crossings: Crossings) -> list[BBox]:
     points = sorted(crossings)
     columns: dict[float, list[tuple[float, float]]] = {}
     rows: dict[float, list[tuple[float, float]]] = {}
+    places: list[tuple[int, int]] = []  # each point's place in its column and in its row
     for pt in points:  # in sorted order: a column top to bottom, a row left to right
-        columns.setdefault(pt[0], []).append(pt)
-        rows.setdefault(pt[1], []).append(pt)
+        column, row = columns.setdefault(pt[0], []), rows.setdefault(pt[1], [])
+        places.append((len(column), len(row)))
+        column.append(pt)
+        row.append(pt)
     cells: list[BBox] = []
-    for pt in points:
-        column, row = columns[pt[0]], rows[pt[1]]
-        below = column[column.index(pt) + 1 :]
-        right = row[row.index(pt) + 1 :]
+    for pt, (down, across) in zip(points, places):
+        below = columns[pt[0]][down + 1 :]
+        right = rows[pt[1]][across + 1 :]
         cell = _smallest_cell(pt, below, right, v_at, h_at)
         if cell is not None:
             cells.append(cell)
@@ -448,14 +453,23 @@ def _smallest_cell(pt: tuple[float, float], below: list[tuple[float, float]], ri
     `pt`'s x, those to its `right` its y (and a corner below-right shares x with one, y with
     the other), so only one of the two tests can hold for each pair, and it is made alone;
     the crossings to the right joined to `pt` are found once, not once per crossing below.
+
+    The crossings joined to `pt` are a run from it: an edge through `pt` and a farther
+    crossing of its line passes through every crossing between (the crossing tests are
+    comparisons with the same tolerance, monotonic in the position), so the search down and
+    the search right stop at the first crossing not joined.
     """
     down, across = v_at[pt], h_at[pt]
     joined_right: list[tuple[float, float]] | None = None
     for below_pt in below:
         if down.isdisjoint(v_at[below_pt]):
-            continue
+            break
         if joined_right is None:
-            joined_right = [right_pt for right_pt in right if not across.isdisjoint(h_at[right_pt])]
+            joined_right = []
+            for right_pt in right:
+                if across.isdisjoint(h_at[right_pt]):
+                    break
+                joined_right.append(right_pt)
         below_across = h_at[below_pt]
         for right_pt in joined_right:
             bottom_right = (right_pt[0], below_pt[1])
@@ -509,108 +523,152 @@ class CharColumns:
     middle: list[float]  # (top + bottom) / 2
     order: list[tuple[float, float]]  # reading order: by line (tops within a tenth of a point), then left to right
     skipped: frozenset[int]  # blank chars that are not upright: in no cell, in no line
+    reading: list[int]  # the char indices sorted by `order` (a stable sort: chars of one place keep their order)
 
     @classmethod
     def of(cls, chars: list[dict]) -> CharColumns:
         """The columns of these chars."""
-        text, x0, x1 = list(map(_TEXT, chars)), list(map(_X0, chars)), list(map(_X1, chars))
-        top, bottom, size = list(map(_TOP, chars)), list(map(_BOTTOM, chars)), list(map(_SIZE, chars))
+        return cls._made(chars, *(list(map(getter, chars)) for getter in _COLUMN_GETTERS))
+
+    @classmethod
+    def deduped(cls, chars: list[dict]) -> CharColumns:
+        """The columns of `dedupe_chars(chars)`: each key read out of the dicts once for both."""
+        text, x0, x1, top, bottom, size = (list(map(getter, chars)) for getter in _COLUMN_GETTERS)
+        kept = _first_prints(text, x0, top, size)
+        if kept is not None:
+            chars = [chars[k] for k in kept]
+            text, x0, x1, top, bottom, size = ([column[k] for k in kept] for column in (text, x0, x1, top, bottom, size))
+        return cls._made(chars, text, x0, x1, top, bottom, size)
+
+    @classmethod
+    def _made(cls, chars: list[dict], text: list[str], x0: list[float], x1: list[float], top: list[float],
+              bottom: list[float], size: list[float]) -> CharColumns:
+        """The columns, with what the steps derive from them."""
         middle = [(t + b) / 2 for t, b in zip(top, bottom)]
         # round(top, 1) once per distinct top (a line's chars share theirs; it costs a microsecond)
         line_top = {t: round(t, 1) for t in set(top)}
         order = list(zip(map(line_top.__getitem__, top), x0))
         skipped = frozenset(k for k, char in enumerate(chars) if not char.get("upright", True) and char["text"].strip() == "")
-        return cls(chars, text, x0, x1, top, bottom, size, middle, order, skipped)
+        # sorted once for the page (a page's chars come mostly in this order already)
+        reading = sorted(range(len(chars)), key=order.__getitem__)
+        return cls(chars, text, x0, x1, top, bottom, size, middle, order, skipped, reading)
 
 
-# The tiles that index cells for `assign_chars`: bands this high, cut in columns this wide (points).
-BAND = 8.0
-COLUMN = 48.0
+@dataclass(slots=True)
+class Slots:
+    """A page cut into slots by every x and every top and bottom of its boxes, with the smallest box
+    holding each slot (`assign_chars` looks a char's centre up with two bisections).
 
-# A box as a tile holds it: its x0, top, x1, bottom and index.
-TiledBox = tuple[float, float, float, float, int]
-
-
-def _tile_index(boxes: list[BBox]) -> dict[int, dict[int, list[TiledBox]]]:
-    """Boxes by the tiles they cross (by band, then by column), smallest box first in each tile.
-
-    A box that holds a point crosses the point's tile, so a tile's list holds every box
-    that may hold a point in it, in the order they are tried. (Nested by band: a page's
-    boxes cross a thousand tiles, and one dict per band is cheaper than a key per tile.)
+    A point strictly inside a slot is held by exactly the boxes that hold the whole slot, so
+    the slot's box is the point's; a point on a cut (rare) is tried box by box (`holding`).
     """
-    order = sorted(range(len(boxes)), key=lambda i: (boxes[i][2] - boxes[i][0]) * (boxes[i][3] - boxes[i][1]))
-    tiles: dict[int, dict[int, list[TiledBox]]] = {}
-    for i in order:  # smallest first, so nested boxes (a cell inside a merged area) win
-        x0, top, x1, bottom = boxes[i]
-        entry = (x0, top, x1, bottom, i)
-        columns = range(int(x0 // COLUMN), int(x1 // COLUMN) + 1)
-        for band in range(int(top // BAND), int(bottom // BAND) + 1):
-            row = tiles.get(band)
-            if row is None:
-                row = tiles[band] = {}
-            for column in columns:
-                if column in row:
-                    row[column].append(entry)
-                else:
-                    row[column] = [entry]
-    return tiles
+
+    boxes: list[BBox]
+    xs: list[float]  # the boxes' distinct x0s and x1s, sorted
+    ys: list[float]  # their distinct tops and bottoms, sorted
+    rows: list[list[int]]  # rows[j][i]: the box of the slot left of xs[i] and above ys[j] (-1: none)
+    ranked: list[int]  # the boxes smallest first (by area; of equal ones, the first): the first that holds a point wins
+
+    @classmethod
+    def of(cls, boxes: list[BBox]) -> Slots:
+        """The slots of these boxes."""
+        ranked = sorted(range(len(boxes)), key=lambda i: (boxes[i][2] - boxes[i][0]) * (boxes[i][3] - boxes[i][1]))
+        xs = sorted({x for box in boxes for x in (box[0], box[2])})
+        ys = sorted({y for box in boxes for y in (box[1], box[3])})
+        x_place = {x: i for i, x in enumerate(xs)}
+        y_place = {y: j for j, y in enumerate(ys)}
+        rows = [[-1] * (len(xs) + 1) for _ in range(len(ys) + 1)]
+        for i in reversed(ranked):  # largest first: a smaller box drawn over it wins its slots
+            x0, top, x1, bottom = boxes[i]
+            first, last = x_place[x0] + 1, x_place[x1] + 1
+            held = [i] * (last - first)
+            for j in range(y_place[top] + 1, y_place[bottom] + 1):
+                rows[j][first:last] = held
+        return cls(boxes, xs, ys, rows, ranked)
+
+    def box_at(self, x: float, y: float) -> int:
+        """The smallest box holding the point (x, y), -1 when none does."""
+        i, j = bisect_right(self.xs, x), bisect_right(self.ys, y)
+        if (i and self.xs[i - 1] == x) or (j and self.ys[j - 1] == y):
+            return self.holding(x, y)
+        box = self.rows[j][i]
+        if box < 0 and not (x - x == 0 == y - y):
+            # not a finite point: the tile index this replaced failed the page so, keep its message
+            raise ValueError("cannot convert float NaN to integer")
+        return box
+
+    def holding(self, x: float, y: float) -> int:
+        """`box_at`, box by box (for a point on a cut)."""
+        boxes = self.boxes
+        for i in self.ranked:
+            x0, top, x1, bottom = boxes[i]
+            if x0 <= x <= x1 and top <= y <= bottom:
+                return i
+        return -1
 
 
 def assign_chars(chars: Iterable[dict], boxes: list[BBox]) -> tuple[dict[int, list[dict]], list[dict]]:
     """Each char to the smallest cell holding its centre; the rest are loose."""
     columns = CharColumns.of(list(chars))
-    by_cell, loose = _assign(columns, boxes)
+    by_cell, loose = _assign(columns, boxes, range(len(columns.chars)))
     of = columns.chars
     return {i: [of[k] for k in members] for i, members in by_cell.items()}, [of[k] for k in loose]
 
 
-def _assign(columns: CharColumns, boxes: list[BBox]) -> tuple[dict[int, list[int]], list[int]]:
-    """`assign_chars` by char index: each cell's chars, and the loose ones, in their order."""
+def _assign(columns: CharColumns, boxes: list[BBox], order: Iterable[int]) -> tuple[dict[int, list[int]], list[int]]:
+    """`assign_chars` by char index: each cell's chars, and the loose ones, in the given order of them."""
     by_cell: dict[int, list[int]] = {}
     loose: list[int] = []
-    tiles = _tile_index(boxes)
-    no_boxes: tuple[TiledBox, ...] = ()
-    no_band: dict[int, list[TiledBox]] = {}
+    box_at = Slots.of(boxes).box_at
     skipped = columns.skipped
-    for k, (c_x0, c_x1, cy) in enumerate(zip(columns.x0, columns.x1, columns.middle)):
+    x0s, x1s, middle = columns.x0, columns.x1, columns.middle
+    for k in order:
         if skipped and k in skipped:
             continue
-        cx = (c_x0 + c_x1) / 2
-        for x0, top, x1, bottom, i in tiles.get(int(cy // BAND), no_band).get(int(cx // COLUMN), no_boxes):
-            if x0 <= cx <= x1 and top <= cy <= bottom:  # `_contains`, inlined: this runs per char and box
-                if i in by_cell:
-                    by_cell[i].append(k)
-                else:
-                    by_cell[i] = [k]
-                break
-        else:
+        i = box_at((x0s[k] + x1s[k]) / 2, middle[k])
+        if i < 0:
             loose.append(k)
+        elif i in by_cell:
+            by_cell[i].append(k)
+        else:
+            by_cell[i] = [k]
     return by_cell, loose
 
 
 _TEXT, _X0, _X1, _TOP, _BOTTOM, _SIZE = (itemgetter(k) for k in ("text", "x0", "x1", "top", "bottom", "size"))
+_COLUMN_GETTERS = (_TEXT, _X0, _X1, _TOP, _BOTTOM, _SIZE)
 
 
 def dedupe_chars(chars: list[dict]) -> list[dict]:
     """Drop chars printed twice at the same place (overprinted bold), keeping the first."""
-    # each char's key (text, x0, top, size rounded to points), made column by column with
-    # the getters and round() mapped in C: this runs on every char of a page
-    keys = zip(map(_TEXT, chars), map(round, map(_X0, chars)), map(round, map(_TOP, chars)), map(round, map(_SIZE, chars)))
+    kept = _first_prints(list(map(_TEXT, chars)), list(map(_X0, chars)), list(map(_TOP, chars)), list(map(_SIZE, chars)))
+    return list(chars) if kept is None else [chars[k] for k in kept]
+
+
+def _first_prints(text: list[str], x0: list[float], top: list[float], size: list[float]) -> list[int] | None:
+    """The indices of the chars printed first at their place (text, x0, top and size rounded to
+    points), None when no char repeats one before it."""
+    # the keys made column by column with round() mapped in C, and first put in a set in C
+    # too: a page seldom prints a char twice, and this runs on every char of a page
+    keys = list(zip(text, map(round, x0), map(round, top), map(round, size)))
+    if len(set(keys)) == len(keys):
+        return None
     seen: set[tuple] = set()
     add = seen.add
-    return [char for char, key in zip(chars, keys) if not (key in seen or add(key))]
+    return [k for k, key in enumerate(keys) if not (key in seen or add(key))]
 
 
 def chars_to_lines(chars: list[dict]) -> list[TextLine]:
     """Group chars into printed lines (by vertical overlap), left to right, with spaces."""
-    return _lines(CharColumns.of(chars), range(len(chars)))
+    columns = CharColumns.of(chars)
+    return _lines(columns, columns.reading)
 
 
 _LINE_ORDER = attrgetter("top", "x0")
 
 
 def _lines(columns: CharColumns, members: Sequence[int]) -> list[TextLine]:
-    """`chars_to_lines` of the chars at these indices of `columns`."""
+    """`chars_to_lines` of the chars at these indices of `columns`, given in reading order (`CharColumns.reading`)."""
     if not members:
         return []
     if len(members) == 1:
@@ -619,7 +677,7 @@ def _lines(columns: CharColumns, members: Sequence[int]) -> list[TextLine]:
     middle, size, top, bottom = columns.middle, columns.size, columns.top, columns.bottom
     rows: list[list[int]] = []
     spans: list[tuple[float, float, float]] = []  # each row's first char: its top - 0.5, bottom + 0.5, size
-    for k in sorted(members, key=columns.order.__getitem__):  # a stable sort: chars of one place keep their order
+    for k in members:
         mid, c_size = middle[k], size[k]
         for row, (low, high, ref_size) in zip(rows, spans):
             if low <= mid <= high and abs(ref_size - c_size) < ref_size:
@@ -859,8 +917,9 @@ def build_grid(page: PageLike, settings: GridSettings | None = None) -> PageGrid
     filled rects takes the fills as its cells (`fill_rect_boxes`).
     """
     boxes = find_cell_boxes(page, settings) or fill_rect_boxes(page)
-    columns = CharColumns.of(dedupe_chars(page.chars))
-    by_cell, loose = _assign(columns, boxes)
+    columns = CharColumns.deduped(page.chars)
+    # the chars assigned in reading order: each cell's come out in the order its lines are read in
+    by_cell, loose = _assign(columns, boxes, columns.reading)
     cells: list[Cell] = []
     for i, box in enumerate(boxes):
         lines = _lines(columns, by_cell.get(i, ()))
