@@ -321,7 +321,9 @@ class PdfplumberPages:
 # result type: ctypes then converts no argument (a call costs a third of a declared
 # one), so every argument is passed as a ctypes value: a handle as `c_void_p` (or the
 # `Handle` a function returned), an out-parameter by `byref`, a float as `c_float`, a
-# size as `c_size_t`. Text object and font handles come back as plain ints, to key caches.
+# size as `c_size_t`. Text object and font handles come back as plain ints, to key caches
+# (and so do page objects: most are text objects the walk skips). One prototype declares
+# its argument: `_FontOfTextObject`, called with such an int.
 # =========================================================================================
 
 PDFIUM_LOCK = threading.RLock()
@@ -331,11 +333,14 @@ class Handle(c_void_p):
     """A pdfium handle as a function returns it: passed on as is (a falsy one is NULL)."""
 
 
-def _fn(name: str, restype: Any) -> Callable[..., Any]:
-    """A private, result-typed prototype of a pdfium function (pypdfium2's calling convention)."""
+def _fn(name: str, restype: Any, argtypes: tuple[Any, ...] | None = None) -> Callable[..., Any]:
+    """A private, result-typed prototype of a pdfium function (pypdfium2's calling convention),
+    its arguments declared only when `argtypes` are given."""
     bound = getattr(pdfium_c, name)
     proto = type(bound)(ctypes.cast(bound, c_void_p).value)
     proto.restype = restype
+    if argtypes is not None:
+        proto.argtypes = argtypes
     return proto
 
 
@@ -363,8 +368,7 @@ _GetFontSize = _fn("FPDFText_GetFontSize", c_double)
 _TextObjGetFont = _fn("FPDFTextObj_GetFont", c_void_p)
 # the same taking a text object as a plain int (the text page's handles are ints): declaring the
 # argument costs less than wrapping each handle in a `c_void_p` (a page may have a thousand)
-_FontOfTextObject = _fn("FPDFTextObj_GetFont", c_void_p)
-_FontOfTextObject.argtypes = (c_void_p,)
+_FontOfTextObject = _fn("FPDFTextObj_GetFont", c_void_p, (c_void_p,))
 _TextObjGetFontSize = _fn("FPDFTextObj_GetFontSize", c_int)
 _FontGetDescent = _fn("FPDFFont_GetDescent", c_int)
 _FontGetBaseName = _fn("FPDFFont_GetBaseFontName", c_size_t)
