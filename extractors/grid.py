@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter, itemgetter
 from typing import Any
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 
 from hyoka.extractors.pages import PageLike
 from hyoka.normalize import normalize_label
@@ -326,18 +326,22 @@ def snap_edges(edges: list[Edge], orientation: str, tolerance: float) -> list[Ed
         cluster_of[value] = cluster
     clusters: dict[int, list[Edge]] = {}
     for edge in edges:  # in the edges' order within a cluster (a stable sort, as pdfplumber's)
-        clusters.setdefault(cluster_of[edge[key]], []).append(edge)
+        number = cluster_of[edge[key]]
+        if number in clusters:
+            clusters[number].append(edge)
+        else:
+            clusters[number] = [edge]
     snapped: list[Edge] = []
+    at = itemgetter(key)
     for number in sorted(clusters):
         members = clusters[number]
-        mean = sum(e[key] for e in members) / len(members)
-        for x0, x1, top, bottom, width, height in members:
-            if orientation == VERTICAL:
-                shift = mean - x0
-                snapped.append((x0 + shift, x1 + shift, top, bottom, width, height))
-            else:
-                shift = mean - top
-                snapped.append((x0, x1, top + shift, bottom + shift, width, height))
+        mean = sum(map(at, members)) / len(members)
+        if orientation == VERTICAL:
+            snapped += [(x0 + (mean - x0), x1 + (mean - x0), top, bottom, width, height)
+                        for x0, x1, top, bottom, width, height in members]
+        else:
+            snapped += [(x0, x1, top + (mean - top), bottom + (mean - top), width, height)
+                        for x0, x1, top, bottom, width, height in members]
     return snapped
 
 
@@ -372,32 +376,43 @@ def _as_edge(values: list[float]) -> Edge:
     return (x0, x1, top, bottom, width, height)
 
 
-Crossings = dict[tuple[float, float], tuple[set[BBox], set[BBox]]]
+# Each crossing with the edges that meet there, vertical ones and horizontal ones: the same key
+# (a number, or the edge's box) for edges of the same box, as pdfplumber takes them for one.
+Crossings = dict[tuple[float, float], tuple[set[Hashable], set[Hashable]]]
 
 
 def edge_crossings(verticals: list[Edge], horizontals: list[Edge], tolerance: float) -> Crossings:
     """pdfplumber's `edges_to_intersections`: where a vertical meets a horizontal (within
-    `tolerance`), with the boxes of the edges that meet there (vertical ones, horizontal ones).
+    `tolerance`), with the edges that meet there (vertical ones, horizontal ones), numbered
+    by their boxes (`crossings_to_cells` compares sets of them: numbers hash quicker than boxes).
 
     The horizontals a vertical may meet are found by their top (sorted), then tested with
     pdfplumber's own comparisons.
     """
     ordered = sorted(horizontals, key=itemgetter(TOP, X0))
     tops = [h[TOP] for h in ordered]
+    h_keys = _box_numbers(ordered)
     margin = 1e-6 + tolerance  # a little wider than the test: the test decides
     crossings: Crossings = {}
-    for v in sorted(verticals, key=itemgetter(X0, TOP)):
+    by_x0 = sorted(verticals, key=itemgetter(X0, TOP))
+    for v, v_key in zip(by_x0, _box_numbers(by_x0)):
         vx, vtop, vbottom = v[X0], v[TOP], v[BOTTOM]
-        v_box = (v[X0], v[TOP], v[X1], v[BOTTOM])
-        for h in ordered[bisect_left(tops, vtop - margin):bisect_right(tops, vbottom + margin)]:
+        first, last = bisect_left(tops, vtop - margin), bisect_right(tops, vbottom + margin)
+        for h, h_key in zip(ordered[first:last], h_keys[first:last]):
             htop = h[TOP]
             if vtop <= htop + tolerance and vbottom >= htop - tolerance and vx >= h[X0] - tolerance and vx <= h[X1] + tolerance:
                 found = crossings.get((vx, htop))
                 if found is None:
                     found = crossings[(vx, htop)] = (set(), set())
-                found[0].add(v_box)
-                found[1].add((h[X0], h[TOP], h[X1], h[BOTTOM]))
+                found[0].add(v_key)
+                found[1].add(h_key)
     return crossings
+
+
+def _box_numbers(edges: list[Edge]) -> list[int]:
+    """A number for each edge's box (x0, top, x1, bottom): the same for edges of the same box."""
+    numbers: dict[BBox, int] = {}
+    return [numbers.setdefault((e[X0], e[TOP], e[X1], e[BOTTOM]), len(numbers)) for e in edges]
 
 
 def intersections_to_cells(intersections: dict[tuple[float, float], dict[str, list[dict]]]) -> list[BBox]:
@@ -435,13 +450,13 @@ def crossings_to_cells(crossings: Crossings) -> list[BBox]:
     for pt, (down, across) in zip(points, places):
         below = columns[pt[0]][down + 1 :]
         right = rows[pt[1]][across + 1 :]
-        cell = _smallest_cell(pt, below, right, v_at, h_at)
+        cell = _smallest_cell(pt, below, right, v_at, h_at) if below and right else None
         if cell is not None:
             cells.append(cell)
     return cells
 
 
-Joints = dict[tuple[float, float], set[BBox]]
+Joints = dict[tuple[float, float], set[Hashable]]
 
 
 def _smallest_cell(pt: tuple[float, float], below: list[tuple[float, float]], right: list[tuple[float, float]],
@@ -696,18 +711,18 @@ def _row_to_line(columns: CharColumns, row: Sequence[int]) -> TextLine:
     """Join a row of chars (indices of `columns`), inserting a space where the printed gap is wide."""
     texts, x0s, x1s, tops, bottoms, sizes = columns.text, columns.x0, columns.x1, columns.top, columns.bottom, columns.size
     parts: list[str] = []
+    last = " "  # the last part joined (a line starts as if after a space: no space before its first char)
     prev_x1: float | None = None
     # the line's box: of its visible chars (of all of them when none is visible); kept with
     # comparisons, not min()/max() calls (the same values: this runs per char)
     x0 = top = float("inf")
     x1 = bottom = size = float("-inf")
     for k in row:
-        text, c_x0, c_x1, c_size = texts[k], x0s[k], x1s[k], sizes[k]
-        if prev_x1 is not None:
-            gap = c_x0 - prev_x1
-            if gap > 0.3 * (1.0 if 1.0 > c_size else c_size) and parts and parts[-1] != " " and text != " ":
-                parts.append(" ")
-        prev_x1 = c_x1
+        text, c_x0, c_size = texts[k], x0s[k], sizes[k]
+        if last != " " and text != " " and prev_x1 is not None and c_x0 - prev_x1 > 0.3 * (1.0 if 1.0 > c_size else c_size):
+            parts.append(" ")
+            last = " "
+        prev_x1 = c_x1 = x1s[k]
         if text.strip():
             c_top, c_bottom = tops[k], bottoms[k]
             if c_x0 < x0:
@@ -720,13 +735,14 @@ def _row_to_line(columns: CharColumns, row: Sequence[int]) -> TextLine:
                 bottom = c_bottom
             if c_size > size:
                 size = c_size
-        if text == " " and (not parts or parts[-1] == " "):
+        if text == " " == last:
             continue
         parts.append(text)
+        last = text
     if x0 == float("inf"):  # nothing visible
         x0, top = min(map(x0s.__getitem__, row)), min(map(tops.__getitem__, row))
         x1, bottom, size = max(map(x1s.__getitem__, row)), max(map(bottoms.__getitem__, row)), max(map(sizes.__getitem__, row))
-    return TextLine(text="".join(parts).strip(), x0=x0, top=top, x1=x1, bottom=bottom, size=size)
+    return TextLine("".join(parts).strip(), x0, top, x1, bottom, size)
 
 
 def _is_soft_wrap(line: TextLine, next_line: TextLine, right_edge: float) -> bool:
@@ -921,10 +937,11 @@ def build_grid(page: PageLike, settings: GridSettings | None = None) -> PageGrid
     # the chars assigned in reading order: each cell's come out in the order its lines are read in
     by_cell, loose = _assign(columns, boxes, columns.reading)
     cells: list[Cell] = []
-    for i, box in enumerate(boxes):
-        lines = _lines(columns, by_cell.get(i, ()))
-        text = lines_to_text(lines, text_right_edge(box, lines))
-        cells.append(Cell(index=i, x0=box[0], top=box[1], x1=box[2], bottom=box[3], lines=lines, text=text))
+    for i, (x0, top, x1, bottom) in enumerate(boxes):
+        members = by_cell.get(i)
+        lines = _lines(columns, members) if members else []
+        text = lines_to_text(lines, text_right_edge((x0, top, x1, bottom), lines)) if lines else ""
+        cells.append(Cell(i, x0, top, x1, bottom, lines, text))
     return PageGrid(
         page_number=page.page_number,
         width=float(page.width),
