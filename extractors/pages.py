@@ -24,6 +24,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import io
+import operator
 import re
 import struct
 import threading
@@ -643,7 +644,7 @@ class _PageReading:
         self.budget = budget or ObjectBudget(number, None)
         self.styles: dict[int, _TextStyle] = {}  # by text object: those the text page read
         self.quarters: Counter[int] = Counter()  # printed characters by the way their baseline runs
-        self._style_cache: dict[tuple[Any, ...], _TextStyle] = {}
+        self.style_cache: dict[tuple[Any, ...], _TextStyle] = {}
         self._fonts: dict[int, _Font] = {}
         self.x, self.y = c_float(), c_float()
         self.x_ref, self.y_ref = ctypes.byref(self.x), ctypes.byref(self.y)
@@ -666,9 +667,9 @@ class _PageReading:
     def style(self, matrix: tuple[float, float, float, float], size: float, font_handle: int) -> _TextStyle:
         """The style of text drawn with this user-space matrix, font size and font."""
         key = (matrix, size, font_handle)
-        style = self._style_cache.get(key)
+        style = self.style_cache.get(key)
         if style is None:
-            style = self._style_cache[key] = self._new_style(matrix, size, self.font(font_handle))
+            style = self.style_cache[key] = self._new_style(matrix, size, self.font(font_handle))
         return style
 
     def _new_style(self, raw: tuple[float, float, float, float], size: float, font: _Font) -> _TextStyle:
@@ -745,6 +746,8 @@ def _chars(text_page: c_void_p, reading: _PageReading) -> list[Obj]:
     ox_ref, oy_ref, loose_ref = ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(loose)
     is_generated, text_object, origin, loose_box = _IsGenerated, _GetTextObject, _GetCharOrigin, _GetLooseCharBox
     maybe_generated = _MAYBE_GENERATED
+    char_matrix, font_size, font_of, abcd = _GetCharMatrix, _GetFontSize, _FontOfTextObject, _MATRIX_ABCD.unpack_from
+    matrix, matrix_ref, style_cache = reading.matrix, reading.matrix_ref, reading.style_cache
     chars: list[Obj] = []
     append = chars.append
     for i, text in enumerate(texts):
@@ -753,8 +756,14 @@ def _chars(text_page: c_void_p, reading: _PageReading) -> list[Obj]:
         handle = text_object(text_page, i) or 0
         if handle in fast_styles:
             fast = fast_styles[handle]
-        else:
-            style = styles[handle] = _char_style(text_page, i, handle, reading)
+        else:  # a text object's first char: its style, from the char's matrix, font size and font
+            # (inline: some pages draw every char as a text object of its own)
+            char_matrix(text_page, i, matrix_ref)
+            key = (abcd(matrix), font_size(text_page, i), (font_of(handle) if handle else None) or 0)
+            style = style_cache.get(key)
+            if style is None:
+                style = reading.style(*key)
+            styles[handle] = style
             fast = fast_styles[handle] = style.fast
         origin(text_page, i, ox_ref, oy_ref)
         loose_box(text_page, i, loose_ref)
@@ -795,13 +804,6 @@ def _texts(text_page: c_void_p, count: int) -> list[str]:
         # a skipped control character or a surrogate pair: ask character by character
         text = "".join(chr(int(_GetUnicode(text_page, i))) for i in range(count))
     return list(text.translate(_NOT_PRINTED))
-
-
-def _char_style(text_page: c_void_p, index: int, handle: int, reading: _PageReading) -> _TextStyle:
-    """The style of the text object the character at `index` belongs to."""
-    _GetCharMatrix(text_page, index, reading.matrix_ref)
-    font = (_FontOfTextObject(handle) if handle else None) or 0
-    return reading.style(_MATRIX_ABCD.unpack_from(reading.matrix), _GetFontSize(text_page, index), font)
 
 
 def _advance(style: _TextStyle, ox: float, oy: float, loose: Any) -> float:
@@ -849,7 +851,7 @@ class Drawings:
     curves: list[Obj] = field(default_factory=list)
     spaces: list[Obj] = field(default_factory=list)
 
-    @property
+    @functools.cached_property  # asked for every path of a page
     def of_kind(self) -> dict[str, list[Obj]]:
         return {"line": self.lines, "rect": self.rects, "curve": self.curves}
 
@@ -1047,6 +1049,7 @@ def _add_path(obj: Handle, outer: Matrix, reading: _PageReading, drawings: Drawi
 
 
 _RECT_KINDS = [SEG_MOVETO, SEG_LINETO, SEG_LINETO, SEG_LINETO, SEG_LINETO]
+_KIND = operator.itemgetter(2)  # a `Segment`'s type
 
 
 def usual_shape(segments: list[Segment], matrix: Matrix) -> tuple[str, list[Point]] | None:
@@ -1061,7 +1064,7 @@ def usual_shape(segments: list[Segment], matrix: Matrix) -> tuple[str, list[Poin
         (x0, y0, kind0, _), (x1, y1, kind1, close) = segments
         if kind0 == SEG_MOVETO and kind1 == SEG_LINETO and not close:
             return "line", [(a * x0 + c * y0 + e, b * x0 + d * y0 + f), (a * x1 + c * y1 + e, b * x1 + d * y1 + f)]
-    elif len(segments) == 5 and segments[4][3] and [segment[2] for segment in segments] == _RECT_KINDS:
+    elif len(segments) == 5 and segments[4][3] and list(map(_KIND, segments)) == _RECT_KINDS:
         p0, p1, p2, p3, p4 = [(a * px + c * py + e, b * px + d * py + f) for px, py, _, _ in segments]
         if p4 == p0 and p3 != p0:
             return _quad([p0, p1, p2, p3, p0])
