@@ -1157,8 +1157,7 @@ def _quad(pts: list[Point]) -> tuple[str, list[Point]]:
 
 def _shape(kind: str, pts: list[Point], paint: Obj, frame: Frame, page_number: int) -> Obj:
     """A line, rect or curve dict as pdfplumber makes it."""
-    xs = [p[0] for p in pts]
-    tops = [p[1] for p in pts]
+    xs, tops = zip(*pts)
     x0, x1, top, bottom = min(xs), max(xs), min(tops), max(tops)
     return {
         "object_type": kind,
