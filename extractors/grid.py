@@ -605,10 +605,11 @@ class Slots:
         """The smallest box holding the point (x, y), -1 when none does."""
         i, j = bisect_right(self.xs, x), bisect_right(self.ys, y)
         if (i and self.xs[i - 1] == x) or (j and self.ys[j - 1] == y):
-            return self.holding(x, y)
-        box = self.rows[j][i]
+            box = self.holding(x, y)
+        else:
+            box = self.rows[j][i]
         if box < 0 and not (x - x == 0 == y - y):
-            # not a finite point: the tile index this replaced failed the page so, keep its message
+            # not a finite point (no box holds it): the tile index this replaced failed the page so, with this message
             raise ValueError("cannot convert float NaN to integer")
         return box
 
