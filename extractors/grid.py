@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter, itemgetter
 from typing import Any
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 
 from hyoka.extractors.pages import PageLike
 from hyoka.normalize import normalize_label
@@ -269,7 +269,10 @@ def find_cell_boxes(page: PageLike, settings: GridSettings | None = None) -> lis
     # ※備考 box are single framed cells).
     for x0, top, x1, bottom in _ruled_cells(verticals, horizontals, settings or DEFAULT_SETTINGS):
         boxes.add((round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)))
-    return sorted(boxes, key=lambda b: (b[1], b[0]))
+    return sorted(boxes, key=_TOP_LEFT)
+
+
+_TOP_LEFT = itemgetter(1, 0)  # a box's top, then its x0
 
 
 def ruled_cells(edges: list[dict], settings: GridSettings | None = None) -> list[BBox]:
@@ -323,18 +326,22 @@ def snap_edges(edges: list[Edge], orientation: str, tolerance: float) -> list[Ed
         cluster_of[value] = cluster
     clusters: dict[int, list[Edge]] = {}
     for edge in edges:  # in the edges' order within a cluster (a stable sort, as pdfplumber's)
-        clusters.setdefault(cluster_of[edge[key]], []).append(edge)
+        number = cluster_of[edge[key]]
+        if number in clusters:
+            clusters[number].append(edge)
+        else:
+            clusters[number] = [edge]
     snapped: list[Edge] = []
+    at = itemgetter(key)
     for number in sorted(clusters):
         members = clusters[number]
-        mean = sum(e[key] for e in members) / len(members)
-        for x0, x1, top, bottom, width, height in members:
-            if orientation == VERTICAL:
-                shift = mean - x0
-                snapped.append((x0 + shift, x1 + shift, top, bottom, width, height))
-            else:
-                shift = mean - top
-                snapped.append((x0, x1, top + shift, bottom + shift, width, height))
+        mean = sum(map(at, members)) / len(members)
+        if orientation == VERTICAL:
+            snapped += [(x0 + (mean - x0), x1 + (mean - x0), top, bottom, width, height)
+                        for x0, x1, top, bottom, width, height in members]
+        else:
+            snapped += [(x0, x1, top + (mean - top), bottom + (mean - top), width, height)
+                        for x0, x1, top, bottom, width, height in members]
     return snapped
 
 
@@ -369,32 +376,43 @@ def _as_edge(values: list[float]) -> Edge:
     return (x0, x1, top, bottom, width, height)
 
 
-Crossings = dict[tuple[float, float], tuple[set[BBox], set[BBox]]]
+# Each crossing with the edges that meet there, vertical ones and horizontal ones: the same key
+# (a number, or the edge's box) for edges of the same box, as pdfplumber takes them for one.
+Crossings = dict[tuple[float, float], tuple[set[Hashable], set[Hashable]]]
 
 
 def edge_crossings(verticals: list[Edge], horizontals: list[Edge], tolerance: float) -> Crossings:
     """pdfplumber's `edges_to_intersections`: where a vertical meets a horizontal (within
-    `tolerance`), with the boxes of the edges that meet there (vertical ones, horizontal ones).
+    `tolerance`), with the edges that meet there (vertical ones, horizontal ones), numbered
+    by their boxes (`crossings_to_cells` compares sets of them: numbers hash quicker than boxes).
 
     The horizontals a vertical may meet are found by their top (sorted), then tested with
     pdfplumber's own comparisons.
     """
     ordered = sorted(horizontals, key=itemgetter(TOP, X0))
     tops = [h[TOP] for h in ordered]
+    h_keys = _box_numbers(ordered)
     margin = 1e-6 + tolerance  # a little wider than the test: the test decides
     crossings: Crossings = {}
-    for v in sorted(verticals, key=itemgetter(X0, TOP)):
+    by_x0 = sorted(verticals, key=itemgetter(X0, TOP))
+    for v, v_key in zip(by_x0, _box_numbers(by_x0)):
         vx, vtop, vbottom = v[X0], v[TOP], v[BOTTOM]
-        v_box = (v[X0], v[TOP], v[X1], v[BOTTOM])
-        for h in ordered[bisect_left(tops, vtop - margin):bisect_right(tops, vbottom + margin)]:
+        first, last = bisect_left(tops, vtop - margin), bisect_right(tops, vbottom + margin)
+        for h, h_key in zip(ordered[first:last], h_keys[first:last]):
             htop = h[TOP]
             if vtop <= htop + tolerance and vbottom >= htop - tolerance and vx >= h[X0] - tolerance and vx <= h[X1] + tolerance:
                 found = crossings.get((vx, htop))
                 if found is None:
                     found = crossings[(vx, htop)] = (set(), set())
-                found[0].add(v_box)
-                found[1].add((h[X0], h[TOP], h[X1], h[BOTTOM]))
+                found[0].add(v_key)
+                found[1].add(h_key)
     return crossings
+
+
+def _box_numbers(edges: list[Edge]) -> list[int]:
+    """A number for each edge's box (x0, top, x1, bottom): the same for edges of the same box."""
+    numbers: dict[BBox, int] = {}
+    return [numbers.setdefault((e[X0], e[TOP], e[X1], e[BOTTOM]), len(numbers)) for e in edges]
 
 
 def intersections_to_cells(intersections: dict[tuple[float, float], dict[str, list[dict]]]) -> list[BBox]:
@@ -422,21 +440,23 @@ def crossings_to_cells(crossings: Crossings) -> list[BBox]:
     points = sorted(crossings)
     columns: dict[float, list[tuple[float, float]]] = {}
     rows: dict[float, list[tuple[float, float]]] = {}
+    places: list[tuple[int, int]] = []  # each point's place in its column and in its row
     for pt in points:  # in sorted order: a column top to bottom, a row left to right
-        columns.setdefault(pt[0], []).append(pt)
-        rows.setdefault(pt[1], []).append(pt)
+        column, row = columns.setdefault(pt[0], []), rows.setdefault(pt[1], [])
+        places.append((len(column), len(row)))
+        column.append(pt)
+        row.append(pt)
     cells: list[BBox] = []
-    for pt in points:
-        column, row = columns[pt[0]], rows[pt[1]]
-        below = column[column.index(pt) + 1 :]
-        right = row[row.index(pt) + 1 :]
-        cell = _smallest_cell(pt, below, right, v_at, h_at)
+    for pt, (down, across) in zip(points, places):
+        below = columns[pt[0]][down + 1 :]
+        right = rows[pt[1]][across + 1 :]
+        cell = _smallest_cell(pt, below, right, v_at, h_at) if below and right else None
         if cell is not None:
             cells.append(cell)
     return cells
 
 
-Joints = dict[tuple[float, float], set[BBox]]
+Joints = dict[tuple[float, float], set[Hashable]]
 
 
 def _smallest_cell(pt: tuple[float, float], below: list[tuple[float, float]], right: list[tuple[float, float]],
@@ -448,14 +468,23 @@ def _smallest_cell(pt: tuple[float, float], below: list[tuple[float, float]], ri
     `pt`'s x, those to its `right` its y (and a corner below-right shares x with one, y with
     the other), so only one of the two tests can hold for each pair, and it is made alone;
     the crossings to the right joined to `pt` are found once, not once per crossing below.
+
+    The crossings joined to `pt` are a run from it: an edge through `pt` and a farther
+    crossing of its line passes through every crossing between (the crossing tests are
+    comparisons with the same tolerance, monotonic in the position), so the search down and
+    the search right stop at the first crossing not joined.
     """
     down, across = v_at[pt], h_at[pt]
     joined_right: list[tuple[float, float]] | None = None
     for below_pt in below:
         if down.isdisjoint(v_at[below_pt]):
-            continue
+            break
         if joined_right is None:
-            joined_right = [right_pt for right_pt in right if not across.isdisjoint(h_at[right_pt])]
+            joined_right = []
+            for right_pt in right:
+                if across.isdisjoint(h_at[right_pt]):
+                    break
+                joined_right.append(right_pt)
         below_across = h_at[below_pt]
         for right_pt in joined_right:
             bottom_right = (right_pt[0], below_pt[1])
@@ -509,108 +538,153 @@ class CharColumns:
     middle: list[float]  # (top + bottom) / 2
     order: list[tuple[float, float]]  # reading order: by line (tops within a tenth of a point), then left to right
     skipped: frozenset[int]  # blank chars that are not upright: in no cell, in no line
+    reading: list[int]  # the char indices sorted by `order` (a stable sort: chars of one place keep their order)
 
     @classmethod
     def of(cls, chars: list[dict]) -> CharColumns:
         """The columns of these chars."""
-        text, x0, x1 = list(map(_TEXT, chars)), list(map(_X0, chars)), list(map(_X1, chars))
-        top, bottom, size = list(map(_TOP, chars)), list(map(_BOTTOM, chars)), list(map(_SIZE, chars))
+        return cls._made(chars, *(list(map(getter, chars)) for getter in _COLUMN_GETTERS))
+
+    @classmethod
+    def deduped(cls, chars: list[dict]) -> CharColumns:
+        """The columns of `dedupe_chars(chars)`: each key read out of the dicts once for both."""
+        text, x0, x1, top, bottom, size = (list(map(getter, chars)) for getter in _COLUMN_GETTERS)
+        kept = _first_prints(text, x0, top, size)
+        if kept is not None:
+            chars = [chars[k] for k in kept]
+            text, x0, x1, top, bottom, size = ([column[k] for k in kept] for column in (text, x0, x1, top, bottom, size))
+        return cls._made(chars, text, x0, x1, top, bottom, size)
+
+    @classmethod
+    def _made(cls, chars: list[dict], text: list[str], x0: list[float], x1: list[float], top: list[float],
+              bottom: list[float], size: list[float]) -> CharColumns:
+        """The columns, with what the steps derive from them."""
         middle = [(t + b) / 2 for t, b in zip(top, bottom)]
         # round(top, 1) once per distinct top (a line's chars share theirs; it costs a microsecond)
         line_top = {t: round(t, 1) for t in set(top)}
         order = list(zip(map(line_top.__getitem__, top), x0))
         skipped = frozenset(k for k, char in enumerate(chars) if not char.get("upright", True) and char["text"].strip() == "")
-        return cls(chars, text, x0, x1, top, bottom, size, middle, order, skipped)
+        # sorted once for the page (a page's chars come mostly in this order already)
+        reading = sorted(range(len(chars)), key=order.__getitem__)
+        return cls(chars, text, x0, x1, top, bottom, size, middle, order, skipped, reading)
 
 
-# The tiles that index cells for `assign_chars`: bands this high, cut in columns this wide (points).
-BAND = 8.0
-COLUMN = 48.0
+@dataclass(slots=True)
+class Slots:
+    """A page cut into slots by every x and every top and bottom of its boxes, with the smallest box
+    holding each slot (`assign_chars` looks a char's centre up with two bisections).
 
-# A box as a tile holds it: its x0, top, x1, bottom and index.
-TiledBox = tuple[float, float, float, float, int]
-
-
-def _tile_index(boxes: list[BBox]) -> dict[int, dict[int, list[TiledBox]]]:
-    """Boxes by the tiles they cross (by band, then by column), smallest box first in each tile.
-
-    A box that holds a point crosses the point's tile, so a tile's list holds every box
-    that may hold a point in it, in the order they are tried. (Nested by band: a page's
-    boxes cross a thousand tiles, and one dict per band is cheaper than a key per tile.)
+    A point strictly inside a slot is held by exactly the boxes that hold the whole slot, so
+    the slot's box is the point's; a point on a cut (rare) is tried box by box (`holding`).
     """
-    order = sorted(range(len(boxes)), key=lambda i: (boxes[i][2] - boxes[i][0]) * (boxes[i][3] - boxes[i][1]))
-    tiles: dict[int, dict[int, list[TiledBox]]] = {}
-    for i in order:  # smallest first, so nested boxes (a cell inside a merged area) win
-        x0, top, x1, bottom = boxes[i]
-        entry = (x0, top, x1, bottom, i)
-        columns = range(int(x0 // COLUMN), int(x1 // COLUMN) + 1)
-        for band in range(int(top // BAND), int(bottom // BAND) + 1):
-            row = tiles.get(band)
-            if row is None:
-                row = tiles[band] = {}
-            for column in columns:
-                if column in row:
-                    row[column].append(entry)
-                else:
-                    row[column] = [entry]
-    return tiles
+
+    boxes: list[BBox]
+    xs: list[float]  # the boxes' distinct x0s and x1s, sorted
+    ys: list[float]  # their distinct tops and bottoms, sorted
+    rows: list[list[int]]  # rows[j][i]: the box of the slot left of xs[i] and above ys[j] (-1: none)
+    ranked: list[int]  # the boxes smallest first (by area; of equal ones, the first): the first that holds a point wins
+
+    @classmethod
+    def of(cls, boxes: list[BBox]) -> Slots:
+        """The slots of these boxes."""
+        ranked = sorted(range(len(boxes)), key=lambda i: (boxes[i][2] - boxes[i][0]) * (boxes[i][3] - boxes[i][1]))
+        xs = sorted({x for box in boxes for x in (box[0], box[2])})
+        ys = sorted({y for box in boxes for y in (box[1], box[3])})
+        x_place = {x: i for i, x in enumerate(xs)}
+        y_place = {y: j for j, y in enumerate(ys)}
+        rows = [[-1] * (len(xs) + 1) for _ in range(len(ys) + 1)]
+        for i in reversed(ranked):  # largest first: a smaller box drawn over it wins its slots
+            x0, top, x1, bottom = boxes[i]
+            first, last = x_place[x0] + 1, x_place[x1] + 1
+            held = [i] * (last - first)
+            for j in range(y_place[top] + 1, y_place[bottom] + 1):
+                rows[j][first:last] = held
+        return cls(boxes, xs, ys, rows, ranked)
+
+    def box_at(self, x: float, y: float) -> int:
+        """The smallest box holding the point (x, y), -1 when none does."""
+        i, j = bisect_right(self.xs, x), bisect_right(self.ys, y)
+        if (i and self.xs[i - 1] == x) or (j and self.ys[j - 1] == y):
+            box = self.holding(x, y)
+        else:
+            box = self.rows[j][i]
+        if box < 0 and not (x - x == 0 == y - y):
+            # not a finite point (no box holds it): the tile index this replaced failed the page so, with this message
+            raise ValueError("cannot convert float NaN to integer")
+        return box
+
+    def holding(self, x: float, y: float) -> int:
+        """`box_at`, box by box (for a point on a cut)."""
+        boxes = self.boxes
+        for i in self.ranked:
+            x0, top, x1, bottom = boxes[i]
+            if x0 <= x <= x1 and top <= y <= bottom:
+                return i
+        return -1
 
 
 def assign_chars(chars: Iterable[dict], boxes: list[BBox]) -> tuple[dict[int, list[dict]], list[dict]]:
     """Each char to the smallest cell holding its centre; the rest are loose."""
     columns = CharColumns.of(list(chars))
-    by_cell, loose = _assign(columns, boxes)
+    by_cell, loose = _assign(columns, boxes, range(len(columns.chars)))
     of = columns.chars
     return {i: [of[k] for k in members] for i, members in by_cell.items()}, [of[k] for k in loose]
 
 
-def _assign(columns: CharColumns, boxes: list[BBox]) -> tuple[dict[int, list[int]], list[int]]:
-    """`assign_chars` by char index: each cell's chars, and the loose ones, in their order."""
+def _assign(columns: CharColumns, boxes: list[BBox], order: Iterable[int]) -> tuple[dict[int, list[int]], list[int]]:
+    """`assign_chars` by char index: each cell's chars, and the loose ones, in the given order of them."""
     by_cell: dict[int, list[int]] = {}
     loose: list[int] = []
-    tiles = _tile_index(boxes)
-    no_boxes: tuple[TiledBox, ...] = ()
-    no_band: dict[int, list[TiledBox]] = {}
+    box_at = Slots.of(boxes).box_at
     skipped = columns.skipped
-    for k, (c_x0, c_x1, cy) in enumerate(zip(columns.x0, columns.x1, columns.middle)):
+    x0s, x1s, middle = columns.x0, columns.x1, columns.middle
+    for k in order:
         if skipped and k in skipped:
             continue
-        cx = (c_x0 + c_x1) / 2
-        for x0, top, x1, bottom, i in tiles.get(int(cy // BAND), no_band).get(int(cx // COLUMN), no_boxes):
-            if x0 <= cx <= x1 and top <= cy <= bottom:  # `_contains`, inlined: this runs per char and box
-                if i in by_cell:
-                    by_cell[i].append(k)
-                else:
-                    by_cell[i] = [k]
-                break
-        else:
+        i = box_at((x0s[k] + x1s[k]) / 2, middle[k])
+        if i < 0:
             loose.append(k)
+        elif i in by_cell:
+            by_cell[i].append(k)
+        else:
+            by_cell[i] = [k]
     return by_cell, loose
 
 
 _TEXT, _X0, _X1, _TOP, _BOTTOM, _SIZE = (itemgetter(k) for k in ("text", "x0", "x1", "top", "bottom", "size"))
+_COLUMN_GETTERS = (_TEXT, _X0, _X1, _TOP, _BOTTOM, _SIZE)
 
 
 def dedupe_chars(chars: list[dict]) -> list[dict]:
     """Drop chars printed twice at the same place (overprinted bold), keeping the first."""
-    # each char's key (text, x0, top, size rounded to points), made column by column with
-    # the getters and round() mapped in C: this runs on every char of a page
-    keys = zip(map(_TEXT, chars), map(round, map(_X0, chars)), map(round, map(_TOP, chars)), map(round, map(_SIZE, chars)))
+    kept = _first_prints(list(map(_TEXT, chars)), list(map(_X0, chars)), list(map(_TOP, chars)), list(map(_SIZE, chars)))
+    return list(chars) if kept is None else [chars[k] for k in kept]
+
+
+def _first_prints(text: list[str], x0: list[float], top: list[float], size: list[float]) -> list[int] | None:
+    """The indices of the chars printed first at their place (text, x0, top and size rounded to
+    points), None when no char repeats one before it."""
+    # the keys made column by column with round() mapped in C, and first put in a set in C
+    # too: a page seldom prints a char twice, and this runs on every char of a page
+    keys = list(zip(text, map(round, x0), map(round, top), map(round, size)))
+    if len(set(keys)) == len(keys):
+        return None
     seen: set[tuple] = set()
     add = seen.add
-    return [char for char, key in zip(chars, keys) if not (key in seen or add(key))]
+    return [k for k, key in enumerate(keys) if not (key in seen or add(key))]
 
 
 def chars_to_lines(chars: list[dict]) -> list[TextLine]:
     """Group chars into printed lines (by vertical overlap), left to right, with spaces."""
-    return _lines(CharColumns.of(chars), range(len(chars)))
+    columns = CharColumns.of(chars)
+    return _lines(columns, columns.reading)
 
 
 _LINE_ORDER = attrgetter("top", "x0")
 
 
 def _lines(columns: CharColumns, members: Sequence[int]) -> list[TextLine]:
-    """`chars_to_lines` of the chars at these indices of `columns`."""
+    """`chars_to_lines` of the chars at these indices of `columns`, given in reading order (`CharColumns.reading`)."""
     if not members:
         return []
     if len(members) == 1:
@@ -619,7 +693,7 @@ def _lines(columns: CharColumns, members: Sequence[int]) -> list[TextLine]:
     middle, size, top, bottom = columns.middle, columns.size, columns.top, columns.bottom
     rows: list[list[int]] = []
     spans: list[tuple[float, float, float]] = []  # each row's first char: its top - 0.5, bottom + 0.5, size
-    for k in sorted(members, key=columns.order.__getitem__):  # a stable sort: chars of one place keep their order
+    for k in members:
         mid, c_size = middle[k], size[k]
         for row, (low, high, ref_size) in zip(rows, spans):
             if low <= mid <= high and abs(ref_size - c_size) < ref_size:
@@ -638,18 +712,18 @@ def _row_to_line(columns: CharColumns, row: Sequence[int]) -> TextLine:
     """Join a row of chars (indices of `columns`), inserting a space where the printed gap is wide."""
     texts, x0s, x1s, tops, bottoms, sizes = columns.text, columns.x0, columns.x1, columns.top, columns.bottom, columns.size
     parts: list[str] = []
+    last = " "  # the last part joined (a line starts as if after a space: no space before its first char)
     prev_x1: float | None = None
     # the line's box: of its visible chars (of all of them when none is visible); kept with
     # comparisons, not min()/max() calls (the same values: this runs per char)
     x0 = top = float("inf")
     x1 = bottom = size = float("-inf")
     for k in row:
-        text, c_x0, c_x1, c_size = texts[k], x0s[k], x1s[k], sizes[k]
-        if prev_x1 is not None:
-            gap = c_x0 - prev_x1
-            if gap > 0.3 * (1.0 if 1.0 > c_size else c_size) and parts and parts[-1] != " " and text != " ":
-                parts.append(" ")
-        prev_x1 = c_x1
+        text, c_x0, c_size = texts[k], x0s[k], sizes[k]
+        if last != " " and text != " " and prev_x1 is not None and c_x0 - prev_x1 > 0.3 * (1.0 if 1.0 > c_size else c_size):
+            parts.append(" ")
+            last = " "
+        prev_x1 = c_x1 = x1s[k]
         if text.strip():
             c_top, c_bottom = tops[k], bottoms[k]
             if c_x0 < x0:
@@ -662,13 +736,14 @@ def _row_to_line(columns: CharColumns, row: Sequence[int]) -> TextLine:
                 bottom = c_bottom
             if c_size > size:
                 size = c_size
-        if text == " " and (not parts or parts[-1] == " "):
+        if text == " " == last:
             continue
         parts.append(text)
+        last = text
     if x0 == float("inf"):  # nothing visible
         x0, top = min(map(x0s.__getitem__, row)), min(map(tops.__getitem__, row))
         x1, bottom, size = max(map(x1s.__getitem__, row)), max(map(bottoms.__getitem__, row)), max(map(sizes.__getitem__, row))
-    return TextLine(text="".join(parts).strip(), x0=x0, top=top, x1=x1, bottom=bottom, size=size)
+    return TextLine("".join(parts).strip(), x0, top, x1, bottom, size)
 
 
 def _is_soft_wrap(line: TextLine, next_line: TextLine, right_edge: float) -> bool:
@@ -859,13 +934,15 @@ def build_grid(page: PageLike, settings: GridSettings | None = None) -> PageGrid
     filled rects takes the fills as its cells (`fill_rect_boxes`).
     """
     boxes = find_cell_boxes(page, settings) or fill_rect_boxes(page)
-    columns = CharColumns.of(dedupe_chars(page.chars))
-    by_cell, loose = _assign(columns, boxes)
+    columns = CharColumns.deduped(page.chars)
+    # the chars assigned in reading order: each cell's come out in the order its lines are read in
+    by_cell, loose = _assign(columns, boxes, columns.reading)
     cells: list[Cell] = []
-    for i, box in enumerate(boxes):
-        lines = _lines(columns, by_cell.get(i, ()))
-        text = lines_to_text(lines, text_right_edge(box, lines))
-        cells.append(Cell(index=i, x0=box[0], top=box[1], x1=box[2], bottom=box[3], lines=lines, text=text))
+    for i, (x0, top, x1, bottom) in enumerate(boxes):
+        members = by_cell.get(i)
+        lines = _lines(columns, members) if members else []
+        text = lines_to_text(lines, text_right_edge((x0, top, x1, bottom), lines)) if lines else ""
+        cells.append(Cell(i, x0, top, x1, bottom, lines, text))
     return PageGrid(
         page_number=page.page_number,
         width=float(page.width),

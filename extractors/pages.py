@@ -24,6 +24,8 @@ from __future__ import annotations
 import ctypes
 import functools
 import io
+import operator
+import re
 import struct
 import threading
 from ctypes import c_double, c_float, c_int, c_size_t, c_uint, c_ulong, c_ushort, c_void_p
@@ -320,7 +322,9 @@ class PdfplumberPages:
 # result type: ctypes then converts no argument (a call costs a third of a declared
 # one), so every argument is passed as a ctypes value: a handle as `c_void_p` (or the
 # `Handle` a function returned), an out-parameter by `byref`, a float as `c_float`, a
-# size as `c_size_t`. Text object and font handles come back as plain ints, to key caches.
+# size as `c_size_t`. Text object and font handles come back as plain ints, to key caches
+# (and so do page objects: most are text objects the walk skips). One prototype declares
+# its argument: `_FontOfTextObject`, called with such an int.
 # =========================================================================================
 
 PDFIUM_LOCK = threading.RLock()
@@ -330,11 +334,14 @@ class Handle(c_void_p):
     """A pdfium handle as a function returns it: passed on as is (a falsy one is NULL)."""
 
 
-def _fn(name: str, restype: Any) -> Callable[..., Any]:
-    """A private, result-typed prototype of a pdfium function (pypdfium2's calling convention)."""
+def _fn(name: str, restype: Any, argtypes: tuple[Any, ...] | None = None) -> Callable[..., Any]:
+    """A private, result-typed prototype of a pdfium function (pypdfium2's calling convention),
+    its arguments declared only when `argtypes` are given."""
     bound = getattr(pdfium_c, name)
     proto = type(bound)(ctypes.cast(bound, c_void_p).value)
     proto.restype = restype
+    if argtypes is not None:
+        proto.argtypes = argtypes
     return proto
 
 
@@ -360,17 +367,20 @@ _GetLooseCharBox = _fn("FPDFText_GetLooseCharBox", c_int)
 _GetCharMatrix = _fn("FPDFText_GetMatrix", c_int)
 _GetFontSize = _fn("FPDFText_GetFontSize", c_double)
 _TextObjGetFont = _fn("FPDFTextObj_GetFont", c_void_p)
+# the same taking a text object as a plain int (the text page's handles are ints): declaring the
+# argument costs less than wrapping each handle in a `c_void_p` (a page may have a thousand)
+_FontOfTextObject = _fn("FPDFTextObj_GetFont", c_void_p, (c_void_p,))
 _TextObjGetFontSize = _fn("FPDFTextObj_GetFontSize", c_int)
 _FontGetDescent = _fn("FPDFFont_GetDescent", c_int)
 _FontGetBaseName = _fn("FPDFFont_GetBaseFontName", c_size_t)
 _FontGetGlyphWidth = _fn("FPDFFont_GetGlyphWidth", c_int)
 _CountObjects = _fn("FPDFPage_CountObjects", c_int)
-_GetObject = _fn("FPDFPage_GetObject", Handle)
+_GetObject = _fn("FPDFPage_GetObject", c_void_p)  # an address (an int): the walk skips most objects unwrapped
 _ObjGetType = _fn("FPDFPageObj_GetType", c_int)
 _ObjGetMatrix = _fn("FPDFPageObj_GetMatrix", c_int)
 _ObjGetBounds = _fn("FPDFPageObj_GetBounds", c_int)
 _FormCountObjects = _fn("FPDFFormObj_CountObjects", c_int)
-_FormGetObject = _fn("FPDFFormObj_GetObject", Handle)
+_FormGetObject = _fn("FPDFFormObj_GetObject", c_void_p)  # (as `_GetObject`)
 _PathCountSegments = _fn("FPDFPath_CountSegments", c_int)
 _PathGetSegment = _fn("FPDFPath_GetPathSegment", Handle)
 _SegmentGetPoint = _fn("FPDFPathSegment_GetPoint", c_int)
@@ -403,13 +413,17 @@ FILL_NONE, FILL_EVENODD = pdfium_c.FPDF_FILLMODE_NONE, pdfium_c.FPDF_FILLMODE_AL
 FORM_DEPTH = 15  # form XObjects nested deeper than this are not read (pypdfium2's limit too)
 
 # Characters pdfium may have generated (word spaces, line breaks): only these need asking.
-_MAYBE_GENERATED = frozenset((0x20, 0x0D, 0x0A))
+_MAYBE_GENERATED = frozenset(" \r\n")
 # What a character that maps to no Unicode reads as (pdfminer writes "(cid:N)").
 UNMAPPED = "\ufffd"
 # Code points pdfium gives that are not the printed character: none (0), and 0xFFFE for a
 # hyphen it took for a word broken at the end of a line (on a turned page, the bullet `-`
 # that starts one).
 _NOT_PRINTED = {0: UNMAPPED, 0xFFFE: "-"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# An FS_MATRIX (six C floats: a, b, c, d, e, f) read in one go, and its first four.
+_MATRIX = struct.Struct("=6f")
+_MATRIX_ABCD = struct.Struct("=4f")
 _ONE = c_float(1.0)
 
 
@@ -604,7 +618,7 @@ class _TextStyle:
     top_offset: float
     bottom_offset: float
 
-    @property
+    @functools.cached_property  # asked once per text object: a page may have a thousand of one style
     def fast(self) -> tuple[float, float, float, str, bool] | None:
         """(x_offset, top_offset, bottom_offset, fontname, upright) when simple, else None."""
         return (self.x_offset, self.top_offset, self.bottom_offset, self.fontname, self.upright) if self.simple else None
@@ -630,7 +644,7 @@ class _PageReading:
         self.budget = budget or ObjectBudget(number, None)
         self.styles: dict[int, _TextStyle] = {}  # by text object: those the text page read
         self.quarters: Counter[int] = Counter()  # printed characters by the way their baseline runs
-        self._style_cache: dict[tuple[Any, ...], _TextStyle] = {}
+        self.style_cache: dict[tuple[Any, ...], _TextStyle] = {}
         self._fonts: dict[int, _Font] = {}
         self.x, self.y = c_float(), c_float()
         self.x_ref, self.y_ref = ctypes.byref(self.x), ctypes.byref(self.y)
@@ -653,9 +667,9 @@ class _PageReading:
     def style(self, matrix: tuple[float, float, float, float], size: float, font_handle: int) -> _TextStyle:
         """The style of text drawn with this user-space matrix, font size and font."""
         key = (matrix, size, font_handle)
-        style = self._style_cache.get(key)
+        style = self.style_cache.get(key)
         if style is None:
-            style = self._style_cache[key] = self._new_style(matrix, size, self.font(font_handle))
+            style = self.style_cache[key] = self._new_style(matrix, size, self.font(font_handle))
         return style
 
     def _new_style(self, raw: tuple[float, float, float, float], size: float, font: _Font) -> _TextStyle:
@@ -681,10 +695,10 @@ class _PageReading:
 
     def object_matrix(self, obj: c_void_p) -> Matrix:
         """A page object's matrix (identity when pdfium has none)."""
-        m = self.matrix
         if not _ObjGetMatrix(obj, self.matrix_ref):
             return IDENTITY
-        return (m.a, m.b, m.c, m.d, m.e, m.f)
+        matrix: Matrix = _MATRIX.unpack_from(self.matrix)
+        return matrix
 
 
 def _read_font(handle: int) -> _Font:
@@ -724,25 +738,32 @@ def _chars(text_page: c_void_p, reading: _PageReading) -> list[Obj]:
     if count <= 0:
         return []
     reading.budget.spend(count)
-    codes = _codes(text_page, count)
+    texts = _texts(text_page, count)
     frame, styles = reading.frame, reading.styles
     counts = [0, 0, 0, 0]  # printed characters by `baseline_quarter` (a list: this loop runs per char)
     fast_styles: dict[int, tuple[float, float, float, str, bool] | None] = {}
     ox, oy, loose = c_double(), c_double(), pdfium_c.FS_RECTF()
     ox_ref, oy_ref, loose_ref = ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(loose)
     is_generated, text_object, origin, loose_box = _IsGenerated, _GetTextObject, _GetCharOrigin, _GetLooseCharBox
-    maybe_generated, not_printed = _MAYBE_GENERATED, _NOT_PRINTED
+    maybe_generated = _MAYBE_GENERATED
+    char_matrix, font_size, font_of, abcd = _GetCharMatrix, _GetFontSize, _FontOfTextObject, _MATRIX_ABCD.unpack_from
+    matrix, matrix_ref, style_cache = reading.matrix, reading.matrix_ref, reading.style_cache
     chars: list[Obj] = []
     append = chars.append
-    for i in range(count):
-        code = codes[i]
-        if code in maybe_generated and is_generated(text_page, i):
+    for i, text in enumerate(texts):
+        if text in maybe_generated and is_generated(text_page, i):
             continue
         handle = text_object(text_page, i) or 0
         if handle in fast_styles:
             fast = fast_styles[handle]
-        else:
-            style = styles[handle] = _char_style(text_page, i, handle, reading)
+        else:  # a text object's first char: its style, from the char's matrix, font size and font
+            # (inline: some pages draw every char as a text object of its own)
+            char_matrix(text_page, i, matrix_ref)
+            key = (abcd(matrix), font_size(text_page, i), (font_of(handle) if handle else None) or 0)
+            style = style_cache.get(key)
+            if style is None:
+                style = reading.style(*key)
+            styles[handle] = style
             fast = fast_styles[handle] = style.fast
         origin(text_page, i, ox_ref, oy_ref)
         loose_box(text_page, i, loose_ref)
@@ -757,7 +778,6 @@ def _chars(text_page: c_void_p, reading: _PageReading) -> list[Obj]:
             style = styles[handle]
             fontname, upright, quarter = style.fontname, style.upright, style.quarter
             x0, top, x1, bottom = _char_box(style, frame, x, y, _advance(style, x, y, loose))
-        text = chr(code) if code not in not_printed else not_printed[code]
         if not text.isspace():
             counts[quarter] += 1
         append({
@@ -774,23 +794,16 @@ def _chars(text_page: c_void_p, reading: _PageReading) -> list[Obj]:
     return chars
 
 
-def _codes(text_page: c_void_p, count: int) -> list[int]:
-    """Every character's code point: one call for the page when its text maps one-to-one."""
+def _texts(text_page: c_void_p, count: int) -> list[str]:
+    """Every character's text as we print it (`_NOT_PRINTED` replaced): one call for the page when
+    its text maps one-to-one."""
     buffer = (c_ushort * (count + 1))()
     written = int(_GetText(text_page, 0, count, buffer))
     text = bytes(buffer)[: 2 * max(0, written - 1)].decode("utf-16-le", "surrogatepass")
-    if len(text) == count and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
-        return [ord(ch) for ch in text]
-    # a skipped control character or a surrogate pair: ask character by character
-    return [int(_GetUnicode(text_page, i)) for i in range(count)]
-
-
-def _char_style(text_page: c_void_p, index: int, handle: int, reading: _PageReading) -> _TextStyle:
-    """The style of the text object the character at `index` belongs to."""
-    m = reading.matrix
-    _GetCharMatrix(text_page, index, reading.matrix_ref)
-    font = (_TextObjGetFont(c_void_p(handle)) if handle else None) or 0
-    return reading.style((m.a, m.b, m.c, m.d), float(_GetFontSize(text_page, index)), font)
+    if len(text) != count or _SURROGATE.search(text):
+        # a skipped control character or a surrogate pair: ask character by character
+        text = "".join(chr(int(_GetUnicode(text_page, i))) for i in range(count))
+    return list(text.translate(_NOT_PRINTED))
 
 
 def _advance(style: _TextStyle, ox: float, oy: float, loose: Any) -> float:
@@ -838,7 +851,7 @@ class Drawings:
     curves: list[Obj] = field(default_factory=list)
     spaces: list[Obj] = field(default_factory=list)
 
-    @property
+    @functools.cached_property  # asked for every path of a page
     def of_kind(self) -> dict[str, list[Obj]]:
         return {"line": self.lines, "rect": self.rects, "curve": self.curves}
 
@@ -851,18 +864,20 @@ def read_objects(page: c_void_p, reading: _PageReading) -> Drawings:
     return drawings
 
 
-def _walk(objects: list[Handle], outer: Matrix, depth: int, reading: _PageReading, drawings: Drawings) -> None:
-    """Collect the paths and lone whitespace of these sibling objects (and of the forms among them)."""
+def _walk(objects: list[int | None], outer: Matrix, depth: int, reading: _PageReading, drawings: Drawings) -> None:
+    """Collect the paths and lone whitespace of these sibling objects, given by address (and of the
+    forms among them)."""
     styles = reading.styles
-    for index, obj in enumerate(objects):
-        if not obj or obj.value in styles:
-            continue  # NULL, or a text object the text page read
+    for index, address in enumerate(objects):
+        if not address or address in styles:
+            continue  # NULL, or a text object the text page read (most of a page's objects: not wrapped)
+        obj = Handle(address)
         kind = _ObjGetType(obj)
         if kind == OBJ_PATH:
             _add_path(obj, outer, reading, drawings)
         elif kind == OBJ_TEXT:
             following = objects[index + 1] if index + 1 < len(objects) else None
-            space = lone_whitespace(obj, following, outer, reading)
+            space = lone_whitespace(obj, Handle(following) if following else None, outer, reading)
             if space is not None:
                 drawings.spaces.append(space)
         elif kind == OBJ_FORM and depth < FORM_DEPTH:
@@ -928,8 +943,8 @@ def _color(getter: Callable[..., int], obj: Handle, reading: _PageReading) -> tu
     """A paint colour as RGB in 0..1 (pdfium converts gray and CMYK), None when there is none."""
     if not getter(obj, *reading.rgba_refs):
         return None
-    r, g, b, _alpha = (v.value for v in reading.rgba)
-    return (r / 255, g / 255, b / 255)
+    r, g, b, _alpha = reading.rgba
+    return (r.value / 255, g.value / 255, b.value / 255)
 
 
 # A path's segment as pdfium stores it (CFX_Path::Point): x and y as 32-bit floats, its type
@@ -1015,10 +1030,50 @@ def _add_path(obj: Handle, outer: Matrix, reading: _PageReading, drawings: Drawi
     if not (fill or stroke):
         return
     matrix = reading.object_matrix(obj)
-    a, b, c, d, e, f = compose(reading.to_page, matrix if outer is IDENTITY else compose(outer, matrix))
+    to_page = compose(reading.to_page, matrix if outer is IDENTITY else compose(outer, matrix))
     count = int(_PathCountSegments(obj))
     reading.budget.spend(count)
     segments = path_segments(obj, count, reading)
+    usual = usual_shape(segments, to_page)
+    shapes = [usual] if usual is not None else [classify_subpath(ops) for ops in subpath_ops(segments, to_page)]
+    paint: Obj = {
+        "stroke": stroke,
+        "fill": fill,
+        "evenodd": fill_mode == FILL_EVENODD,
+        "stroking_color": _color(_ObjGetStrokeColor, obj, reading) if stroke else None,
+        "non_stroking_color": _color(_ObjGetFillColor, obj, reading) if fill else None,
+    }
+    frame, number, of_kind = reading.frame, reading.number, drawings.of_kind
+    for kind_name, pts in shapes:
+        of_kind[kind_name].append(_shape(kind_name, pts, paint, frame, number))
+
+
+_RECT_KINDS = [SEG_MOVETO, SEG_LINETO, SEG_LINETO, SEG_LINETO, SEG_LINETO]
+_KIND = operator.itemgetter(2)  # a `Segment`'s type
+
+
+def usual_shape(segments: list[Segment], matrix: Matrix) -> tuple[str, list[Point]] | None:
+    """A path that is one ruling (a move, a line) or one rect (pdfium's `re`) read as pdfminer does,
+    straight from its segments; None for any other path (`subpath_ops`, `classify_subpath`).
+
+    These are most of a sheet's paths: what the general steps make of them, without
+    spelling out their ops (a flagged last point adds an `h`, which a ruling must not have).
+    """
+    a, b, c, d, e, f = matrix
+    if len(segments) == 2:
+        (x0, y0, kind0, _), (x1, y1, kind1, close) = segments
+        if kind0 == SEG_MOVETO and kind1 == SEG_LINETO and not close:
+            return "line", [(a * x0 + c * y0 + e, b * x0 + d * y0 + f), (a * x1 + c * y1 + e, b * x1 + d * y1 + f)]
+    elif len(segments) == 5 and segments[4][3] and list(map(_KIND, segments)) == _RECT_KINDS:
+        p0, p1, p2, p3, p4 = [(a * px + c * py + e, b * px + d * py + f) for px, py, _, _ in segments]
+        if p4 == p0 and p3 != p0:
+            return _quad([p0, p1, p2, p3, p0])
+    return None
+
+
+def subpath_ops(segments: list[Segment], matrix: Matrix) -> list[list[tuple[str, Point]]]:
+    """A path's segments drawn through `matrix` as pdfminer's subpaths of ops ('m', 'l', 'c', 'h')."""
+    a, b, c, d, e, f = matrix
     kinds = [segment[2] for segment in segments] + [SEG_MOVETO]
     subpaths: list[list[tuple[str, Point]]] = []
     ops: list[tuple[str, Point]] = []
@@ -1050,17 +1105,7 @@ def _add_path(obj: Handle, outer: Matrix, reading: _PageReading, drawings: Drawi
         subpaths = [ops for ops in subpaths if ops[0][0] == "m" and len(ops) > 1]
     elif subpaths and subpaths[0][0][0] != "m":
         subpaths = []
-    paint: Obj = {
-        "stroke": stroke,
-        "fill": fill,
-        "evenodd": fill_mode == FILL_EVENODD,
-        "stroking_color": _color(_ObjGetStrokeColor, obj, reading) if stroke else None,
-        "non_stroking_color": _color(_ObjGetFillColor, obj, reading) if fill else None,
-    }
-    frame, number, of_kind = reading.frame, reading.number, drawings.of_kind
-    for ops in subpaths:
-        kind_name, pts = classify_subpath(ops)
-        of_kind[kind_name].append(_shape(kind_name, pts, paint, frame, number))
+    return subpaths
 
 
 def classify_subpath(ops: list[tuple[str, Point]]) -> tuple[str, list[Point]]:
@@ -1112,8 +1157,7 @@ def _quad(pts: list[Point]) -> tuple[str, list[Point]]:
 
 def _shape(kind: str, pts: list[Point], paint: Obj, frame: Frame, page_number: int) -> Obj:
     """A line, rect or curve dict as pdfplumber makes it."""
-    xs = [p[0] for p in pts]
-    tops = [p[1] for p in pts]
+    xs, tops = zip(*pts)
     x0, x1, top, bottom = min(xs), max(xs), min(tops), max(tops)
     return {
         "object_type": kind,
