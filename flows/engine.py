@@ -45,6 +45,7 @@ from hyoka.flows.runs import (
 from hyoka.flows.stages import (
     Part,
     PartResult,
+    arrow_on_the_system_allocator,
     assemble_documents,
     cannot_read,
     document_row,
@@ -211,6 +212,8 @@ def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehou
     """Read the planned files (PDFs by page ranges, spreadsheets whole); load each document as soon as it is whole."""
     if todo and settings.limits.bounds_worker:
         reading_workers.warm_up(1)  # it imports the readers while the files are looked at
+    if todo:
+        arrow_on_the_system_allocator()
     documents: dict[str, dict[str, Any]] = {}
     page_counts: dict[str, int] = {}
     for path, document_id in todo:
