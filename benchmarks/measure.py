@@ -6,7 +6,9 @@
 
 Each mode reports wall seconds, pages, and peak resident memory in MiB: of this process
 (`peak_mib`), and of its largest child process (`children_peak_mib`: hyoka's worker
-processes and Prefect's temporary server).
+processes and Prefect's temporary server). The kernel counts a child from the moment it
+is forked, while it is still a copy of this process: the child figure is at least this
+process's size at that moment, not what the worker itself came to hold (sample it with `ps`).
 """
 
 from __future__ import annotations
