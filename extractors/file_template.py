@@ -68,7 +68,6 @@ from hyoka.extractors.tables import (
     labels_matching,
     marked_items,
     page_answers,
-    page_memo,
     read_number,
     row_cells,
     stacked_below,
@@ -426,11 +425,9 @@ def first_found(grids: list[PageGrid], read: Callable[..., T | None], *args: Any
 
 def anchor_cells(grid: PageGrid, labels: tuple[str, ...], match: str, pattern: str = "") -> list[Cell]:
     """The cells whose label fits (or whose width-folded label matches `pattern`), in reading order."""
-    key = ("anchor_cells", labels, match, pattern)
-    memo = page_memo(grid)
-    if key not in memo:  # a label is looked for again for each item, hook and check that names it
-        memo[key] = find_anchor_cells(grid, labels, match, pattern)
-    return list(memo[key])
+    # a label is looked for again for each item, hook and check that names it
+    return list(answered_once(grid, ("anchor_cells", labels, match, pattern), (),
+                              lambda: find_anchor_cells(grid, labels, match, pattern)))
 
 
 def find_anchor_cells(grid: PageGrid, labels: tuple[str, ...], match: str, pattern: str = "") -> list[Cell]:
@@ -454,22 +451,16 @@ def cells_labelled(grid: PageGrid, labels: set[str]) -> list[Cell]:
 
 def page_labels(grid: PageGrid) -> set[str]:
     """The labels of the page's cells ('' of those without text too)."""
-    memo = page_memo(grid)
-    if "page_labels" not in memo:
-        memo["page_labels"] = {cell.label for cell in grid.cells}
-    labels: set[str] = memo["page_labels"]
-    return labels
+    return answered_once(grid, "page_labels", (), lambda: {cell.label for cell in grid.cells})
 
 
 def caption_lines(grid: PageGrid, captions: tuple[str, ...], match: str) -> list[TextLine]:
     """The text lines outside every cell whose label fits a caption, in reading order."""
-    key = ("caption_lines", captions, match)
-    memo = page_memo(grid)
-    if key not in memo:
+    def find() -> list[TextLine]:
         wanted = [normalize_label(caption) for caption in captions]
-        memo[key] = [line for line in grid.loose_lines
-                     if any(label_matches(normalize_label(line.text), w, match) for w in wanted)]
-    return list(memo[key])
+        return [line for line in grid.loose_lines if any(label_matches(normalize_label(line.text), w, match) for w in wanted)]
+
+    return list(answered_once(grid, ("caption_lines", captions, match), (), find))
 
 
 def _line_box(line: TextLine) -> BBox:

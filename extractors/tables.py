@@ -62,9 +62,12 @@ def page_memo(grid: PageGrid) -> dict[Hashable, Any]:
 
 
 def answered_once(grid: PageGrid, key: Hashable, owners: tuple[object, ...], find: Callable[[], T]) -> T:
-    """The page's answer to `key`, found (`find()`) once a reading. `owners` are the objects whose
-    `id`s the key names: kept with the answer, so that a new object given an old id is not taken
-    for the old one."""
+    """The page's answer to `key`, found (`find()`) once a reading (the one place a page's answer is kept).
+
+    `owners` are the objects whose `id`s the key names that are not the page's own (a spec, the
+    settings): kept with the answer, so that a new object given an old id is not taken for the
+    old one. The page's cells need none: they live as long as its grid, which the reading keeps.
+    """
     memo = page_memo(grid)
     known = memo.get(key)
     if known is None or any(kept is not owner for kept, owner in zip(known[0], owners)):
@@ -135,11 +138,9 @@ def header_columns(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_T
     top (within `tolerance` points); a header cell with cells under it inside the
     header's height is split into those sub-headers (e.g. 実績 over R2 | R3).
     """
-    key = ("header_columns", id(first_header), tolerance)
-    memo = page_memo(grid)
-    if key not in memo:  # a budget table and its hook's reading of the page ask for the same header
-        memo[key] = list(columns_right_of(grid, first_header, tolerance))
-    return list(memo[key])
+    # a budget table and its hook's reading of the page ask for the same header
+    return list(answered_once(grid, ("header_columns", id(first_header), tolerance), (),
+                              lambda: list(columns_right_of(grid, first_header, tolerance))))
 
 
 def columns_right_of(grid: PageGrid, first_header: Cell, tolerance: float = EDGE_TOLERANCE) -> Iterator[Column]:
@@ -185,11 +186,7 @@ def row_cells(grid: PageGrid, anchor: Cell, x0: float | None = None, x1: float |
 
 def stacked_below(grid: PageGrid, cell: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
     """Cells stacked directly under `cell` with the same left and right edges, in order."""
-    key = ("stacked_below", id(cell), tolerance)
-    memo = page_memo(grid)
-    if key not in memo:
-        memo[key] = _stacked_below(grid, cell, tolerance)
-    return list(memo[key])
+    return list(answered_once(grid, ("stacked_below", id(cell), tolerance), (), lambda: _stacked_below(grid, cell, tolerance)))
 
 
 def _stacked_below(grid: PageGrid, cell: Cell, tolerance: float) -> list[Cell]:
@@ -219,16 +216,14 @@ CELL_BAND = 32.0
 
 def cells_by_band(grid: PageGrid) -> dict[int, list[Cell]]:
     """The page's cells by the bands of `CELL_BAND` points they reach into, each band's in page order."""
-    key = "cells_by_band"
-    memo = page_memo(grid)
-    if key not in memo:
+    def find() -> dict[int, list[Cell]]:
         bands: dict[int, list[Cell]] = {}
         for cell in grid.cells:
             for band in range(int(cell.top // CELL_BAND), int(cell.bottom // CELL_BAND) + 1):
                 bands.setdefault(band, []).append(cell)
-        memo[key] = bands
-    bands_found: dict[int, list[Cell]] = memo[key]
-    return bands_found
+        return bands
+
+    return answered_once(grid, "cells_by_band", (), find)
 
 
 def cells_across(grid: PageGrid, y: float) -> list[Cell]:
@@ -517,26 +512,26 @@ def budget_source_records(
 
 def beside(grid: PageGrid, cell: Cell, side: str, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
     """The cells touching a cell on its left or right that share its top (the same row of a header)."""
-    key = ("beside", id(cell), side, tolerance)
-    memo = page_memo(grid)
-    if key not in memo:  # each header of a row chains along the same row (`header_row`)
+    def find() -> list[Cell]:
         touching = grid.left_of(cell, tolerance) if side == "left" else grid.right_of(cell, tolerance)
-        memo[key] = [c for c in touching if abs(c.top - cell.top) <= tolerance]
-    return list(memo[key])
+        return [c for c in touching if abs(c.top - cell.top) <= tolerance]
+
+    # each header of a row chains along the same row (`header_row`)
+    return list(answered_once(grid, ("beside", id(cell), side, tolerance), (), find))
 
 
 def header_row(grid: PageGrid, cell: Cell, tolerance: float = EDGE_TOLERANCE) -> list[Cell]:
     """The header row a header cell is in: it and the cells chained left and right of it with its top."""
-    key = ("header_row", id(cell), tolerance)
-    memo = page_memo(grid)
-    if key not in memo:  # every header of a header table asks for the same row
+    def find() -> list[Cell]:
         row = [cell]
         while nexts := beside(grid, row[0], "left", tolerance):
             row.insert(0, nexts[0])
         while nexts := beside(grid, row[-1], "right", tolerance):
             row.append(nexts[0])
-        memo[key] = row
-    return list(memo[key])
+        return row
+
+    # every header of a header table asks for the same row
+    return list(answered_once(grid, ("header_row", id(cell), tolerance), (), find))
 
 
 def data_row(grid: PageGrid, header: Cell, tolerance: float = EDGE_TOLERANCE) -> tuple[float, float]:
@@ -547,12 +542,8 @@ def data_row(grid: PageGrid, header: Cell, tolerance: float = EDGE_TOLERANCE) ->
     row's width, down to the bottom of the tallest of them.
     """
     row = header_row(grid, header, tolerance)
-    key = ("data_row", *map(id, row), tolerance)  # by the row: each of its headers asks for the same
-    memo = page_memo(grid)
-    if key not in memo:
-        memo[key] = _data_row(grid, row, tolerance)
-    found: tuple[float, float] = memo[key]
-    return found
+    # by the row: each of its headers asks for the same
+    return answered_once(grid, ("data_row", *map(id, row), tolerance), (), lambda: _data_row(grid, row, tolerance))
 
 
 def _data_row(grid: PageGrid, row: list[Cell], tolerance: float) -> tuple[float, float]:
