@@ -524,8 +524,8 @@ def _contains(box: BBox, x: float, y: float) -> bool:
 class CharColumns:
     """Chars as columns, one list per key the grid reads, with what their steps derive from them.
 
-    The steps that run per char (`assign_chars`, `chars_to_lines`) index these lists: a
-    page's thousand chars are read out of their dicts once, not once per step and key.
+    The steps that run per char (`_assign`, `_lines`) index these lists: a page's
+    thousand chars are read out of their dicts once, not once per step and key.
     """
 
     chars: list[dict]
@@ -541,13 +541,9 @@ class CharColumns:
     reading: list[int]  # the char indices sorted by `order` (a stable sort: chars of one place keep their order)
 
     @classmethod
-    def of(cls, chars: list[dict]) -> CharColumns:
-        """The columns of these chars."""
-        return cls._made(chars, *(list(map(getter, chars)) for getter in _COLUMN_GETTERS))
-
-    @classmethod
     def deduped(cls, chars: list[dict]) -> CharColumns:
-        """The columns of `dedupe_chars(chars)`: each key read out of the dicts once for both."""
+        """The columns of the chars printed first at their place (`_first_prints`: a char printed again
+        there, as overprinted bold is, is dropped); each key read out of the dicts once for both steps."""
         text, x0, x1, top, bottom, size = (list(map(getter, chars)) for getter in _COLUMN_GETTERS)
         kept = _first_prints(text, x0, top, size)
         if kept is not None:
@@ -572,7 +568,7 @@ class CharColumns:
 @dataclass(slots=True)
 class Slots:
     """A page cut into slots by every x and every top and bottom of its boxes, with the smallest box
-    holding each slot (`assign_chars` looks a char's centre up with two bisections).
+    holding each slot (`_assign` looks a char's centre up with two bisections).
 
     A point strictly inside a slot is held by exactly the boxes that hold the whole slot, so
     the slot's box is the point's; a point on a cut (rare) is tried box by box (`holding`).
@@ -623,16 +619,8 @@ class Slots:
         return -1
 
 
-def assign_chars(chars: Iterable[dict], boxes: list[BBox]) -> tuple[dict[int, list[dict]], list[dict]]:
-    """Each char to the smallest cell holding its centre; the rest are loose."""
-    columns = CharColumns.of(list(chars))
-    by_cell, loose = _assign(columns, boxes, range(len(columns.chars)))
-    of = columns.chars
-    return {i: [of[k] for k in members] for i, members in by_cell.items()}, [of[k] for k in loose]
-
-
 def _assign(columns: CharColumns, boxes: list[BBox], order: Iterable[int]) -> tuple[dict[int, list[int]], list[int]]:
-    """`assign_chars` by char index: each cell's chars, and the loose ones, in the given order of them."""
+    """Each char (by index) to the smallest box holding its centre, the rest loose, in the given order of them."""
     by_cell: dict[int, list[int]] = {}
     loose: list[int] = []
     box_at = Slots.of(boxes).box_at
@@ -651,14 +639,7 @@ def _assign(columns: CharColumns, boxes: list[BBox], order: Iterable[int]) -> tu
     return by_cell, loose
 
 
-_TEXT, _X0, _X1, _TOP, _BOTTOM, _SIZE = (itemgetter(k) for k in ("text", "x0", "x1", "top", "bottom", "size"))
-_COLUMN_GETTERS = (_TEXT, _X0, _X1, _TOP, _BOTTOM, _SIZE)
-
-
-def dedupe_chars(chars: list[dict]) -> list[dict]:
-    """Drop chars printed twice at the same place (overprinted bold), keeping the first."""
-    kept = _first_prints(list(map(_TEXT, chars)), list(map(_X0, chars)), list(map(_TOP, chars)), list(map(_SIZE, chars)))
-    return list(chars) if kept is None else [chars[k] for k in kept]
+_COLUMN_GETTERS = tuple(itemgetter(k) for k in ("text", "x0", "x1", "top", "bottom", "size"))
 
 
 def _first_prints(text: list[str], x0: list[float], top: list[float], size: list[float]) -> list[int] | None:
@@ -674,17 +655,12 @@ def _first_prints(text: list[str], x0: list[float], top: list[float], size: list
     return [k for k, key in enumerate(keys) if not (key in seen or add(key))]
 
 
-def chars_to_lines(chars: list[dict]) -> list[TextLine]:
-    """Group chars into printed lines (by vertical overlap), left to right, with spaces."""
-    columns = CharColumns.of(chars)
-    return _lines(columns, columns.reading)
-
-
 _LINE_ORDER = attrgetter("top", "x0")
 
 
 def _lines(columns: CharColumns, members: Sequence[int]) -> list[TextLine]:
-    """`chars_to_lines` of the chars at these indices of `columns`, given in reading order (`CharColumns.reading`)."""
+    """The chars at these indices of `columns` (given in reading order, `CharColumns.reading`) grouped into
+    printed lines (by vertical overlap), left to right, with spaces."""
     if not members:
         return []
     if len(members) == 1:

@@ -16,7 +16,7 @@ Where the readers differ on purpose (see also `hyoka.extractors.pages`):
   restores them (U+0020 or U+3000, told apart by their advance); the samples show no
   difference, so none is allowed.
 - overprinted (fake bold) glyphs: pdfium's text page drops a glyph printed again at the
-  same place; pdfplumber keeps both and `grid.dedupe_chars` drops the copy. No
+  same place; pdfplumber keeps both and `grid.CharColumns.deduped` drops the copy. No
   difference is allowed either.
 """
 
