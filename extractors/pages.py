@@ -1065,9 +1065,7 @@ def usual_shape(segments: list[Segment], matrix: Matrix) -> tuple[str, list[Poin
         if kind0 == SEG_MOVETO and kind1 == SEG_LINETO and not close:
             return "line", [(a * x0 + c * y0 + e, b * x0 + d * y0 + f), (a * x1 + c * y1 + e, b * x1 + d * y1 + f)]
     elif len(segments) == 5 and segments[4][3] and list(map(_KIND, segments)) == _RECT_KINDS:
-        p0, p1, p2, p3, p4 = [(a * px + c * py + e, b * px + d * py + f) for px, py, _, _ in segments]
-        if p4 == p0 and p3 != p0:
-            return _quad([p0, p1, p2, p3, p0])
+        return _drawn_rect([(a * px + c * py + e, b * px + d * py + f) for px, py, _, _ in segments])
     return None
 
 
@@ -1118,11 +1116,10 @@ def classify_subpath(ops: list[tuple[str, Point]]) -> tuple[str, list[Point]]:
     if len(ops) == 2 and ops[1][0] == "l":  # the usual ruling: one straight segment
         return "line", [ops[0][1], ops[1][1]]
     if len(ops) == 6 and ops[0][0] == "m" and ops[1][0] == ops[2][0] == ops[3][0] == ops[4][0] == "l" and ops[5][0] == "h":
-        # the usual rect (pdfium's `re`: four lines, the last back to the start, flagged):
-        # what the steps below make of it, without spelling it out op by op
-        p0, p1, p2, p3, p4 = (point for _, point in ops[:5])
-        if p4 == p0 and p3 != p0:
-            return _quad([p0, p1, p2, p3, p0])
+        # the usual rect (pdfium's `re`), without spelling it out op by op below
+        drawn = _drawn_rect([point for _, point in ops[:5]])
+        if drawn is not None:
+            return drawn
     start = ops[0][1]
     shape = ""
     pts: list[Point] = []
@@ -1144,6 +1141,16 @@ def classify_subpath(ops: list[tuple[str, Point]]) -> tuple[str, list[Point]]:
     if shape in ("mlllh", "mllll"):
         return _quad(pts)
     return "curve", pts
+
+
+def _drawn_rect(points: list[Point]) -> tuple[str, list[Point]] | None:
+    """pdfium's `re` (a move and four lines, the last back to the start, flagged closed) as the
+    general steps read it, straight from its five points; None when the points are not such a rect
+    (the general steps then decide)."""
+    p0, p1, p2, p3, p4 = points
+    if p4 == p0 and p3 != p0:
+        return _quad([p0, p1, p2, p3, p0])
+    return None
 
 
 def _quad(pts: list[Point]) -> tuple[str, list[Point]]:
