@@ -210,11 +210,20 @@ def test_our_ruled_cells_are_pdfplumbers(name: str) -> None:
     from pdfplumber.table import edges_to_intersections, intersections_to_cells as pdfplumber_cells, merge_edges
     from pdfplumber.utils import filter_edges
 
+    from hyoka.extractors.grid import ruling_edge_tuples
+
     checked = 0
     for objects in page_objects(name, Reader.PDFIUM):
         edges = ruling_edges(objects)
         theirs = pdfplumber_cells(edges_to_intersections(filter_edges(merge_edges(edges, 3, 3, 3, 3), min_length=3), 3, 3))
         assert ruled_cells(edges) == theirs, f"{name} page {objects.page_number}"
+        # the tuples `find_cell_boxes` makes straight from the objects are these edges, in order
+        as_tuples = [tuple(e[k] for k in ("x0", "x1", "top", "bottom", "width", "height")) for e in edges]
+        orientations = [e["orientation"] for e in edges]
+        assert ruling_edge_tuples(objects) == (
+            [t for t, o in zip(as_tuples, orientations) if o == "v"],
+            [t for t, o in zip(as_tuples, orientations) if o == "h"],
+        ), f"{name} page {objects.page_number}"
         checked += bool(theirs)
     assert checked, f"{name}: no page with ruled cells, nothing was compared"
 
