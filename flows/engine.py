@@ -210,10 +210,10 @@ def run_ingest(
 def read_and_load(todo: list[tuple[Path, str]], tally: Tally, warehouse: Warehouse, settings: IngestSettings, *,
                   progress: ProgressHook | None, read_batches: BatchReading) -> None:
     """Read the planned files (PDFs by page ranges, spreadsheets whole); load each document as soon as it is whole."""
-    if todo and settings.limits.bounds_worker:
-        reading_workers.warm_up(1)  # it imports the readers while the files are looked at
     if todo:
         arrow_on_the_system_allocator()
+        if settings.limits.bounds_worker:
+            reading_workers.warm_up(1)  # it imports the readers while the files are looked at
     documents: dict[str, dict[str, Any]] = {}
     page_counts: dict[str, int] = {}
     for path, document_id in todo:
