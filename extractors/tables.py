@@ -99,27 +99,24 @@ class Column:
         return f"{self.parent} {self.label}" if self.parent else self.label
 
 
+# How a normalized label fits a normalized wanted one, by a template's `match` (any other: contains it)
+_FITS: dict[str, Callable[[str, str], bool]] = {"exact": str.__eq__, "prefix": str.startswith, "suffix": str.endswith}
+
+
+def _fits(match: str) -> Callable[[str, str], bool]:
+    """The test of (label, wanted) that `match` names."""
+    return _FITS.get(match, str.__contains__)
+
+
 def label_matches(label: str, wanted: str, match: str) -> bool:
     """Whether a normalized label fits a normalized wanted label, the way `match` says."""
-    if match == "exact":
-        return label == wanted
-    if match == "prefix":
-        return label.startswith(wanted)
-    if match == "suffix":
-        return label.endswith(wanted)
-    return wanted in label
+    return _fits(match)(label, wanted)
 
 
 def labels_matching(labels: Iterable[str], wanted: str, match: str) -> list[str]:
     """The labels that fit a normalized wanted label the way `match` says (`label_matches` over many labels)."""
-    # (asked for every label of a page: one comprehension per rule, not a call per label)
-    if match == "exact":
-        return [label for label in labels if label == wanted]
-    if match == "prefix":
-        return [label for label in labels if label.startswith(wanted)]
-    if match == "suffix":
-        return [label for label in labels if label.endswith(wanted)]
-    return [label for label in labels if wanted in label]
+    fits = _fits(match)  # (asked for every label of a page: the rule looked up once)
+    return [label for label in labels if fits(label, wanted)]
 
 
 def union_bbox(cells: list[Cell]) -> BBox | None:
